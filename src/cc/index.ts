@@ -1,0 +1,27 @@
+/**
+ * The congestion-control registry: name -> factory. Each algorithm lives in
+ * its own file of this folder (reno.ts, cubic.ts, bbr/, brutal.ts).
+ */
+import type { CongestionOps } from '../tcp/types.js';
+import type { ResolvedFlow } from '../scenario/resolve.js';
+import type { CcName } from '../scenario/schema.js';
+import { createReno } from './reno.js';
+
+export type CcFactory = (flow: ResolvedFlow) => CongestionOps;
+
+const registry: Partial<Record<CcName, CcFactory>> = {
+  reno: () => createReno(),
+};
+
+/** Names the simulator can run. */
+export function simulatedCcNames(): CcName[] {
+  return Object.keys(registry) as CcName[];
+}
+
+export function createCc(flow: ResolvedFlow): CongestionOps {
+  const f = registry[flow.cc];
+  if (f === undefined) {
+    throw new Error(`congestion control "${flow.cc}" is not implemented in the simulator yet (available: ${simulatedCcNames().join(', ')})`);
+  }
+  return f(flow);
+}

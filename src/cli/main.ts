@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * cclab command line. Each subcommand lives in src/cli/commands/<name>.ts and
+ * registers itself on the program; this file only assembles them.
+ */
+import { Command, CommanderError } from 'commander';
+import { CCLAB_VERSION } from '../results/version.js';
+import { handleCliError } from './errors.js';
+import { InputError } from '../scenario/errors.js';
+import { registerRun } from './commands/run.js';
+
+const program = new Command();
+program
+  .name('cclab')
+  .description('TCP congestion-control lab: simulate and measure Brutal, BBR, Cubic and Reno')
+  .version(CCLAB_VERSION)
+  .showHelpAfterError(false)
+  .exitOverride();
+
+registerRun(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') process.exit(0);
+    // commander already printed its one-line message
+    process.exit(2);
+  }
+  handleCliError(e instanceof InputError ? e : e);
+}

@@ -1,0 +1,98 @@
+/**
+ * Packets and their pool.
+ *
+ * A packet is either a data segment (seg, len, tsVal) or a pure ACK (ackSeg,
+ * SACK blocks, tsEcr). Sequence numbers count segments: segment i carries
+ * payload bytes [i*mss, i*mss + len). Packets are recycled through a pool so
+ * that a long simulation allocates only as many as are ever in flight.
+ */
+import { ACK_WIRE_BYTES, dataWireBytes } from './wire.js';
+
+/** Maximum SACK blocks per ACK: 4 minus 1 for the timestamp option, as Linux. */
+export const MAX_SACK_BLOCKS = 3;
+
+export class Packet {
+  flow = 0;
+  isAck = false;
+  /** Bytes occupied on the link (netem's qdisc_pkt_len). */
+  wireBytes = 0;
+  /** When the packet entered the current queue (ns), for queueing-delay statistics. */
+  enqueueNs = 0;
+
+  // --- data segment ---
+  seg = 0;
+  len = 0;
+  /** TCP timestamp value (ms clock of the sender). */
+  tsVal = 0;
+
+  // --- ACK ---
+  /** Cumulative ACK: next segment expected. */
+  ackSeg = 0;
+  /** TCP timestamp echo reply. */
+  tsEcr = 0;
+  /** SACK blocks as [start, end) segment pairs; block 0 is a D-SACK when `dsack`. */
+  readonly sack = new Float64Array(2 * (MAX_SACK_BLOCKS + 1));
+  nSack = 0;
+  dsack = false;
+
+  /** Free-list link. */
+  nextFree: Packet | null = null;
+}
+
+export class PacketPool {
+  private free: Packet | null = null;
+  /** Packets currently handed out. */
+  live = 0;
+  /** Packets ever created. */
+  created = 0;
+
+  private take(): Packet {
+    const p = this.free;
+    this.live++;
+    if (p !== null) {
+      this.free = p.nextFree;
+      p.nextFree = null;
+      return p;
+    }
+    this.created++;
+    return new Packet();
+  }
+
+  data(flow: number, seg: number, len: number, tsVal: number): Packet {
+    const p = this.take();
+    p.flow = flow;
+    p.isAck = false;
+    p.wireBytes = dataWireBytes(len);
+    p.seg = seg;
+    p.len = len;
+    p.tsVal = tsVal;
+    p.nSack = 0;
+    p.dsack = false;
+    return p;
+  }
+
+  ack(flow: number, ackSeg: number, tsEcr: number): Packet {
+    const p = this.take();
+    p.flow = flow;
+    p.isAck = true;
+    p.wireBytes = ACK_WIRE_BYTES;
+    p.seg = 0;
+    p.ackSeg = ackSeg;
+    p.tsEcr = tsEcr;
+    p.nSack = 0;
+    p.dsack = false;
+    p.len = 0;
+    return p;
+  }
+
+  release(p: Packet): void {
+    this.live--;
+    p.nextFree = this.free;
+    this.free = p;
+  }
+}
+
+/** Anything that accepts packets: links, loss stages, hosts. */
+export interface PacketSink {
+  receive(p: Packet): void;
+}

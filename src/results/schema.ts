@@ -1,0 +1,131 @@
+/**
+ * The result schema shared by the simulator and the kernel harness.
+ *
+ * A run directory (results/<scenario>/<run-id>/) holds:
+ *   summary.json     RunSummary below (versioned by `schema`)
+ *   timeseries.csv   TIMESERIES_COLUMNS, one row per sample and flow, plus
+ *                    rows with flow = "link" for the bottleneck queue
+ *   scenario.yaml    the scenario as run (file + --set overrides)
+ *   resolved.json    the ResolvedScenario (every number explicit)
+ *   meta.json        RunMeta: cclab version, seed, backend, wall time, host
+ *
+ * The keys of RunSummary are a contract: charts, reports, comparisons and
+ * the surrogate model read them, whichever backend wrote them.
+ * Documented in docs/results.md.
+ */
+import { z } from 'zod';
+
+export const SUMMARY_SCHEMA = 'cclab.summary/1';
+
+export const rttStatsSchema = z.object({
+  min: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+});
+export type RttStats = z.infer<typeof rttStatsSchema>;
+
+export const flowSummarySchema = z.object({
+  id: z.number().int(),
+  group: z.number().int(),
+  cc: z.string(),
+  /** Seconds from the start of the run. */
+  startS: z.number(),
+  endS: z.number(),
+  /** Application bytes delivered in order to the receiver / active time (Mbit/s). */
+  goodputMbps: z.number(),
+  /** Payload bytes put on the wire, retransmissions included / active time (Mbit/s). */
+  throughputMbps: z.number(),
+  /** Payload bytes sent, retransmissions included. */
+  bytesSent: z.number(),
+  /** Payload bytes retransmitted. */
+  bytesRetrans: z.number(),
+  /** Application bytes delivered in order. */
+  bytesDelivered: z.number(),
+  /** bytesRetrans / bytesSent. */
+  retransRatio: z.number(),
+  segsSent: z.number().int(),
+  segsRetrans: z.number().int(),
+  /** RTT samples as the sender measured them (ms). */
+  rttMs: rttStatsSchema,
+  /** Number of RTO expirations. */
+  rtoCount: z.number().int(),
+  /** Whether a byte-limited flow finished, and when (s); null for bulk flows. */
+  completionS: z.number().nullable(),
+});
+export type FlowSummary = z.infer<typeof flowSummarySchema>;
+
+export const linkSummarySchema = z.object({
+  rateMbps: z.number(),
+  rttMs: z.number(),
+  queuePackets: z.number(),
+  /** Bits delivered by the bottleneck / (rate x duration). */
+  utilization: z.number(),
+  drops: z.object({
+    /** Tail drops at the bottleneck queue. */
+    queue: z.number().int(),
+    /** Random (netem) losses on the data direction. */
+    random: z.number().int(),
+    /** Random losses on the ACK direction. */
+    ack: z.number().int(),
+  }),
+  /** Queue occupancy (packets) over the samples. */
+  queuePkts: z.object({ mean: z.number(), p95: z.number(), max: z.number() }),
+  /** Queueing delay (ms) seen by data packets at the bottleneck. */
+  queueDelayMs: z.object({ mean: z.number(), p95: z.number() }).nullable(),
+});
+export type LinkSummary = z.infer<typeof linkSummarySchema>;
+
+export const runSummarySchema = z.object({
+  schema: z.literal(SUMMARY_SCHEMA),
+  source: z.enum(['sim', 'kernel']),
+  scenario: z.string(),
+  /** scenarioHash(resolved): equal for runs that differ only in seed. */
+  scenarioHash: z.string(),
+  seed: z.number().int(),
+  durationS: z.number(),
+  link: linkSummarySchema,
+  flows: z.array(flowSummarySchema),
+  aggregate: z.object({
+    goodputMbps: z.number(),
+    /** Jain's fairness index over the flows' goodput. */
+    jain: z.number(),
+  }),
+  /** Packet conservation per flow (sim only): sent = delivered + dropped + in flight. */
+  conservation: z
+    .array(z.object({ flow: z.number().int(), sent: z.number(), delivered: z.number(), dropped: z.number(), inFlight: z.number() }))
+    .optional(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runMetaSchema = z.object({
+  cclabVersion: z.string(),
+  backend: z.enum(['sim', 'kernel']),
+  seed: z.number().int(),
+  scenarioFile: z.string().nullable(),
+  createdAt: z.string(),
+  wallSeconds: z.number(),
+  /** Simulator statistics (events processed, packets) or kernel details. */
+  sim: z.object({ events: z.number(), dataPackets: z.number() }).optional(),
+  kernel: z
+    .object({ target: z.string(), release: z.string(), modules: z.array(z.string()), availableCc: z.array(z.string()) })
+    .optional(),
+});
+export type RunMeta = z.infer<typeof runMetaSchema>;
+
+/** Columns of timeseries.csv, in order. Empty cells where a column does not apply. */
+export const TIMESERIES_COLUMNS = [
+  'time_s',
+  'flow',
+  'cwnd_pkts',
+  'pacing_mbps',
+  'inflight_pkts',
+  'delivery_mbps',
+  'srtt_ms',
+  'goodput_mbps',
+  'retrans_segs',
+  'queue_pkts',
+  'queue_bytes',
+] as const;
+export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number];

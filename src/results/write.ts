@@ -1,0 +1,56 @@
+/**
+ * Writing a run directory in the shared result schema (both backends).
+ */
+import YAML from 'yaml';
+import { join } from 'node:path';
+import { writeDirAtomic, toJson } from './io.js';
+import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, type RunMeta, type RunSummary, type TimeseriesColumn } from './schema.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+
+export type TimeseriesRow = Partial<Record<TimeseriesColumn, number | string>>;
+
+/** Render rows as timeseries.csv (fixed column order, empty cells where absent). */
+export function timeseriesCsv(rows: readonly TimeseriesRow[]): string {
+  const out: string[] = [TIMESERIES_COLUMNS.join(',')];
+  for (const r of rows) {
+    out.push(TIMESERIES_COLUMNS.map((c) => formatCell(r[c])).join(','));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function formatCell(v: number | string | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return '';
+  return Number.isInteger(v) ? String(v) : String(+v.toPrecision(8));
+}
+
+export interface RunArtifacts {
+  summary: RunSummary;
+  timeseries: readonly TimeseriesRow[];
+  meta: RunMeta;
+  /** The scenario document as run (file + overrides). */
+  scenarioDoc: Record<string, unknown>;
+  resolved: ResolvedScenario;
+  /** Further files, e.g. raw iperf3/ss output from the kernel backend: name -> content. */
+  extra?: Record<string, string | Uint8Array>;
+}
+
+/** Validate and write a run directory atomically. */
+export function writeRun(dir: string, a: RunArtifacts): void {
+  runSummarySchema.parse(a.summary);
+  runMetaSchema.parse(a.meta);
+  writeDirAtomic(dir, {
+    'summary.json': toJson(a.summary),
+    'timeseries.csv': timeseriesCsv(a.timeseries),
+    'scenario.yaml': YAML.stringify(a.scenarioDoc),
+    'resolved.json': toJson(a.resolved),
+    'meta.json': toJson(a.meta),
+    ...(a.extra ?? {}),
+  });
+}
+
+/** Default run directory: results/<scenario>/<hash>-seed<seed>. */
+export function defaultRunDir(root: string, scenarioName: string, hash: string, seed: number): string {
+  return join(root, scenarioName, `${hash}-seed${seed}`);
+}

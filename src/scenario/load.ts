@@ -1,0 +1,96 @@
+/**
+ * Reading scenario files (YAML or JSON), applying `--set` overrides, and
+ * validating them into a ParsedScenario / ResolvedScenario.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { InputError } from './errors.js';
+import { formatPath, setPath } from './path.js';
+import { resolveScenario, type ResolvedScenario } from './resolve.js';
+import { scenarioSchema, type ParsedScenario } from './schema.js';
+
+export interface LoadedScenario {
+  /** The document as written plus overrides (what gets saved as scenario.yaml). */
+  doc: Record<string, unknown>;
+  parsed: ParsedScenario;
+  resolved: ResolvedScenario;
+  /** Path of the file it came from. */
+  file: string;
+}
+
+/** Parse the text of a scenario file. */
+export function parseScenarioText(text: string, file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new InputError(`${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${msg}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InputError(`${file}: a scenario must be a mapping with duration, link and flows`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+export function readScenarioDoc(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseScenarioText(text, file);
+}
+
+/** Parse the right-hand side of `--set path=value` as a YAML scalar or flow collection. */
+export function parseSetValue(raw: string): unknown {
+  try {
+    const v = YAML.parse(raw);
+    return v === null && raw.trim() !== 'null' && raw.trim() !== '~' ? raw : v;
+  } catch {
+    return raw;
+  }
+}
+
+/** Apply `path=value` overrides in order. */
+export function applySets(doc: Record<string, unknown>, sets: readonly string[]): void {
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new InputError(`--set ${s}: expected path=value, e.g. --set link.loss=1%`);
+    const path = s.slice(0, eq).trim();
+    try {
+      setPath(doc, path, parseSetValue(s.slice(eq + 1)));
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`--set ${e.message}`);
+      throw e;
+    }
+  }
+}
+
+/** One line describing the first schema problem. */
+export function formatZodError(err: z.ZodError): string {
+  const issue = err.issues[0]!;
+  const path = formatPath(issue.path as (string | number)[]);
+  const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem${err.issues.length > 2 ? 's' : ''})` : '';
+  let message = issue.message;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'missing';
+  return `${path || 'scenario'}: ${message}${more}`;
+}
+
+export function validateScenario(doc: Record<string, unknown>, fallbackName: string): { parsed: ParsedScenario; resolved: ResolvedScenario } {
+  const r = scenarioSchema.safeParse(doc);
+  if (!r.success) throw new InputError(formatZodError(r.error));
+  return { parsed: r.data, resolved: resolveScenario(r.data, fallbackName) };
+}
+
+/** Read, override and validate a scenario file. */
+export function loadScenario(file: string, sets: readonly string[] = []): LoadedScenario {
+  const doc = readScenarioDoc(file);
+  applySets(doc, sets);
+  const name = basename(file).replace(/\.(ya?ml|json)$/i, '');
+  const { parsed, resolved } = validateScenario(doc, name);
+  return { doc, parsed, resolved, file };
+}

@@ -1,0 +1,175 @@
+/**
+ * From a parsed scenario to the fully explicit scenario that a backend runs.
+ *
+ * Everything is a number in base units (bits/s, ns, bytes, fractions), flows
+ * with `count: N` are expanded into N flows, BDP-relative queues are turned
+ * into packets, and defaults are filled in. The simulator and the kernel
+ * harness both consume a ResolvedScenario, so they agree on every number.
+ */
+import { createHash } from 'node:crypto';
+import { dataWireBytes } from '../network/wire.js';
+import type { CcName, LossModel, ParsedScenario } from './schema.js';
+
+export interface ResolvedLink {
+  /** Bottleneck rate, bits per second. */
+  rateBps: number;
+  /** One-way propagation delay sender -> receiver (data direction), ns. */
+  fwdDelayNs: number;
+  /** One-way propagation delay receiver -> sender (ACK direction), ns. */
+  revDelayNs: number;
+  /** Base round-trip time, ns (fwd + rev). */
+  rttNs: number;
+  /** Bottleneck buffer in packets (drop-tail limit). */
+  queuePackets: number;
+  /** Byte limit when the scenario gave the queue in bytes (bfifo), else null. */
+  queueBytes: number | null;
+  /** The queue as the user wrote it, e.g. "1bdp". */
+  queueSpec: string;
+  qdisc: 'droptail';
+  /** Random loss on the data direction, decided when a packet enters the bottleneck (as netem). */
+  loss: LossModel;
+  /** Bernoulli loss probability on the ACK direction. */
+  ackLoss: number;
+  /** Uniform delay jitter (+/-) on the data direction, ns; 0 = off. */
+  jitterNs: number;
+  /** Rate of the sender's access link, bits per second. */
+  accessRateBps: number;
+  /** Bandwidth-delay product in bytes (rate x base RTT). */
+  bdpBytes: number;
+}
+
+export interface BrutalParams {
+  /** Send rate in bytes per second, as the module's TCP_BRUTAL_PARAMS. */
+  rateBytesPerSec: number;
+  /** cwnd gain in tenths (20 = 2.0x). */
+  cwndGain: number;
+  /** PKT_INFO_SLOTS. */
+  slots: number;
+}
+
+export interface CubicParams {
+  hystart: boolean;
+  fastConvergence: boolean;
+  tcpFriendliness: boolean;
+}
+
+export interface ResolvedFlow {
+  /** Flow index after expanding `count`. */
+  id: number;
+  /** Index of the `flows[]` entry this flow came from. */
+  group: number;
+  cc: CcName;
+  startNs: number;
+  /** When the sender stops (scenario end if not given), ns. */
+  stopNs: number;
+  /** Application bytes to send, or null for a bulk (iperf3-like) sender. */
+  bytes: number | null;
+  mss: number;
+  pacing: 'auto' | 'fq';
+  brutal?: BrutalParams;
+  cubic?: CubicParams;
+}
+
+export interface ResolvedScenario {
+  name: string;
+  durationNs: number;
+  seed: number;
+  sampleIntervalNs: number;
+  link: ResolvedLink;
+  flows: ResolvedFlow[];
+}
+
+/** Default access-link rate: ten times the bottleneck. */
+export const ACCESS_RATE_FACTOR = 10;
+
+export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): ResolvedScenario {
+  const l = p.link;
+  const fwd = l.delay ? l.delay.forward : Math.floor(l.rtt! / 2);
+  const rev = l.delay ? l.delay.reverse : l.rtt! - Math.floor(l.rtt! / 2);
+  const rtt = fwd + rev;
+  const bdpBytes = (l.rate / 8) * (rtt / 1e9);
+  const mss = Math.max(...p.flows.map((f) => f.mss));
+  const wire = dataWireBytes(mss);
+  let queuePackets: number;
+  let queueBytes: number | null = null;
+  let queueSpec: string;
+  switch (l.queue.kind) {
+    case 'packets':
+      queuePackets = l.queue.value;
+      queueSpec = `${l.queue.value}p`;
+      break;
+    case 'bytes':
+      queueBytes = l.queue.value;
+      queuePackets = Math.max(1, Math.floor(l.queue.value / wire));
+      queueSpec = `${l.queue.value}b`;
+      break;
+    case 'bdp':
+      queuePackets = Math.max(1, Math.round((bdpBytes * l.queue.value) / wire));
+      queueSpec = `${l.queue.value}bdp`;
+      break;
+  }
+  const link: ResolvedLink = {
+    rateBps: l.rate,
+    fwdDelayNs: fwd,
+    revDelayNs: rev,
+    rttNs: rtt,
+    queuePackets,
+    queueBytes,
+    queueSpec,
+    qdisc: 'droptail',
+    loss: l.loss,
+    ackLoss: l.ackLoss,
+    jitterNs: l.jitter,
+    accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
+    bdpBytes,
+  };
+  const flows: ResolvedFlow[] = [];
+  p.flows.forEach((f, group) => {
+    for (let k = 0; k < f.count; k++) {
+      const rf: ResolvedFlow = {
+        id: flows.length,
+        group,
+        cc: f.cc,
+        startNs: f.start,
+        stopNs: Math.min(f.stop ?? p.duration, p.duration),
+        bytes: f.bytes ?? null,
+        mss: f.mss,
+        pacing: f.pacing,
+      };
+      if (f.cc === 'brutal') {
+        const b = f.brutal ?? { rate: 1e6, cwndGain: 20, slots: 5 };
+        rf.brutal = { rateBytesPerSec: Math.floor(b.rate / 8), cwndGain: b.cwndGain, slots: b.slots };
+      }
+      if (f.cc === 'cubic') {
+        rf.cubic = f.cubic ?? { hystart: true, fastConvergence: true, tcpFriendliness: true };
+      }
+      flows.push(rf);
+    }
+  });
+  return {
+    name: p.name ?? fallbackName,
+    durationNs: p.duration,
+    seed: p.seed,
+    sampleIntervalNs: p.sampleInterval,
+    link,
+    flows,
+  };
+}
+
+/** Stable JSON (sorted keys) for hashing. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** Hash of everything that determines a run except the seed (12 hex digits). */
+export function scenarioHash(s: ResolvedScenario): string {
+  const { seed: _seed, ...rest } = s;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
+}

@@ -1,0 +1,185 @@
+/**
+ * The scenario language: what a user writes in a YAML/JSON scenario file.
+ *
+ * The schema validates the user's document and converts every field with a
+ * unit into a number in cclab's base units (bits/s, nanoseconds, bytes,
+ * fractions). `resolve.ts` then turns the parsed document into the fully
+ * explicit ResolvedScenario that the simulator and the kernel harness run.
+ *
+ * Field reference: docs/scenario.md.
+ */
+import { z } from 'zod';
+import { parsePercent, parseQueue, parseRate, parseSize, parseTime, UnitError, type QueueSpec } from './units.js';
+
+/** Congestion controls known to cclab (simulator and kernel harness). */
+export const CC_NAMES = ['reno', 'cubic', 'bbr', 'brutal'] as const;
+export type CcName = (typeof CC_NAMES)[number];
+
+/** tcp_brutal's setsockopt limits (bytes per second and tenths). */
+export const BRUTAL_MIN_RATE_BYTES = 62500;
+export const BRUTAL_DEFAULT_RATE_BYTES = 125000;
+export const BRUTAL_MIN_CWND_GAIN = 5;
+export const BRUTAL_MAX_CWND_GAIN = 80;
+export const BRUTAL_DEFAULT_CWND_GAIN = 20;
+
+/** A strict object whose unknown-key error lists the keys that are allowed. */
+function obj<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        const keys = (iss as { keys: string[] }).keys;
+        return `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; known: ${known}`;
+      }
+      if (iss.code === 'invalid_type') return `expected an object with fields ${known}`;
+      return undefined;
+    },
+  });
+}
+
+/** A scalar with a unit, converted by `parse`. */
+function unit<T>(parse: (v: string | number) => T, what: string) {
+  return z
+    .union([z.string(), z.number()], { error: () => `expected a ${what}` })
+    .transform((v, ctx) => {
+      try {
+        return parse(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: e instanceof UnitError ? e.message : String(e) });
+        return z.NEVER;
+      }
+    });
+}
+
+const rate = unit(parseRate, 'rate such as 50mbit');
+const positiveRate = rate.refine((v) => v > 0, { message: 'rate must be greater than 0' });
+const time = unit(parseTime, 'time such as 25ms');
+const size = unit(parseSize, 'size such as 64kb');
+const percent = unit(parsePercent, 'percentage such as 1%');
+const queue = unit<QueueSpec>(parseQueue, 'queue size such as 100, 64kb or 1bdp');
+
+function enumOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+  return z.enum(values, {
+    error: (iss) => {
+      const input = (iss as { input?: unknown }).input;
+      return `unknown ${what} ${JSON.stringify(input)}; known: ${values.join(', ')}`;
+    },
+  });
+}
+
+/** netem's Gilbert-Elliott model: `loss gemodel p r 1-h 1-k`. */
+const gemodel = obj({
+  p: percent,
+  r: percent,
+  '1-h': percent.default(1),
+  '1-k': percent.default(0),
+});
+
+export type LossModel =
+  | { kind: 'bernoulli'; p: number }
+  | { kind: 'gemodel'; p: number; r: number; oneMinusH: number; oneMinusK: number };
+
+const lossSchema = z.union([
+  percent.transform((p): LossModel => ({ kind: 'bernoulli', p })),
+  obj({ gemodel }).transform(
+    ({ gemodel: g }): LossModel => ({ kind: 'gemodel', p: g.p, r: g.r, oneMinusH: g['1-h'], oneMinusK: g['1-k'] }),
+  ),
+], { error: () => 'expected a percentage such as 1% or {gemodel: {p: 1%, r: 20%, 1-h: 100%, 1-k: 0%}}' });
+
+export const QDISCS = ['droptail', 'codel', 'fq_codel'] as const;
+export const QDISCS_IMPLEMENTED = ['droptail'] as const;
+
+const linkSchema = obj({
+  rate: positiveRate,
+  rtt: time.optional(),
+  delay: obj({ forward: time, reverse: time }).optional(),
+  queue: queue.default(parseQueue('1bdp')),
+  qdisc: enumOf(QDISCS, 'queue discipline').default('droptail'),
+  loss: lossSchema.default({ kind: 'bernoulli', p: 0 }),
+  ackLoss: percent.default(0),
+  jitter: time.default(0),
+  accessRate: positiveRate.optional(),
+}).superRefine((l, ctx) => {
+  if (l.rtt === undefined && l.delay === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['rtt'], message: 'missing: give link.rtt (e.g. 50ms) or link.delay {forward, reverse}' });
+  }
+  if (l.rtt !== undefined && l.delay !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give either link.rtt or link.delay, not both' });
+  }
+  if (l.qdisc !== 'droptail') {
+    ctx.addIssue({ code: 'custom', path: ['qdisc'], message: `"${l.qdisc}" is reserved but not implemented yet; implemented: ${QDISCS_IMPLEMENTED.join(', ')}` });
+  }
+});
+
+const brutalSchema = obj({
+  rate: rate
+    .default(BRUTAL_DEFAULT_RATE_BYTES * 8)
+    .refine((bps) => Math.floor(bps / 8) >= BRUTAL_MIN_RATE_BYTES, {
+      message: `below tcp_brutal's minimum of 500kbit (${BRUTAL_MIN_RATE_BYTES} bytes/s)`,
+    }),
+  cwndGain: z
+    .number({ error: () => `expected an integer ${BRUTAL_MIN_CWND_GAIN}..${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x)` })
+    .int({ error: () => `must be an integer ${BRUTAL_MIN_CWND_GAIN}..${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x)` })
+    .min(BRUTAL_MIN_CWND_GAIN, { error: () => `must be between ${BRUTAL_MIN_CWND_GAIN} and ${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x), as tcp_brutal accepts` })
+    .max(BRUTAL_MAX_CWND_GAIN, { error: () => `must be between ${BRUTAL_MIN_CWND_GAIN} and ${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x), as tcp_brutal accepts` })
+    .default(BRUTAL_DEFAULT_CWND_GAIN),
+  /** PKT_INFO_SLOTS: 5 on current x86_64 kernels (ICSK_CA_PRIV_SIZE 104); 3 or 4 on older ones. */
+  slots: z.number().int().min(3, { error: () => 'must be 3, 4 or 5' }).max(5, { error: () => 'must be 3, 4 or 5' }).default(5),
+});
+
+const cubicSchema = obj({
+  hystart: z.boolean().default(true),
+  fastConvergence: z.boolean().default(true),
+  tcpFriendliness: z.boolean().default(true),
+});
+
+const bbrSchema = obj({});
+
+const flowSchema = obj({
+  cc: enumOf(CC_NAMES, 'congestion control'),
+  start: time.default(0),
+  stop: time.optional(),
+  bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
+  count: z.number().int().min(1, { error: () => 'must be an integer of at least 1' }).max(1024).default(1),
+  mss: z.number().int().min(536, { error: () => 'must be between 536 and 9000 bytes' }).max(9000, { error: () => 'must be between 536 and 9000 bytes' }).default(1448),
+  /** auto: paced by the stack only when the CC asks (BBR, Brutal), as Linux; fq: an fq qdisc on the sender paces every flow. */
+  pacing: enumOf(['auto', 'fq'] as const, 'pacing mode').default('auto'),
+  brutal: brutalSchema.optional(),
+  cubic: cubicSchema.optional(),
+  bbr: bbrSchema.optional(),
+});
+
+/** Sweep specification (see docs/scenario.md): scenario path -> list of values. */
+const sweepSchema = z.record(z.string(), z.array(z.unknown()));
+
+export const scenarioSchema = obj({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: () => 'letters, digits, ".", "_" and "-" only' }).optional(),
+  description: z.string().optional(),
+  duration: time.refine((t) => t > 0, { message: 'must be longer than 0' }),
+  seed: z.number().int().min(0, { error: () => 'must be a non-negative integer' }).default(1),
+  sampleInterval: time.refine((t) => t >= 1e6, { message: 'must be at least 1ms' }).default(100e6),
+  link: linkSchema,
+  flows: z.array(flowSchema, { error: () => 'expected a list of flows' }).min(1, { error: () => 'needs at least one flow' }),
+  sweep: sweepSchema.optional(),
+  zip: z.array(z.array(z.string())).optional(),
+  seeds: z.number().int().min(1).max(1000).optional(),
+  harm: z.boolean().optional(),
+}).superRefine((s, ctx) => {
+  s.flows.forEach((f, i) => {
+    if (f.stop !== undefined && f.stop <= f.start) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: 'must be later than start' });
+    }
+    if (f.start >= s.duration) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'start'], message: 'must be earlier than the scenario duration' });
+    }
+    for (const k of ['brutal', 'cubic', 'bbr'] as const) {
+      if (f[k] !== undefined && f.cc !== k) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, k], message: `parameters for ${k} given but cc is ${f.cc}` });
+      }
+    }
+  });
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type ParsedFlow = ParsedScenario['flows'][number];

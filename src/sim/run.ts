@@ -1,0 +1,177 @@
+/**
+ * Run a scenario in the simulator and produce the shared result schema.
+ *
+ * The run samples every flow and the bottleneck queue at the scenario's
+ * sampling interval (timeseries.csv), snapshots each flow when its
+ * application stops, and at the end checks packet conservation per flow:
+ * data packets sent = delivered + dropped + still in the network.
+ */
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import { scenarioHash } from '../scenario/resolve.js';
+import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
+import type { TimeseriesRow } from '../results/write.js';
+import { jainIndex, mbps, round6 } from '../results/metrics.js';
+import { buildNetwork, dataPacketsInNetwork, type Network } from './topology.js';
+import type { TcpSender } from '../tcp/sender.js';
+import { LogHistogram } from '../network/histogram.js';
+
+export interface SimResult {
+  summary: RunSummary;
+  timeseries: TimeseriesRow[];
+  events: number;
+  dataPackets: number;
+  /** Per-flow extra state for tests (cc info at the end). */
+  network: Network;
+}
+
+interface FlowSnapshot {
+  bytesDelivered: number;
+  bytesSent: number;
+  bytesRetrans: number;
+  segsSent: number;
+  segsRetrans: number;
+  rtoCount: number;
+}
+
+function snapshot(net: Network, i: number): FlowSnapshot {
+  const s = net.senders[i]!;
+  return {
+    bytesDelivered: net.receivers[i]!.bytesDelivered,
+    bytesSent: s.stats.bytesSent,
+    bytesRetrans: s.stats.bytesRetrans,
+    segsSent: s.stats.segsSent,
+    segsRetrans: s.stats.segsRetrans,
+    rtoCount: s.stats.rtoCount,
+  };
+}
+
+/** Delivery rate as ss reports it (tcp_get_info: rate_delivered * mss / rate_interval), Mbit/s. */
+function deliveryRateMbps(s: TcpSender): number {
+  if (s.rateIntervalUs <= 0) return 0;
+  return (s.rateDelivered * s.mss * 8) / s.rateIntervalUs;
+}
+
+export function runSimulation(sc: ResolvedScenario): SimResult {
+  const net = buildNetwork(sc);
+  const { sim } = net;
+  const n = sc.flows.length;
+  const rows: TimeseriesRow[] = [];
+  const snaps: (FlowSnapshot | null)[] = new Array(n).fill(null);
+  const queueSamples = new LogHistogram();
+  let queueMax = 0;
+
+  // flow-end snapshots at each flow's stop time
+  sc.flows.forEach((f, i) => {
+    const t = sim.timer(() => {
+      snaps[i] = snapshot(net, i);
+    });
+    t.at(f.stopNs);
+  });
+
+  // periodic sampling
+  const interval = sc.sampleIntervalNs;
+  const lastDelivered = new Float64Array(n);
+  const sampler = sim.timer(() => {
+    const t = sim.now;
+    const ts = round6(t / 1e9);
+    for (let i = 0; i < n; i++) {
+      const s = net.senders[i]!;
+      const r = net.receivers[i]!;
+      const f = sc.flows[i]!;
+      if (t < f.startNs || t > f.stopNs + interval) {
+        lastDelivered[i] = r.bytesDelivered;
+        continue;
+      }
+      const delivered = r.bytesDelivered - lastDelivered[i]!;
+      lastDelivered[i] = r.bytesDelivered;
+      rows.push({
+        time_s: ts,
+        flow: i,
+        cwnd_pkts: s.sndCwnd,
+        pacing_mbps: s.pacingStatus === 0 && s.pacingRate === 0 ? 0 : round6((s.pacingRate * 8) / 1e6),
+        inflight_pkts: s.inFlight,
+        delivery_mbps: round6(deliveryRateMbps(s)),
+        srtt_ms: round6(s.srttUs / 1000),
+        goodput_mbps: round6((delivered * 8) / (interval / 1e9) / 1e6),
+        retrans_segs: s.stats.segsRetrans,
+      });
+    }
+    const q = net.bottleneck.queuedPackets;
+    queueSamples.record(q);
+    if (q > queueMax) queueMax = q;
+    rows.push({ time_s: ts, flow: 'link', queue_pkts: q, queue_bytes: net.bottleneck.queuedBytes });
+    if (t + interval <= sc.durationNs) sampler.after(interval);
+  });
+  sampler.at(interval);
+
+  sim.run(sc.durationNs);
+
+  const flows: FlowSummary[] = sc.flows.map((f, i) => {
+    const snap = snaps[i] ?? snapshot(net, i);
+    const s = net.senders[i]!;
+    const activeS = (f.stopNs - f.startNs) / 1e9;
+    const h = s.stats.rttUs;
+    return {
+      id: f.id,
+      group: f.group,
+      cc: f.cc,
+      startS: round6(f.startNs / 1e9),
+      endS: round6(f.stopNs / 1e9),
+      goodputMbps: mbps(snap.bytesDelivered, activeS),
+      throughputMbps: mbps(snap.bytesSent, activeS),
+      bytesSent: snap.bytesSent,
+      bytesRetrans: snap.bytesRetrans,
+      bytesDelivered: snap.bytesDelivered,
+      retransRatio: snap.bytesSent > 0 ? round6(snap.bytesRetrans / snap.bytesSent) : 0,
+      segsSent: snap.segsSent,
+      segsRetrans: snap.segsRetrans,
+      rttMs: {
+        min: round6(h.count ? h.min / 1000 : 0),
+        mean: round6(h.mean() / 1000),
+        p50: round6(h.quantile(0.5) / 1000),
+        p95: round6(h.quantile(0.95) / 1000),
+        p99: round6(h.quantile(0.99) / 1000),
+      },
+      rtoCount: snap.rtoCount,
+      completionS: s.completionNs >= 0 ? round6((s.completionNs - f.startNs) / 1e9) : null,
+    };
+  });
+
+  const inNet = dataPacketsInNetwork(net, n);
+  const conservation = sc.flows.map((_f, i) => ({
+    flow: i,
+    sent: net.senders[i]!.stats.packetsToNetwork,
+    delivered: net.receivers[i]!.packetsArrived + net.receivers[i]!.synsArrived,
+    dropped: net.dataDrops[i]!,
+    inFlight: inNet[i]!,
+  }));
+
+  const durationS = sc.durationNs / 1e9;
+  const qd = net.bottleneck.queueDelayUs!;
+  const summary: RunSummary = {
+    schema: SUMMARY_SCHEMA,
+    source: 'sim',
+    scenario: sc.name,
+    scenarioHash: scenarioHash(sc),
+    seed: sc.seed,
+    durationS: round6(durationS),
+    link: {
+      rateMbps: round6(sc.link.rateBps / 1e6),
+      rttMs: round6(sc.link.rttNs / 1e6),
+      queuePackets: sc.link.queuePackets,
+      utilization: round6((net.bottleneck.deliveredBytes * 8) / (sc.link.rateBps * durationS)),
+      drops: { queue: net.bottleneck.drops, random: net.dataLoss.drops, ack: net.ackLoss.drops },
+      queuePkts: { mean: round6(queueSamples.mean()), p95: round6(queueSamples.quantile(0.95)), max: queueMax },
+      queueDelayMs: qd.count > 0 ? { mean: round6(qd.mean() / 1000), p95: round6(qd.quantile(0.95) / 1000) } : null,
+    },
+    flows,
+    aggregate: {
+      goodputMbps: round6(flows.reduce((a, f) => a + f.goodputMbps, 0)),
+      jain: round6(jainIndex(flows.map((f) => f.goodputMbps))),
+    },
+    conservation,
+  };
+
+  const dataPackets = net.senders.reduce((a, s) => a + s.stats.packetsToNetwork, 0);
+  return { summary, timeseries: rows, events: sim.events, dataPackets, network: net };
+}

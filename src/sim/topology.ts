@@ -1,0 +1,129 @@
+/**
+ * The simulated network of a scenario (a dumbbell):
+ *
+ *   senders -> access link -> random loss -> bottleneck queue + serializer
+ *           -> propagation delay (+ jitter) -> receivers
+ *   receivers -> ACK loss -> reverse propagation delay -> senders
+ *
+ * All flows share the access link (one sending host, as in the kernel
+ * harness) and the bottleneck. The access link runs at link.accessRate
+ * (default ten times the bottleneck) with an unlimited queue.
+ */
+import { Simulator } from '../engine/sim.js';
+import { DelayLine } from '../engine/pipe.js';
+import { Rng } from '../engine/rng.js';
+import { Link } from '../network/link.js';
+import { LossStage } from '../network/loss.js';
+import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
+import { TcpReceiver } from '../tcp/receiver.js';
+import { TcpSender } from '../tcp/sender.js';
+import { createCc } from '../cc/index.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+
+export interface Network {
+  sim: Simulator;
+  pool: PacketPool;
+  senders: TcpSender[];
+  receivers: TcpReceiver[];
+  access: Link;
+  dataLoss: LossStage;
+  bottleneck: Link;
+  fwdPipe: DelayLine<Packet>;
+  ackLoss: LossStage;
+  revPipe: DelayLine<Packet>;
+  /** Per-flow data packets dropped in the network (random + queue). */
+  dataDrops: Float64Array;
+  /** Per-flow data packets dropped by random loss. */
+  randomDrops: Float64Array;
+  /** Per-flow data packets dropped at the bottleneck queue. */
+  queueDrops: Float64Array;
+}
+
+export function buildNetwork(s: ResolvedScenario): Network {
+  const sim = new Simulator();
+  const pool = new PacketPool();
+  const nFlows = s.flows.length;
+  const l = s.link;
+  const dataDrops = new Float64Array(nFlows);
+  const randomDrops = new Float64Array(nFlows);
+  const queueDrops = new Float64Array(nFlows);
+
+  const senders: TcpSender[] = [];
+  const receivers: TcpReceiver[] = [];
+
+  const access = new Link(sim, pool, { rateBps: l.accessRateBps, limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null });
+  const dataLoss = new LossStage(pool, l.loss, s.seed, 'loss/data');
+  const bottleneck = new Link(sim, pool, {
+    rateBps: l.rateBps,
+    limitPackets: l.queuePackets,
+    limitBytes: l.queueBytes,
+    recordDelay: true,
+  });
+  const fwdPipe = new DelayLine<Packet>(sim, (p) => receivers[p.flow]!.receive(p), 4096);
+  const ackLoss = new LossStage(pool, { kind: 'bernoulli', p: l.ackLoss }, s.seed, 'loss/ack');
+  const revPipe = new DelayLine<Packet>(sim, (p) => senders[p.flow]!.receive(p), 4096);
+
+  dataLoss.onDrop = (p) => {
+    dataDrops[p.flow]!++;
+    randomDrops[p.flow]!++;
+  };
+  bottleneck.onDrop = (p) => {
+    dataDrops[p.flow]!++;
+    queueDrops[p.flow]!++;
+  };
+
+  access.next = dataLoss;
+  dataLoss.next = bottleneck;
+  const fwdDelay = l.fwdDelayNs;
+  const jitter = l.jitterNs;
+  if (jitter > 0) {
+    // netem jitter: uniform in [-jitter, +jitter); packets leave in time order, so they can reorder
+    const rngs: Rng[] = [];
+    bottleneck.next = {
+      receive(p: Packet) {
+        let r = rngs[p.flow];
+        if (r === undefined) {
+          r = new Rng(s.seed, `jitter/flow${p.flow}`);
+          rngs[p.flow] = r;
+        }
+        const d = Math.max(0, fwdDelay + Math.floor(r.next() * 2 * jitter) - jitter);
+        fwdPipe.push(p, sim.now + d);
+      },
+    };
+  } else {
+    bottleneck.next = { receive: (p: Packet) => fwdPipe.push(p, sim.now + fwdDelay) };
+  }
+  const revDelay = l.revDelayNs;
+  ackLoss.next = { receive: (p: Packet) => revPipe.push(p, sim.now + revDelay) };
+
+  for (const f of s.flows) {
+    const sender = new TcpSender(sim, pool, createCc(f), {
+      flow: f.id,
+      mss: f.mss,
+      bytes: f.bytes,
+      startNs: f.startNs,
+      stopNs: f.stopNs,
+      fqPacing: f.pacing === 'fq',
+      seed: s.seed,
+    });
+    sender.out = access;
+    const receiver = new TcpReceiver(sim, pool, f.id, f.mss);
+    receiver.out = ackLoss as PacketSink;
+    senders.push(sender);
+    receivers.push(receiver);
+  }
+
+  return { sim, pool, senders, receivers, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops };
+}
+
+/** Data packets of each flow currently inside the network (queues, wires, pipes). */
+export function dataPacketsInNetwork(net: Network, nFlows: number): Float64Array {
+  const counts = new Float64Array(nFlows);
+  const count = (p: Packet) => {
+    if (!p.isAck) counts[p.flow]!++;
+  };
+  net.access.forEach(count);
+  net.bottleneck.forEach(count);
+  net.fwdPipe.forEach(count);
+  return counts;
+}

@@ -1,0 +1,468 @@
+/**
+ * The TCP receiver, following Linux 6.1 (tcp_data_queue, tcp_event_data_recv,
+ * __tcp_ack_snd_check, tcp_send_delayed_ack, SACK block upkeep).
+ *
+ * Model in plain words. In-order data advances rcv_nxt (pulling in any
+ * out-of-order segments it joins); the application reads at once (iperf3).
+ * ACKs go out:
+ *   - immediately when more than one full segment is unacknowledged ("ACK
+ *     every second segment"), in quick-ACK mode (the first 16 ACKs, and after
+ *     duplicates), or when a hole is filled;
+ *   - for out-of-order data, the first three duplicate ACKs for a given
+ *     rcv_nxt at once, then compressed (SACK compression: up to 44 ACKs, at
+ *     most 1 ms or 5% of the RTT);
+ *   - otherwise by the delayed-ACK timer (ato, 40 ms in steady bulk flow).
+ * Each ACK carries up to three SACK blocks, most recent first, a D-SACK first
+ * for a duplicate segment, and echoes the timestamp of the segment that
+ * started the ACKed window (ts_recent).
+ */
+import type { Simulator, Timer } from '../engine/sim.js';
+import { MAX_SACK_BLOCKS, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
+import {
+  JIFFY_NS,
+  TCP_ATO_MIN_JIFFIES,
+  TCP_COMP_SACK_DELAY_NS,
+  TCP_COMP_SACK_NR,
+  TCP_DELACK_MAX_JIFFIES,
+  TCP_DELACK_MIN_JIFFIES,
+  TCP_FASTRETRANS_THRESH,
+  TCP_MAX_QUICKACKS,
+  TCP_RCV_WND_INITIAL,
+  TCP_RTO_MIN_US,
+  HZ,
+  usecsToJiffies,
+} from './constants.js';
+
+/** Linux keeps up to four SACK blocks (TCP_NUM_SACKS). */
+const TCP_NUM_SACKS = 4;
+/** TCP_SACK_BLOCKS_EXPECTED: beyond this many, a compressed SACK is flushed. */
+const TCP_SACK_BLOCKS_EXPECTED = 2;
+
+export class TcpReceiver implements PacketSink {
+  /** Where ACKs go (the reverse path). */
+  out!: PacketSink;
+
+  /** Next segment expected. */
+  rcvNxt = 0;
+  /** rcv_nxt when the last ACK was sent (rcv_wup). */
+  private rcvWup = 0;
+  /** Payload bytes delivered in order to the application. */
+  bytesDelivered = 0;
+  /** Data packets that arrived (including duplicates). */
+  packetsArrived = 0;
+  /** Duplicate data packets (already received). */
+  duplicates = 0;
+  /** SYNs that arrived. */
+  synsArrived = 0;
+
+  // out-of-order queue: bitmap ring over segment numbers
+  private ofo = new Uint8Array(1024);
+  private ofoMask = 1023;
+  private ofoCount = 0;
+  private ofoLens = new Float64Array(1024);
+
+  // SACK blocks (selective_acks), most recent first
+  private readonly sackStart = new Float64Array(TCP_NUM_SACKS + 1);
+  private readonly sackEnd = new Float64Array(TCP_NUM_SACKS + 1);
+  private numSacks = 0;
+  private dsack = false;
+  private dsackStart = 0;
+  private dsackEnd = 0;
+
+  // delayed ACK engine (icsk_ack)
+  private quick = 0;
+  private ato = 0;
+  private lrcvtime = 0;
+  private ackScheduled = false;
+  private ackNow = false;
+  private delackTimerPending = false;
+  private delackTimeoutJiffies = 0;
+  private readonly delackTimer: Timer;
+  private rtoJiffies = HZ;
+
+  // SACK compression
+  private compressedAck = 0;
+  private compressedAckRcvNxt = -1;
+  private dupAckCounter = 0;
+  private readonly compTimer: Timer;
+  private rcvRttUs8 = 0;
+
+  // timestamps
+  private tsRecent = 0;
+
+  private synSeen = false;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly pool: PacketPool,
+    readonly flow: number,
+    readonly mss: number,
+  ) {
+    this.delackTimer = sim.timer(() => this.onDelackTimer());
+    this.compTimer = sim.timer(() => this.onCompTimer());
+  }
+
+  private get jiffies(): number {
+    return Math.floor(this.sim.now / JIFFY_NS);
+  }
+
+  receive(p: Packet): void {
+    if (p.seg === -1) {
+      this.onSyn(p);
+      return;
+    }
+    this.packetsArrived++;
+    const seg = p.seg;
+    const len = p.len;
+    const tsVal = p.tsVal;
+    this.pool.release(p);
+
+    // tcp_replace_ts_recent: only segments starting at or before the last ACKed point
+    if (seg <= this.rcvWup) this.tsRecent = tsVal;
+
+    this.dataQueue(seg, len);
+    this.ackSndCheck();
+  }
+
+  /** SYN: answer with a SYN-ACK at once; the handshake RTT seeds our RTO. */
+  private onSyn(p: Packet): void {
+    const tsVal = p.tsVal;
+    this.pool.release(p);
+    this.synsArrived++;
+    if (!this.synSeen) {
+      this.synSeen = true;
+      this.synArrivalNs = this.sim.now;
+    }
+    const a = this.pool.ack(this.flow, 0, tsVal);
+    a.seg = -1;
+    a.wireBytes = 74;
+    this.out.receive(a);
+  }
+
+  private synArrivalNs = 0;
+
+  /** tcp_data_queue(). */
+  private dataQueue(seg: number, len: number): void {
+    this.dsack = false;
+    if (seg === this.rcvNxt) {
+      this.rcvNxt++;
+      this.bytesDelivered += len;
+      this.eventDataRecv();
+      if (this.ofoCount > 0) {
+        this.ofoQueue();
+        if (this.ofoCount === 0) this.ackNow = true;
+      }
+      if (this.numSacks > 0) this.sackRemove();
+      return;
+    }
+    if (seg < this.rcvNxt) {
+      // a retransmission of data we have: D-SACK it and ACK at once
+      this.duplicates++;
+      this.dsackSet(seg, seg + 1);
+      this.enterQuickackMode();
+      this.ackScheduled = true;
+      return;
+    }
+    this.dataQueueOfo(seg, len);
+  }
+
+  /** tcp_ofo_queue(): pull in-order segments out of the out-of-order queue. */
+  private ofoQueue(): void {
+    while (this.ofoCount > 0) {
+      const i = this.rcvNxt & this.ofoMask;
+      if (this.ofo[i] !== 1) break;
+      this.ofo[i] = 0;
+      this.ofoCount--;
+      this.bytesDelivered += this.ofoLens[i]!;
+      this.rcvNxt++;
+    }
+  }
+
+  /** tcp_data_queue_ofo(). */
+  private dataQueueOfo(seg: number, len: number): void {
+    this.ackScheduled = true;
+    while (seg - this.rcvNxt >= this.ofo.length) this.growOfo();
+    const i = seg & this.ofoMask;
+    if (this.ofo[i] === 1) {
+      // duplicate of an out-of-order segment
+      this.duplicates++;
+      this.dsackSet(seg, seg + 1);
+      return;
+    }
+    if (this.ofoCount === 0) {
+      this.numSacks = 1;
+      this.sackStart[0] = seg;
+      this.sackEnd[0] = seg + 1;
+    } else {
+      this.sackNewOfoSkb(seg, seg + 1);
+    }
+    this.ofo[i] = 1;
+    this.ofoLens[i] = len;
+    this.ofoCount++;
+  }
+
+  private growOfo(): void {
+    const cap = this.ofo.length * 2;
+    const o = new Uint8Array(cap);
+    const l = new Float64Array(cap);
+    const mask = cap - 1;
+    // occupied slots lie in [rcvNxt, rcvNxt + old capacity)
+    for (let s = this.rcvNxt; s < this.rcvNxt + this.ofo.length; s++) {
+      const j = s & this.ofoMask;
+      if (this.ofo[j] === 1) {
+        o[s & mask] = 1;
+        l[s & mask] = this.ofoLens[j]!;
+      }
+    }
+    this.ofo = o;
+    this.ofoLens = l;
+    this.ofoMask = mask;
+  }
+
+  private dsackSet(s: number, e: number): void {
+    this.dsack = true;
+    this.dsackStart = s;
+    this.dsackEnd = e;
+  }
+
+  /** tcp_sack_extend(): merge [s, e) into block k if they touch. */
+  private sackExtend(k: number, s: number, e: number): boolean {
+    if (s <= this.sackEnd[k]! && e >= this.sackStart[k]!) {
+      if (s < this.sackStart[k]!) this.sackStart[k] = s;
+      if (e > this.sackEnd[k]!) this.sackEnd[k] = e;
+      return true;
+    }
+    return false;
+  }
+
+  /** tcp_sack_new_ofo_skb(): keep the most recent block first. */
+  private sackNewOfoSkb(s: number, e: number): void {
+    const cur = this.numSacks;
+    let k = 0;
+    for (; k < cur; k++) {
+      if (this.sackExtend(k, s, e)) {
+        if (k >= TCP_SACK_BLOCKS_EXPECTED) this.sackCompressSendAck();
+        for (; k > 0; k--) this.swapSack(k, k - 1);
+        if (cur > 1) this.sackMaybeCoalesce();
+        return;
+      }
+    }
+    if (k >= TCP_SACK_BLOCKS_EXPECTED) this.sackCompressSendAck();
+    if (k >= TCP_NUM_SACKS) {
+      k--;
+      this.numSacks--;
+    }
+    for (; k > 0; k--) {
+      this.sackStart[k] = this.sackStart[k - 1]!;
+      this.sackEnd[k] = this.sackEnd[k - 1]!;
+    }
+    this.sackStart[0] = s;
+    this.sackEnd[0] = e;
+    this.numSacks++;
+  }
+
+  private swapSack(a: number, b: number): void {
+    const s = this.sackStart[a]!;
+    const e = this.sackEnd[a]!;
+    this.sackStart[a] = this.sackStart[b]!;
+    this.sackEnd[a] = this.sackEnd[b]!;
+    this.sackStart[b] = s;
+    this.sackEnd[b] = e;
+  }
+
+  /** tcp_sack_maybe_coalesce(): block 0 may now touch others. */
+  private sackMaybeCoalesce(): void {
+    for (let k = 1; k < this.numSacks; ) {
+      if (this.sackExtend(0, this.sackStart[k]!, this.sackEnd[k]!)) {
+        this.numSacks--;
+        for (let j = k; j < this.numSacks; j++) {
+          this.sackStart[j] = this.sackStart[j + 1]!;
+          this.sackEnd[j] = this.sackEnd[j + 1]!;
+        }
+        continue;
+      }
+      k++;
+    }
+  }
+
+  /** tcp_sack_remove(): rcv_nxt advanced; drop blocks it covers. */
+  private sackRemove(): void {
+    if (this.ofoCount === 0) {
+      this.numSacks = 0;
+      return;
+    }
+    for (let k = 0; k < this.numSacks; ) {
+      if (this.rcvNxt >= this.sackStart[k]!) {
+        for (let j = k + 1; j < this.numSacks; j++) {
+          this.sackStart[j - 1] = this.sackStart[j]!;
+          this.sackEnd[j - 1] = this.sackEnd[j]!;
+        }
+        this.numSacks--;
+        continue;
+      }
+      k++;
+    }
+  }
+
+  // ---------------------------------------------------------------------
+  // delayed ACKs
+  // ---------------------------------------------------------------------
+
+  /** tcp_event_data_recv(): adapt ato to the inter-arrival time of in-order data. */
+  private eventDataRecv(): void {
+    this.ackScheduled = true;
+    const now = this.jiffies;
+    if (this.ato === 0) {
+      this.incrQuickack();
+      this.ato = TCP_ATO_MIN_JIFFIES;
+      if (this.synSeen) {
+        // the receiver's RTO comes from the handshake RTT (tcp_synack_rtt_meas): rtt + 200 ms
+        const rttUs = Math.floor((this.sim.now - this.synArrivalNs) / 1000);
+        this.rtoJiffies = usecsToJiffies(rttUs + TCP_RTO_MIN_US);
+        // receiver-side RTT estimate (rcv_rtt_est), only used to size SACK compression:
+        // seeded from the handshake (SYN-ACK sent -> first data) instead of TS echoes
+        this.rcvRttUs8 = Math.max(1, rttUs) * 8;
+      }
+    } else {
+      const m = now - this.lrcvtime;
+      if (m <= TCP_ATO_MIN_JIFFIES / 2) {
+        this.ato = (this.ato >> 1) + TCP_ATO_MIN_JIFFIES / 2;
+      } else if (m < this.ato) {
+        this.ato = (this.ato >> 1) + m;
+        if (this.ato > this.rtoJiffies) this.ato = this.rtoJiffies;
+      } else if (m > this.rtoJiffies) {
+        this.incrQuickack();
+      }
+    }
+    this.lrcvtime = now;
+  }
+
+  private incrQuickack(): void {
+    let quickacks = Math.floor(TCP_RCV_WND_INITIAL / (2 * this.mss));
+    if (quickacks === 0) quickacks = 2;
+    quickacks = Math.min(quickacks, TCP_MAX_QUICKACKS);
+    if (quickacks > this.quick) this.quick = quickacks;
+  }
+
+  private enterQuickackMode(): void {
+    this.incrQuickack();
+    this.ato = TCP_ATO_MIN_JIFFIES;
+  }
+
+  /** __tcp_ack_snd_check(ofo_possible = 1). */
+  private ackSndCheck(): void {
+    if (!this.ackScheduled) return;
+    if (this.rcvNxt - this.rcvWup > 1 || this.quick > 0 || this.ackNow) {
+      this.sendAck();
+      return;
+    }
+    if (this.ofoCount === 0) {
+      this.sendDelayedAck();
+      return;
+    }
+    if (this.compressedAck >= TCP_COMP_SACK_NR) {
+      this.sendAck();
+      return;
+    }
+    if (this.compressedAckRcvNxt !== this.rcvNxt) {
+      this.compressedAckRcvNxt = this.rcvNxt;
+      this.dupAckCounter = 0;
+    }
+    if (this.dupAckCounter < TCP_FASTRETRANS_THRESH) {
+      this.dupAckCounter++;
+      this.sendAck();
+      return;
+    }
+    this.compressedAck++;
+    if (this.compTimer.pending) return;
+    const rttUs8 = this.rcvRttUs8;
+    const delayNs = rttUs8 === 0 ? TCP_COMP_SACK_DELAY_NS : Math.min(TCP_COMP_SACK_DELAY_NS, Math.floor((rttUs8 * (1000 >> 3)) / 20));
+    this.compTimer.after(delayNs);
+  }
+
+  private onCompTimer(): void {
+    if (this.compressedAck > 0) this.sendAck();
+  }
+
+  /** tcp_sack_compress_send_ack(). */
+  private sackCompressSendAck(): void {
+    if (this.compressedAck === 0) return;
+    this.compTimer.cancel();
+    this.compressedAck = 0;
+    this.sendAck();
+  }
+
+  /** tcp_send_delayed_ack(). */
+  private sendDelayedAck(): void {
+    let ato = this.ato;
+    if (ato > TCP_DELACK_MIN_JIFFIES) {
+      const maxAto = HZ / 2;
+      ato = Math.min(ato, maxAto);
+    }
+    ato = Math.min(ato, TCP_DELACK_MAX_JIFFIES);
+    const now = this.jiffies;
+    let timeout = now + ato;
+    if (this.delackTimerPending) {
+      if (this.delackTimeoutJiffies <= now + (ato >> 2)) {
+        this.sendAck();
+        return;
+      }
+      if (!(timeout < this.delackTimeoutJiffies)) timeout = this.delackTimeoutJiffies;
+    }
+    this.ackScheduled = true;
+    this.delackTimerPending = true;
+    this.delackTimeoutJiffies = timeout;
+    this.delackTimer.at(Math.max(this.sim.now, timeout * JIFFY_NS));
+  }
+
+  private onDelackTimer(): void {
+    if (!this.delackTimerPending) return;
+    this.delackTimerPending = false;
+    if (this.ackScheduled) {
+      // delayed ACK missed: inflate ato (tcp_delack_timer_handler)
+      this.ato = Math.min(this.ato << 1, this.rtoJiffies);
+      this.sendAck();
+    }
+  }
+
+  /** tcp_send_ack(): one ACK with SACK blocks (D-SACK first) and the timestamp echo. */
+  private sendAck(): void {
+    const a = this.pool.ack(this.flow, this.rcvNxt, this.tsRecent);
+    let n = 0;
+    if (this.dsack) {
+      a.sack[0] = this.dsackStart;
+      a.sack[1] = this.dsackEnd;
+      a.dsack = true;
+      n = 1;
+      this.dsack = false;
+    }
+    for (let k = 0; k < this.numSacks && n < MAX_SACK_BLOCKS; k++, n++) {
+      a.sack[2 * n] = this.sackStart[k]!;
+      a.sack[2 * n + 1] = this.sackEnd[k]!;
+    }
+    a.nSack = n;
+    // tcp_event_ack_sent
+    if (this.compressedAck > 0) {
+      this.compressedAck = 0;
+      this.compTimer.cancel();
+    }
+    if (this.quick > 0) {
+      const pkts = this.ackScheduled ? 1 : 0;
+      if (pkts >= this.quick) {
+        this.quick = 0;
+        this.ato = TCP_ATO_MIN_JIFFIES;
+      } else this.quick -= pkts;
+    }
+    this.delackTimerPending = false;
+    this.delackTimer.cancel();
+    this.ackScheduled = false;
+    this.ackNow = false;
+    this.rcvWup = this.rcvNxt;
+    this.out.receive(a);
+  }
+
+  /** Out-of-order segments held. */
+  get ofoSegments(): number {
+    return this.ofoCount;
+  }
+}
