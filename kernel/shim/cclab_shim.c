@@ -1,0 +1,260 @@
+/*
+ * cclab_shim.so — an LD_PRELOAD helper for the kernel harness.
+ *
+ * 1. Brutal's parameters. tcp_brutal reads its send rate and cwnd gain from
+ *    setsockopt(IPPROTO_TCP, TCP_BRUTAL_PARAMS = 23301, {u64 rate; u32
+ *    cwnd_gain}) — packed, 12 bytes. Its init() runs when the connection is
+ *    established and resets both to the defaults (1 Mbit/s, 2.0x), so values
+ *    set before connect() are lost. The shim therefore remembers every socket
+ *    that a program switches to "brutal" (TCP_CONGESTION, or a socket
+ *    accept()ed from such a listener) and applies the parameters from
+ *      CCLAB_BRUTAL_RATE        bytes per second (unset: leave the defaults)
+ *      CCLAB_BRUTAL_CWND_GAIN   tenths, 5..80 (default 20)
+ *    at the first moment the socket is ESTABLISHED: right after connect() or
+ *    accept() returns, or else before its first write/send (iperf3 connects
+ *    non-blocking and writes its cookie first). Each socket gets them once.
+ *
+ * 2. A log for the harness. When CCLAB_SHIM_LOG names a file, the shim
+ *    appends one line per event: "brutal ..." when it applied the parameters
+ *    (with the setsockopt result), and "close ..." with the socket's final
+ *    TCP_INFO counters when a TCP socket is closed. The harness reads the
+ *    exact per-connection totals (bytes sent and retransmitted) from there.
+ *
+ * Build: cc -shared -fPIC -O2 -o cclab_shim.so cclab_shim.c -ldl
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <linux/tcp.h>
+
+#define TCP_BRUTAL_PARAMS 23301
+#define MAX_TRACKED_FD 65536
+#define TCP_STATE_ESTABLISHED 1
+
+enum { FD_NONE = 0, FD_BRUTAL_PENDING = 1, FD_BRUTAL_APPLIED = 2 };
+
+struct brutal_params {
+    uint64_t rate;
+    uint32_t cwnd_gain;
+} __attribute__((packed));
+
+static unsigned char fd_state[MAX_TRACKED_FD];
+
+typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
+typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*accept4_fn)(int, struct sockaddr *, socklen_t *, int);
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*send_fn)(int, const void *, size_t, int);
+typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
+typedef ssize_t (*writev_fn)(int, const struct iovec *, int);
+typedef int (*close_fn)(int);
+
+static void *real(const char *name) {
+    void *p = dlsym(RTLD_NEXT, name);
+    if (!p) {
+        fprintf(stderr, "cclab_shim: cannot find %s\n", name);
+        abort();
+    }
+    return p;
+}
+
+static int real_setsockopt(int fd, int level, int name, const void *val, socklen_t len) {
+    static setsockopt_fn f;
+    if (!f) f = (setsockopt_fn)real("setsockopt");
+    return f(fd, level, name, val, len);
+}
+
+/* Append one line to $CCLAB_SHIM_LOG (raw syscalls: no recursion into our hooks). */
+static void log_line(const char *line) {
+    const char *path = getenv("CCLAB_SHIM_LOG");
+    if (!path || !*path) return;
+    int saved = errno;
+    int fd = (int)syscall(SYS_open, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        syscall(SYS_write, fd, line, strlen(line));
+        syscall(SYS_close, fd);
+    }
+    errno = saved;
+}
+
+static int local_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return -1;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -1;
+}
+
+static int get_tcp_info(int fd, struct tcp_info *ti) {
+    socklen_t len = sizeof *ti;
+    memset(ti, 0, sizeof *ti);
+    return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+
+static int is_brutal(int fd) {
+    char name[16] = {0};
+    socklen_t len = sizeof name - 1;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len) != 0) return 0;
+    return strncmp(name, "brutal", 6) == 0;
+}
+
+/* Apply the parameters once the connection is established; otherwise wait. */
+static void apply_if_established(int fd) {
+    if (fd < 0 || fd >= MAX_TRACKED_FD || fd_state[fd] != FD_BRUTAL_PENDING) return;
+    struct tcp_info ti;
+    int saved = errno;
+    if (get_tcp_info(fd, &ti) != 0 || ti.tcpi_state != TCP_STATE_ESTABLISHED) {
+        errno = saved;
+        return;
+    }
+    fd_state[fd] = FD_BRUTAL_APPLIED;
+    const char *rate_s = getenv("CCLAB_BRUTAL_RATE");
+    if (!rate_s || !*rate_s) {
+        errno = saved;
+        return;
+    }
+    const char *gain_s = getenv("CCLAB_BRUTAL_CWND_GAIN");
+    struct brutal_params p;
+    p.rate = strtoull(rate_s, NULL, 10);
+    p.cwnd_gain = gain_s && *gain_s ? (uint32_t)strtoul(gain_s, NULL, 10) : 20;
+    int rc = real_setsockopt(fd, IPPROTO_TCP, TCP_BRUTAL_PARAMS, &p, sizeof p);
+    int err = rc == 0 ? 0 : errno;
+    char line[256];
+    snprintf(line, sizeof line, "brutal fd=%d lport=%d rate=%llu cwnd_gain=%u rc=%d errno=%d %s\n", fd, local_port(fd),
+             (unsigned long long)p.rate, p.cwnd_gain, rc, err, rc == 0 ? "ok" : strerror(err));
+    log_line(line);
+    errno = saved;
+}
+
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len) {
+    int rc = real_setsockopt(fd, level, name, val, len);
+    if (rc == 0 && level == IPPROTO_TCP && name == TCP_CONGESTION && fd >= 0 && fd < MAX_TRACKED_FD) {
+        if (val && len >= 6 && strncmp((const char *)val, "brutal", 6) == 0) {
+            fd_state[fd] = FD_BRUTAL_PENDING;
+            apply_if_established(fd);
+        } else {
+            fd_state[fd] = FD_NONE;
+        }
+    }
+    return rc;
+}
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+    static connect_fn f;
+    if (!f) f = (connect_fn)real("connect");
+    int rc = f(fd, addr, len);
+    if (rc == 0) apply_if_established(fd);
+    return rc;
+}
+
+static void after_accept(int listener, int fd) {
+    if (fd < 0 || fd >= MAX_TRACKED_FD || listener < 0 || listener >= MAX_TRACKED_FD) return;
+    if (fd_state[listener] == FD_NONE) return;
+    int saved = errno;
+    if (is_brutal(fd)) {
+        fd_state[fd] = FD_BRUTAL_PENDING;
+        apply_if_established(fd);
+    }
+    errno = saved;
+}
+
+int accept(int fd, struct sockaddr *addr, socklen_t *len) {
+    static accept_fn f;
+    if (!f) f = (accept_fn)real("accept");
+    int nfd = f(fd, addr, len);
+    after_accept(fd, nfd);
+    return nfd;
+}
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    static accept4_fn f;
+    if (!f) f = (accept4_fn)real("accept4");
+    int nfd = f(fd, addr, len, flags);
+    after_accept(fd, nfd);
+    return nfd;
+}
+
+#define BEFORE_SEND(fd) \
+    if ((fd) >= 0 && (fd) < MAX_TRACKED_FD && fd_state[(fd)] == FD_BRUTAL_PENDING) apply_if_established(fd)
+
+ssize_t write(int fd, const void *buf, size_t n) {
+    static write_fn f;
+    if (!f) f = (write_fn)real("write");
+    BEFORE_SEND(fd);
+    return f(fd, buf, n);
+}
+
+ssize_t send(int fd, const void *buf, size_t n, int flags) {
+    static send_fn f;
+    if (!f) f = (send_fn)real("send");
+    BEFORE_SEND(fd);
+    return f(fd, buf, n, flags);
+}
+
+ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a, socklen_t alen) {
+    static sendto_fn f;
+    if (!f) f = (sendto_fn)real("sendto");
+    BEFORE_SEND(fd);
+    return f(fd, buf, n, flags, a, alen);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+    static sendmsg_fn f;
+    if (!f) f = (sendmsg_fn)real("sendmsg");
+    BEFORE_SEND(fd);
+    return f(fd, msg, flags);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int cnt) {
+    static writev_fn f;
+    if (!f) f = (writev_fn)real("writev");
+    BEFORE_SEND(fd);
+    return f(fd, iov, cnt);
+}
+
+/* Log the final counters of a TCP socket before it goes away. */
+static void log_close(int fd) {
+    if (!getenv("CCLAB_SHIM_LOG")) return;
+    int saved = errno;
+    struct tcp_info ti;
+    if (get_tcp_info(fd, &ti) == 0) {
+        char cc[16] = {0};
+        socklen_t len = sizeof cc - 1;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0) strcpy(cc, "?");
+        char line[512];
+        snprintf(line, sizeof line,
+                 "close fd=%d lport=%d cc=%s state=%u bytes_sent=%llu bytes_retrans=%llu bytes_acked=%llu "
+                 "segs_out=%u data_segs_out=%u total_retrans=%u rtt_us=%u rttvar_us=%u min_rtt_us=%u snd_cwnd=%u "
+                 "pacing_rate=%llu delivery_rate=%llu\n",
+                 fd, local_port(fd), cc, ti.tcpi_state, (unsigned long long)ti.tcpi_bytes_sent,
+                 (unsigned long long)ti.tcpi_bytes_retrans, (unsigned long long)ti.tcpi_bytes_acked, ti.tcpi_segs_out,
+                 ti.tcpi_data_segs_out, ti.tcpi_total_retrans, ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_min_rtt,
+                 ti.tcpi_snd_cwnd, (unsigned long long)ti.tcpi_pacing_rate, (unsigned long long)ti.tcpi_delivery_rate);
+        log_line(line);
+    }
+    errno = saved;
+}
+
+int close(int fd) {
+    static close_fn f;
+    if (!f) f = (close_fn)real("close");
+    if (fd >= 0) {
+        log_close(fd);
+        if (fd < MAX_TRACKED_FD) fd_state[fd] = FD_NONE;
+    }
+    return f(fd);
+}

@@ -1,0 +1,274 @@
+/**
+ * From a kernel plan's raw files to the shared result schema (RunArtifacts).
+ *
+ * Per flow:
+ *   goodputMbps      the receiver's count: iperf3 server bytes / its seconds
+ *   bytesSent/Retrans, segsSent/Retrans
+ *                    the sender socket's final tcp_info (tcpi_bytes_sent,
+ *                    tcpi_bytes_retrans, tcpi_data_segs_out,
+ *                    tcpi_total_retrans) from the shim's close log; the last
+ *                    sample when that is missing
+ *   rttMs            over the sampled smoothed RTT (srtt) of the socket; min
+ *                    is the kernel's own min_rtt (over every RTT sample).
+ *                    The simulator's statistics are over per-ACK samples, so
+ *                    p95/p99 of the kernel's smoothed values read lower.
+ *   rtoCount         TcpExt.TCPTimeouts of the sender's namespace, exact for
+ *                    one flow; with several flows Linux 6.1 has no per-socket
+ *                    count, so each flow gets 0 and `rto-note.txt` says so.
+ * Link:
+ *   utilization      bytes netem sent on the bottleneck (wire bytes) x 8 /
+ *                    (rate x duration)
+ *   drops            netem counts random and queue-limit drops in one
+ *                    counter: random = round(mean loss rate x arrivals),
+ *                    queue = the rest (an estimate; exact when loss is 0)
+ *   queuePkts        netem's qlen minus the packets in its delay line
+ *                    (departure rate over the last interval x delay)
+ */
+import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
+import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
+import type { RunArtifacts, TimeseriesRow } from '../results/write.js';
+import { CCLAB_VERSION } from '../results/version.js';
+import { scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import { meanLossRate } from './netem.js';
+import { CLIENT_PORT_BASE } from './plan.js';
+import { parseIperf3Json, type Iperf3Result } from './parse/iperf3.js';
+import { parseSs, type SsSocket } from './parse/ss.js';
+import { parseTcQdiscs, type TcQdisc } from './parse/tc.js';
+import { parseEnv, parseNetstat, parseSamples, parseShimLog, parseTimeline, type QdiscSample, type ShimLog, type TcpSample, type TargetEnv } from './parse/harness.js';
+
+/** Raw files of one plan run, by name (as the plan wrote them). */
+export type RawFiles = Record<string, Buffer | string>;
+
+export interface ParsedRun {
+  env: TargetEnv;
+  timeline: ReturnType<typeof parseTimeline>;
+  clients: (Iperf3Result | null)[];
+  servers: (Iperf3Result | null)[];
+  shim: ShimLog[];
+  tcp: TcpSample[];
+  qdisc: QdiscSample[];
+  ss: SsSocket[];
+  tcBefore: TcQdisc[];
+  tcAfter: TcQdisc[];
+  netstat: Record<string, number>;
+}
+
+function text(files: RawFiles, name: string): string | null {
+  const f = files[name];
+  return f === undefined ? null : typeof f === 'string' ? f : f.toString('utf8');
+}
+
+function iperf(files: RawFiles, name: string): Iperf3Result | null {
+  const t = text(files, name);
+  if (t === null || t.trim() === '') return null;
+  return parseIperf3Json(t);
+}
+
+/** Parse every raw file of a run. */
+export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
+  const { tcp, qdisc } = parseSamples(text(files, 'samples.txt') ?? '');
+  return {
+    env: parseEnv(text(files, 'env.txt') ?? ''),
+    timeline: parseTimeline(text(files, 'timeline.txt') ?? ''),
+    clients: s.flows.map((f) => iperf(files, `client-${f.id}.json`)),
+    servers: s.flows.map((f) => iperf(files, `server-${f.id}.json`)),
+    shim: s.flows.map((f) => parseShimLog(text(files, `shim-${f.id}.log`) ?? '')),
+    tcp,
+    qdisc,
+    ss: parseSs(text(files, 'ss.txt') ?? ''),
+    tcBefore: parseTcQdiscs(text(files, 'tc-before.txt') ?? ''),
+    tcAfter: parseTcQdiscs(text(files, 'tc-after.txt') ?? ''),
+    netstat: parseNetstat(text(files, 'netstat-snd.txt') ?? ''),
+  };
+}
+
+/** The bottleneck netem in a tc snapshot. */
+export function bottleneckQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
+  return qs.find((q) => q.kind === 'netem' && q.dev === 'to-rcv');
+}
+
+export function ackQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
+  return qs.find((q) => q.kind === 'netem' && q.dev === 'to-snd');
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Estimated standing queue (packets, bytes) at each bottleneck sample. */
+export function queueEstimates(qs: readonly QdiscSample[], fwdDelayNs: number): { t: number; pkts: number; bytes: number }[] {
+  const out: { t: number; pkts: number; bytes: number }[] = [];
+  for (let i = 1; i < qs.length; i++) {
+    const a = qs[i - 1]!;
+    const b = qs[i]!;
+    const dt = b.t - a.t;
+    if (!(dt > 0)) continue;
+    const delaySec = fwdDelayNs / 1e9;
+    const inLinePkts = ((b.packets - a.packets) / dt) * delaySec;
+    const inLineBytes = ((b.bytes - a.bytes) / dt) * delaySec;
+    out.push({ t: b.t, pkts: Math.max(0, b.qlen - inLinePkts), bytes: Math.max(0, b.backlog - inLineBytes) });
+  }
+  return out;
+}
+
+function closeInfo(log: ShimLog, lport: number): Record<string, string> | undefined {
+  return log.closes.filter((c) => Number(c.lport) === lport).at(-1);
+}
+
+export interface ConvertOptions {
+  target: string;
+  wallSeconds: number;
+  createdAt?: string;
+  /** The plan script, kept with the raw files. */
+  plan?: string;
+}
+
+/** Turn one run's raw files into the shared result schema. */
+export function convertRun(loaded: LoadedScenario, files: RawFiles, opts: ConvertOptions): RunArtifacts {
+  const s = loaded.resolved;
+  const p = parseRun(s, files);
+  const t0 = p.timeline.t0;
+  const durationS = s.durationNs / 1e9;
+  const singleFlow = s.flows.length === 1;
+  const timeouts = p.netstat['TcpExt.TCPTimeouts'] ?? 0;
+
+  const flows: FlowSummary[] = s.flows.map((f, i) => {
+    const lport = CLIENT_PORT_BASE + f.id;
+    const server = p.servers[i];
+    const client = p.clients[i];
+    const samples = p.tcp.filter((x) => x.lport === lport);
+    const last = samples.at(-1);
+    const close = closeInfo(p.shim[i]!, lport);
+    const fromClose = (k: string): number | null => (close && close[k] !== undefined ? Number(close[k]) : null);
+    const recvSeconds = server?.received?.seconds ?? client?.received?.seconds ?? 0;
+    const delivered = server?.received?.bytes ?? client?.received?.bytes ?? 0;
+    const bytesSent = fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0;
+    const bytesRetrans = fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0;
+    const segsSent = fromClose('data_segs_out') ?? last?.dataSegsOut ?? 0;
+    const segsRetrans = fromClose('total_retrans') ?? last?.totalRetrans ?? client?.sent?.retransmits ?? 0;
+    const rttSamples = samples.filter((x) => x.rttUs > 0 && x.state === 1).map((x) => x.rttUs / 1000);
+    const rtt = rttStats(rttSamples);
+    const minRtt = fromClose('min_rtt_us') ?? last?.minRttUs ?? null;
+    if (minRtt !== null && minRtt > 0 && minRtt < 0xffffffff) rtt.min = round6(minRtt / 1000);
+    const start = p.timeline.start.get(f.id);
+    const end = p.timeline.end.get(f.id);
+    const startS = start !== undefined && Number.isFinite(t0) ? round6(start - t0) : f.startNs / 1e9;
+    const endS = end !== undefined && Number.isFinite(t0) ? round6(end.t - t0) : f.stopNs / 1e9;
+    return {
+      id: f.id,
+      group: f.group,
+      cc: f.cc,
+      startS,
+      endS,
+      goodputMbps: mbps(delivered, recvSeconds),
+      throughputMbps: mbps(bytesSent, recvSeconds),
+      bytesSent,
+      bytesRetrans,
+      bytesDelivered: delivered,
+      retransRatio: bytesSent > 0 ? round6(bytesRetrans / bytesSent) : 0,
+      segsSent,
+      segsRetrans,
+      rttMs: rtt,
+      rtoCount: singleFlow ? timeouts : 0,
+      completionS: f.bytes !== null ? round6(endS - startS) : null,
+    };
+  });
+
+  const bn = bottleneckQdisc(p.tcAfter);
+  const ack = ackQdisc(p.tcAfter);
+  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets : 0;
+  const totalDrops = bn?.dropped ?? 0;
+  const random = Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
+  const bnSamples = p.qdisc.filter((q) => q.dev === 'to-rcv');
+  const lastEnd = Math.max(...[...p.timeline.end.values()].map((e) => e.t), t0 + durationS);
+  const queue = queueEstimates(bnSamples, s.link.fwdDelayNs).filter((q) => q.t >= t0 && q.t <= lastEnd);
+  const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
+
+  const summary: RunSummary = {
+    schema: SUMMARY_SCHEMA,
+    source: 'kernel',
+    scenario: s.name,
+    scenarioHash: scenarioHash(s),
+    seed: s.seed,
+    durationS,
+    link: {
+      rateMbps: round6(s.link.rateBps / 1e6),
+      rttMs: round6(s.link.rttNs / 1e6),
+      queuePackets: s.link.queuePackets,
+      utilization: bn ? round6((bn.sentBytes * 8) / (s.link.rateBps * durationS)) : 0,
+      drops: { queue: totalDrops - random, random, ack: ack?.dropped ?? 0 },
+      queuePkts: {
+        mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
+        p95: round6(quantile(qp, 0.95)),
+        max: round6(qp.at(-1) ?? 0),
+      },
+      queueDelayMs: null,
+    },
+    flows,
+    aggregate: {
+      goodputMbps: round6(flows.reduce((a, f) => a + f.goodputMbps, 0)),
+      jain: round6(jainIndex(flows.map((f) => f.goodputMbps))),
+    },
+  };
+
+  const extra: Record<string, string | Uint8Array> = {};
+  for (const [name, content] of Object.entries(files)) extra[`raw/${name}`] = content;
+  if (opts.plan) extra['raw/plan.sh'] = opts.plan;
+  if (!singleFlow) {
+    extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
+  }
+
+  return {
+    summary,
+    timeseries: timeseriesRows(s, p, t0),
+    meta: {
+      cclabVersion: CCLAB_VERSION,
+      backend: 'kernel',
+      seed: s.seed,
+      scenarioFile: loaded.file ?? null,
+      createdAt: opts.createdAt ?? new Date().toISOString(),
+      wallSeconds: round6(opts.wallSeconds),
+      kernel: { target: opts.target, release: p.env.release, modules: p.env.modules, availableCc: p.env.availableCc },
+    },
+    scenarioDoc: loaded.doc,
+    resolved: s,
+    extra,
+  };
+}
+
+/** timeseries.csv rows: per sample and flow, plus the bottleneck's queue as flow "link". */
+function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): TimeseriesRow[] {
+  const rows: TimeseriesRow[] = [];
+  const base = Number.isFinite(t0) ? t0 : (p.tcp[0]?.t ?? 0);
+  for (const f of s.flows) {
+    const lport = CLIENT_PORT_BASE + f.id;
+    let prev: TcpSample | null = null;
+    for (const x of p.tcp) {
+      if (x.lport !== lport) continue;
+      const dt = prev ? x.t - prev.t : 0;
+      rows.push({
+        time_s: round6(x.t - base),
+        flow: f.id,
+        cwnd_pkts: x.cwnd,
+        pacing_mbps: round6((x.pacingRate * 8) / 1e6),
+        inflight_pkts: Math.max(0, x.unacked - x.sacked - x.lost + x.retrans),
+        delivery_mbps: round6((x.deliveryRate * 8) / 1e6),
+        srtt_ms: round6(x.rttUs / 1000),
+        goodput_mbps: prev && dt > 0 ? round6(((x.bytesAcked - prev.bytesAcked) * 8) / dt / 1e6) : 0,
+        retrans_segs: x.totalRetrans,
+      });
+      prev = x;
+    }
+  }
+  for (const q of queueEstimates(p.qdisc.filter((x) => x.dev === 'to-rcv'), s.link.fwdDelayNs)) {
+    rows.push({ time_s: round6(q.t - base), flow: 'link', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes) });
+  }
+  rows.sort((a, b) => Number(a.time_s) - Number(b.time_s));
+  return rows;
+}
+

@@ -1,0 +1,85 @@
+/**
+ * How a scenario's bottleneck maps onto Linux's netem.
+ *
+ * The simulator's bottleneck: random loss decided when a packet arrives, then
+ * a drop-tail FIFO of `queuePackets` served at `rateBps` (wire bytes =
+ * payload + 66), then a constant delay `fwdDelayNs` (plus optional uniform
+ * jitter). netem on the router's egress towards the receiver does the same
+ * in one qdisc: it decides loss before it checks its limit, and with `rate`
+ * a packet leaves at max(previous departure, arrival + delay) + its
+ * transmission time, which is the queue-then-delay line shifted by the
+ * constant delay. netem's `limit` counts every packet it holds, those
+ * waiting for the link *and* those in the delay line, so
+ *     limit = queuePackets + ceil(rate x delay / wire bytes per packet).
+ * At full rate that leaves exactly the scenario's queue for waiting
+ * packets; the rounding up keeps about one packet for the one being sent.
+ *
+ * The ACK direction is a second netem on the router's egress towards the
+ * sender: delay `revDelayNs`, Bernoulli `ackLoss`, no rate, and a limit far
+ * above anything the ACK clock can put in its delay line.
+ */
+import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
+import type { ResolvedLink } from '../scenario/resolve.js';
+import type { LossModel } from '../scenario/schema.js';
+
+/** netem's own default limit, which silently tail-drops on long fat paths. */
+export const NETEM_DEFAULT_LIMIT = 1000;
+/** Headroom on the ACK path's limit over the data packets in the reverse delay line. */
+const ACK_LIMIT_FACTOR = 2;
+const NS_PER_US = 1000;
+
+/** Packets that fill the delay line at full rate: ceil(rate x delay / wire bytes). */
+export function delayLinePackets(rateBps: number, delayNs: number, mss: number): number {
+  const wire = mss + DATA_OVERHEAD_BYTES;
+  return Math.ceil((rateBps / 8) * (delayNs / 1e9) / wire - 1e-9);
+}
+
+/** netem limit on the data direction: the scenario's queue plus the delay line. */
+export function dataNetemLimit(link: ResolvedLink, mss: number): number {
+  return link.queuePackets + delayLinePackets(link.rateBps, link.fwdDelayNs, mss);
+}
+
+/** netem limit on the ACK direction (no rate there, so only the delay line matters). */
+export function ackNetemLimit(link: ResolvedLink, mss: number): number {
+  return Math.max(NETEM_DEFAULT_LIMIT, ACK_LIMIT_FACTOR * delayLinePackets(link.rateBps, link.revDelayNs, mss) + 100);
+}
+
+/** A percentage as tc reads it, e.g. 0.1 -> "10%", 0.001 -> "0.1%". */
+export function tcPercent(fraction: number): string {
+  return `${+(fraction * 100).toPrecision(8)}%`;
+}
+
+/** A time in whole microseconds, as tc reads it. */
+export function tcMicros(ns: number): string {
+  return `${Math.round(ns / NS_PER_US)}us`;
+}
+
+/** netem's loss arguments, or [] for none. */
+export function netemLossArgs(loss: LossModel): string[] {
+  if (loss.kind === 'bernoulli') return loss.p > 0 ? ['loss', 'random', tcPercent(loss.p)] : [];
+  return ['loss', 'gemodel', tcPercent(loss.p), tcPercent(loss.r), tcPercent(loss.oneMinusH), tcPercent(loss.oneMinusK)];
+}
+
+/** Arguments after `tc qdisc add dev DEV root` for the data direction. */
+export function dataNetemArgs(link: ResolvedLink, mss: number): string[] {
+  const delay = ['delay', tcMicros(link.fwdDelayNs)];
+  if (link.jitterNs > 0) delay.push(tcMicros(link.jitterNs));
+  return ['netem', 'limit', String(dataNetemLimit(link, mss)), ...delay, ...netemLossArgs(link.loss), 'rate', `${Math.round(link.rateBps)}bit`];
+}
+
+/** Arguments after `tc qdisc add dev DEV root` for the ACK direction. */
+export function ackNetemArgs(link: ResolvedLink, mss: number): string[] {
+  const loss = link.ackLoss > 0 ? ['loss', 'random', tcPercent(link.ackLoss)] : [];
+  return ['netem', 'limit', String(ackNetemLimit(link, mss)), 'delay', tcMicros(link.revDelayNs), ...loss];
+}
+
+/**
+ * The long-run fraction of packets a loss model drops: p for Bernoulli; for
+ * netem's Gilbert-Elliott model the stationary mix of its good state (loss
+ * 1-k) and bad state (loss 1-h), P(bad) = p / (p + r).
+ */
+export function meanLossRate(loss: LossModel): number {
+  if (loss.kind === 'bernoulli') return loss.p;
+  const pBad = loss.p + loss.r > 0 ? loss.p / (loss.p + loss.r) : 0;
+  return pBad * loss.oneMinusH + (1 - pBad) * loss.oneMinusK;
+}

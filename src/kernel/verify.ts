@@ -1,0 +1,62 @@
+/**
+ * Checks that a kernel run measured what the scenario asked for:
+ *   - every flow's socket ran the requested congestion control, as both
+ *     cclab_sampler (INET_DIAG_CONG) and `ss -tin` report it;
+ *   - a Brutal flow's parameters were applied (shim log) and its
+ *     pacing_rate matches the set rate: Brutal paces at rate x 100/ack_rate,
+ *     between the rate and 1.25x it, so the median over the flow's samples
+ *     (after its first second) must fall within BRUTAL_PACING_TOLERANCE of
+ *     that band.
+ * A failed check is an error: a run with the wrong CC is not a measurement.
+ */
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import { CLIENT_PORT_BASE } from './plan.js';
+import type { ParsedRun } from './convert.js';
+
+/** Slack around Brutal's [rate, 1.25 x rate] pacing band. */
+export const BRUTAL_PACING_TOLERANCE = 0.05;
+/** Brutal's largest loss compensation: 100 / ack_rate with ack_rate >= 80. */
+const BRUTAL_MAX_COMPENSATION = 1.25;
+/** Samples from a flow's first second are skipped: the first ACKs still carry init's pacing rate. */
+const BRUTAL_SETTLE_S = 1;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Problems found, one line each (empty when all is well). */
+export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
+  const problems: string[] = [];
+  for (const f of s.flows) {
+    const lport = CLIENT_PORT_BASE + f.id;
+    const samples = p.tcp.filter((x) => x.lport === lport);
+    const ssSockets = p.ss.filter((x) => x.localPort === lport);
+    if (samples.length === 0 && ssSockets.length === 0) {
+      problems.push(`flow ${f.id}: no socket samples (iperf3 client did not run? see raw/client-${f.id}.err)`);
+      continue;
+    }
+    const seen = new Set([...samples.map((x) => x.cc), ...ssSockets.map((x) => x.cc ?? '?')]);
+    seen.delete('?');
+    if (seen.size !== 1 || !seen.has(f.cc)) {
+      problems.push(`flow ${f.id}: socket ran ${[...seen].join(', ') || 'an unknown congestion control'}, not ${f.cc} as asked`);
+    }
+    if (f.brutal) {
+      const applied = p.shim[f.id]?.brutal.filter((b) => b.lport === lport) ?? [];
+      if (applied.length === 0) problems.push(`flow ${f.id}: the shim did not apply TCP_BRUTAL_PARAMS (is LD_PRELOAD working? see raw/shim-${f.id}.log)`);
+      else if (applied.some((b) => b.rc !== 0)) problems.push(`flow ${f.id}: setsockopt(TCP_BRUTAL_PARAMS) failed: ${applied.find((b) => b.rc !== 0)!.message}`);
+      const start = p.timeline.start.get(f.id) ?? -Infinity;
+      const settled = samples.filter((x) => x.state === 1 && x.t >= start + BRUTAL_SETTLE_S && x.pacingRate > 0);
+      const rate = f.brutal.rateBytesPerSec;
+      const m = median(settled.map((x) => x.pacingRate));
+      const lo = rate * (1 - BRUTAL_PACING_TOLERANCE);
+      const hi = rate * BRUTAL_MAX_COMPENSATION * (1 + BRUTAL_PACING_TOLERANCE);
+      if (settled.length > 0 && !(m >= lo && m <= hi)) {
+        problems.push(`flow ${f.id}: brutal pacing_rate ${Math.round(m)} B/s does not match the set rate ${rate} B/s (expected ${Math.round(lo)}..${Math.round(hi)})`);
+      }
+    }
+  }
+  return problems;
+}
