@@ -114,7 +114,13 @@ export const runMetaSchema = z.object({
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 
-/** Columns of timeseries.csv, in order. Empty cells where a column does not apply. */
+/**
+ * Columns of timeseries.csv, in order. Empty cells where a column does not
+ * apply. Flow rows: cwnd, pacing rate, in-flight, delivery rate (as ss
+ * reports it), smoothed RTT, goodput over the interval, retransmitted
+ * segments so far. Link rows (flow = "link"): bottleneck queue in packets and
+ * bytes, and bits leaving the bottleneck over the interval (link_mbps).
+ */
 export const TIMESERIES_COLUMNS = [
   'time_s',
   'flow',
@@ -127,5 +133,6 @@ export const TIMESERIES_COLUMNS = [
   'retrans_segs',
   'queue_pkts',
   'queue_bytes',
+  'link_mbps',
 ] as const;
 export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number];

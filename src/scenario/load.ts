@@ -76,7 +76,11 @@ export function formatZodError(err: z.ZodError): string {
   const path = formatPath(issue.path as (string | number)[]);
   const more = err.issues.length > 1 ? ` (and ${err.issues.length - 1} more problem${err.issues.length > 2 ? 's' : ''})` : '';
   let message = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'missing';
+  if (issue.code === 'invalid_type') {
+    const m = /expected (\w+), received (\w+)/.exec(message);
+    if (m && m[2] === 'undefined') message = 'missing';
+    else if (m) message = `expected a ${m[1]}, got a ${m[2]}`;
+  }
   return `${path || 'scenario'}: ${message}${more}`;
 }
 

@@ -31,7 +31,9 @@ function obj<T extends z.ZodRawShape>(shape: T) {
         const keys = (iss as { keys: string[] }).keys;
         return `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; known: ${known}`;
       }
-      if (iss.code === 'invalid_type') return `expected an object with fields ${known}`;
+      if (iss.code === 'invalid_type') {
+        return (iss as { input?: unknown }).input === undefined ? 'missing' : `expected an object with fields ${known}`;
+      }
       return undefined;
     },
   });
@@ -40,7 +42,9 @@ function obj<T extends z.ZodRawShape>(shape: T) {
 /** A scalar with a unit, converted by `parse`. */
 function unit<T>(parse: (v: string | number) => T, what: string) {
   return z
-    .union([z.string(), z.number()], { error: () => `expected a ${what}` })
+    .union([z.string(), z.number()], {
+      error: (iss) => ((iss as { input?: unknown }).input === undefined ? 'missing' : `expected a ${what}`),
+    })
     .transform((v, ctx) => {
       try {
         return parse(v);
@@ -79,12 +83,34 @@ export type LossModel =
   | { kind: 'bernoulli'; p: number }
   | { kind: 'gemodel'; p: number; r: number; oneMinusH: number; oneMinusK: number };
 
-const lossSchema = z.union([
-  percent.transform((p): LossModel => ({ kind: 'bernoulli', p })),
-  obj({ gemodel }).transform(
-    ({ gemodel: g }): LossModel => ({ kind: 'gemodel', p: g.p, r: g.r, oneMinusH: g['1-h'], oneMinusK: g['1-k'] }),
-  ),
-], { error: () => 'expected a percentage such as 1% or {gemodel: {p: 1%, r: 20%, 1-h: 100%, 1-k: 0%}}' });
+const LOSS_HELP = 'a percentage such as 1%, or {gemodel: {p: 1%, r: 20%, 1-h: 100%, 1-k: 0%}}';
+
+/** Loss: a percentage (Bernoulli) or netem's gemodel; errors name the inner field. */
+const lossSchema = z.unknown().transform((v, ctx): LossModel => {
+  if (v === undefined || v === null) {
+    ctx.addIssue({ code: 'custom', message: `expected ${LOSS_HELP}` });
+    return z.NEVER;
+  }
+  if (typeof v === 'object') {
+    const r = obj({ gemodel }).safeParse(v);
+    if (!r.success) {
+      for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', path: iss.path as (string | number)[], message: iss.message });
+      return z.NEVER;
+    }
+    const g = r.data.gemodel;
+    return { kind: 'gemodel', p: g.p, r: g.r, oneMinusH: g['1-h'], oneMinusK: g['1-k'] };
+  }
+  if (typeof v !== 'string' && typeof v !== 'number') {
+    ctx.addIssue({ code: 'custom', message: `expected ${LOSS_HELP}` });
+    return z.NEVER;
+  }
+  try {
+    return { kind: 'bernoulli', p: parsePercent(v) };
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof UnitError ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
 
 export const QDISCS = ['droptail', 'codel', 'fq_codel'] as const;
 export const QDISCS_IMPLEMENTED = ['droptail'] as const;
@@ -95,7 +121,7 @@ const linkSchema = obj({
   delay: obj({ forward: time, reverse: time }).optional(),
   queue: queue.default(parseQueue('1bdp')),
   qdisc: enumOf(QDISCS, 'queue discipline').default('droptail'),
-  loss: lossSchema.default({ kind: 'bernoulli', p: 0 }),
+  loss: lossSchema.optional().transform((l): LossModel => l ?? { kind: 'bernoulli', p: 0 }),
   ackLoss: percent.default(0),
   jitter: time.default(0),
   accessRate: positiveRate.optional(),

@@ -51,8 +51,14 @@ function deliveryRateMbps(s: TcpSender): number {
   return (s.rateDelivered * s.mss * 8) / s.rateIntervalUs;
 }
 
-export function runSimulation(sc: ResolvedScenario): SimResult {
+export interface SimHooks {
+  /** Called after the network is built, before the run: tests use it to inject faults or probes. */
+  setup?(net: Network): void;
+}
+
+export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimResult {
   const net = buildNetwork(sc);
+  hooks.setup?.(net);
   const { sim } = net;
   const n = sc.flows.length;
   const rows: TimeseriesRow[] = [];
@@ -71,6 +77,7 @@ export function runSimulation(sc: ResolvedScenario): SimResult {
   // periodic sampling
   const interval = sc.sampleIntervalNs;
   const lastDelivered = new Float64Array(n);
+  let lastLinkBytes = 0;
   const sampler = sim.timer(() => {
     const t = sim.now;
     const ts = round6(t / 1e9);
@@ -99,7 +106,15 @@ export function runSimulation(sc: ResolvedScenario): SimResult {
     const q = net.bottleneck.queuedPackets;
     queueSamples.record(q);
     if (q > queueMax) queueMax = q;
-    rows.push({ time_s: ts, flow: 'link', queue_pkts: q, queue_bytes: net.bottleneck.queuedBytes });
+    const linkBytes = net.bottleneck.deliveredBytes - lastLinkBytes;
+    lastLinkBytes = net.bottleneck.deliveredBytes;
+    rows.push({
+      time_s: ts,
+      flow: 'link',
+      queue_pkts: q,
+      queue_bytes: net.bottleneck.queuedBytes,
+      link_mbps: round6((linkBytes * 8) / (interval / 1e9) / 1e6),
+    });
     if (t + interval <= sc.durationNs) sampler.after(interval);
   });
   sampler.at(interval);

@@ -132,6 +132,8 @@ export class SenderStats {
   bytesSent = 0;
   bytesRetrans = 0;
   rtoCount = 0;
+  /** When each RTO fired (ns). */
+  readonly rtoTimesNs: number[] = [];
   tlpCount = 0;
   /** Data packets handed to the network (first transmissions, retransmissions and SYN). */
   packetsToNetwork = 0;
@@ -304,6 +306,14 @@ export class TcpSender implements TcpSock, RateState {
 
   get jiffies(): number {
     return Math.floor(this.sim.now / JIFFY_NS);
+  }
+
+  get tcpClockCacheNs(): number {
+    return this.clockNs;
+  }
+
+  get tcpWstampNs(): number {
+    return this.wstampNs;
   }
 
   /** tcp_packets_in_flight(). */
@@ -1617,6 +1627,7 @@ export class TcpSender implements TcpSock, RateState {
   private retransmitTimer(): void {
     if (this.packetsOut === 0) return;
     this.stats.rtoCount++;
+    this.stats.rtoTimesNs.push(this.sim.now);
     this.enterLoss();
     this.retransmits++;
     this.retransmitSkb(this.sndUna);

@@ -130,6 +130,12 @@ export interface TcpSock {
   readonly mstampUs: number;
   /** Current time in jiffies (tcp_jiffies32). */
   readonly jiffies: number;
+  /** When tp->delivered last grew (tp->delivered_mstamp), microseconds. */
+  readonly deliveredMstamp: number;
+  /** The clock of the event being processed (tp->tcp_clock_cache), nanoseconds. */
+  readonly tcpClockCacheNs: number;
+  /** Earliest departure time of the next paced packet (tp->tcp_wstamp_ns), nanoseconds. */
+  readonly tcpWstampNs: number;
   /** Congestion state (icsk_ca_state). */
   readonly caState: CaState;
   /** First unacknowledged segment (snd_una), in segments. */
