@@ -48,9 +48,10 @@ export class LogHistogram {
 function bucketOf(v: number): number {
   const x = Math.floor(v);
   if (x < SUB_BUCKETS) return x;
-  // x in [2^(e+SUB_BITS-1), 2^(e+SUB_BITS)): 64 buckets of width 2^e
-  let e = Math.floor(Math.log2(x)) - SUB_BITS + 1;
-  if (x < 2 ** (e + SUB_BITS - 1)) e--; // guard against log2 rounding up
+  // x in [2^(e+SUB_BITS-1), 2^(e+SUB_BITS)): SUB_BUCKETS/2 buckets of width 2^e
+  const log2 = x < 4294967296 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
+  let e = log2 - SUB_BITS + 1;
+  if (x < 2 ** (e + SUB_BITS - 1)) e--; // guard against log2 rounding (large values only)
   else if (x >= 2 ** (e + SUB_BITS)) e++;
   const sub = Math.floor(x / 2 ** e) - SUB_BUCKETS / 2;
   return SUB_BUCKETS + (e - 1) * (SUB_BUCKETS / 2) + sub;
