@@ -239,6 +239,8 @@ export class TcpSender implements TcpSock, RateState {
   pacingStatus = PACING_NONE;
   private wstampNs = 0;
   private dataSegsOut = 0;
+  /** Last data transmission, jiffies (tp->lsndtime). */
+  lsndtime = 0;
 
   // ---------------- clocks ----------------
   /** tcp_clock_cache (ns) and tcp_mstamp (us) as of the current event. */
@@ -403,6 +405,7 @@ export class TcpSender implements TcpSock, RateState {
       this.rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
     }
     this.sndCwndStamp = this.jiffies;
+    this.lsndtime = this.jiffies; // tcp_finish_connect()
     if (this.ca.needsPacing && this.pacingStatus === PACING_NONE) this.pacingStatus = PACING_NEEDED;
     if (this.ca.init !== undefined) this.ca.init(this);
     this.updatePacingRateDefault();
@@ -1407,6 +1410,7 @@ export class TcpSender implements TcpSock, RateState {
     const txUs = Math.floor(this.wstampNs / 1000);
     // tcp_event_data_sent
     if (this.packetsInFlight() === 0) this.caEvent(CA_EVENT_TX_START);
+    this.lsndtime = this.jiffies;
     this.dataSegsOut++;
 
     const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1);

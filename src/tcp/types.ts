@@ -130,6 +130,10 @@ export interface TcpSock {
   readonly mstampUs: number;
   /** Current time in jiffies (tcp_jiffies32). */
   readonly jiffies: number;
+  /** When data was last sent, jiffies (tp->lsndtime); Cubic's CA_EVENT_TX_START reads it. */
+  readonly lsndtime: number;
+  /** sk_pacing_status: 0 none, 1 paced by the stack (SK_PACING_NEEDED), 2 by fq; HyStart reads it. */
+  readonly pacingStatus: number;
   /** When tp->delivered last grew (tp->delivered_mstamp), microseconds. */
   readonly deliveredMstamp: number;
   /** The clock of the event being processed (tp->tcp_clock_cache), nanoseconds. */
