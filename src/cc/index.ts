@@ -6,11 +6,13 @@ import type { CongestionOps } from '../tcp/types.js';
 import type { ResolvedFlow } from '../scenario/resolve.js';
 import type { CcName } from '../scenario/schema.js';
 import { createReno } from './reno.js';
+import { createBrutal } from './brutal.js';
 
 export type CcFactory = (flow: ResolvedFlow) => CongestionOps;
 
 const registry: Partial<Record<CcName, CcFactory>> = {
   reno: () => createReno(),
+  brutal: (f) => createBrutal(f.brutal),
 };
 
 /** Names the simulator can run. */

@@ -1,0 +1,52 @@
+/**
+ * A hand-driven TcpSock for unit tests of congestion controls: every field a
+ * CC reads is a plain property the test sets, time included.
+ */
+import type { CaState, TcpSock } from '../../src/tcp/types.js';
+import { JIFFY_NS, TCP_CWND_CLAMP_DEFAULT, TCP_INFINITE_SSTHRESH } from '../../src/tcp/constants.js';
+
+export class FakeSock implements TcpSock {
+  sndCwnd = 10;
+  sndSsthresh = TCP_INFINITE_SSTHRESH;
+  sndCwndCnt = 0;
+  sndCwndClamp = TCP_CWND_CLAMP_DEFAULT;
+  priorCwnd = 0;
+  pacingRate = 0;
+  maxPacingRate = Number.MAX_SAFE_INTEGER;
+  mss = 1448;
+  srttUs8 = 0;
+  minRttUs = 0xffffffff;
+  delivered = 0;
+  lost = 0;
+  packetsOut = 0;
+  retransOut = 0;
+  appLimited = 0;
+  caState: CaState = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  lsndtime = 0;
+  pacingStatus = 0;
+  /** Simulated time, nanoseconds: mstampUs and jiffies derive from it. */
+  nowNs = 0;
+  /** What isCwndLimited() answers. */
+  cwndLimited = true;
+
+  get mstampUs(): number {
+    return Math.floor(this.nowNs / 1000);
+  }
+  get jiffies(): number {
+    return Math.floor(this.nowNs / JIFFY_NS);
+  }
+  packetsInFlight(): number {
+    return this.packetsOut;
+  }
+  isCwndLimited(): boolean {
+    return this.cwndLimited;
+  }
+  inSlowStart(): boolean {
+    return this.sndCwnd < this.sndSsthresh;
+  }
+  randomU32(): number {
+    return 0;
+  }
+}
