@@ -8,6 +8,7 @@ import { CCLAB_VERSION } from '../results/version.js';
 import { handleCliError } from './errors.js';
 import { InputError } from '../scenario/errors.js';
 import { registerRun } from './commands/run.js';
+import { registerSweep } from './commands/sweep.js';
 
 const program = new Command();
 program
@@ -18,6 +19,7 @@ program
   .exitOverride();
 
 registerRun(program);
+registerSweep(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,215 @@
+/**
+ * A sweep from start to end: plan the points, skip the finished ones, run the
+ * rest on worker threads (each written atomically as it finishes), then
+ * write the statistics.
+ *
+ * Layout of a sweep directory (default results/<scenario>/):
+ *   scenario.yaml   the sweep scenario as given (file + --set)
+ *   sweep.json      the plan: swept paths, combinations, points
+ *   points/<hash>-seed<seed>/   one run directory per point (as `cclab run`
+ *                   writes, plus point.json)
+ *   summary.csv     tidy statistics, one row per combination × flow
+ *   summary.json    the same with per-seed values and metric definitions
+ *   meta.json       cclab version, jobs, wall time, failures
+ * `cclab chart` adds charts/, `cclab report` adds report.html.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import YAML from 'yaml';
+import { InputError } from '../scenario/errors.js';
+import { applySets, readScenarioDoc } from '../scenario/load.js';
+import { parseSetValue } from '../scenario/load.js';
+import { simulatedCcNames } from '../cc/index.js';
+import { writeFileAtomic, toJson } from '../results/io.js';
+import { CCLAB_VERSION } from '../results/version.js';
+import { planSweep, type SweepPlan } from './plan.js';
+import { aggregate, summaryCsv, type SweepSummary } from './aggregate.js';
+import { isPointDone, type PointTask } from './point.js';
+import { runTasks, workerDistDir } from './runner.js';
+import { simulatorFingerprint } from './fingerprint.js';
+import { silentProgress, type Progress } from './progress.js';
+
+export const SWEEP_PLAN_FILE = 'sweep.json';
+export const SWEEP_META_FILE = 'meta.json';
+export const POINTS_DIR = 'points';
+
+export interface SweepOptions {
+  /** Sweep directory (default: <results>/<scenario name>). */
+  out?: string;
+  /** Results root for the default directory (default "results"). */
+  results?: string;
+  /** Worker threads (default: the number of cores). */
+  jobs?: number;
+  /** Recompute every point even if it is already done. */
+  force?: boolean;
+  progress?: Progress;
+}
+
+export interface SweepMeta {
+  cclabVersion: string;
+  scenario: string;
+  scenarioFile: string | null;
+  simulator: string;
+  createdAt: string;
+  wallSeconds: number;
+  jobs: number;
+  cpus: number;
+  node: string;
+  points: { total: number; main: number; solo: number; skipped: number; ran: number; failed: number };
+  failures: { key: string; error: string }[];
+}
+
+export interface SweepOutcome {
+  dir: string;
+  plan: SweepPlan;
+  summary: SweepSummary;
+  meta: SweepMeta;
+}
+
+/** Default number of worker threads: the machine's cores. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/**
+ * Apply --set overrides; `sweep.<path>=[...]` replaces one sweep list (sweep
+ * keys contain dots, so they cannot go through the generic path syntax).
+ */
+export function applySweepSets(doc: Record<string, unknown>, sets: readonly string[]): void {
+  const generic: string[] = [];
+  for (const s of sets) {
+    const m = /^\s*sweep\.([^=]+)=(.*)$/s.exec(s);
+    if (m) {
+      const sweep = (doc.sweep ??= {}) as Record<string, unknown>;
+      if (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)) throw new InputError(`--set ${s}: the scenario's sweep is not a mapping`);
+      sweep[m[1]!.trim()] = parseSetValue(m[2]!);
+    } else generic.push(s);
+  }
+  applySets(doc, generic);
+}
+
+/** Refuse congestion controls the simulator does not have, naming the field. */
+function checkImplemented(plan: SweepPlan): void {
+  const have = simulatedCcNames();
+  for (const c of plan.combos) {
+    for (const f of c.resolved.flows) {
+      if (have.includes(f.cc)) continue;
+      const path = `flows[${f.group}].cc`;
+      const where = path in c.params ? `sweep.${path}` : path;
+      throw new InputError(`${where}: "${f.cc}" is not implemented in the simulator yet; available: ${have.join(', ')}`);
+    }
+  }
+}
+
+/** Remove temporary files and directories left by a killed writer (whose process is gone). */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const m = /^\..+\.tmp-(\d+)-[0-9a-f]+$/.exec(e);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (alive) continue;
+    rmSync(join(dir, e), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** Run a sweep from a scenario document (after overrides). */
+export async function runSweep(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions = {}): Promise<SweepOutcome> {
+  const t0 = performance.now();
+  const plan = planSweep(doc, name);
+  checkImplemented(plan);
+  const jobs = opts.jobs ?? defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got ${jobs}`);
+  const dir = opts.out ?? join(opts.results ?? 'results', plan.name);
+  const pointsDir = join(dir, POINTS_DIR);
+  mkdirSync(pointsDir, { recursive: true });
+  removeStaleTemps(dir);
+  removeStaleTemps(pointsDir);
+  writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
+  writeFileAtomic(
+    join(dir, SWEEP_PLAN_FILE),
+    toJson({
+      scenario: plan.name,
+      params: plan.spec.axes.map((a) => ({ path: a.path, values: a.values })),
+      groups: plan.spec.groups,
+      seeds: plan.seeds,
+      harm: plan.spec.harm,
+      combos: plan.combos.map((c) => ({ index: c.index, hash: c.hash, params: c.params, solo: c.solo.map((b) => ({ group: b.group, hash: b.hash })) })),
+      points: plan.points.map((p) => ({ key: p.key, hash: p.hash, seed: p.seed, role: p.role })),
+    }),
+  );
+
+  const simulator = simulatorFingerprint(workerDistDir());
+  const tasks: PointTask[] = [];
+  plan.points.forEach((p, index) => {
+    const pdir = join(pointsDir, p.key);
+    if (!opts.force && isPointDone(pdir, simulator)) return;
+    tasks.push({ index, key: p.key, hash: p.hash, seed: p.seed, role: p.role, doc: p.doc, scenarioFile, dir: pdir, simulator });
+  });
+  const skipped = plan.points.length - tasks.length;
+  const progress = opts.progress ?? silentProgress;
+  const failures: { key: string; error: string }[] = [];
+  progress.start(plan.points.length, skipped);
+  try {
+    await runTasks(tasks, jobs, (o) => {
+      if (!o.result.ok) failures.push({ key: o.task.key, error: o.result.error });
+      progress.tick(!o.result.ok);
+    });
+  } finally {
+    progress.stop();
+  }
+  failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  const summary = aggregate(plan, pointsDir);
+  writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
+  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
+  const meta: SweepMeta = {
+    cclabVersion: CCLAB_VERSION,
+    scenario: plan.name,
+    scenarioFile,
+    simulator,
+    createdAt: new Date().toISOString(),
+    wallSeconds: +((performance.now() - t0) / 1000).toFixed(3),
+    jobs,
+    cpus: availableParallelism(),
+    node: process.version,
+    points: {
+      total: plan.points.length,
+      main: plan.points.filter((p) => p.role === 'main').length,
+      solo: plan.points.filter((p) => p.role === 'solo').length,
+      skipped,
+      ran: tasks.length,
+      failed: failures.length,
+    },
+    failures,
+  };
+  writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
+  return { dir, plan, summary, meta };
+}
+
+/** Read a scenario file, apply --set overrides and run its sweep. */
+export async function runSweepFile(file: string, sets: readonly string[], opts: SweepOptions = {}): Promise<SweepOutcome> {
+  const doc = readScenarioDoc(file);
+  applySweepSets(doc, sets);
+  const name = basename(file).replace(/\.(ya?ml|json)$/i, '');
+  return runSweep(doc, name, file, opts);
+}
