@@ -6,12 +6,14 @@ import type { CongestionOps } from '../tcp/types.js';
 import type { ResolvedFlow } from '../scenario/resolve.js';
 import type { CcName } from '../scenario/schema.js';
 import { createReno } from './reno.js';
+import { createBbr } from './bbr/index.js';
 import { createBrutal } from './brutal.js';
 
 export type CcFactory = (flow: ResolvedFlow) => CongestionOps;
 
 const registry: Partial<Record<CcName, CcFactory>> = {
   reno: () => createReno(),
+  bbr: () => createBbr(),
   brutal: (f) => createBrutal(f.brutal),
 };
 
