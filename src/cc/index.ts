@@ -8,12 +8,14 @@ import type { CcName } from '../scenario/schema.js';
 import { createReno } from './reno.js';
 import { createBbr } from './bbr/index.js';
 import { createBrutal } from './brutal.js';
+import { createCubic } from './cubic.js';
 
 export type CcFactory = (flow: ResolvedFlow) => CongestionOps;
 
 const registry: Partial<Record<CcName, CcFactory>> = {
   reno: () => createReno(),
   bbr: () => createBbr(),
+  cubic: (f) => createCubic(f.cubic),
   brutal: (f) => createBrutal(f.brutal),
 };
 
