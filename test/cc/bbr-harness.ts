@@ -8,56 +8,17 @@
  */
 import { createBbr, type BbrOps } from '../../src/cc/bbr/index.js';
 import type { BbrState } from '../../src/cc/bbr/state.js';
-import { CA_OPEN, RateSample, type CaState, type TcpSock } from '../../src/tcp/types.js';
+import { RateSample } from '../../src/tcp/types.js';
+import { FakeSock } from './fake-sock.js';
 
-const JIFFY_US = 4000; // HZ = 250
-
-export class FakeSock implements TcpSock {
-  sndCwnd = 10;
-  sndSsthresh = 0x7fffffff;
-  sndCwndCnt = 0;
-  sndCwndClamp = 0x7fffffff;
-  priorCwnd = 0;
-  pacingRate = 0;
-  maxPacingRate = Number.MAX_SAFE_INTEGER;
-  mss = 1448;
-  srttUs8 = 0;
-  minRttUs = 0xffffffff;
-  delivered = 0;
-  lost = 0;
-  packetsOut = 0;
-  retransOut = 0;
-  appLimited = 0;
-  mstampUs = 0;
-  caState: CaState = CA_OPEN;
-  sndUna = 0;
-  sndNxt = 0;
-  deliveredMstamp = 0;
-  tcpWstampNs = 0;
-  lsndtime = 0;
-  pacingStatus = 1;
-  /** What packetsInFlight() returns. */
-  inflight = 0;
+/** The shared fake connection, with a scripted random stream for the PROBE_BW start phase. */
+export class BbrFakeSock extends FakeSock {
   /** Random words handed out by randomU32(), in order; a fixed LCG after they run out. */
   randoms: number[] = [];
   private lcg = 12345;
+  override pacingStatus = 1;
 
-  get jiffies(): number {
-    return Math.floor(this.mstampUs / JIFFY_US);
-  }
-  get tcpClockCacheNs(): number {
-    return this.mstampUs * 1000;
-  }
-  packetsInFlight(): number {
-    return this.inflight;
-  }
-  isCwndLimited(): boolean {
-    return true;
-  }
-  inSlowStart(): boolean {
-    return this.sndCwnd < this.sndSsthresh;
-  }
-  randomU32(): number {
+  override randomU32(): number {
     const r = this.randoms.shift();
     if (r !== undefined) return r >>> 0;
     this.lcg = (Math.imul(this.lcg, 1103515245) + 12345) >>> 0;
@@ -93,7 +54,7 @@ export interface RoundOptions {
 }
 
 export class BbrHarness {
-  readonly tp = new FakeSock();
+  readonly tp = new BbrFakeSock();
   readonly ops: BbrOps = createBbr();
   readonly bbr: BbrState = this.ops.state;
   /** (time us, tp.delivered) after every ACK, for the one-RTT-ago lookup. */
@@ -104,7 +65,7 @@ export class BbrHarness {
   constructor(rttUs = 50_000, randoms: number[] = []) {
     const tp = this.tp;
     tp.randoms = randoms;
-    tp.mstampUs = rttUs;
+    tp.nowNs = rttUs * 1000;
     tp.srttUs8 = rttUs * 8;
     tp.minRttUs = rttUs;
     tp.deliveredMstamp = 0;
@@ -134,9 +95,9 @@ export class BbrHarness {
     const tp = this.tp;
     const rs = this.rs;
     rs.reset();
-    tp.mstampUs += o.dtUs;
+    tp.nowNs += o.dtUs * 1000;
     tp.tcpWstampNs = Math.max(tp.tcpWstampNs, tp.tcpClockCacheNs);
-    const inflight = o.inflight ?? tp.inflight;
+    const inflight = o.inflight ?? tp.packetsOut;
     rs.priorInFlight = inflight;
     // the sampled packet left one RTT ago, carrying the delivery state of then
     const prior = this.stateAt(tp.mstampUs - Math.max(o.rttUs, 0));
@@ -152,7 +113,7 @@ export class BbrHarness {
     rs.delivered = tp.delivered - rs.priorDelivered;
     rs.intervalUs = tp.mstampUs - rs.priorMstamp;
     if (rs.intervalUs < tp.minRttUs) rs.intervalUs = -1;
-    tp.inflight = inflight;
+    tp.packetsOut = inflight; // what packetsInFlight() answers
     this.history.push({ t: tp.mstampUs, d: tp.delivered });
     if (this.history.length > 4096) this.history.splice(0, 2048);
     this.ops.congControl!(tp, rs);

@@ -372,7 +372,7 @@ describe('BBR: integer cwnd and pacing as the kernel computes them', () => {
     b.nextRttDelivered = 1_000_000; // no round starts
     h.tp.sndCwnd = cwnd;
     // a second later: the ACK's rate sample is valid (interval > min_rtt) and tiny
-    h.tp.mstampUs += 1_000_000;
+    h.tp.nowNs += 1_000_000_000;
     b.cycleMstamp = h.tp.mstampUs + 1000; // the phase just began
     b.ackEpochMstamp = h.tp.mstampUs + 1000;
     return h;

@@ -26,6 +26,10 @@ export class FakeSock implements TcpSock {
   sndNxt = 0;
   lsndtime = 0;
   pacingStatus = 0;
+  /** tp->delivered_mstamp, us. */
+  deliveredMstamp = 0;
+  /** tp->tcp_wstamp_ns: the pacing clock (nanoseconds). */
+  tcpWstampNs = 0;
   /** Simulated time, nanoseconds: mstampUs and jiffies derive from it. */
   nowNs = 0;
   /** What isCwndLimited() answers. */
@@ -36,6 +40,9 @@ export class FakeSock implements TcpSock {
   }
   get jiffies(): number {
     return Math.floor(this.nowNs / JIFFY_NS);
+  }
+  get tcpClockCacheNs(): number {
+    return this.nowNs;
   }
   packetsInFlight(): number {
     return this.packetsOut;
