@@ -9,6 +9,8 @@ import { handleCliError } from './errors.js';
 import { InputError } from '../scenario/errors.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerChart } from './commands/chart.js';
+import { registerCompare } from './commands/compare.js';
 
 const program = new Command();
 program
@@ -20,6 +22,8 @@ program
 
 registerRun(program);
 registerSweep(program);
+registerChart(program);
+registerCompare(program);
 
 try {
   await program.parseAsync(process.argv);

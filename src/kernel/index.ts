@@ -28,6 +28,17 @@ export interface KernelRunOptions {
   log?: (line: string) => void;
 }
 
+/** A kernel run that failed; `files` holds what the plan left behind, for a look. */
+export class KernelRunError extends Error {
+  constructor(
+    message: string,
+    readonly files: RawFiles = {},
+  ) {
+    super(message);
+    this.name = 'KernelRunError';
+  }
+}
+
 export interface KernelBatchOptions extends KernelRunOptions {
   /** Called as each point finishes, with its artifacts or its error. */
   onResult?: (index: number, result: RunArtifacts | Error) => void;
@@ -42,7 +53,7 @@ function planError(target: Target, s: LoadedScenario, out: PlanOutput): Error {
   const msg = file('error').split('\n')[0] || file('plan.log').split('\n').filter(Boolean).at(-1) || `plan exited with code ${out.rc}`;
   if (out.rc === EXIT_CC_MISSING) return new InputError(`${s.resolved.name} on ${target.name}: ${msg}`);
   if (out.rc === EXIT_TARGET_UNFIT) return new Error(`target ${target.name} cannot run kernel scenarios: ${msg}`);
-  return new Error(`kernel run of ${s.resolved.name} on ${target.name} failed: ${msg}`);
+  return new KernelRunError(`kernel run of ${s.resolved.name} on ${target.name} failed: ${msg}`, out.files);
 }
 
 function toArtifacts(target: Target, s: LoadedScenario, out: PlanOutput | undefined, plan: string, wallSeconds: number): RunArtifacts {
@@ -50,7 +61,7 @@ function toArtifacts(target: Target, s: LoadedScenario, out: PlanOutput | undefi
   if (out.rc !== 0) throw planError(target, s, out);
   const files: RawFiles = out.files;
   const problems = verifyRun(s.resolved, parseRun(s.resolved, files));
-  if (problems.length > 0) throw new Error(`kernel run of ${s.resolved.name} on ${target.name}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new KernelRunError(`kernel run of ${s.resolved.name} on ${target.name}: ${problems.join('; ')}`, files);
   return convertRun(s, files, { target: target.name, wallSeconds, plan });
 }
 

@@ -18,12 +18,12 @@ import { execa } from 'execa';
 import { InputError } from '../scenario/errors.js';
 import { buildHelpers, helperBuildCommand, SAMPLER, SHIM } from './helpers.js';
 import { ensureVmImage, type VmImage } from './vm/image.js';
-import { bootVm, pointName, type PointOutput } from './vm/qemu.js';
+import { bootVm, pointName, TCG_WALL_FACTOR, type PointOutput } from './vm/qemu.js';
 import { readTar } from './vm/tar.js';
 import type { RawFiles } from './convert.js';
 
-/** Time the VM gets to boot and load modules on top of its plans' own timeouts (TCG: ~6 s). */
-export const VM_BOOT_ALLOWANCE_S = 60;
+/** Time the VM gets to boot and load modules on top of its plans' own timeouts (TCG: 6-20 s). */
+export const VM_BOOT_ALLOWANCE_S = 90;
 /** After a plan's deadline, how long it gets to clean up after SIGTERM before SIGKILL. */
 const PLAN_KILL_GRACE_S = 10;
 const SSH_HELPER_DIR = '/tmp/cclab-helpers';
@@ -99,7 +99,7 @@ class VmTarget implements Target {
     if (!this.image) await this.prepare(opts.log);
     const outputs: (PlanOutput | undefined)[] = plans.map(() => undefined);
     const index = new Map(plans.map((_, i) => [pointName(i), i]));
-    const timeoutS = opts.timeoutS ?? VM_BOOT_ALLOWANCE_S + opts.timeoutsS.reduce((a, b) => a + b, 0);
+    const timeoutS = opts.timeoutS ?? VM_BOOT_ALLOWANCE_S + TCG_WALL_FACTOR * opts.timeoutsS.reduce((a, b) => a + b, 0);
     const result = await bootVm({
       image: this.image!,
       plans,

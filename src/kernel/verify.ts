@@ -1,7 +1,8 @@
 /**
  * Checks that a kernel run measured what the scenario asked for:
- *   - every flow's socket ran the requested congestion control, as both
- *     cclab_sampler (INET_DIAG_CONG) and `ss -tin` report it;
+ *   - every flow's socket ran the requested congestion control once
+ *     established, as both cclab_sampler (INET_DIAG_CONG) and `ss -tin`
+ *     report it;
  *   - a Brutal flow's parameters were applied (shim log) and its
  *     pacing_rate matches the set rate: Brutal paces at rate x 100/ack_rate,
  *     between the rate and 1.25x it, so the median over the flow's samples
@@ -19,6 +20,8 @@ export const BRUTAL_PACING_TOLERANCE = 0.05;
 const BRUTAL_MAX_COMPENSATION = 1.25;
 /** Samples from a flow's first second are skipped: the first ACKs still carry init's pacing rate. */
 const BRUTAL_SETTLE_S = 1;
+/** tcp_info's state number for ESTABLISHED. */
+const TCP_ESTABLISHED = 1;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +41,10 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
       problems.push(`flow ${f.id}: no socket samples (iperf3 client did not run? see raw/client-${f.id}.err)`);
       continue;
     }
-    const seen = new Set([...samples.map((x) => x.cc), ...ssSockets.map((x) => x.cc ?? '?')]);
+    // Only established sockets count: iperf3 sets TCP_CONGESTION after its connect() has
+    // sent the SYN, so a SYN_SENT sample still shows the default (cubic).
+    const established = samples.filter((x) => x.state === TCP_ESTABLISHED);
+    const seen = new Set([...established.map((x) => x.cc), ...ssSockets.filter((x) => x.state === 'ESTAB').map((x) => x.cc ?? '?')]);
     seen.delete('?');
     if (seen.size !== 1 || !seen.has(f.cc)) {
       problems.push(`flow ${f.id}: socket ran ${[...seen].join(', ') || 'an unknown congestion control'}, not ${f.cc} as asked`);
@@ -48,7 +54,7 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
       if (applied.length === 0) problems.push(`flow ${f.id}: the shim did not apply TCP_BRUTAL_PARAMS (is LD_PRELOAD working? see raw/shim-${f.id}.log)`);
       else if (applied.some((b) => b.rc !== 0)) problems.push(`flow ${f.id}: setsockopt(TCP_BRUTAL_PARAMS) failed: ${applied.find((b) => b.rc !== 0)!.message}`);
       const start = p.timeline.start.get(f.id) ?? -Infinity;
-      const settled = samples.filter((x) => x.state === 1 && x.t >= start + BRUTAL_SETTLE_S && x.pacingRate > 0);
+      const settled = samples.filter((x) => x.state === TCP_ESTABLISHED && x.t >= start + BRUTAL_SETTLE_S && x.pacingRate > 0);
       const rate = f.brutal.rateBytesPerSec;
       const m = median(settled.map((x) => x.pacingRate));
       const lo = rate * (1 - BRUTAL_PACING_TOLERANCE);

@@ -99,6 +99,25 @@ export function runArchive(plans: readonly string[], modules: readonly string[] 
   return buildCpio(withParentDirs(entries));
 }
 
+/**
+ * TCG's clock: with icount the guest's time advances with the instructions
+ * it executes (shift 0: 1 ns each, a 1 GHz-like CPU) and jumps over idle
+ * periods (sleep=off), instead of following the host's wall clock. A
+ * measurement then does not depend on how busy the host is: on a shared
+ * 2-core host, plain TCG lost a third of a flow's goodput whenever other
+ * work took the VM's core. CCLAB_VM_ICOUNT=off turns it off; any other
+ * value replaces the option.
+ */
+export const VM_ICOUNT = 'shift=0,sleep=off';
+/** With icount, guest seconds may take several host seconds: deadlines are scaled by this. */
+export const TCG_WALL_FACTOR = 3;
+
+function icountOption(): string | null {
+  const v = process.env.CCLAB_VM_ICOUNT;
+  if (v === 'off') return null;
+  return v && v.trim() ? v.trim() : VM_ICOUNT;
+}
+
 function qemuArgs(image: VmImage, initrd: string, consoleFile: string, accel: Accel): string[] {
   return [
     '-name', 'cclab-vm',
@@ -106,6 +125,7 @@ function qemuArgs(image: VmImage, initrd: string, consoleFile: string, accel: Ac
     '-display', 'none', '-monitor', 'none',
     '-machine', accel === 'kvm' ? 'pc,accel=kvm' : 'pc,accel=tcg',
     '-cpu', accel === 'kvm' ? 'host' : 'max',
+    ...(accel === 'tcg' && icountOption() ? ['-icount', icountOption()!] : []),
     '-smp', '1',
     '-m', String(VM_MEMORY_MB),
     '-kernel', image.kernel.vmlinuz,

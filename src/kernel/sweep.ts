@@ -1,0 +1,113 @@
+/**
+ * Running a sweep-style scenario on a kernel target, resumably.
+ *
+ * A sweep scenario is a normal scenario plus
+ *   sweep:  { <scenario path>: [values...], ... }   (cartesian product)
+ *   seeds:  N                                       (repetitions: seed, seed+1, ...)
+ * Each point is the base document with `--set path=value` for its values
+ * and its seed; it is written as a normal run directory,
+ * <root>/<scenario>/<hash>-seed<seed>/, like `cclab run` writes. Points
+ * whose directory already holds a summary.json are skipped, so an
+ * interrupted sweep continues where it stopped. Points run seed-major (every
+ * configuration once, then again), so a partial sweep covers the grid.
+ *
+ * The VM target runs `batchSize` points per boot. A failed point's raw
+ * files go to <root>/.failed/ for a look; it is tried again next time.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
+import { scenarioHash } from '../scenario/resolve.js';
+import { InputError } from '../scenario/errors.js';
+import { defaultRunDir, writeRun } from '../results/write.js';
+import { KernelRunError, runKernelBatch } from './index.js';
+import { writeDirAtomic } from '../results/io.js';
+
+export interface SweepPoint {
+  /** `path=value` overrides for this point (seed included). */
+  sets: string[];
+  seed: number;
+}
+
+/** Default number of points per VM boot. */
+export const DEFAULT_BATCH_SIZE = 15;
+
+function formatValue(v: unknown): string {
+  return typeof v === 'string' ? v : YAML.stringify(v, { collectionStyle: 'flow' }).trim();
+}
+
+/** Expand `sweep:` x `seeds:` into points (seed-major). */
+export function expandSweep(doc: Record<string, unknown>): SweepPoint[] {
+  const sweep = (doc.sweep ?? {}) as Record<string, unknown[]>;
+  if (typeof sweep !== 'object' || Array.isArray(sweep)) throw new InputError('sweep: expected a mapping of scenario paths to lists of values');
+  let combos: string[][] = [[]];
+  for (const [path, values] of Object.entries(sweep)) {
+    if (!Array.isArray(values) || values.length === 0) throw new InputError(`sweep.${path}: expected a non-empty list of values`);
+    combos = combos.flatMap((c) => values.map((v) => [...c, `${path}=${formatValue(v)}`]));
+  }
+  const baseSeed = typeof doc.seed === 'number' ? doc.seed : 1;
+  const seeds = typeof doc.seeds === 'number' ? doc.seeds : 1;
+  const points: SweepPoint[] = [];
+  for (let k = 0; k < seeds; k++) {
+    for (const c of combos) points.push({ sets: [...c, `seed=${baseSeed + k}`], seed: baseSeed + k });
+  }
+  return points;
+}
+
+/** Load one point of a sweep file as a plain scenario (sweep keys removed). */
+export function loadSweepPoint(file: string, point: SweepPoint): LoadedScenario {
+  const doc = readScenarioDoc(file);
+  delete doc.sweep;
+  delete doc.seeds;
+  delete doc.zip;
+  applySets(doc, point.sets);
+  const name = file.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '');
+  return { doc, file, ...validateScenario(doc, name) };
+}
+
+export interface KernelSweepOptions {
+  target: string;
+  modules?: string[];
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+/** Run every missing point of a sweep file into `root`; returns counts. */
+export async function runKernelSweep(file: string, root: string, opts: KernelSweepOptions): Promise<{ done: number; skipped: number; failed: number }> {
+  const log = opts.log ?? (() => {});
+  const points = expandSweep(readScenarioDoc(file)).map((p) => ({ label: p.sets.join(' '), loaded: loadSweepPoint(file, p) }));
+  const dirOf = (l: LoadedScenario): string => defaultRunDir(root, l.resolved.name, scenarioHash(l.resolved), l.resolved.seed);
+  const todo = points.filter((p) => !existsSync(join(dirOf(p.loaded), 'summary.json')));
+  const counts = { done: 0, skipped: points.length - todo.length, failed: 0 };
+  log(`${points.length} points, ${counts.skipped} already done, ${todo.length} to run`);
+  const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  for (let b = 0; b < todo.length; b += size) {
+    const batch = todo.slice(b, b + size);
+    await runKernelBatch(
+      batch.map((p) => p.loaded),
+      {
+        target: opts.target,
+        ...(opts.modules ? { modules: opts.modules } : {}),
+        log,
+        onResult: (i, r) => {
+          const p = batch[i]!;
+          if (r instanceof Error) {
+            counts.failed++;
+            log(`FAILED ${p.label}: ${r.message}`);
+            if (r instanceof KernelRunError) {
+              const dir = join(root, '.failed', dirOf(p.loaded).split('/').slice(-2).join('-'));
+              writeDirAtomic(dir, { 'error.txt': `${r.message}\n`, ...r.files });
+              log(`  raw files kept in ${dir}`);
+            }
+          } else {
+            writeRun(dirOf(p.loaded), r);
+            counts.done++;
+            log(`done ${p.label}: ${r.summary.aggregate.goodputMbps.toFixed(2)} Mbit/s (${counts.done + counts.skipped}/${points.length})`);
+          }
+        },
+      },
+    );
+  }
+  return counts;
+}

@@ -1,0 +1,98 @@
+/**
+ * Raw files of a real VM run -> the shared result schema, and the checks
+ * that a run measured what was asked (cc per socket, Brutal's rate).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.js';
+import { convertRun, parseRun, queueEstimates, type RawFiles } from '../../src/kernel/convert.js';
+import { verifyRun } from '../../src/kernel/verify.js';
+import { runSummarySchema, runMetaSchema } from '../../src/results/schema.js';
+
+const FIX = join(import.meta.dirname, 'fixtures', 'vm-cubic-bbr-20mbit-40ms-1pct');
+const files: RawFiles = Object.fromEntries(readdirSync(FIX).filter((f) => f !== 'scenario.yaml').map((f) => [f, readFileSync(join(FIX, f))]));
+const loaded = loadScenario(join(FIX, 'scenario.yaml'));
+
+describe('kernel run -> summary.json', () => {
+  const a = convertRun(loaded, files, { target: 'vm', wallSeconds: 20, createdAt: '2026-01-01T00:00:00.000Z' });
+  it('is a valid summary and meta of source kernel', () => {
+    expect(runSummarySchema.parse(a.summary).source).toBe('kernel');
+    expect(runMetaSchema.parse(a.meta).kernel).toEqual({
+      target: 'vm',
+      release: '6.1.0-56-amd64',
+      modules: ['inet_diag', 'sch_fq', 'sch_htb', 'sch_netem', 'sch_tbf', 'tcp_bbr', 'tcp_diag', 'veth'],
+      availableCc: ['reno', 'cubic', 'bbr'],
+    });
+  });
+  it("takes goodput from the receiver's byte count", () => {
+    const server0 = JSON.parse(readFileSync(join(FIX, 'server-0.json'), 'utf8')).end.sum_received;
+    const f0 = a.summary.flows[0]!;
+    expect(f0.bytesDelivered).toBe(server0.bytes);
+    expect(f0.goodputMbps).toBeCloseTo((server0.bytes * 8) / server0.seconds / 1e6, 5);
+    expect(a.summary.aggregate.goodputMbps).toBeCloseTo(f0.goodputMbps + a.summary.flows[1]!.goodputMbps, 5);
+  });
+  it("takes sent and retransmitted bytes from the socket's final tcp_info", () => {
+    const f0 = a.summary.flows[0]!;
+    expect(f0.bytesSent).toBe(3903845);
+    expect(f0.bytesRetrans).toBe(44888);
+    expect(f0.segsRetrans).toBe(31);
+    expect(f0.retransRatio).toBeCloseTo(44888 / 3903845, 6);
+    expect(f0.rttMs.min).toBeCloseTo(40.779, 3);
+    expect(f0.rttMs.mean).toBeGreaterThan(40);
+  });
+  it('counts netem drops on the bottleneck and splits off the random ones', () => {
+    const d = a.summary.link.drops;
+    expect(d.queue + d.random).toBe(367);
+    // 1% of the 15517 + 367 packets that arrived
+    expect(d.random).toBe(Math.round(0.01 * (15517 + 367)));
+    expect(a.summary.link.utilization).toBeCloseTo((23434401 * 8) / (20e6 * 10), 6);
+  });
+  it('writes a time series per flow and for the link, and keeps the raw files', () => {
+    const flows = new Set(a.timeseries.map((r) => r.flow));
+    expect(flows).toEqual(new Set([0, 1, 'link']));
+    expect(a.timeseries.filter((r) => r.flow === 1).every((r) => Number(r.time_s) >= 1)).toBe(true);
+    expect(Object.keys(a.extra!)).toContain('raw/server-0.json');
+    expect(a.extra!['rto-note.txt']).toMatch(/TCPTimeouts/);
+  });
+  it('estimates the standing queue as netem qlen minus the delay line', () => {
+    // 20 Mbit/s of 1514-byte packets = 1651 pkt/s; 20 ms of delay line = 33 packets
+    const q = queueEstimates(
+      [
+        { t: 0, dev: 'to-rcv', kind: 'netem', qlen: 40, backlog: 0, drops: 0, bytes: 0, packets: 0 },
+        { t: 1, dev: 'to-rcv', kind: 'netem', qlen: 50, backlog: 75700, drops: 0, bytes: 2_500_000, packets: 1651 },
+      ],
+      20e6,
+    );
+    expect(q[0]!.pkts).toBeCloseTo(50 - 33.02, 6);
+    expect(q[0]!.bytes).toBeCloseTo(75700 - 50000, 6);
+  });
+});
+
+describe('run checks', () => {
+  it('accepts the run as measured: each socket ran the cc asked for', () => {
+    expect(verifyRun(loaded.resolved, parseRun(loaded.resolved, files))).toEqual([]);
+  });
+  it('rejects a run whose socket ran another cc', () => {
+    const asked = loadScenario(join(FIX, 'scenario.yaml'), ['flows[1].cc=reno']);
+    expect(verifyRun(asked.resolved, parseRun(asked.resolved, files))).toEqual(['flow 1: socket ran bbr, not reno as asked']);
+  });
+  it('ignores the default cc a socket shows before it is established', () => {
+    const synSent = 'tcp t=4.3 lport=40000 rport=5201 state=2 cc=reno mss=524 cwnd=10 ssthresh=2147483647 rtt_us=0 rttvar_us=250000 min_rtt_us=4294967295 pacing_rate=0 delivery_rate=0 app_limited=1 unacked=1 sacked=0 lost=0 retrans=0 total_retrans=0 bytes_sent=0 bytes_retrans=0 bytes_acked=0 delivered=0 data_segs_out=0\n';
+    const withSynSent: RawFiles = { ...files, 'samples.txt': synSent + readFileSync(join(FIX, 'samples.txt'), 'utf8') };
+    expect(verifyRun(loaded.resolved, parseRun(loaded.resolved, withSynSent))).toEqual([]);
+  });
+  it("rejects a Brutal flow whose pacing rate is not the set rate", () => {
+    const asked = loadScenario(join(FIX, 'scenario.yaml'), ['flows[0].cc=brutal', 'flows[0].brutal={rate: 10mbit}']);
+    const text = (f: string): string => readFileSync(join(FIX, f), 'utf8');
+    const faked: RawFiles = {
+      ...files,
+      'samples.txt': text('samples.txt').replace(/cc=cubic/g, 'cc=brutal'),
+      'ss.txt': text('ss.txt').replace(/\bcubic\b/g, 'brutal'),
+      'shim-0.log': 'brutal fd=5 lport=40000 rate=1250000 cwnd_gain=20 rc=0 errno=0 ok\n',
+    };
+    const problems = verifyRun(asked.resolved, parseRun(asked.resolved, faked));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^flow 0: brutal pacing_rate \d+ B\/s does not match the set rate 1250000 B\/s/);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The generated kernel plan: golden files (the whole script is reviewed
+ * once, then any change shows up as a diff), the netem/limit arithmetic,
+ * and that every generated script is valid POSIX sh.
+ * Regenerate the golden files with UPDATE_GOLDEN=1 after a deliberate change.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.js';
+import { generatePlan, planTimeoutS } from '../../src/kernel/plan.js';
+import { ackNetemLimit, dataNetemArgs, dataNetemLimit, delayLinePackets, meanLossRate, tcPercent } from '../../src/kernel/netem.js';
+
+const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
+const ROOT = join(import.meta.dirname, '..', '..');
+const HINT = 'pass the module with --module <module>.ko';
+
+function golden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('plan golden files', () => {
+  it('single-flow.yaml', () => {
+    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml')).resolved;
+    golden('single-flow.plan.sh', generatePlan(s, { runId: 'golden1', moduleHint: HINT }));
+  });
+  it('feature-mix.yaml (gemodel, ACK loss, jitter, fq, brutal, MSS, bytes)', () => {
+    const s = loadScenario(join(GOLDEN, 'feature-mix.yaml')).resolved;
+    golden('feature-mix.plan.sh', generatePlan(s, { runId: 'golden2', moduleHint: HINT }));
+  });
+});
+
+describe('netem mapping', () => {
+  it('sizes the limit as the queue plus the packets in the delay line', () => {
+    // 50 Mbit/s, 200 ms RTT: 1 BDP = 1.25 MB = 825.6 packets of 1514 wire bytes -> 826;
+    // the 100 ms forward delay line holds 625000 / 1514 = 412.8 -> 413 packets.
+    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.rtt=200ms']).resolved;
+    expect(s.link.queuePackets).toBe(826);
+    expect(delayLinePackets(s.link.rateBps, s.link.fwdDelayNs, 1448)).toBe(413);
+    expect(dataNetemLimit(s.link, 1448)).toBe(1239);
+    expect(dataNetemArgs(s.link, 1448).join(' ')).toBe('netem limit 1239 delay 100000us rate 50000000bit');
+  });
+  it('never leaves netem at its default 1000-packet limit on a long fat path', () => {
+    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.rate=1gbit', 'link.rtt=100ms', 'link.queue=100']).resolved;
+    // 1 Gbit/s x 50 ms / 1514 B = 4128.1 -> 4129 packets in the delay line
+    expect(dataNetemLimit(s.link, 1448)).toBe(100 + 4129);
+    expect(ackNetemLimit(s.link, 1448)).toBeGreaterThanOrEqual(2 * 4129);
+  });
+  it('writes random and Gilbert-Elliott loss as tc reads them', () => {
+    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.loss=0.1%']).resolved;
+    expect(dataNetemArgs(s.link, 1448)).toContain('random');
+    expect(dataNetemArgs(s.link, 1448).slice(-5).join(' ')).toBe('loss random 0.1% rate 50000000bit');
+    expect(tcPercent(0.001)).toBe('0.1%');
+    const g = loadScenario(join(GOLDEN, 'feature-mix.yaml')).resolved.link;
+    expect(dataNetemArgs(g, 1448).join(' ')).toMatch(/delay 100000us 1000us loss gemodel 1% 20% 100% 0% rate 50000000bit$/);
+    expect(meanLossRate(g.loss)).toBeCloseTo(0.01 / 0.21, 9);
+  });
+});
+
+describe('plan script', () => {
+  const s = loadScenario(join(GOLDEN, 'feature-mix.yaml')).resolved;
+  const plan = generatePlan(s, { runId: 'golden2', moduleHint: HINT });
+  it('is valid POSIX sh', () => {
+    execFileSync('sh', ['-n'], { input: plan });
+  });
+  it('cleans up on exit, interrupt, termination and hangup, and has its own deadline', () => {
+    expect(plan).toContain('trap cleanup EXIT');
+    expect(plan).toMatch(/trap 'exit 130' INT/);
+    expect(plan).toMatch(/trap 'exit 143' TERM/);
+    expect(plan).toContain(`sleep ${planTimeoutS(s)} & sp=$!`);
+    expect(plan).toMatch(/netns del/);
+  });
+  it('turns offloads off on every veth and puts fq on the sender for fq pacing', () => {
+    expect(plan).toContain('tso off gso off gro off');
+    expect(plan).toContain('qdisc replace dev veth0 root fq');
+  });
+  it("passes Brutal's parameters to the shim and sets MSS and MTU", () => {
+    expect(plan).toContain('CCLAB_BRUTAL_RATE=5000000 CCLAB_BRUTAL_CWND_GAIN=15');
+    expect(plan).not.toContain(' mtu '); // largest MSS is 1448: the default 1500-byte MTU fits
+    expect(plan).toContain('-C cubic -J -t 10 -M 1412'); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
+    expect(plan).toContain('-C reno -J -n 10485760');
+  });
+  it('raises the MTU for an MSS above 1448', () => {
+    const j = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['flows[0].mss=8948']).resolved;
+    expect(generatePlan(j, { runId: 'x', moduleHint: HINT })).toContain('link set "$dev" mtu 9000');
+  });
+  it('rejects a run id that could break the script', () => {
+    expect(() => generatePlan(s, { runId: 'a b;rm', moduleHint: HINT })).toThrow(/runId/);
+  });
+});

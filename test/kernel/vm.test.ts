@@ -1,0 +1,108 @@
+/**
+ * The kernel harness end to end in cclab's QEMU test VM (Debian's
+ * linux-image-amd64 kernel, TCG when KVM does not work): real netem, real
+ * iperf3, real congestion controls. One boot runs both flows of the first
+ * test. After every test no QEMU, namespace, qdisc or iperf3 process may be
+ * left on this host.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.js';
+import { InputError } from '../../src/scenario/errors.js';
+import { runKernelBatch, runKernelScenario } from '../../src/kernel/index.js';
+import { parseSs } from '../../src/kernel/parse/ss.js';
+import { parseTcQdiscs } from '../../src/kernel/parse/tc.js';
+import { bootVm, VmTimeoutError } from '../../src/kernel/vm/qemu.js';
+import { ensureVmImage } from '../../src/kernel/vm/image.js';
+import type { RunArtifacts } from '../../src/results/write.js';
+
+const SCENARIO = join(import.meta.dirname, 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
+const LINK_MBPS = 20;
+const VM_TEST_TIMEOUT_MS = 600_000;
+
+function processesMatching(pred: (cmdline: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+      if (pred(cmd)) out.push(`${d}: ${cmd.slice(0, 80)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+afterEach(() => {
+  expect(processesMatching((c) => c.includes('qemu-system') && c.includes('cclab-vm'))).toEqual([]);
+  expect(processesMatching((c) => /(^|\/)iperf3 /.test(c))).toEqual([]);
+  expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('cclab-'))).toEqual([]);
+  const qdiscs = execFileSync('tc', ['qdisc', 'show'], { encoding: 'utf8' });
+  expect(qdiscs).not.toMatch(/netem|to-rcv|to-snd/);
+});
+
+describe('kernel harness in the test VM', () => {
+  it(
+    'runs cubic and bbr over 20 Mbit/s, 40 ms, 1% loss for 10 s',
+    async () => {
+      const points = ['cubic', 'bbr'].map((cc) => loadScenario(SCENARIO, [`flows[0].cc=${cc}`]));
+      const results = await runKernelBatch(points, { target: 'vm' });
+      for (const [i, r] of results.entries()) {
+        if (r instanceof Error) throw r;
+        const a = r as RunArtifacts;
+        const cc = points[i]!.resolved.flows[0]!.cc;
+        const f = a.summary.flows[0]!;
+        expect(a.summary.source).toBe('kernel');
+        expect(f.cc).toBe(cc);
+        // goodput parsed and plausible: between 5% and 100% of the link
+        expect(f.goodputMbps).toBeGreaterThan(0.05 * LINK_MBPS);
+        expect(f.goodputMbps).toBeLessThan(LINK_MBPS);
+        // ss confirms the congestion control of the flow's socket
+        const ss = parseSs(String(a.extra!['raw/ss.txt'])).filter((x) => x.localPort === 40000);
+        expect(ss.length).toBeGreaterThan(3);
+        expect(new Set(ss.map((x) => x.cc))).toEqual(new Set([cc]));
+        // netem's drops are counted: 1% random loss on ~17000 packets
+        const bn = parseTcQdiscs(String(a.extra!['raw/tc-after.txt'])).find((q) => q.dev === 'to-rcv')!;
+        expect(bn.options).toContain('loss 1%');
+        expect(bn.dropped).toBeGreaterThan(0);
+        expect(a.summary.link.drops.random + a.summary.link.drops.queue).toBe(bn.dropped);
+        expect(f.segsRetrans).toBeGreaterThan(0);
+        expect(a.meta.kernel!.release).toMatch(/^\d+\.\d+/);
+        expect(a.timeseries.filter((row) => row.flow === 0).length).toBeGreaterThan(50);
+      }
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails in one line, listing the available congestion controls, when brutal has no module',
+    async () => {
+      const loaded = loadScenario(SCENARIO, ['flows[0].cc=brutal', 'flows[0].brutal={rate: 10mbit}']);
+      const err = await runKernelScenario(loaded, { target: 'vm' }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(InputError);
+      expect(err!.message).not.toContain('\n');
+      expect(err!.message).toMatch(/congestion control "brutal" is not available \(tcp_available_congestion_control: [a-z ]*cubic[a-z ]*\); build its module against linux-headers-\S+ and pass it with --module/);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'kills a hung guest at the timeout with a clear error',
+    async () => {
+      const image = await ensureVmImage();
+      const err = await bootVm({ image, plans: ['#!/bin/sh\n# a plan that never ends\nsleep 100000\n'], timeoutS: 20 }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(VmTimeoutError);
+      expect(err!.message).toMatch(/^test VM killed at its 20 s timeout after 0 of 1 point\(s\)/);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+});
