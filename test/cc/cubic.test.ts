@@ -338,6 +338,23 @@ function acks(tp: FakeSock, cc: CubicOps, n: number, spacingUs: number, rttUs: n
   return -1;
 }
 
+/** Open the next round: snd_una passes the round's end_seq, more data is in flight. */
+function nextRound(tp: FakeSock): void {
+  tp.sndUna = tp.sndNxt + 1;
+  tp.sndNxt += 64;
+}
+
+/**
+ * Delay detector alone (ACKs 3 ms apart keep the train detector quiet): a first
+ * round of samples at `baseUs` sets delay_min, then the next round opens.
+ */
+function delayRound(baseUs: number) {
+  const { tp, cc } = slowStart(32, { detect: 2 });
+  expect(acks(tp, cc, 12, 3000, baseUs)).toBe(-1);
+  nextRound(tp);
+  return { tp, cc };
+}
+
 describe('HyStart ACK-train detection', () => {
   it('unpaced: exits when ACKs <= 2 ms apart span more than (delay_min + 1 ms) / 2', () => {
     // delay_min 50 ms, ack_delay 1 ms: threshold (50000 + 1000) >> 1 = 25500 us; ACKs every 1 ms:
@@ -360,8 +377,7 @@ describe('HyStart ACK-train detection', () => {
   it('a new round restarts the train clock', () => {
     const { tp, cc } = slowStart(32);
     expect(acks(tp, cc, 20, 1000, 50_000)).toBe(-1);
-    tp.sndUna = tp.sndNxt + 1; // snd_una passed end_seq
-    tp.sndNxt += 64;
+    nextRound(tp);
     // the first ACK past end_seq opens the round and restarts the clock: 26 more ACKs after it
     expect(acks(tp, cc, 100, 1000, 50_000)).toBe(26);
   });
@@ -375,28 +391,18 @@ describe('HyStart ACK-train detection', () => {
 
 describe('HyStart delay detection', () => {
   it('exits on the 9th sample of a round whose minimum RTT exceeds delay_min + clamp(delay_min/8, 4, 16 ms)', () => {
-    // first round: 50 ms samples set delay_min; ACKs 3 ms apart so the train detector stays quiet
-    const { tp, cc } = slowStart(32, { detect: 2 });
-    expect(acks(tp, cc, 12, 3000, 50_000)).toBe(-1);
-    tp.sndUna = tp.sndNxt + 1; // next round
-    tp.sndNxt += 64;
+    const { tp, cc } = delayRound(50_000);
     // 50 + 50/8 = 56.25 ms: 57 ms samples trigger once HYSTART_MIN_SAMPLES (8) have been taken
     expect(acks(tp, cc, 20, 3000, 57_000)).toBe(8);
     expect(cc.hystart.delayDetect).toBe(1);
     expect(tp.sndSsthresh).toBe(32);
   });
   it('stays in slow start while the RTT rise is below the threshold', () => {
-    const { tp, cc } = slowStart(32, { detect: 2 });
-    acks(tp, cc, 12, 3000, 50_000);
-    tp.sndUna = tp.sndNxt + 1;
-    tp.sndNxt += 64;
+    const { tp, cc } = delayRound(50_000);
     expect(acks(tp, cc, 50, 3000, 56_000)).toBe(-1);
   });
   it('one low sample in the round keeps the round minimum down', () => {
-    const { tp, cc } = slowStart(32, { detect: 2 });
-    acks(tp, cc, 12, 3000, 50_000);
-    tp.sndUna = tp.sndNxt + 1;
-    tp.sndNxt += 64;
+    const { tp, cc } = delayRound(50_000);
     expect(acks(tp, cc, 1, 3000, 51_000)).toBe(-1);
     expect(acks(tp, cc, 50, 3000, 70_000)).toBe(-1);
   });
@@ -407,17 +413,11 @@ describe('HyStart delay detection', () => {
     for (const [base, trigger, quiet] of [
       [20_000, 24_100, 23_900],
       [200_000, 216_100, 215_900],
-    ]) {
-      const a = slowStart(32, { detect: 2 });
-      acks(a.tp, a.cc, 12, 3000, base!);
-      a.tp.sndUna = a.tp.sndNxt + 1;
-      a.tp.sndNxt += 64;
-      expect(acks(a.tp, a.cc, 20, 3000, trigger!)).toBe(8);
-      const b = slowStart(32, { detect: 2 });
-      acks(b.tp, b.cc, 12, 3000, base!);
-      b.tp.sndUna = b.tp.sndNxt + 1;
-      b.tp.sndNxt += 64;
-      expect(acks(b.tp, b.cc, 20, 3000, quiet!)).toBe(-1);
+    ] as const) {
+      const a = delayRound(base);
+      expect(acks(a.tp, a.cc, 20, 3000, trigger)).toBe(8);
+      const b = delayRound(base);
+      expect(acks(b.tp, b.cc, 20, 3000, quiet)).toBe(-1);
     }
   });
 });
