@@ -57,7 +57,7 @@ async function startPlan(runId: string, timeoutS?: number) {
   const helpers = await buildHelpers();
   const dir = mkdtempSync(join(tmpdir(), 'cclab-cleanup-'));
   work.push(dir);
-  const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['flows[0].cc=cubic', 'duration=5s']).resolved;
+  const s = loadScenario(join(import.meta.dirname, 'fixtures', 'golden', 'single-flow.yaml'), ['flows[0].cc=cubic', 'duration=5s']).resolved;
   writeFileSync(join(dir, 'plan.sh'), generatePlan(s, { runId, moduleHint: 'x', ...(timeoutS ? { timeoutS } : {}) }));
   const pids = join(dir, 'stub-pids');
   writeFileSync(pids, '');

@@ -24,7 +24,7 @@ function golden(name: string, actual: string): void {
 
 describe('plan golden files', () => {
   it('single-flow.yaml', () => {
-    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml')).resolved;
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml')).resolved;
     golden('single-flow.plan.sh', generatePlan(s, { runId: 'golden1', moduleHint: HINT }));
   });
   it('feature-mix.yaml (gemodel, ACK loss, jitter, fq, brutal, MSS, bytes)', () => {
@@ -37,20 +37,20 @@ describe('netem mapping', () => {
   it('sizes the limit as the queue plus the packets in the delay line', () => {
     // 50 Mbit/s, 200 ms RTT: 1 BDP = 1.25 MB = 825.6 packets of 1514 wire bytes -> 826;
     // the 100 ms forward delay line holds 625000 / 1514 = 412.8 -> 413 packets.
-    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.rtt=200ms']).resolved;
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['link.rtt=200ms']).resolved;
     expect(s.link.queuePackets).toBe(826);
     expect(delayLinePackets(s.link.rateBps, s.link.fwdDelayNs, 1448)).toBe(413);
     expect(dataNetemLimit(s.link, 1448)).toBe(1239);
     expect(dataNetemArgs(s.link, 1448).join(' ')).toBe('netem limit 1239 delay 100000us rate 50000000bit');
   });
   it('never leaves netem at its default 1000-packet limit on a long fat path', () => {
-    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.rate=1gbit', 'link.rtt=100ms', 'link.queue=100']).resolved;
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['link.rate=1gbit', 'link.rtt=100ms', 'link.queue=100']).resolved;
     // 1 Gbit/s x 50 ms / 1514 B = 4128.1 -> 4129 packets in the delay line
     expect(dataNetemLimit(s.link, 1448)).toBe(100 + 4129);
     expect(ackNetemLimit(s.link, 1448)).toBeGreaterThanOrEqual(2 * 4129);
   });
   it('writes random and Gilbert-Elliott loss as tc reads them', () => {
-    const s = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['link.loss=0.1%']).resolved;
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['link.loss=0.1%']).resolved;
     expect(dataNetemArgs(s.link, 1448)).toContain('random');
     expect(dataNetemArgs(s.link, 1448).slice(-5).join(' ')).toBe('loss random 0.1% rate 50000000bit');
     expect(tcPercent(0.001)).toBe('0.1%');
@@ -84,7 +84,7 @@ describe('plan script', () => {
     expect(plan).toContain('-C reno -J -n 10485760');
   });
   it('raises the MTU for an MSS above 1448', () => {
-    const j = loadScenario(join(ROOT, 'scenarios', 'single-flow.yaml'), ['flows[0].mss=8948']).resolved;
+    const j = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].mss=8948']).resolved;
     expect(generatePlan(j, { runId: 'x', moduleHint: HINT })).toContain('link set "$dev" mtu 9000');
   });
   it('rejects a run id that could break the script', () => {

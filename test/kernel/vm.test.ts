@@ -15,10 +15,13 @@ import { runKernelBatch, runKernelScenario } from '../../src/kernel/index.js';
 import { parseSs } from '../../src/kernel/parse/ss.js';
 import { parseTcQdiscs } from '../../src/kernel/parse/tc.js';
 import { bootVm, VmTimeoutError } from '../../src/kernel/vm/qemu.js';
-import { ensureVmImage } from '../../src/kernel/vm/image.js';
+import { ensureVmImage, findKernel } from '../../src/kernel/vm/image.js';
 import type { RunArtifacts } from '../../src/results/write.js';
 
 const SCENARIO = join(import.meta.dirname, 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
+const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', 'kernel', 'tcp_brutal_ref');
+/** Brutal's set rate in the test, Mbit/s; it paces IP packets (1500 B for 1448 B of payload). */
+const BRUTAL_RATE_MBPS = 10;
 const LINK_MBPS = 20;
 const VM_TEST_TIMEOUT_MS = 600_000;
 
@@ -46,10 +49,15 @@ afterEach(() => {
 
 describe('kernel harness in the test VM', () => {
   it(
-    'runs cubic and bbr over 20 Mbit/s, 40 ms, 1% loss for 10 s',
+    'runs cubic and bbr (and brutal from --module) over 20 Mbit/s, 40 ms, 1% loss for 10 s',
     async () => {
-      const points = ['cubic', 'bbr'].map((cc) => loadScenario(SCENARIO, [`flows[0].cc=${cc}`]));
-      const results = await runKernelBatch(points, { target: 'vm' });
+      // cclab's own test build of brutal (kernel/tcp_brutal_ref), compiled for the VM's kernel with kbuild
+      execFileSync('make', ['-s', '-C', BRUTAL_REF_DIR, `KRELEASE=${findKernel().release}`], { stdio: 'pipe' });
+      const points = [
+        ...['cubic', 'bbr'].map((cc) => loadScenario(SCENARIO, [`flows[0].cc=${cc}`])),
+        loadScenario(SCENARIO, ['flows[0].cc=brutal', `flows[0].brutal={rate: ${BRUTAL_RATE_MBPS}mbit}`]),
+      ];
+      const results = await runKernelBatch(points, { target: 'vm', modules: [join(BRUTAL_REF_DIR, 'tcp_brutal_ref.ko')] });
       for (const [i, r] of results.entries()) {
         if (r instanceof Error) throw r;
         const a = r as RunArtifacts;
@@ -72,6 +80,12 @@ describe('kernel harness in the test VM', () => {
         expect(f.segsRetrans).toBeGreaterThan(0);
         expect(a.meta.kernel!.release).toMatch(/^\d+\.\d+/);
         expect(a.timeseries.filter((row) => row.flow === 0).length).toBeGreaterThan(50);
+        if (cc === 'brutal') {
+          // the shim set the rate once the connection was established, and Brutal held it
+          expect(String(a.extra!['raw/shim-0.log'])).toMatch(/^brutal fd=\d+ lport=40000 rate=1250000 cwnd_gain=20 rc=0/m);
+          expect(f.goodputMbps).toBeGreaterThan(0.85 * BRUTAL_RATE_MBPS);
+          expect(f.goodputMbps).toBeLessThan(1.1 * BRUTAL_RATE_MBPS);
+        }
       }
     },
     VM_TEST_TIMEOUT_MS,
