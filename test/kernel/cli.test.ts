@@ -1,0 +1,107 @@
+/**
+ * The kernel backend through the CLI, as a user runs it: bad --target and
+ * --module values, and the `local` target on a host without netem (this
+ * machine's kernel has none), all in one line, leaving nothing behind.
+ * Also `cclab compare` on two tiny result trees.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cclab } from '../helpers/cli.js';
+
+const SCENARIO = 'test/kernel/fixtures/vm-20mbit-40ms-1pct.yaml';
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function hostHasNetem(): boolean {
+  const ns = `cclabprobe${process.pid}`;
+  try {
+    execFileSync('ip', ['netns', 'add', ns], { stdio: 'ignore' });
+    execFileSync('ip', ['-n', ns, 'link', 'add', 'd0', 'type', 'dummy'], { stdio: 'ignore' });
+    execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'd0', 'root', 'netem', 'delay', '1ms'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  }
+}
+
+describe('cclab run --backend kernel: bad input', () => {
+  it('names the allowed targets', () => {
+    const r = cclab(['run', SCENARIO, '--backend', 'kernel', '--target', 'vmm']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('cclab: --target: unknown target "vmm"; allowed: vm, local, ssh://user@host[:port]');
+  });
+  it('refuses a module file that does not exist', () => {
+    const r = cclab(['run', SCENARIO, '--backend', 'kernel', '--module', 'nope/tcp_brutal.ko']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('cclab: --module nope/tcp_brutal.ko: no such file');
+  });
+  it('names the known backends', () => {
+    const r = cclab(['run', SCENARIO, '--backend', 'kernal']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('cclab: --backend: unknown backend "kernal"; known: sim, kernel');
+  });
+});
+
+describe.skipIf(!isRoot || hostHasNetem())('cclab run --target local on a host without netem', () => {
+  it('says so in one line and leaves no namespace behind', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cclab-local-'));
+    try {
+      const r = cclab(['run', SCENARIO, '--backend', 'kernel', '--target', 'local', '--out', join(out, 'run')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('cclab: error: target local cannot run kernel scenarios: cannot add netem on the bottleneck (kernel module sch_netem missing? modprobe sch_netem)');
+      expect(readdirSync(out)).toEqual([]); // no half-written run directory
+      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/cclab-/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cclab compare', () => {
+  const FIX = 'test/kernel/fixtures/compare';
+  it('prints sim vs kernel per point, writes table and charts, passes within tolerance', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cclab-compare-'));
+    try {
+      const r = cclab(['compare', `${FIX}/sim`, `${FIX}/kernel`, '--out', join(out, 'c')]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^point\s+n sim\s+n kernel\s+goodputMbps sim/);
+      expect(r.stdout).toMatch(/2 point\(s\) matched, 0 outside tolerance/);
+      const files = readdirSync(join(out, 'c')).sort();
+      expect(files).toEqual(['compare.csv', 'compare.json', 'compare.md', 'goodputMbps.png', 'retransRatio.png', 'rttMeanMs.png']);
+      expect(readFileSync(join(out, 'c', 'goodputMbps.png')).subarray(1, 4).toString()).toBe('PNG');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+  it('exits 1 when a point is outside the tolerance', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cclab-compare-'));
+    try {
+      const r = cclab(['compare', `${FIX}/sim`, `${FIX}/kernel`, '--tolerance', 'goodput=0.001%', '--out', join(out, 'c')]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/outside tolerance/);
+      expect(r.stdout).toMatch(/no \(goodputMbps\)/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+  it('refuses a tolerance it cannot read, naming the metrics', () => {
+    const r = cclab(['compare', `${FIX}/sim`, `${FIX}/kernel`, '--tolerance', 'jitter=5%']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('cclab: --tolerance jitter=5%: unknown metric "jitter"; known: goodput, retrans, rtt');
+  });
+  it('refuses a directory without runs', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'cclab-empty-'));
+    try {
+      const r = cclab(['compare', empty, `${FIX}/kernel`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^cclab: simDir .*: no run directories \(summary.json \+ resolved.json\) found\n$/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
