@@ -60,7 +60,7 @@ function render(title: string, metric: Metric, xName: string | null, points: rea
     const color = COLORS[i % COLORS.length]!;
     const at = (p: ComparedPoint): string => (xName ? String(p.params[xName]) : p.label);
     const value = (side: 'sim' | 'kernel'): (number | null)[] => labels.map((l) => ps.find((p) => at(p) === l)?.[side].mean[metric] ?? null);
-    datasets.push({ label: `${name} sim`, data: value('sim'), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2, spanGaps: true });
+    datasets.push({ label: `${name} sim`, data: value('sim'), borderColor: color, backgroundColor: color, pointRadius: 0, pointStyle: 'line', borderWidth: 2, spanGaps: true });
     datasets.push({ label: `${name} kernel`, data: value('kernel'), borderColor: color, backgroundColor: color, showLine: false, pointRadius: 5, pointStyle: 'circle' });
   });
   const canvas = createCanvas(WIDTH_PX, HEIGHT_PX);
@@ -71,7 +71,7 @@ function render(title: string, metric: Metric, xName: string | null, points: rea
       responsive: false,
       animation: false,
       devicePixelRatio: 1,
-      plugins: { title: { display: true, text: title }, legend: { position: 'right' } },
+      plugins: { title: { display: true, text: title }, legend: { position: 'right', labels: { usePointStyle: true } } },
       scales: {
         x: { title: { display: true, text: xName ?? 'point' } },
         y: { title: { display: true, text: METRIC_LABELS[metric] }, beginAtZero: true },
