@@ -10,6 +10,8 @@ import { InputError } from '../scenario/errors.js';
 import { registerRun } from './commands/run.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerChart } from './commands/chart.js';
+import { registerReport } from './commands/report.js';
+import { registerDemo } from './commands/demo.js';
 import { registerCompare } from './commands/compare.js';
 
 const program = new Command();
@@ -23,6 +25,8 @@ program
 registerRun(program);
 registerSweep(program);
 registerChart(program);
+registerReport(program);
+registerDemo(program);
 registerCompare(program);
 
 try {

@@ -1,0 +1,569 @@
+/**
+ * Which charts fit a results directory, and their data.
+ *
+ * Sweep directory:
+ *   - goodput vs loss per CC (log x, 95% CI bands), one chart per value of
+ *     the other swept parameters (e.g. per RTT)             [loss swept]
+ *   - retransmission ratio vs loss per CC                    [loss swept]
+ *   - heatmap of the goodput ratio Brutal / BBR over loss × RTT
+ *                                              [Brutal and BBR both swept]
+ *   - throughput vs p95 delay per CC (Pantheon-style)
+ *   - time series of a representative point per CC: cwnd, pacing rate,
+ *     delivery rate, RTT, bottleneck queue             [single-flow sweeps]
+ *   - competing flows: per-flow throughput and Jain's index over time
+ *                                                        [multi-flow sweeps]
+ * Run directory: the time series, and the competing-flow charts when the run
+ * has more than one flow.
+ */
+import { jainIndex } from '../results/metrics.js';
+import type { SweepRow } from '../analysis/aggregate.js';
+import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
+import { pointDir, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
+
+export const CC_COLORS: Record<string, string> = { brutal: '#d62728', bbr: '#1f77b4', cubic: '#2ca02c', reno: '#9467bd' };
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+const CC_LABELS: Record<string, string> = { brutal: 'Brutal', bbr: 'BBR', cubic: 'Cubic', reno: 'Reno' };
+
+/** At most this many charts of one kind (one per facet). */
+const MAX_FACETS = 12;
+/** At most this many points per time-series line. */
+const MAX_SERIES_POINTS = 2000;
+
+export function ccLabel(cc: string): string {
+  return CC_LABELS[cc] ?? cc;
+}
+
+function ccColor(cc: string, i: number): string {
+  return CC_COLORS[cc] ?? PALETTE[i % PALETTE.length]!;
+}
+
+const LOSS = 'link.loss';
+const RTT = 'link.rtt';
+const isCcPath = (p: string) => /^flows\[\d+\]\.cc$/.test(p);
+
+function paramLabel(p: string): string {
+  if (p === LOSS) return 'loss';
+  if (p === RTT) return 'RTT';
+  if (p === 'link.rate') return 'link rate';
+  if (p === 'link.queue') return 'buffer';
+  const m = /^flows\[(\d+)\]\.cc$/.exec(p);
+  if (m) return `flow ${m[1]} CC`;
+  return p;
+}
+
+function showParam(v: unknown): string {
+  if (v === undefined || v === null) return 'n/a';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/%/g, 'pct')
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+function distinct<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const g = m.get(k);
+    if (g) g.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
+function stride<T>(xs: readonly T[]): T[] {
+  if (xs.length <= MAX_SERIES_POINTS) return xs.slice();
+  const step = Math.ceil(xs.length / MAX_SERIES_POINTS);
+  return xs.filter((_x, i) => i % step === 0);
+}
+
+interface Facet {
+  key: string;
+  /** "RTT 50ms, buffer 2bdp" or "" for a single facet. */
+  label: string;
+  rows: SweepRow[];
+}
+
+function facets(rows: readonly SweepRow[], params: readonly string[]): Facet[] {
+  const g = groupBy(rows, (r) => JSON.stringify(params.map((p) => r.params[p] ?? null)));
+  return [...g.entries()].slice(0, MAX_FACETS).map(([key, rs]) => ({
+    key,
+    label: params.map((p) => `${paramLabel(p)} ${showParam(rs[0]!.params[p])}`).join(', '),
+    rows: rs,
+  }));
+}
+
+function facetId(base: string, f: Facet, single: boolean): string {
+  return single || !f.label ? base : `${base}--${slug(f.label)}`;
+}
+
+/** Context line of a sweep chart: link rate, facet, seeds. */
+function context(rows: readonly SweepRow[], facet: string, seeds: number, extra: string): string {
+  const rates = distinct(rows.map((r) => r.rate_mbps));
+  const parts: string[] = [];
+  if (rates.length === 1) parts.push(`${formatNumber(rates[0]!)} Mbit/s link`);
+  if (facet) parts.push(facet);
+  parts.push(seeds > 1 ? `mean of ${seeds} seeds${extra}` : '1 seed');
+  return parts.join(', ');
+}
+
+/** Log axis over loss rates (percent) with 0 drawn one decade left of the smallest loss. */
+function lossAxis(losses: number[]): { axis: AxisSpec; xOf: (lossPct: number) => number } {
+  const pos = losses.filter((l) => l > 0).sort((a, b) => a - b);
+  const minPos = pos[0] ?? 1;
+  const zeroAt = 10 ** (Math.floor(Math.log10(minPos)) - 1);
+  const ticks = distinct([...(losses.some((l) => l === 0) ? [zeroAt] : []), ...pos]);
+  const xOf = (l: number) => (l === 0 ? zeroAt : l);
+  const axis: AxisSpec = {
+    title: 'random loss rate (%, log scale)',
+    type: 'logarithmic',
+    min: (ticks[0] ?? zeroAt) / 1.6,
+    max: (pos[pos.length - 1] ?? 1) * 1.6,
+    ticks,
+    tickLabels: losses.some((l) => l === 0) ? { [String(zeroAt)]: '0' } : {},
+    tickSuffix: '%',
+  };
+  return { axis, xOf };
+}
+
+interface SweepView {
+  res: SweepResults;
+  rows: SweepRow[];
+  multiFlow: boolean;
+  seeds: number;
+  /** Series name of a row: the CC for single-flow sweeps, "flow i: CC" otherwise. */
+  seriesOf: (r: SweepRow) => string;
+  colorOf: (series: string) => string;
+  /** Swept params that name series (cc paths in single-flow sweeps). */
+  seriesParams: string[];
+}
+
+function sweepView(res: SweepResults): SweepView {
+  const rows = res.summary.rows;
+  const perCombo = groupBy(rows, (r) => String(r.combo));
+  const multiFlow = [...perCombo.values()].some((g) => g.length > 1);
+  const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(r.cc)}` : ccLabel(r.cc));
+  const seriesNames = distinct(rows.map(seriesOf));
+  const colorOf = (name: string) => {
+    const i = seriesNames.indexOf(name);
+    if (!multiFlow) {
+      const cc = rows.find((r) => seriesOf(r) === name)?.cc ?? '';
+      return ccColor(cc, i);
+    }
+    return PALETTE[i % PALETTE.length]!;
+  };
+  return {
+    res,
+    rows,
+    multiFlow,
+    seeds: res.summary.seeds.length,
+    seriesOf,
+    colorOf,
+    seriesParams: multiFlow ? [] : res.summary.params.filter(isCcPath),
+  };
+}
+
+function meanOf(r: SweepRow, metric: string): number | null {
+  return r.stats[metric]?.mean ?? null;
+}
+
+function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string, x: (r: SweepRow) => number, scale: number, note: (r: SweepRow) => string, band: boolean): ChartSeries[] {
+  const out: ChartSeries[] = [];
+  for (const [name, rs] of groupBy(rows, v.seriesOf)) {
+    const points: ChartPoint[] = [];
+    for (const r of rs) {
+      const st = r.stats[metric];
+      if (!st || st.mean === null) continue;
+      points.push({
+        x: x(r),
+        y: st.mean * scale,
+        lo: st.ciLo === null ? null : st.ciLo * scale,
+        hi: st.ciHi === null ? null : st.ciHi * scale,
+        note: note(r),
+      });
+    }
+    if (points.length) out.push({ label: name, color: v.colorOf(name), points, band });
+  }
+  return out;
+}
+
+function pointNote(v: SweepView, r: SweepRow): string {
+  const ps = v.res.summary.params.map((p) => `${paramLabel(p)} ${showParam(r.params[p])}`).join(', ');
+  return `${ps}${ps ? '; ' : ''}${r.n}/${r.seeds} seeds`;
+}
+
+function vsLossCharts(v: SweepView): ChartSpec[] {
+  const losses = distinct(v.rows.map((r) => r.loss_pct));
+  if (losses.length < 2) return [];
+  const { axis, xOf } = lossAxis(losses);
+  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p));
+  const fs = facets(v.rows, facetParams);
+  const band = v.seeds > 1 ? ', shaded: 95% CI' : '';
+  const out: ChartSpec[] = [];
+  for (const f of fs) {
+    out.push({
+      id: facetId('goodput-vs-loss', f, fs.length === 1),
+      kind: 'line',
+      section: 'Goodput and retransmissions vs loss',
+      title: 'Goodput vs random loss',
+      subtitle: context(f.rows, f.label, v.seeds, band),
+      description:
+        'Goodput (application bytes delivered in order per second) of each congestion control as the random loss rate grows. ' +
+        'The x axis is logarithmic; 0% loss is drawn at the left edge. Shaded bands are 95% Student-t confidence intervals across seeds.',
+      x: axis,
+      y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
+      series: seriesFromRows(v, f.rows, 'goodput_mbps', (r) => xOf(r.loss_pct), 1, (r) => pointNote(v, r), true),
+    });
+  }
+  for (const f of fs) {
+    out.push({
+      id: facetId('retrans-vs-loss', f, fs.length === 1),
+      kind: 'line',
+      section: 'Goodput and retransmissions vs loss',
+      title: 'Retransmissions vs random loss',
+      subtitle: context(f.rows, f.label, v.seeds, band),
+      description:
+        'Retransmitted bytes as a percentage of all bytes sent. A sender that only repairs random loss sits near the loss rate; ' +
+        'anything above it is self-inflicted (queue overflow).',
+      x: axis,
+      y: { title: 'retransmitted (% of bytes sent)', type: 'linear', min: 0 },
+      series: seriesFromRows(v, f.rows, 'retrans_ratio', (r) => xOf(r.loss_pct), 100, (r) => pointNote(v, r), true),
+    });
+  }
+  return out;
+}
+
+function heatmapCharts(v: SweepView): ChartSpec[] {
+  const rows = v.rows.filter((r) => r.flow === 0);
+  const ccs = distinct(rows.map((r) => r.cc));
+  if (!ccs.includes('brutal') || !ccs.includes('bbr')) return [];
+  const losses = distinct(rows.map((r) => r.loss_pct)).sort((a, b) => a - b);
+  const rtts = distinct(rows.map((r) => r.rtt_ms)).sort((a, b) => a - b);
+  if (losses.length < 2 && rtts.length < 2) return [];
+  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && p !== RTT && !isCcPath(p));
+  const fs = facets(rows, facetParams);
+  const out: ChartSpec[] = [];
+  for (const f of fs) {
+    const find = (cc: string, l: number, t: number) => f.rows.find((r) => r.cc === cc && r.loss_pct === l && r.rtt_ms === t);
+    const values: (number | null)[][] = [];
+    const notes: string[][] = [];
+    for (const t of rtts) {
+      const vr: (number | null)[] = [];
+      const nr: string[] = [];
+      for (const l of losses) {
+        const b = find('brutal', l, t);
+        const o = find('bbr', l, t);
+        const gb = b ? meanOf(b, 'goodput_mbps') : null;
+        const go = o ? meanOf(o, 'goodput_mbps') : null;
+        const ratio = gb !== null && go !== null && go > 0 ? gb / go : null;
+        vr.push(ratio === null ? null : +ratio.toFixed(4));
+        nr.push(
+          `Brutal: ${gb === null ? 'n/a' : formatNumber(gb)} Mbit/s\nBBR: ${go === null ? 'n/a' : formatNumber(go)} Mbit/s\n` +
+            `ratio: ${ratio === null ? 'n/a' : `${formatNumber(ratio)}×`}`,
+        );
+      }
+      values.push(vr);
+      notes.push(nr);
+    }
+    out.push({
+      id: facetId('heatmap-brutal-bbr', f, fs.length === 1),
+      kind: 'heatmap',
+      section: 'Where Brutal beats BBR',
+      title: 'Goodput ratio Brutal / BBR over loss × RTT',
+      subtitle: `${context(f.rows, f.label, v.seeds, '')}; red: Brutal faster, blue: BBR faster`,
+      description:
+        'Each cell divides the mean goodput of Brutal by that of BBR at the same loss rate and base RTT. ' +
+        'Above 1 (red) Brutal delivers more; below 1 (blue) BBR does.',
+      x: { title: 'random loss rate', type: 'linear' },
+      y: { title: 'base RTT', type: 'linear' },
+      series: [],
+      heatmap: {
+        xLabels: losses.map((l) => `${formatNumber(l)}%`),
+        yLabels: rtts.map((t) => `${formatNumber(t)} ms`),
+        values,
+        notes,
+        suffix: '×',
+        neutral: 1,
+        span: 4,
+        highColor: CC_COLORS.brutal!,
+        lowColor: CC_COLORS.bbr!,
+      },
+    });
+  }
+  return out;
+}
+
+function tradeoffCharts(v: SweepView): ChartSpec[] {
+  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p));
+  const fs = facets(v.rows, facetParams);
+  const out: ChartSpec[] = [];
+  for (const f of fs) {
+    const series = seriesFromRows(v, f.rows, 'goodput_mbps', (r) => meanOf(r, 'rtt_p95_ms') ?? Number.NaN, 1, (r) => pointNote(v, r), false)
+      .map((s) => ({ ...s, markersOnly: true, points: s.points.filter((p) => Number.isFinite(p.x)).map((p) => ({ x: p.x, y: p.y, note: p.note })) }))
+      .filter((s) => s.points.length > 0);
+    if (series.length === 0) continue;
+    const xs = series.flatMap((s) => s.points.map((p) => p.x));
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const log = lo > 0 && hi / lo > 5;
+    out.push({
+      id: facetId('throughput-vs-delay', f, fs.length === 1),
+      kind: 'scatter',
+      section: 'Throughput and delay',
+      title: 'Throughput vs delay (Pantheon-style)',
+      subtitle: `${context(f.rows, f.label, v.seeds, '')}; one marker per sweep point`,
+      description:
+        'Each marker is one sweep point (mean over seeds): goodput against the 95th percentile RTT the sender measured. ' +
+        'The delay axis is reversed as in Pantheon, so better is up and to the right.',
+      x: { title: '95th percentile RTT (ms)  ← more delay · less delay →', type: log ? 'logarithmic' : 'linear', reverse: true },
+      y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
+      series,
+    });
+  }
+  return out;
+}
+
+/** Representative combination per series: loss nearest 1%, median RTT, first value of other parameters. */
+function representatives(v: SweepView, keepParams: readonly string[]): { label: string; rows: SweepRow[] }[] {
+  const params = v.res.summary.params;
+  const chosen = new Map<string, string>();
+  for (const p of params) {
+    if (keepParams.includes(p)) continue;
+    const byValue = groupBy(v.rows, (r) => JSON.stringify(r.params[p] ?? null));
+    const values = [...byValue.keys()];
+    let pick = values[0]!;
+    if (p === LOSS) {
+      let best = Number.POSITIVE_INFINITY;
+      for (const [k, rs] of byValue) {
+        const l = rs[0]!.loss_pct;
+        const d = l > 0 ? Math.abs(Math.log10(l)) : 99;
+        if (d < best) {
+          best = d;
+          pick = k;
+        }
+      }
+    } else if (p === RTT) {
+      const sorted = values.slice().sort((a, b) => byValue.get(a)![0]!.rtt_ms - byValue.get(b)![0]!.rtt_ms);
+      pick = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    }
+    chosen.set(p, pick);
+  }
+  const matching = v.rows.filter((r) => [...chosen].every(([p, k]) => JSON.stringify(r.params[p] ?? null) === k));
+  const out: { label: string; rows: SweepRow[] }[] = [];
+  for (const rs of groupBy(matching, (r) => String(r.combo)).values()) {
+    const label = v.multiFlow
+      ? keepParams.map((p) => `${paramLabel(p)} ${showParam(rs[0]!.params[p])}`).join(', ') || 'all flows'
+      : v.seriesOf(rs[0]!);
+    out.push({ label, rows: rs });
+  }
+  return out;
+}
+
+function conditionText(v: SweepView, rows: readonly SweepRow[]): string {
+  const r = rows[0]!;
+  const ps = v.res.summary.params.filter((p) => !v.seriesParams.includes(p)).map((p) => `${paramLabel(p)} ${showParam(r.params[p])}`);
+  return `${ps.join(', ')}${ps.length ? ', ' : ''}seed ${v.res.summary.seeds[0]}`;
+}
+
+interface TsSeries {
+  label: string;
+  color: string;
+  flow: FlowSeries | null;
+  link: Timeseries['link'] | null;
+}
+
+const TS_SECTION = 'Time series';
+
+function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string): ChartSpec[] {
+  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: 0 };
+  const line = (pick: (f: FlowSeries) => number[], skipZero = false): ChartSeries[] =>
+    series
+      .filter((s) => s.flow !== null)
+      .map((s) => {
+        const f = s.flow!;
+        const ys = pick(f);
+        return {
+          label: s.label,
+          color: s.color,
+          points: stride(f.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y))),
+          ...(skipZero && ys.every((y) => !(y > 0)) ? { skip: true } : {}),
+        };
+      })
+      .filter((s) => !('skip' in s) && s.points.length > 0)
+      .map(({ label, color, points }) => ({ label, color, points }));
+  const charts: ChartSpec[] = [
+    {
+      id: `${idPrefix}cwnd`,
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'Congestion window over time',
+      subtitle,
+      description: 'snd_cwnd in packets, sampled at the scenario\'s sampling interval.',
+      x: xAxis,
+      y: { title: 'cwnd (packets)', type: 'linear', min: 0 },
+      series: line((f) => f.cwnd),
+    },
+    {
+      id: `${idPrefix}pacing`,
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'Pacing rate over time',
+      subtitle,
+      description: 'sk_pacing_rate as ss reports it; only congestion controls that ask for pacing (BBR, Brutal) have one.',
+      x: xAxis,
+      y: { title: 'pacing rate (Mbit/s)', type: 'linear', min: 0 },
+      series: line((f) => f.pacing, true),
+    },
+    {
+      id: `${idPrefix}delivery`,
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'Delivery rate over time',
+      subtitle,
+      description: 'The latest delivery-rate sample (tcp_rate.c) as ss reports it.',
+      x: xAxis,
+      y: { title: 'delivery rate (Mbit/s)', type: 'linear', min: 0 },
+      series: line((f) => f.delivery),
+    },
+    {
+      id: `${idPrefix}rtt`,
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'Smoothed RTT over time',
+      subtitle,
+      description: 'The sender\'s srtt: base RTT plus queueing delay.',
+      x: xAxis,
+      y: { title: 'srtt (ms)', type: 'linear', min: 0 },
+      series: line((f) => f.srtt),
+    },
+  ];
+  const queue: ChartSeries[] = series
+    .filter((s) => s.link !== null && s.link.time.length > 0)
+    .map((s) => ({ label: s.label, color: s.color, points: stride(s.link!.time.map((t, i) => ({ x: t, y: s.link!.queuePkts[i]! })).filter((p) => Number.isFinite(p.y))) }));
+  if (queue.length > 0) {
+    charts.push({
+      id: `${idPrefix}queue`,
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'Bottleneck queue over time',
+      subtitle,
+      description: 'Packets waiting in the bottleneck\'s drop-tail queue at each sample.',
+      x: xAxis,
+      y: { title: 'queue (packets)', type: 'linear', min: 0 },
+      series: queue,
+    });
+  }
+  return charts.filter((c) => c.series.length > 0);
+}
+
+function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string }[], subtitle: string, idSuffix: string, sectionLabel: string): ChartSpec[] {
+  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: 0 };
+  const tput: ChartSeries[] = [];
+  const byTime = new Map<number, number[]>();
+  for (const f of flows) {
+    const s = ts.flows.get(f.id);
+    if (!s) continue;
+    tput.push({ label: f.label, color: f.color, points: stride(s.time.map((t, i) => ({ x: t, y: s.goodput[i]! })).filter((p) => Number.isFinite(p.y))) });
+    s.time.forEach((t, i) => {
+      const g = s.goodput[i]!;
+      if (!Number.isFinite(g)) return;
+      const xs = byTime.get(t);
+      if (xs) xs.push(g);
+      else byTime.set(t, [g]);
+    });
+  }
+  const jain: ChartPoint[] = [...byTime.entries()]
+    .filter(([, xs]) => xs.length >= 2)
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, xs]) => ({ x: t, y: +jainIndex(xs).toFixed(4), note: `${xs.length} active flows` }));
+  const section = `Competing flows${sectionLabel ? `: ${sectionLabel}` : ''}`;
+  const out: ChartSpec[] = [
+    {
+      id: `flows-throughput${idSuffix}`,
+      kind: 'line',
+      section,
+      title: 'Per-flow throughput over time',
+      subtitle,
+      description: 'Goodput of each flow per sampling interval (bytes delivered in order in the interval).',
+      x: xAxis,
+      y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
+      series: tput,
+    },
+  ];
+  if (jain.length > 0) {
+    out.push({
+      id: `flows-fairness${idSuffix}`,
+      kind: 'line',
+      section,
+      title: "Fairness over time (Jain's index)",
+      subtitle,
+      description: "Jain's index over the active flows' goodput in each interval: 1 = equal shares, 1/n = one flow takes everything.",
+      x: xAxis,
+      y: { title: "Jain's fairness index", type: 'linear', min: 0, max: 1 },
+      series: [{ label: "Jain's index", color: '#444444', points: stride(jain) }],
+    });
+  }
+  return out;
+}
+
+function sweepTimeCharts(v: SweepView): ChartSpec[] {
+  if (!v.multiFlow) {
+    const reps = representatives(v, v.seriesParams);
+    if (reps.length === 0) return [];
+    const series: TsSeries[] = reps.map((rep, i) => {
+      const r = rep.rows[0]!;
+      const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
+      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null };
+    });
+    return timeseriesCharts(series, `representative point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
+  }
+  const ccParams = v.res.summary.params.filter(isCcPath);
+  const reps = representatives(v, ccParams);
+  const out: ChartSpec[] = [];
+  reps.slice(0, MAX_FACETS).forEach((rep) => {
+    const r = rep.rows[0]!;
+    const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
+    if (!ts) return;
+    const flows = rep.rows.map((x, i) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}`, color: PALETTE[i % PALETTE.length]! }));
+    const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
+    out.push(...competingCharts(ts, flows, `representative point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : ''));
+  });
+  return out;
+}
+
+function sweepCharts(res: SweepResults): ChartSpec[] {
+  const v = sweepView(res);
+  return [...vsLossCharts(v), ...heatmapCharts(v), ...tradeoffCharts(v), ...sweepTimeCharts(v)];
+}
+
+function runCharts(res: RunResults): ChartSpec[] {
+  const ts = readTimeseries(res.dir);
+  if (!ts) return [];
+  const s = res.summary;
+  const ccs = distinct(s.flows.map((f) => f.cc));
+  const flows = s.flows.map((f, i) => ({
+    id: f.id,
+    label: s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`,
+    color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
+  }));
+  const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
+  const series: TsSeries[] = flows.map((f, i) => ({ label: f.label, color: f.color, flow: ts.flows.get(f.id) ?? null, link: i === 0 ? ts.link : null }));
+  const charts = timeseriesCharts(series, subtitle, 'timeseries-');
+  const queue = charts.find((c) => c.id === 'timeseries-queue');
+  if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
+  if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
+  return charts;
+}
+
+/** The charts that fit a results directory. */
+export function chartSpecs(res: Results): ChartSpec[] {
+  return res.kind === 'sweep' ? sweepCharts(res) : runCharts(res);
+}

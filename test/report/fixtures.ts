@@ -1,0 +1,61 @@
+/**
+ * Small results directories for the chart and report tests: a sweep over
+ * the congestion controls the simulator has × loss × RTT (2 seeds, 2 s runs),
+ * and a single run with two competing flows.
+ */
+import { join } from 'node:path';
+import { simulatedCcNames } from '../../src/cc/index.js';
+import { cclab, tempDir, writeScenario } from '../analysis/cli.js';
+
+/** Congestion controls of the test sweep: those of the headline study the simulator has, else Reno. */
+export function sweepCcs(): string[] {
+  const have = simulatedCcNames() as string[];
+  const ccs = ['brutal', 'bbr', 'cubic'].filter((c) => have.includes(c));
+  return ccs.length ? ccs : ['reno'];
+}
+
+export function makeSweep(tag: string): string {
+  const tmp = tempDir(tag);
+  const ccs = sweepCcs();
+  const file = writeScenario(
+    tmp,
+    'charts',
+    `
+name: charts
+duration: 2s
+seeds: 2
+link: { rate: 10mbit, rtt: 20ms }
+flows:
+  - cc: ${ccs[0]}
+${ccs[0] === 'brutal' ? '    brutal: { rate: 10mbit }\n' : ''}sweep:
+  flows[0].cc: [${ccs.join(', ')}]
+  link.rtt: [20ms, 40ms]
+  link.loss: [0, 1%, 5%]
+`,
+  );
+  const out = join(tmp, 'sweep');
+  const r = cclab(['sweep', file, '--out', out, '--jobs', '2']);
+  if (r.status !== 0) throw new Error(`test sweep failed: ${r.stderr}`);
+  return out;
+}
+
+export function makeCompetingRun(tag: string): string {
+  const tmp = tempDir(tag);
+  const file = writeScenario(
+    tmp,
+    'pair',
+    `
+name: pair
+duration: 3s
+link: { rate: 10mbit, rtt: 20ms }
+flows:
+  - cc: reno
+  - cc: reno
+    start: 1s
+`,
+  );
+  const out = join(tmp, 'run');
+  const r = cclab(['run', file, '--out', out]);
+  if (r.status !== 0) throw new Error(`test run failed: ${r.stderr}`);
+  return out;
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cclab } from '../analysis/cli.js';
+import { makeCompetingRun, makeSweep, sweepCcs } from './fixtures.js';
+import { ccLabel } from '../../src/report/specs.js';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+interface Loaded {
+  problems: string[];
+  requests: string[];
+  canvases: number;
+  charts: { id: string; datasets: number; points: number; width: number; height: number }[];
+}
+
+describe('report.html in headless Chromium', () => {
+  let browser: BrowserContext;
+  let profile: string;
+  beforeAll(async () => {
+    profile = mkdtempSync(join(tmpdir(), 'cclab-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, offline: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function open(file: string): Promise<{ loaded: Loaded; page: Awaited<ReturnType<BrowserContext['newPage']>> }> {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const loaded = await page.evaluate(() => {
+      const charts = ((window as unknown as { cclabCharts?: any[] }).cclabCharts ?? []).map((c) => ({
+        id: c.canvas.id as string,
+        datasets: c.data.datasets.length as number,
+        points: c.data.datasets.reduce((a: number, d: { data: unknown[] }) => a + d.data.length, 0) as number,
+        width: c.width as number,
+        height: c.height as number,
+      }));
+      return { canvases: document.querySelectorAll('canvas').length, charts };
+    });
+    return { loaded: { ...loaded, problems, requests }, page };
+  }
+
+  it('loads a sweep report offline with no console errors, and every chart has data', async () => {
+    const dir = makeSweep('report');
+    expect(cclab(['chart', dir]).status).toBe(0);
+    const r = cclab(['report', dir]);
+    expect(r.status).toBe(0);
+    const file = join(dir, 'report.html');
+    const html = readFileSync(file, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/); // self-contained
+
+    const { loaded, page } = await open(file);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.requests).toEqual([pathToFileURL(file).href]); // nothing fetched but the file itself
+    expect(loaded.charts.length).toBeGreaterThanOrEqual(10);
+    expect(loaded.charts.length).toBe(loaded.canvases);
+    for (const c of loaded.charts) {
+      expect(c.datasets, c.id).toBeGreaterThan(0);
+      expect(c.points, c.id).toBeGreaterThan(0);
+      expect(c.width, c.id).toBeGreaterThan(300);
+    }
+
+    // the sweep table, the scenario and the run metadata are there
+    const text = await page.locator('body').innerText();
+    for (const cc of sweepCcs()) expect(text).toContain(ccLabel(cc));
+    expect(text).toContain('Sweep table');
+    expect(text).toMatch(/link\.loss: \[0, 1%, 5%\]|link\.loss:\s*\n\s*- 0/);
+    expect(text).toMatch(/wall time\s+[\d.]+ s with 2 worker threads/);
+
+    // legend toggles hide a series together with its CI band; tooltips are on
+    const toggled = await page.evaluate(() => {
+      const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id.startsWith('chart-goodput-vs-loss'));
+      const item = chart.legend.legendItems[0];
+      chart.options.plugins.legend.onClick(null, item, chart.legend);
+      const group = chart.data.datasets[item.datasetIndex].cclabGroup;
+      const members = chart.data.datasets.map((d: any, i: number) => [d.cclabGroup, chart.isDatasetVisible(i)]).filter((m: any[]) => m[0] === group);
+      return { members: members.length, visible: members.filter((m: any[]) => m[1]).length, tooltips: chart.options.plugins.tooltip.enabled };
+    });
+    expect(toggled.members).toBeGreaterThanOrEqual(2); // the line and its band
+    expect(toggled.visible).toBe(0);
+    expect(toggled.tooltips).toBe(true);
+    await page.close();
+  });
+
+  it('loads a single-run report with competing flows', async () => {
+    const dir = makeCompetingRun('report-run');
+    expect(cclab(['report', dir]).status).toBe(0);
+    const { loaded, page } = await open(join(dir, 'report.html'));
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['chart-flows-throughput', 'chart-flows-fairness', 'chart-timeseries-cwnd']));
+    for (const c of loaded.charts) expect(c.points, c.id).toBeGreaterThan(0);
+    await page.close();
+  });
+});
