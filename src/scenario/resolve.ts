@@ -32,6 +32,8 @@ export interface ResolvedLink {
   ackLoss: number;
   /** Uniform delay jitter (+/-) on the data direction, ns; 0 = off. */
   jitterNs: number;
+  /** Timing noise of the receiving host: each ACK leaves up to this much later (uniform, in order), ns. */
+  hostJitterNs: number;
   /** Rate of the sender's access link, bits per second. */
   accessRateBps: number;
   /** Bandwidth-delay product in bytes (rate x base RTT). */
@@ -65,6 +67,8 @@ export interface ResolvedFlow {
   /** Application bytes to send, or null for a bulk (iperf3-like) sender. */
   bytes: number | null;
   mss: number;
+  /** Receiver's maximum advertised window, bytes. */
+  rwndBytes: number;
   pacing: 'auto' | 'fq';
   brutal?: BrutalParams;
   cubic?: CubicParams;
@@ -120,6 +124,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     loss: l.loss,
     ackLoss: l.ackLoss,
     jitterNs: l.jitter,
+    hostJitterNs: l.hostJitter,
     accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
     bdpBytes,
   };
@@ -134,6 +139,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         stopNs: Math.min(f.stop ?? p.duration, p.duration),
         bytes: f.bytes ?? null,
         mss: f.mss,
+        rwndBytes: f.rwnd,
         pacing: f.pacing,
       };
       if (f.cc === 'brutal') {

@@ -112,6 +112,9 @@ const lossSchema = z.unknown().transform((v, ctx): LossModel => {
   }
 });
 
+/** Default end-host timing noise, ns. */
+export const HOST_JITTER_DEFAULT_NS = 20_000;
+
 export const QDISCS = ['droptail', 'codel', 'fq_codel'] as const;
 export const QDISCS_IMPLEMENTED = ['droptail'] as const;
 
@@ -124,6 +127,8 @@ const linkSchema = obj({
   loss: lossSchema.optional().transform((l): LossModel => l ?? { kind: 'bernoulli', p: 0 }),
   ackLoss: percent.default(0),
   jitter: time.default(0),
+  /** Timing noise of the receiving host's ACKs (see network/host.ts); 0 gives perfectly periodic hosts. */
+  hostJitter: time.default(HOST_JITTER_DEFAULT_NS),
   accessRate: positiveRate.optional(),
 }).superRefine((l, ctx) => {
   if (l.rtt === undefined && l.delay === undefined) {
@@ -168,6 +173,11 @@ const flowSchema = obj({
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
   count: z.number().int().min(1, { error: () => 'must be an integer of at least 1' }).max(1024).default(1),
   mss: z.number().int().min(536, { error: () => 'must be between 536 and 9000 bytes' }).max(9000, { error: () => 'must be between 536 and 9000 bytes' }).default(1448),
+  /**
+   * The receiver's maximum advertised window. Default 3mb: Linux 6.1's
+   * tcp_rmem[2] = 6 MB with tcp_adv_win_scale = 1 leaves half for data.
+   */
+  rwnd: size.refine((b) => b >= 1448, { message: 'must be at least one segment (1448 bytes)' }).default(3 * 1024 * 1024),
   /** auto: paced by the stack only when the CC asks (BBR, Brutal), as Linux; fq: an fq qdisc on the sender paces every flow. */
   pacing: enumOf(['auto', 'fq'] as const, 'pacing mode').default('auto'),
   brutal: brutalSchema.optional(),

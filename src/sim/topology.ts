@@ -3,7 +3,7 @@
  *
  *   senders -> access link -> random loss -> bottleneck queue + serializer
  *           -> propagation delay (+ jitter) -> receivers
- *   receivers -> ACK loss -> reverse propagation delay -> senders
+ *   receivers -> ACK loss -> host timing noise + reverse propagation delay -> senders
  *
  * All flows share the access link (one sending host, as in the kernel
  * harness) and the bottleneck. The access link runs at link.accessRate
@@ -14,6 +14,7 @@ import { DelayLine } from '../engine/pipe.js';
 import { Rng } from '../engine/rng.js';
 import { Link } from '../network/link.js';
 import { LossStage } from '../network/loss.js';
+import { HostJitter } from '../network/host.js';
 import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
 import { TcpReceiver } from '../tcp/receiver.js';
 import { TcpSender } from '../tcp/sender.js';
@@ -25,6 +26,8 @@ export interface Network {
   pool: PacketPool;
   senders: TcpSender[];
   receivers: TcpReceiver[];
+  /** Timing noise of the receiving host's ACKs. */
+  receiverHost: HostJitter;
   access: Link;
   dataLoss: LossStage;
   bottleneck: Link;
@@ -51,6 +54,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const senders: TcpSender[] = [];
   const receivers: TcpReceiver[] = [];
 
+  const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver');
   const access = new Link(sim, pool, { rateBps: l.accessRateBps, limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null });
   const dataLoss = new LossStage(pool, l.loss, s.seed, 'loss/data');
   const bottleneck = new Link(sim, pool, {
@@ -94,7 +98,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
     bottleneck.next = { receive: (p: Packet) => fwdPipe.push(p, sim.now + fwdDelay) };
   }
   const revDelay = l.revDelayNs;
-  ackLoss.next = { receive: (p: Packet) => revPipe.push(p, sim.now + revDelay) };
+  ackLoss.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
 
   for (const f of s.flows) {
     const sender = new TcpSender(sim, pool, createCc(f), {
@@ -104,6 +108,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
       startNs: f.startNs,
       stopNs: f.stopNs,
       fqPacing: f.pacing === 'fq',
+      rwndBytes: f.rwndBytes,
       seed: s.seed,
     });
     sender.out = access;
@@ -113,7 +118,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
     receivers.push(receiver);
   }
 
-  return { sim, pool, senders, receivers, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops };
+  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops };
 }
 
 /** Data packets of each flow currently inside the network (queues, wires, pipes). */

@@ -40,19 +40,25 @@ export function rateSkbSent(tp: RateState, seg: number, txUs: number): void {
   tp.sb.txAppLimited[i] = tp.appLimited !== 0 ? 1 : 0;
 }
 
-/** tcp_rate_skb_delivered: a segment was (S)ACKed; keep the newest send's snapshot. */
+/**
+ * tcp_rate_skb_delivered: a segment was (S)ACKed. The sample follows the
+ * most recently sent of the segments this ACK delivers (by send time, then
+ * sequence: tcp_skb_sent_after), as Linux 6.1 does.
+ */
 export function rateSkbDelivered(tp: RateState, seg: number, rs: RateSample): void {
   const sb = tp.sb;
   const i = sb.slot(seg);
   const dm = sb.txDeliveredMstamp[i]!;
   if (dm === 0) return;
-  const txDelivered = sb.txDelivered[i]!;
-  if (rs.priorDelivered === 0 || txDelivered > rs.priorDelivered) {
-    rs.priorDelivered = txDelivered;
+  const txUs = sb.txUs[i]!;
+  const endSeq = seg + 1;
+  if (rs.priorDelivered === 0 || txUs > tp.firstTxMstamp || (txUs === tp.firstTxMstamp && endSeq > rs.lastEndSeq)) {
+    rs.priorDelivered = sb.txDelivered[i]!;
     rs.priorMstamp = dm;
     rs.isAppLimited = sb.txAppLimited[i] === 1;
     rs.isRetrans = (sb.flags[i]! & TCPCB_RETRANS) !== 0;
-    tp.firstTxMstamp = sb.txUs[i]!;
+    rs.lastEndSeq = endSeq;
+    tp.firstTxMstamp = txUs;
     rs.intervalUs = tp.firstTxMstamp - sb.txFirstTxMstamp[i]!;
   }
   if ((sb.flags[i]! & TCPCB_SACKED_ACKED) !== 0) sb.txDeliveredMstamp[i] = 0;

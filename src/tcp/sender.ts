@@ -122,6 +122,8 @@ export interface SenderOptions {
   stopNs: number;
   /** fq on the sending host: pace every flow at sk_pacing_rate. */
   fqPacing: boolean;
+  /** The receiver's advertised window, bytes (tcp_snd_wnd_test). */
+  rwndBytes: number;
   seed: number;
 }
 
@@ -152,6 +154,8 @@ export class TcpSender implements TcpSock, RateState {
   /** Total segments the application will write (Infinity for bulk until stop). */
   private writeSegs: number;
   private readonly lastSegLen: number;
+  /** Receive window in whole segments: snd_nxt may not pass snd_una + this. */
+  private readonly rwndSegs: number;
   private stopped = false;
   established = false;
   finished = false;
@@ -267,6 +271,8 @@ export class TcpSender implements TcpSock, RateState {
   private sackDelivered = 0;
 
   private readonly rng: Rng;
+  /** Set when the receive window stopped a transmission (for inspection). */
+  rwndLimited = false;
 
   constructor(
     private readonly sim: Simulator,
@@ -283,6 +289,7 @@ export class TcpSender implements TcpSock, RateState {
       this.writeSegs = Math.ceil(opts.bytes / opts.mss);
       this.lastSegLen = opts.bytes - (this.writeSegs - 1) * opts.mss;
     }
+    this.rwndSegs = Math.max(1, Math.floor(opts.rwndBytes / opts.mss));
     this.rng = new Rng(opts.seed, `cc/flow${opts.flow}`);
     this.rttMin.reset(0, 0xffffffff);
     this.xmitTimer = sim.timer(() => this.onXmitTimer());
@@ -404,6 +411,11 @@ export class TcpSender implements TcpSock, RateState {
       // Karn: no sample from a retransmitted SYN; Linux then falls back to 3 s initial cwnd rules we do not model
       this.rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
     }
+    // tcp_ack() of the SYN-ACK: the SYN counts as delivered, and tcp_rate_gen() clears the
+    // initial app_limited (~0U), so the first data window is not marked app-limited
+    this.delivered = 1;
+    this.deliveredMstamp = this.mstampUs;
+    this.appLimited = 0;
     this.sndCwndStamp = this.jiffies;
     this.lsndtime = this.jiffies; // tcp_finish_connect()
     if (this.ca.needsPacing && this.pacingStatus === PACING_NONE) this.pacingStatus = PACING_NEEDED;
@@ -423,6 +435,11 @@ export class TcpSender implements TcpSock, RateState {
   /** Segments written by the application and not yet sent. */
   private unsentSegs(): number {
     return this.writeSegs - this.sndNxt;
+  }
+
+  /** tcp_snd_wnd_test(): the next new segment fits in the receiver's window. */
+  private sndWndTest(): boolean {
+    return this.sndNxt + 1 - this.sndUna <= this.rwndSegs;
   }
 
   // =====================================================================
@@ -1229,7 +1246,7 @@ export class TcpSender implements TcpSock, RateState {
         if (flag & FLAG_DATA_SACKED || numDupack) this.frto = false;
       } else if (flag & FLAG_SND_UNA_ADVANCED && !recovered) {
         this.highSeq = this.sndNxt;
-        if (this.unsentSegs() > 0) {
+        if (this.unsentSegs() > 0 && this.sndWndTest()) {
           this.rexmit = REXMIT_NEW;
           return;
         }
@@ -1376,6 +1393,10 @@ export class TcpSender implements TcpSock, RateState {
       if (quota === 0) {
         if (pushOne === 2) quota = 1;
         else break;
+      }
+      if (!this.sndWndTest()) {
+        this.rwndLimited = true;
+        break;
       }
       const seg = this.sndNxt;
       this.sb.append();
@@ -1598,7 +1619,7 @@ export class TcpSender implements TcpSock, RateState {
     }
     this.tlpRetrans = false;
     let sentProbe = false;
-    if (this.unsentSegs() > 0) {
+    if (this.unsentSegs() > 0 && this.sndWndTest()) {
       const before = this.packetsOut;
       this.writeXmit(2);
       if (this.packetsOut > before) sentProbe = true;

@@ -62,6 +62,8 @@ export class RateSample {
   isRetrans = false;
   /** Whether this ACK may be a delayed ACK (FLAG_ACK_MAYBE_DELAYED). */
   isAckDelayed = false;
+  /** End sequence of the sampled segment (rs->last_end_seq). */
+  lastEndSeq = 0;
 
   reset(): void {
     this.priorMstamp = 0;
@@ -77,6 +79,7 @@ export class RateSample {
     this.isAppLimited = false;
     this.isRetrans = false;
     this.isAckDelayed = false;
+    this.lastEndSeq = 0;
   }
 }
 
