@@ -5,9 +5,10 @@
  * A result tree is any directory holding run directories (summary.json +
  * resolved.json), e.g. a sweep's output or results/reference/linux-<rel>/.
  * Two runs are the same point when their resolved scenarios are equal apart
- * from name, seed, duration and sampling interval (so a 20 s kernel run
- * matches a 30 s simulation of the same network and flows). Runs of one
- * point (its seeds or repetitions) are averaged on each side.
+ * from name, seed, duration, sampling interval and fields only one backend
+ * has (pointKey; so a 20 s kernel run matches a 30 s simulation of the same
+ * network and flows). Runs of one point (its seeds or repetitions) are
+ * averaged on each side.
  *
  * Metrics per point: aggregate goodput (Mbit/s), retransmission ratio (all
  * flows' retransmitted bytes / sent bytes) and mean RTT (mean over flows of
@@ -92,9 +93,8 @@ export interface RunRecord {
   resolved: ResolvedScenario;
 }
 
-/** Every run directory under root (root itself may be one). */
-export function loadRuns(root: string, what: string): RunRecord[] {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new InputError(`${what} ${root}: no such directory`);
+/** Every run directory under root (root itself may be one); dot-directories are skipped. */
+export function findRuns(root: string): RunRecord[] {
   const out: RunRecord[] = [];
   const walk = (dir: string): void => {
     if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'resolved.json'))) {
@@ -111,15 +111,48 @@ export function loadRuns(root: string, what: string): RunRecord[] {
       if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name));
     }
   };
-  walk(root);
+  if (existsSync(root) && statSync(root).isDirectory()) walk(root);
+  return out;
+}
+
+/** findRuns for a directory the user named: it must exist and hold runs. */
+export function loadRuns(root: string, what: string): RunRecord[] {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new InputError(`${what} ${root}: no such directory`);
+  const out = findRuns(root);
   if (out.length === 0) throw new InputError(`${what} ${root}: no run directories (summary.json + resolved.json) found`);
   return out;
 }
 
-/** What makes two runs the same point: the resolved scenario minus name, seed, duration, sampling. */
+/**
+ * What makes two runs the same point: the emulated network and the flows
+ * (rate, delays, queue, loss, jitter; per flow cc, start, stop, bytes, MSS,
+ * pacing, Brutal's parameters). Name, seed, duration, sampling interval and
+ * simulator-only fields are left out, so runs written by different versions
+ * of either backend still match.
+ */
 export function pointKey(r: ResolvedScenario): string {
-  const { name: _n, seed: _s, durationNs: _d, sampleIntervalNs: _i, ...rest } = r;
-  return canonicalJson(rest);
+  const l = r.link;
+  return canonicalJson({
+    link: {
+      rateBps: l.rateBps,
+      fwdDelayNs: l.fwdDelayNs,
+      revDelayNs: l.revDelayNs,
+      queuePackets: l.queuePackets,
+      queueBytes: l.queueBytes,
+      loss: l.loss,
+      ackLoss: l.ackLoss,
+      jitterNs: l.jitterNs,
+    },
+    flows: r.flows.map((f) => ({
+      cc: f.cc,
+      startNs: f.startNs,
+      stopNs: f.stopNs - r.durationNs === 0 ? 'end' : f.stopNs,
+      bytes: f.bytes,
+      mss: f.mss,
+      pacing: f.pacing,
+      brutal: f.brutal ? { rate: f.brutal.rateBytesPerSec, cwndGain: f.brutal.cwndGain } : null,
+    })),
+  });
 }
 
 /** The parameters a reader uses to tell points apart. */

@@ -7,14 +7,13 @@
  * Each point is the base document with `--set path=value` for its values
  * and its seed; it is written as a normal run directory,
  * <root>/<scenario>/<hash>-seed<seed>/, like `cclab run` writes. Points
- * whose directory already holds a summary.json are skipped, so an
+ * already run under root (same network, flows and seed) are skipped, so an
  * interrupted sweep continues where it stopped. Points run seed-major (every
  * configuration once, then again), so a partial sweep covers the grid.
  *
  * The VM target runs `batchSize` points per boot. A failed point's raw
  * files go to <root>/.failed/ for a look; it is tried again next time.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
@@ -23,6 +22,7 @@ import { InputError } from '../scenario/errors.js';
 import { defaultRunDir, writeRun } from '../results/write.js';
 import { KernelRunError, runKernelBatch } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
+import { findRuns, pointKey } from '../analysis/compare.js';
 
 export interface SweepPoint {
   /** `path=value` overrides for this point (seed included). */
@@ -78,7 +78,10 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
   const log = opts.log ?? (() => {});
   const points = expandSweep(readScenarioDoc(file)).map((p) => ({ label: p.sets.join(' '), loaded: loadSweepPoint(file, p) }));
   const dirOf = (l: LoadedScenario): string => defaultRunDir(root, l.resolved.name, scenarioHash(l.resolved), l.resolved.seed);
-  const todo = points.filter((p) => !existsSync(join(dirOf(p.loaded), 'summary.json')));
+  // Done points are recognised by what they ran (pointKey + seed), not by directory name:
+  // the hash in the name changes whenever the resolved scenario gains a field.
+  const done = new Set(findRuns(root).map((r) => `${pointKey(r.resolved)} ${r.resolved.seed}`));
+  const todo = points.filter((p) => !done.has(`${pointKey(p.loaded.resolved)} ${p.loaded.resolved.seed}`));
   const counts = { done: 0, skipped: points.length - todo.length, failed: 0 };
   log(`${points.length} points, ${counts.skipped} already done, ${todo.length} to run`);
   const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
