@@ -47,8 +47,16 @@ export const flowSummarySchema = z.object({
   retransRatio: z.number(),
   segsSent: z.number().int(),
   segsRetrans: z.number().int(),
-  /** RTT samples as the sender measured them (ms). */
+  /**
+   * RTT as the sender measured it (ms): in the simulator every per-ACK RTT
+   * sample; on a kernel, ss's smoothed RTT at each sample.
+   */
   rttMs: rttStatsSchema,
+  /**
+   * The sender's smoothed RTT (srtt) sampled at the scenario's sample
+   * interval (ms) — the same measurement on both backends, for comparisons.
+   */
+  srttMs: rttStatsSchema.optional(),
   /** Number of RTO expirations. */
   rtoCount: z.number().int(),
   /** Whether a byte-limited flow finished, and when (s); null for bulk flows. */

@@ -10,7 +10,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioHash } from '../scenario/resolve.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { TimeseriesRow } from '../results/write.js';
-import { jainIndex, mbps, round6 } from '../results/metrics.js';
+import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { buildNetwork, dataPacketsInNetwork, type Network } from './topology.js';
 import type { TcpSender } from '../tcp/sender.js';
 import { LogHistogram } from '../network/histogram.js';
@@ -77,6 +77,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   // periodic sampling
   const interval = sc.sampleIntervalNs;
   const lastDelivered = new Float64Array(n);
+  const srttSamples: number[][] = sc.flows.map(() => []);
   let lastLinkBytes = 0;
   const sampler = sim.timer(() => {
     const t = sim.now;
@@ -89,6 +90,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         lastDelivered[i] = r.bytesDelivered;
         continue;
       }
+      if (t <= f.stopNs && s.srttUs8 > 0) srttSamples[i]!.push(s.srttUs / 1000);
       const delivered = r.bytesDelivered - lastDelivered[i]!;
       lastDelivered[i] = r.bytesDelivered;
       rows.push({
@@ -147,6 +149,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         p95: round6(h.quantile(0.95) / 1000),
         p99: round6(h.quantile(0.99) / 1000),
       },
+      srttMs: rttStats(srttSamples[i]!),
       rtoCount: snap.rtoCount,
       completionS: s.completionNs >= 0 ? round6((s.completionNs - f.startNs) / 1e9) : null,
     };
