@@ -39,7 +39,7 @@ export function registerCompare(program: Command): void {
         'compare.csv': comparisonCsv(c),
         'compare.md': comparisonMarkdown(c),
         'compare.json': toJson(c),
-        ...(await comparisonCharts(c)),
+        ...comparisonCharts(c),
       });
       process.stdout.write(`${formatComparison(c)}\nwritten to ${out}\n`);
       if (c.points.some((p) => !p.pass)) process.exitCode = 1;
