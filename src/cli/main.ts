@@ -8,6 +8,8 @@ import { CCLAB_VERSION } from '../results/version.js';
 import { handleCliError } from './errors.js';
 import { InputError } from '../scenario/errors.js';
 import { registerRun } from './commands/run.js';
+import { registerFit } from './commands/fit.js';
+import { registerPredict } from './commands/predict.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerChart } from './commands/chart.js';
 import { registerReport } from './commands/report.js';
@@ -23,6 +25,8 @@ program
   .exitOverride();
 
 registerRun(program);
+registerFit(program);
+registerPredict(program);
 registerSweep(program);
 registerChart(program);
 registerReport(program);

@@ -1,0 +1,102 @@
+/**
+ * Saving and loading a surrogate model directory:
+ *
+ *   model.json        the network in TensorFlow.js layers format (topology +
+ *                     weights manifest), loadable by tf.loadLayersModel
+ *   weights.bin       its weights (float32, little endian)
+ *   cclab-model.json  features, scaling, targets, training ranges, held-out
+ *                     evaluation, the base scenario and the training points
+ *   evaluation.json   R² and MAE per target (also inside cclab-model.json)
+ *
+ * tfjs-node's `file://` handler is not available without tfjs-node, so the
+ * files are written and read here (tf.io.withSaveHandler / fromMemory) and
+ * work on every backend. The directory is written atomically.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { io } from '@tensorflow/tfjs';
+import { InputError } from '../scenario/errors.js';
+import { toJson, writeDirAtomic } from '../results/io.js';
+import type { TfRuntime } from './backend.js';
+import { MODEL_SCHEMA, Surrogate, type ModelMeta } from './surrogate.js';
+
+export const MODEL_FILES = { network: 'model.json', weights: 'weights.bin', meta: 'cclab-model.json', evaluation: 'evaluation.json' } as const;
+
+/** The network as model.json text plus weights.bin bytes. */
+export async function serializeNetwork(s: Surrogate): Promise<{ modelJson: string; weights: Uint8Array }> {
+  const { tf } = s.runtime;
+  let captured: io.ModelArtifacts | undefined;
+  await s.network.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const a = captured!;
+  const data = a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
+  const modelJson: io.ModelJSON = {
+    modelTopology: a.modelTopology as object,
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy ?? '',
+    convertedBy: a.convertedBy ?? null,
+    weightsManifest: [{ paths: [`./${MODEL_FILES.weights}`], weights: a.weightSpecs ?? [] }],
+  };
+  return { modelJson: toJson(modelJson), weights: new Uint8Array(data) };
+}
+
+/** Write the model directory (atomically); `extra` adds files such as charts. */
+export async function saveModel(dir: string, s: Surrogate, extra: Record<string, string | Uint8Array> = {}): Promise<void> {
+  const { modelJson, weights } = await serializeNetwork(s);
+  writeDirAtomic(dir, {
+    [MODEL_FILES.network]: modelJson,
+    [MODEL_FILES.weights]: weights,
+    [MODEL_FILES.meta]: toJson(s.meta),
+    [MODEL_FILES.evaluation]: toJson(s.meta.evaluation),
+    ...extra,
+  });
+}
+
+/**
+ * Where the model directory is, given what the user typed: the directory
+ * itself, one of its files, or a results folder with a `model/` inside.
+ */
+export function locateModelDir(path: string): string {
+  const candidates: string[] = [];
+  if (existsSync(path) && statSync(path).isFile()) candidates.push(dirname(path));
+  else candidates.push(path, join(path, 'model'));
+  for (const c of candidates) if (existsSync(join(c, MODEL_FILES.meta)) && existsSync(join(c, MODEL_FILES.network))) return c;
+  if (!existsSync(path)) throw new InputError(`${path}: no such model (run cclab fit <sweep-results> first)`);
+  const missing = [MODEL_FILES.network, MODEL_FILES.meta].filter((f) => !existsSync(join(candidates[0]!, f)));
+  throw new InputError(`${path}: not a cclab model directory (missing ${missing.join(' and ')}; cclab fit writes them)`);
+}
+
+function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Load a model directory written by saveModel. */
+export async function loadModel(rt: TfRuntime, path: string): Promise<Surrogate> {
+  const dir = locateModelDir(path);
+  const meta = readJsonFile(join(dir, MODEL_FILES.meta)) as ModelMeta;
+  if (meta?.schema !== MODEL_SCHEMA) throw new InputError(`${join(dir, MODEL_FILES.meta)}: not a ${MODEL_SCHEMA} model description`);
+  const modelJson = readJsonFile(join(dir, MODEL_FILES.network)) as io.ModelJSON;
+  const manifest = modelJson.weightsManifest ?? [];
+  const weightSpecs = manifest.flatMap((g) => g.weights);
+  const parts = manifest.flatMap((g) => g.paths).map((p) => {
+    const file = join(dir, basename(p));
+    if (!existsSync(file)) throw new InputError(`${file}: missing (the model's weights)`);
+    const b = readFileSync(file);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  });
+  const weightData = rt.tf.io.CompositeArrayBuffer.join(parts);
+  try {
+    const network = await rt.tf.loadLayersModel(rt.tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+    return new Surrogate(rt, network, meta);
+  } catch (e) {
+    throw new InputError(`${join(dir, MODEL_FILES.network)}: cannot load the network (${(e as Error).message.split('\n')[0]})`);
+  }
+}

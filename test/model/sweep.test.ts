@@ -1,0 +1,90 @@
+/**
+ * `cclab fit` and `cclab predict` on a small real sweep (64 simulated points,
+ * reno and brutal over loss × RTT), run as a user would: the built CLI as a
+ * child process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cclab, type CliResult } from '../helpers/cli.js';
+import { FIXTURE_CCS, writeFixtureSweep } from './sweep-fixture.js';
+import type { ModelMeta } from '../../src/model/surrogate.js';
+
+let dir: string;
+let fit: CliResult;
+let points: number;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cclab-model-'));
+  points = writeFixtureSweep(dir);
+  fit = cclab(['fit', dir, '--seed', '3'], { timeoutMs: 600_000 });
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const meta = (): ModelMeta => JSON.parse(readFileSync(join(dir, 'model', 'cclab-model.json'), 'utf8')) as ModelMeta;
+
+describe('cclab fit on a real sweep', () => {
+  it('reaches held-out R² ≥ 0.9 for goodput and reports R² and MAE per target', () => {
+    expect(fit.stderr).toMatch(/TensorFlow\.js backend: (tensorflow|wasm|cpu)/);
+    expect(fit.code, fit.stderr).toBe(0);
+    expect(points).toBeGreaterThanOrEqual(60);
+    const m = meta();
+    expect(m.training.points).toBe(points);
+    expect(m.ccs).toEqual([...FIXTURE_CCS].sort());
+    const goodput = m.evaluation.metrics.find((x) => x.name === 'goodput')!;
+    expect(goodput.r2).toBeGreaterThanOrEqual(0.9);
+    expect(m.evaluation.metrics.map((x) => x.name)).toEqual(['goodput', 'retransRatio', 'rttP95']);
+    // the printed table carries the same numbers
+    expect(fit.stdout).toMatch(new RegExp(`goodput\\s+Mbit/s\\s+${String(+goodput.r2.toPrecision(3)).replace('.', '\\.')}\\s`));
+    const saved = JSON.parse(readFileSync(join(dir, 'model', 'evaluation.json'), 'utf8'));
+    expect(saved).toEqual(m.evaluation);
+  }, 600_000);
+
+  it('writes a TensorFlow.js model, and PNG charts including the break-even chart', () => {
+    const files = readdirSync(join(dir, 'model'));
+    expect(files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'cclab-model.json', 'evaluation.json', 'charts']));
+    const modelJson = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8'));
+    expect(modelJson.format).toBe('layers-model');
+    const specs = modelJson.weightsManifest[0].weights as { shape: number[] }[];
+    const floats = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    expect(readFileSync(join(dir, 'model', 'weights.bin')).length).toBe(4 * floats);
+    const charts = readdirSync(join(dir, 'model', 'charts'));
+    expect(charts).toEqual(expect.arrayContaining(['predicted-goodput-reno.png', 'predicted-goodput-brutal.png', 'predicted-breakeven-brutal-vs-reno.png']));
+    for (const c of charts) expect(readFileSync(join(dir, 'model', 'charts', c)).subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('cclab predict', () => {
+  it('predicts every CC of the model for a --set scenario, close to what the sweep measured there', () => {
+    // a point of the sweep: 2% loss, 60 ms
+    const r = cclab(['predict', join(dir, 'model'), '--set', 'link.loss=2%', '--set', 'link.rtt=60ms', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { backend: string; predictions: { flows: { cc: string; values: Record<string, number> }[] }[]; heldOutMae: Record<string, number>; extrapolation: string[] };
+    expect(out.predictions.map((p) => p.flows[0]!.cc).sort()).toEqual(['brutal', 'reno']);
+    expect(out.extrapolation).toEqual([]);
+    const m = meta();
+    for (const p of out.predictions) {
+      const f = p.flows[0]!;
+      const measured = m.points.find((q) => q.cc === f.cc && Math.abs(q.lossPct - 2) < 1e-9 && Math.abs(q.rttMs - 60) < 1e-9)!;
+      expect(Math.abs(f.values.goodput! - measured.actual.goodput!)).toBeLessThan(3 * out.heldOutMae.goodput! + 0.5);
+    }
+    // Brutal keeps its rate under 2% loss; Reno does not
+    const g = Object.fromEntries(out.predictions.map((p) => [p.flows[0]!.cc, p.flows[0]!.values.goodput!]));
+    expect(g.brutal!).toBeGreaterThan(2 * g.reno!);
+  });
+
+  it('prints a table with the held-out error and flags extrapolation', () => {
+    const r = cclab(['predict', dir, '--set', 'flows[0].cc=brutal', '--set', 'flows[0].brutal.rate=15mbit', '--set', 'link.loss=3%', '--set', 'link.rtt=300ms']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/predicted for 20mbit, RTT 300ms, loss 3%/);
+    expect(r.stdout).toMatch(/brutal 15mbit\s+\d/);
+    expect(r.stdout).toMatch(/± is the model's held-out mean absolute error/);
+    expect(r.stdout).toMatch(/note: link\.rtt 300 ms is outside the training range 10 ms \.\. 120 ms/);
+    expect(r.stdout).toMatch(/note: brutal\.rate \/ link rate 0\.75 is outside the training range 1\b/);
+    expect(r.stdout).toMatch(/TensorFlow\.js backend: (tensorflow|wasm|cpu)/);
+  });
+});
