@@ -72,7 +72,12 @@ async function init(choice: BackendChoice): Promise<TfRuntime> {
       return { tf, backend: name, skipped };
     } catch (e) {
       const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
-      skipped.push(`${name}: ${/Cannot find (package|module)/.test(msg) ? 'not installed' : msg}`);
+      const why = /Cannot find (package|module)/.test(msg)
+        ? 'not installed'
+        : /tfjs_binding\.node/.test(msg)
+          ? 'installed without its native addon (its install step downloads libtensorflow)'
+          : msg;
+      skipped.push(`${name}: ${why}`);
     }
   }
   throw new Error(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);
