@@ -7,7 +7,9 @@
  *   2. starts qemu-system-x86_64 with Debian's kernel, 1 vCPU (with two,
  *      paced flows lose much of their rate under TCG), the kernel console on
  *      the first serial port (kept in a file) and the results channel on the
- *      second (read from QEMU's stdout);
+ *      second, written by QEMU to a file that the host reads as it grows (a
+ *      pipe is no good: when the host is busy and the pipe fills, QEMU's
+ *      UART gives up after a few retries and drops bytes);
  *   3. decodes each point's base64 tar as soon as its end marker arrives, so
  *      a batch that dies half-way still yields the points it finished;
  *   4. kills QEMU (by its pid) when the deadline passes and reports a clear
@@ -17,7 +19,7 @@
  * hangs early in boot, so KVM is probed once with a short boot and the
  * verdict is cached (.cache/vm/accel.json); CCLAB_VM_ACCEL=kvm|tcg forces it.
  */
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,9 @@ export const VM_CMDLINE = 'console=ttyS0,115200 clocksource=tsc tsc=reliable edd
 /** How long a KVM probe boot may take before KVM is judged broken here. */
 const KVM_PROBE_TIMEOUT_S = 25;
 const CONSOLE_TAIL_LINES = 8;
+/** How often the host reads what the guest wrote to its results port. */
+const RESULTS_POLL_MS = 250;
+const RESULTS_READ_BYTES = 1 << 20;
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -118,7 +123,7 @@ function icountOption(): string | null {
   return v && v.trim() ? v.trim() : VM_ICOUNT;
 }
 
-function qemuArgs(image: VmImage, initrd: string, consoleFile: string, accel: Accel): string[] {
+function qemuArgs(image: VmImage, initrd: string, consoleFile: string, resultsFile: string, accel: Accel): string[] {
   return [
     '-name', 'cclab-vm',
     '-nodefaults', '-no-user-config', '-no-reboot',
@@ -132,7 +137,7 @@ function qemuArgs(image: VmImage, initrd: string, consoleFile: string, accel: Ac
     '-initrd', initrd,
     '-append', VM_CMDLINE,
     '-serial', `file:${consoleFile}`,
-    '-serial', 'stdio',
+    '-serial', `file:${resultsFile}`,
   ];
 }
 
@@ -192,6 +197,7 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   const work = mkdtempSync(join(tmpdir(), 'cclab-vm-'));
   const initrd = join(work, 'initrd.cpio');
   const consoleFile = join(work, 'console.log');
+  const resultsFile = join(work, 'results.txt');
   writeFileSync(initrd, Buffer.concat([readFileSync(opts.image.initramfs), runArchive(opts.plans, opts.modules ?? [])]));
   const started = Date.now();
   let child: ResultPromise | undefined;
@@ -242,24 +248,37 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   };
 
   try {
-    child = execa(QEMU_BINARY, qemuArgs(opts.image, initrd, consoleFile, accel), {
+    writeFileSync(resultsFile, '');
+    child = execa(QEMU_BINARY, qemuArgs(opts.image, initrd, consoleFile, resultsFile, accel), {
       stdin: 'ignore',
-      stdout: 'pipe',
+      stdout: 'ignore',
       stderr: 'pipe',
       reject: false,
-      buffer: { stdout: false, stderr: true },
+      buffer: { stderr: true },
       encoding: 'utf8',
       cleanup: true,
     });
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
+    const fd = openSync(resultsFile, 'r');
+    let offset = 0;
+    const buf = Buffer.alloc(RESULTS_READ_BYTES);
+    const drain = (): void => {
+      let n: number;
+      while ((n = readSync(fd, buf, 0, buf.length, offset)) > 0) {
+        offset += n;
+        pending += buf.subarray(0, n).toString('latin1');
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          onLine(pending.slice(0, nl));
+          pending = pending.slice(nl + 1);
+        }
       }
-    });
+    };
+    const poller = setInterval(drain, RESULTS_POLL_MS);
+    child.finally(() => {
+      clearInterval(poller);
+      drain();
+      closeSync(fd);
+    }).catch(() => {});
     const timer = setTimeout(() => {
       timedOut = true;
       child?.kill('SIGKILL');
