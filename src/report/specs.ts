@@ -141,9 +141,22 @@ interface SweepView {
   seeds: number;
   /** Series name of a row: the CC for single-flow sweeps, "flow i: CC" otherwise. */
   seriesOf: (r: SweepRow) => string;
-  colorOf: (series: string) => string;
+  /** Colour of a series within the rows of one chart. */
+  colorOf: (series: string, context: readonly SweepRow[]) => string;
   /** Swept params that name series (cc paths in single-flow sweeps). */
   seriesParams: string[];
+}
+
+/**
+ * Colours of flows ("flow:cc") in a set of rows: the CC's colour when no
+ * combination has two flows of the same CC, else one colour per flow index.
+ */
+function flowColors(rows: readonly SweepRow[]): Map<string, string> {
+  const byCombo = groupBy(rows, (r) => String(r.combo));
+  const ccUnique = [...byCombo.values()].every((g) => new Set(g.map((r) => r.cc)).size === new Set(g.map((r) => r.flow)).size);
+  const m = new Map<string, string>();
+  for (const r of rows) m.set(`${r.flow}:${r.cc}`, ccUnique ? ccColor(r.cc, r.flow) : PALETTE[r.flow % PALETTE.length]!);
+  return m;
 }
 
 function sweepView(res: SweepResults): SweepView {
@@ -151,14 +164,10 @@ function sweepView(res: SweepResults): SweepView {
   const perCombo = groupBy(rows, (r) => String(r.combo));
   const multiFlow = [...perCombo.values()].some((g) => g.length > 1);
   const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(r.cc)}` : ccLabel(r.cc));
-  const seriesNames = distinct(rows.map(seriesOf));
-  const colorOf = (name: string) => {
-    const i = seriesNames.indexOf(name);
-    if (!multiFlow) {
-      const cc = rows.find((r) => seriesOf(r) === name)?.cc ?? '';
-      return ccColor(cc, i);
-    }
-    return PALETTE[i % PALETTE.length]!;
+  const colorOf = (series: string, context: readonly SweepRow[]) => {
+    const row = context.find((r) => seriesOf(r) === series) ?? rows.find((r) => seriesOf(r) === series);
+    if (!row) return PALETTE[0]!;
+    return flowColors(context.length ? context : rows).get(row.flow + ':' + row.cc) ?? PALETTE[row.flow % PALETTE.length]!;
   };
   return {
     res,
@@ -190,7 +199,7 @@ function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string,
         note: note(r),
       });
     }
-    if (points.length) out.push({ label: name, color: v.colorOf(name), points, band });
+    if (points.length) out.push({ label: name, color: v.colorOf(name, rows), points, band });
   }
   return out;
 }
@@ -237,6 +246,23 @@ function vsLossCharts(v: SweepView): ChartSpec[] {
       y: { title: 'retransmitted (% of bytes sent)', type: 'linear', min: 0 },
       series: seriesFromRows(v, f.rows, 'retrans_ratio', (r) => xOf(r.loss_pct), 100, (r) => pointNote(v, r), true),
     });
+  }
+  if (v.res.summary.harm) {
+    for (const f of fs) {
+      out.push({
+        id: facetId('harm-vs-loss', f, fs.length === 1),
+        kind: 'line',
+        section: 'Harm (Ware et al.)',
+        title: 'Harm to goodput vs random loss',
+        subtitle: context(f.rows, f.label, v.seeds, band),
+        description:
+          'Harm in the sense of Ware et al. (HotNets 2019): the share of its goodput a flow loses when competing, relative to the same flow running alone ' +
+          '((alone − competing) / alone). 0 = unharmed, 1 = starved; below 0 the flow did better competing.',
+        x: axis,
+        y: { title: 'harm to goodput (0 = none, 1 = starved)', type: 'linear', max: 1 },
+        series: seriesFromRows(v, f.rows, 'harm_goodput', (r) => xOf(r.loss_pct), 1, (r) => pointNote(v, r), true),
+      });
+    }
   }
   return out;
 }
@@ -521,7 +547,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const series: TsSeries[] = reps.map((rep, i) => {
       const r = rep.rows[0]!;
       const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
-      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null };
+      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null };
     });
     return timeseriesCharts(series, `representative point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
   }
@@ -532,7 +558,8 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const r = rep.rows[0]!;
     const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
     if (!ts) return;
-    const flows = rep.rows.map((x, i) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}`, color: PALETTE[i % PALETTE.length]! }));
+    const colors = flowColors(rep.rows);
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}`, color: colors.get(`${x.flow}:${x.cc}`)! }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
     out.push(...competingCharts(ts, flows, `representative point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : ''));
   });
