@@ -110,12 +110,13 @@ describe('kernel harness in the test VM', () => {
     'kills a hung guest at the timeout with a clear error',
     async () => {
       const image = await ensureVmImage();
-      const err = await bootVm({ image, plans: ['#!/bin/sh\n# a plan that never ends\nsleep 100000\n'], timeoutS: 20 }).then(
+      const err = await bootVm({ image, plans: ['#!/bin/sh\n# a plan that never ends\nsleep 100000\n'], timeoutS: 30 }).then(
         () => null,
         (e: Error) => e,
       );
       expect(err).toBeInstanceOf(VmTimeoutError);
-      expect(err!.message).toMatch(/^test VM killed at its 20 s timeout after 0 of 1 point\(s\)/);
+      // a busy host may still be booting the guest at the deadline: either way the message says where it was
+      expect(err!.message).toMatch(/^test VM killed at its 30 s timeout (after 0 of 1 point\(s\)|before the guest finished booting) \(guest hung or too slow; raise --timeout\); console: /);
     },
     VM_TEST_TIMEOUT_MS,
   );
