@@ -277,28 +277,20 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
     const pts = s.points.slice().sort((a, b) => (spec.kind === 'line' ? a.x - b.x : 0));
     if (s.band && pts.some((p) => p.lo !== null && p.lo !== undefined)) {
       const banded = pts.filter((p) => p.lo !== null && p.lo !== undefined && p.hi !== null && p.hi !== undefined);
-      datasets.push({
-        label: `${s.label} CI high`,
-        data: banded.map((p) => ({ x: p.x, y: p.hi })),
-        borderWidth: 0,
-        pointRadius: 0,
-        pointHitRadius: 0,
-        fill: false,
-        backgroundColor: withAlpha(s.color, 0.16),
-        cclabBand: true,
-        cclabGroup: s.label,
-      });
-      datasets.push({
-        label: `${s.label} CI low`,
-        data: banded.map((p) => ({ x: p.x, y: p.lo })),
-        borderWidth: 0,
-        pointRadius: 0,
-        pointHitRadius: 0,
-        fill: '-1',
-        backgroundColor: withAlpha(s.color, 0.16),
-        cclabBand: true,
-        cclabGroup: s.label,
-      });
+      // the upper bound, then the lower bound filled up to it ('-1')
+      for (const [bound, fill] of [['hi', false], ['lo', '-1']] as const) {
+        datasets.push({
+          label: `${s.label} CI ${bound === 'hi' ? 'high' : 'low'}`,
+          data: banded.map((p) => ({ x: p.x, y: p[bound] })),
+          borderWidth: 0,
+          pointRadius: 0,
+          pointHitRadius: 0,
+          fill,
+          backgroundColor: withAlpha(s.color, 0.16),
+          cclabBand: true,
+          cclabGroup: s.label,
+        });
+      }
     }
     const many = pts.length > 60;
     datasets.push({

@@ -425,52 +425,29 @@ function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string
       })
       .filter((s) => !('skip' in s) && s.points.length > 0)
       .map(({ label, color, points }) => ({ label, color, points }));
-  const charts: ChartSpec[] = [
-    {
-      id: `${idPrefix}cwnd`,
-      kind: 'line',
-      section: TS_SECTION,
-      title: 'Congestion window over time',
-      subtitle,
-      description: 'snd_cwnd in packets, sampled at the scenario\'s sampling interval.',
-      x: xAxis,
-      y: { title: 'cwnd (packets)', type: 'linear', min: 0 },
-      series: line((f) => f.cwnd),
-    },
-    {
-      id: `${idPrefix}pacing`,
-      kind: 'line',
-      section: TS_SECTION,
-      title: 'Pacing rate over time',
-      subtitle,
-      description: 'sk_pacing_rate as ss reports it; only congestion controls that ask for pacing (BBR, Brutal) have one.',
-      x: xAxis,
-      y: { title: 'pacing rate (Mbit/s)', type: 'linear', min: 0 },
-      series: line((f) => f.pacing, true),
-    },
-    {
-      id: `${idPrefix}delivery`,
-      kind: 'line',
-      section: TS_SECTION,
-      title: 'Delivery rate over time',
-      subtitle,
-      description: 'The latest delivery-rate sample (tcp_rate.c) as ss reports it.',
-      x: xAxis,
-      y: { title: 'delivery rate (Mbit/s)', type: 'linear', min: 0 },
-      series: line((f) => f.delivery),
-    },
-    {
-      id: `${idPrefix}rtt`,
-      kind: 'line',
-      section: TS_SECTION,
-      title: 'Smoothed RTT over time',
-      subtitle,
-      description: 'The sender\'s srtt: base RTT plus queueing delay.',
-      x: xAxis,
-      y: { title: 'srtt (ms)', type: 'linear', min: 0 },
-      series: line((f) => f.srtt),
-    },
+  const panels: [string, string, string, string, ChartSeries[]][] = [
+    ['cwnd', 'Congestion window over time', "snd_cwnd in packets, sampled at the scenario's sampling interval.", 'cwnd (packets)', line((f) => f.cwnd)],
+    [
+      'pacing',
+      'Pacing rate over time',
+      'sk_pacing_rate as ss reports it; only congestion controls that ask for pacing (BBR, Brutal) have one.',
+      'pacing rate (Mbit/s)',
+      line((f) => f.pacing, true),
+    ],
+    ['delivery', 'Delivery rate over time', 'The latest delivery-rate sample (tcp_rate.c) as ss reports it.', 'delivery rate (Mbit/s)', line((f) => f.delivery)],
+    ['rtt', 'Smoothed RTT over time', "The sender's srtt: base RTT plus queueing delay.", 'srtt (ms)', line((f) => f.srtt)],
   ];
+  const charts: ChartSpec[] = panels.map(([id, title, description, yTitle, s]) => ({
+    id: `${idPrefix}${id}`,
+    kind: 'line',
+    section: TS_SECTION,
+    title,
+    subtitle,
+    description,
+    x: xAxis,
+    y: { title: yTitle, type: 'linear', min: 0 },
+    series: s,
+  }));
   const queue: ChartSeries[] = series
     .filter((s) => s.link !== null && s.link.time.length > 0)
     .map((s) => ({ label: s.label, color: s.color, points: stride(s.link!.time.map((t, i) => ({ x: t, y: s.link!.queuePkts[i]! })).filter((p) => Number.isFinite(p.y))) }));
