@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Run (or resume) a sweep scenario on a kernel target into a results root.
 // Usage: node kernel/run-reference.mjs [sweep.yaml] [root] [--target vm] [--batch 15] [--module x.ko]
+//        node kernel/run-reference.mjs --reconvert [root]   (re-derive summaries from raw/ files)
 // Defaults: the reference grid under results/reference/linux-<VM kernel release>/.
 // Needs `npm run build` first (imports dist/).
 import { dirname, join } from 'node:path';
@@ -8,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { runKernelSweep } = await import(join(repo, 'dist/kernel/sweep.js'));
+const { runKernelSweep, reconvertRuns } = await import(join(repo, 'dist/kernel/sweep.js'));
 const { findKernel } = await import(join(repo, 'dist/kernel/vm/image.js'));
 
 const args = process.argv.slice(2);
@@ -19,6 +20,8 @@ const opt = (name, dflt) => {
   args.splice(i, 2);
   return v;
 };
+const reconvert = args.includes('--reconvert');
+if (reconvert) args.splice(args.indexOf('--reconvert'), 1);
 const target = opt('--target', 'vm');
 const batchSize = Number(opt('--batch', '15'));
 const modules = [];
@@ -27,6 +30,10 @@ const refDir = join(repo, 'results/reference', `linux-${findKernel().release}`);
 const file = args[0] ?? join(refDir, readdirSync(refDir).find((f) => f.endsWith('.yaml')));
 const root = args[1] ?? refDir;
 const stamp = () => new Date().toISOString().slice(11, 19);
+if (reconvert) {
+  reconvertRuns(args[0] ?? refDir, (l) => console.log(`${stamp()} ${l}`));
+  process.exit(0);
+}
 const r = await runKernelSweep(file, root, { target, batchSize, modules, log: (l) => console.log(`${stamp()} ${l}`) });
 console.log(`${stamp()} finished: ${r.done} run, ${r.skipped} skipped, ${r.failed} failed`);
 process.exit(r.failed > 0 ? 1 : 0);

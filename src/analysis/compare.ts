@@ -12,7 +12,8 @@
  *
  * Metrics per point: aggregate goodput (Mbit/s), retransmission ratio (all
  * flows' retransmitted bytes / sent bytes) and mean RTT (mean over flows of
- * each flow's mean, ms). The error of a metric is relative to the kernel:
+ * each flow's mean smoothed RTT at the sample times, `srttMs`, which both
+ * backends measure alike; `rttMs` for runs without it). The error of a metric is relative to the kernel:
  * (sim - kernel) / kernel. A metric is within tolerance when its relative
  * error or its absolute difference is within the limit (the absolute limit
  * keeps near-zero values, such as a retransmission ratio at no loss, from
@@ -180,7 +181,8 @@ export function runMetrics(s: RunSummary): MetricValues {
   return {
     goodputMbps: s.aggregate.goodputMbps,
     retransRatio: sent > 0 ? retrans / sent : 0,
-    rttMeanMs: s.flows.length ? s.flows.reduce((a, f) => a + f.rttMs.mean, 0) / s.flows.length : 0,
+    // srttMs (smoothed RTT at each sample) is measured alike on both backends; older runs have only rttMs
+    rttMeanMs: s.flows.length ? s.flows.reduce((a, f) => a + (f.srttMs ?? f.rttMs).mean, 0) / s.flows.length : 0,
   };
 }
 

@@ -8,10 +8,10 @@
  *                    tcpi_bytes_retrans, tcpi_data_segs_out,
  *                    tcpi_total_retrans) from the shim's close log; the last
  *                    sample when that is missing
- *   rttMs            over the sampled smoothed RTT (srtt) of the socket; min
- *                    is the kernel's own min_rtt (over every RTT sample).
- *                    The simulator's statistics are over per-ACK samples, so
- *                    p95/p99 of the kernel's smoothed values read lower.
+ *   srttMs           over the sampled smoothed RTT (srtt) of the socket
+ *   rttMs            the same, but min is the kernel's own min_rtt (over
+ *                    every RTT sample). The simulator's rttMs is over
+ *                    per-ACK samples; srttMs is the like-for-like field.
  *   rtoCount         TcpExt.TCPTimeouts of the sender's namespace, exact for
  *                    one flow; with several flows Linux 6.1 has no per-socket
  *                    count, so each flow gets 0 and `rto-note.txt` says so.
@@ -100,9 +100,9 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** Estimated standing queue (packets, bytes) at each bottleneck sample. */
-export function queueEstimates(qs: readonly QdiscSample[], fwdDelayNs: number): { t: number; pkts: number; bytes: number }[] {
-  const out: { t: number; pkts: number; bytes: number }[] = [];
+/** Estimated standing queue (packets, bytes) and departure rate at each bottleneck sample. */
+export function queueEstimates(qs: readonly QdiscSample[], fwdDelayNs: number): { t: number; pkts: number; bytes: number; mbps: number }[] {
+  const out: { t: number; pkts: number; bytes: number; mbps: number }[] = [];
   for (let i = 1; i < qs.length; i++) {
     const a = qs[i - 1]!;
     const b = qs[i]!;
@@ -111,7 +111,8 @@ export function queueEstimates(qs: readonly QdiscSample[], fwdDelayNs: number): 
     const delaySec = fwdDelayNs / 1e9;
     const inLinePkts = ((b.packets - a.packets) / dt) * delaySec;
     const inLineBytes = ((b.bytes - a.bytes) / dt) * delaySec;
-    out.push({ t: b.t, pkts: Math.max(0, b.qlen - inLinePkts), bytes: Math.max(0, b.backlog - inLineBytes) });
+    // link_mbps: wire bits netem sent over the interval, as the simulator counts bits leaving the bottleneck
+    out.push({ t: b.t, pkts: Math.max(0, b.qlen - inLinePkts), bytes: Math.max(0, b.backlog - inLineBytes), mbps: ((b.bytes - a.bytes) * 8) / dt / 1e6 });
   }
   return out;
 }
@@ -129,7 +130,7 @@ export interface ConvertOptions {
 }
 
 /** Turn one run's raw files into the shared result schema. */
-export function convertRun(loaded: LoadedScenario, files: RawFiles, opts: ConvertOptions): RunArtifacts {
+export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'file'>, files: RawFiles, opts: ConvertOptions): RunArtifacts {
   const s = loaded.resolved;
   const p = parseRun(s, files);
   const t0 = p.timeline.t0;
@@ -152,7 +153,8 @@ export function convertRun(loaded: LoadedScenario, files: RawFiles, opts: Conver
     const segsSent = fromClose('data_segs_out') ?? last?.dataSegsOut ?? 0;
     const segsRetrans = fromClose('total_retrans') ?? last?.totalRetrans ?? client?.sent?.retransmits ?? 0;
     const rttSamples = samples.filter((x) => x.rttUs > 0 && x.state === 1).map((x) => x.rttUs / 1000);
-    const rtt = rttStats(rttSamples);
+    const srtt = rttStats(rttSamples);
+    const rtt = { ...srtt };
     const minRtt = fromClose('min_rtt_us') ?? last?.minRttUs ?? null;
     if (minRtt !== null && minRtt > 0 && minRtt < 0xffffffff) rtt.min = round6(minRtt / 1000);
     const start = p.timeline.start.get(f.id);
@@ -174,6 +176,7 @@ export function convertRun(loaded: LoadedScenario, files: RawFiles, opts: Conver
       segsSent,
       segsRetrans,
       rttMs: rtt,
+      srttMs: srtt,
       rtoCount: singleFlow ? timeouts : 0,
       completionS: f.bytes !== null ? round6(endS - startS) : null,
     };
@@ -266,7 +269,7 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
     }
   }
   for (const q of queueEstimates(p.qdisc.filter((x) => x.dev === 'to-rcv'), s.link.fwdDelayNs)) {
-    rows.push({ time_s: round6(q.t - base), flow: 'link', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes) });
+    rows.push({ time_s: round6(q.t - base), flow: 'link', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
   }
   rows.sort((a, b) => Number(a.time_s) - Number(b.time_s));
   return rows;

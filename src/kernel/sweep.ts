@@ -14,6 +14,7 @@
  * The VM target runs `batchSize` points per boot. A failed point's raw
  * files go to <root>/.failed/ for a look; it is tried again next time.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
@@ -23,6 +24,9 @@ import { defaultRunDir, writeRun } from '../results/write.js';
 import { KernelRunError, runKernelBatch } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
 import { findRuns, pointKey } from '../analysis/compare.js';
+import { convertRun } from './convert.js';
+import { readDirFiles } from './targets.js';
+import type { RunMeta } from '../results/schema.js';
 
 export interface SweepPoint {
   /** `path=value` overrides for this point (seed included). */
@@ -113,4 +117,32 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
     );
   }
   return counts;
+}
+
+/**
+ * Re-derive every kernel run directory under root from its raw/ files, with
+ * the current converter (the raw files are the measurement; summary.json and
+ * timeseries.csv are derived from them). Keeps each run's resolved scenario,
+ * creation time and wall time. Returns how many were rewritten.
+ */
+export function reconvertRuns(root: string, log: (line: string) => void = () => {}): number {
+  let n = 0;
+  for (const r of findRuns(root)) {
+    if (r.summary.source !== 'kernel' || !existsSync(join(r.dir, 'raw'))) continue;
+    const meta = JSON.parse(readFileSync(join(r.dir, 'meta.json'), 'utf8')) as RunMeta;
+    const raw = readDirFiles(join(r.dir, 'raw'));
+    const { 'plan.sh': plan, ...files } = raw;
+    const doc = YAML.parse(readFileSync(join(r.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
+    const a = convertRun({ doc, resolved: r.resolved, file: meta.scenarioFile ?? '' }, files, {
+      target: meta.kernel?.target ?? 'vm',
+      wallSeconds: meta.wallSeconds,
+      createdAt: meta.createdAt,
+      ...(plan !== undefined ? { plan: plan.toString() } : {}),
+    });
+    a.meta.scenarioFile = meta.scenarioFile;
+    writeRun(r.dir, a);
+    n++;
+  }
+  log(`re-derived ${n} kernel run(s) under ${root} from their raw files`);
+  return n;
 }

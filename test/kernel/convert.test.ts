@@ -96,3 +96,27 @@ describe('run checks', () => {
     expect(problems[0]).toMatch(/^flow 0: brutal pacing_rate \d+ B\/s does not match the set rate 1250000 B\/s/);
   });
 });
+
+describe('re-deriving kernel run directories from their raw files', () => {
+  it('rewrites summary.json with the current converter and keeps the measurement and metadata', async () => {
+    const { mkdtempSync, readFileSync: read, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { writeRun } = await import('../../src/results/write.js');
+    const { reconvertRuns } = await import('../../src/kernel/sweep.js');
+    const root = mkdtempSync(join(tmpdir(), 'cclab-reconvert-'));
+    try {
+      const a = convertRun(loaded, files, { target: 'vm', wallSeconds: 20, createdAt: '2026-01-01T00:00:00.000Z' });
+      const dir = join(root, 'run');
+      writeRun(dir, a);
+      const stale = JSON.parse(read(join(dir, 'summary.json'), 'utf8'));
+      delete stale.flows[0].srttMs;
+      stale.flows[0].goodputMbps = 0;
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify(stale));
+      expect(reconvertRuns(root)).toBe(1);
+      expect(JSON.parse(read(join(dir, 'summary.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(a.summary)));
+      expect(JSON.parse(read(join(dir, 'meta.json'), 'utf8')).createdAt).toBe('2026-01-01T00:00:00.000Z');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
