@@ -11,8 +11,10 @@
  * bottleneck as netem on rtr's egress towards the receiver and the ACK
  * path's delay and loss as netem on rtr's egress towards the sender (see
  * netem.ts), and `fq` on the sender's device when a flow asks for fq pacing.
- * Socket buffers may grow to 32 MB so that the receive window never limits
- * a flow (the simulator has none).
+ * The receive buffer may grow to twice the scenario's receive window
+ * (`flows[].rwnd`, default 3 MB): Linux advertises half of it
+ * (tcp_adv_win_scale 1), so the largest window is the simulator's. The send
+ * buffer may grow to 32 MB so that it never limits a flow.
  *
  * Per flow i: an iperf3 server in rcv on port 5201+i and, after the flow's
  * start offset, an iperf3 client in snd bound to port 40000+i (`--cport`, so
@@ -50,8 +52,15 @@ import { SAMPLER, SHIM } from './helpers.js';
 export const RECEIVER_ADDR = '10.201.2.1';
 export const SERVER_PORT_BASE = 5201;
 export const CLIENT_PORT_BASE = 40000;
-/** Largest socket buffer a flow may grow to (bytes). */
+/** Largest send buffer a flow may grow to (bytes). */
 export const SOCKET_BUFFER_MAX_BYTES = 32 * 1024 * 1024;
+/** Linux advertises 1/2 of its receive buffer as window (tcp_adv_win_scale = 1). */
+const RCVBUF_PER_WINDOW_BYTE = 2;
+
+/** tcp_rmem's maximum that caps the advertised window at the largest flow's rwnd. */
+export function receiveBufferMax(s: ResolvedScenario): number {
+  return RCVBUF_PER_WINDOW_BYTE * Math.max(...s.flows.map((f) => f.rwndBytes));
+}
 /** How often the costly ss/tc snapshots run, at most (seconds). */
 export const SNAPSHOT_INTERVAL_S = 1;
 /** Time for setup and teardown on top of the scenario's duration (seconds). */
@@ -244,7 +253,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     '"$IP" -n "$NS_RCV" route add default via 10.201.2.2 || fail 3 "cannot add the receiver\'s route"',
     '"$IP" netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || fail 3 "cannot enable forwarding in the router"',
     'for ns in $NS_SND $NS_RCV; do',
-    `  "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 ${SOCKET_BUFFER_MAX_BYTES}" "net.ipv4.tcp_wmem=4096 16384 ${SOCKET_BUFFER_MAX_BYTES}" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"`,
+    `  "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 ${receiveBufferMax(s)}" "net.ipv4.tcp_wmem=4096 16384 ${SOCKET_BUFFER_MAX_BYTES}" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"`,
     'done',
     '',
     '# --- bottleneck (data direction) and ACK path, both on the router',

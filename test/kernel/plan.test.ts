@@ -83,6 +83,10 @@ describe('plan script', () => {
     expect(plan).toContain('-C cubic -J -t 10 -M 1412'); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
     expect(plan).toContain('-C reno -J -n 10485760');
   });
+  it("caps the advertised window at the scenario's rwnd (receive buffer = 2 x rwnd)", () => {
+    const w = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].rwnd=8mb']).resolved;
+    expect(generatePlan(w, { runId: 'x', moduleHint: HINT })).toContain('"net.ipv4.tcp_rmem=4096 131072 16777216"');
+  });
   it('raises the MTU for an MSS above 1448', () => {
     const j = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].mss=8948']).resolved;
     expect(generatePlan(j, { runId: 'x', moduleHint: HINT })).toContain('link set "$dev" mtu 9000');
