@@ -46,12 +46,16 @@ export class LogHistogram {
 }
 
 function bucketOf(v: number): number {
-  const x = Math.floor(v);
-  if (x < SUB_BUCKETS) return x;
+  if (v < SUB_BUCKETS) return Math.floor(v);
   // x in [2^(e+SUB_BITS-1), 2^(e+SUB_BITS)): SUB_BUCKETS/2 buckets of width 2^e
-  const log2 = x < 4294967296 ? 31 - Math.clz32(x) : Math.floor(Math.log2(x));
-  let e = log2 - SUB_BITS + 1;
-  if (x < 2 ** (e + SUB_BITS - 1)) e--; // guard against log2 rounding (large values only)
+  if (v < 2147483648) {
+    const x = v | 0; // exact integer part, fits 31 bits
+    const e = 31 - Math.clz32(x) - SUB_BITS + 1;
+    return SUB_BUCKETS + (e - 1) * (SUB_BUCKETS / 2) + ((x >>> e) - SUB_BUCKETS / 2);
+  }
+  const x = Math.floor(v);
+  let e = Math.floor(Math.log2(x)) - SUB_BITS + 1;
+  if (x < 2 ** (e + SUB_BITS - 1)) e--; // guard against log2 rounding
   else if (x >= 2 ** (e + SUB_BITS)) e++;
   const sub = Math.floor(x / 2 ** e) - SUB_BUCKETS / 2;
   return SUB_BUCKETS + (e - 1) * (SUB_BUCKETS / 2) + sub;

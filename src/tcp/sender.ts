@@ -67,6 +67,7 @@ import {
   CA_RECOVERY,
   RateSample,
   type CaEvent,
+  type AckSample,
   type CaState,
   type CongestionOps,
   type TcpSock,
@@ -263,6 +264,8 @@ export class TcpSender implements TcpSock, RateState {
 
   // ---------------- per-ACK scratch ----------------
   private readonly rs = new RateSample();
+  /** Reused struct ack_sample for pkts_acked (no allocation per ACK). */
+  private readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
   private ackFlag = 0;
   private rexmit = REXMIT_NONE;
   private firstSackt = 0;
@@ -807,7 +810,11 @@ export class TcpSender implements TcpSock, RateState {
     }
 
     if (this.ca.pktsAcked !== undefined) {
-      this.ca.pktsAcked(this, { pktsAcked, rttUs: rs.rttUs, inFlight: this.mss * (this.delivered - rs.priorDelivered) });
+      const sample = this.ackSample;
+      sample.pktsAcked = pktsAcked;
+      sample.rttUs = rs.rttUs;
+      sample.inFlight = this.mss * (this.delivered - rs.priorDelivered);
+      this.ca.pktsAcked(this, sample);
     }
     void priorSndUna;
     return flag;
