@@ -185,8 +185,15 @@ const flowSchema = obj({
   bbr: bbrSchema.optional(),
 });
 
-/** Sweep specification (see docs/scenario.md): scenario path -> list of values. */
-const sweepSchema = z.record(z.string(), z.array(z.unknown()));
+/**
+ * The sweep fields (sweep, zip, seeds, harm) are only checked for their
+ * shape here; `cclab run` ignores them and runs the base scenario. Their
+ * meaning and full validation (paths, values, zip lengths) live in
+ * src/analysis/spec.ts and plan.ts; see docs/analysis.md.
+ */
+const sweepSchema = z.record(z.string(), z.array(z.unknown(), { error: () => 'expected a list of values, e.g. [0, 1%, 5%]' }), {
+  error: () => 'expected a mapping of scenario paths to lists of values',
+});
 
 export const scenarioSchema = obj({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: () => 'letters, digits, ".", "_" and "-" only' }).optional(),
@@ -197,9 +204,14 @@ export const scenarioSchema = obj({
   link: linkSchema,
   flows: z.array(flowSchema, { error: () => 'expected a list of flows' }).min(1, { error: () => 'needs at least one flow' }),
   sweep: sweepSchema.optional(),
-  zip: z.array(z.array(z.string())).optional(),
-  seeds: z.number().int().min(1).max(1000).optional(),
-  harm: z.boolean().optional(),
+  zip: z.array(z.array(z.string()), { error: () => 'expected a list of groups of sweep paths, e.g. [[link.rtt, link.queue]]' }).optional(),
+  seeds: z
+    .number({ error: () => 'expected a whole number of seeds, 1..1000' })
+    .int({ error: () => 'expected a whole number of seeds, 1..1000' })
+    .min(1, { error: () => 'must be between 1 and 1000' })
+    .max(1000, { error: () => 'must be between 1 and 1000' })
+    .optional(),
+  harm: z.boolean({ error: () => 'expected true or false' }).optional(),
 }).superRefine((s, ctx) => {
   s.flows.forEach((f, i) => {
     if (f.stop !== undefined && f.stop <= f.start) {

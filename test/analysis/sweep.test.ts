@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,20 @@ describe('cclab sweep', () => {
     const header = lines[0]!.split(',');
     expect(header).toEqual(expect.arrayContaining(['link.loss', 'link.rtt', 'flow', 'cc', 'n', 'goodput_mbps_mean', 'goodput_mbps_ci95_lo', 'goodput_mbps_ci95_hi', 'jain_mean']));
     expect(pointDirs(join(tmp, 'j1'))).toHaveLength(8);
+    // not a terminal: plain progress lines instead of a bar
+    expect(b.stderr).toContain('sweep: 8 points, 0 already done, 8 to run');
+    expect(b.stderr).toMatch(/sweep: 8\/8 points \(100%\), 0 failed/);
+    expect(b.stderr).not.toContain('\u001b[');
+  });
+
+  it.runIf(existsSync('/usr/bin/script'))('shows a progress bar with points, ETA and failures on a terminal', () => {
+    const tmp = tempDir('tty');
+    const file = writeScenario(tmp, 'tiny', TINY);
+    // script(1) gives the sweep a pseudo-terminal
+    const cmd = [process.execPath, CLI, 'sweep', file, '--out', join(tmp, 'out'), '--jobs', '2'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/sweep \|[\u2588\u2591]+\| 8\/8 points \| 100% \| ETA \S+ \| failures 0/);
   });
 
   it('skips finished points on a re-run and recomputes them with --force', () => {
