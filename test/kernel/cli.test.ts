@@ -1,10 +1,9 @@
 /**
- * The kernel backend through the CLI, as a user runs it: bad --target and
- * --module values, and the `local` target on a host without netem (this
- * machine's kernel has none), all in one line, leaving nothing behind.
- * Also `cclab compare` on two tiny result trees.
+ * The kernel backend through the CLI, as a user runs it: bad --target,
+ * --module and --backend values, each in one line (the `local` target's
+ * test is in suites/local.ts, run by host.test.ts). Also `cclab compare`
+ * on two tiny result trees.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -12,21 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { cclab } from '../helpers/cli.js';
 
 const SCENARIO = 'test/kernel/fixtures/vm-20mbit-40ms-1pct.yaml';
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function hostHasNetem(): boolean {
-  const ns = `cclabprobe${process.pid}`;
-  try {
-    execFileSync('ip', ['netns', 'add', ns], { stdio: 'ignore' });
-    execFileSync('ip', ['-n', ns, 'link', 'add', 'd0', 'type', 'dummy'], { stdio: 'ignore' });
-    execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'd0', 'root', 'netem', 'delay', '1ms'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  }
-}
 
 describe('cclab run --backend kernel: bad input', () => {
   it('names the allowed targets', () => {
@@ -43,21 +27,6 @@ describe('cclab run --backend kernel: bad input', () => {
     const r = cclab(['run', SCENARIO, '--backend', 'kernal']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('cclab: --backend: unknown backend "kernal"; known: sim, kernel');
-  });
-});
-
-describe.skipIf(!isRoot || hostHasNetem())('cclab run --target local on a host without netem', () => {
-  it('says so in one line and leaves no namespace behind', () => {
-    const out = mkdtempSync(join(tmpdir(), 'cclab-local-'));
-    try {
-      const r = cclab(['run', SCENARIO, '--backend', 'kernel', '--target', 'local', '--out', join(out, 'run')]);
-      expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe('cclab: error: target local cannot run kernel scenarios: cannot add netem on the bottleneck (kernel module sch_netem missing? modprobe sch_netem)');
-      expect(readdirSync(out)).toEqual([]); // no half-written run directory
-      expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/cclab-/);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
   });
 });
 

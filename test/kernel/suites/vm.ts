@@ -2,51 +2,29 @@
  * The kernel harness end to end in cclab's QEMU test VM (Debian's
  * linux-image-amd64 kernel, TCG when KVM does not work): real netem, real
  * iperf3, real congestion controls. One boot runs both flows of the first
- * test. After every test no QEMU, namespace, qdisc or iperf3 process may be
- * left on this host.
+ * test. host.test.ts runs these and checks the host after each.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/scenario/load.js';
-import { InputError } from '../../src/scenario/errors.js';
-import { runKernelBatch, runKernelScenario } from '../../src/kernel/index.js';
-import { parseSs } from '../../src/kernel/parse/ss.js';
-import { parseTcQdiscs } from '../../src/kernel/parse/tc.js';
-import { bootVm, VmTimeoutError } from '../../src/kernel/vm/qemu.js';
-import { ensureVmImage, findKernel } from '../../src/kernel/vm/image.js';
-import type { RunArtifacts } from '../../src/results/write.js';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../../src/scenario/load.js';
+import { InputError } from '../../../src/scenario/errors.js';
+import { runKernelBatch, runKernelScenario } from '../../../src/kernel/index.js';
+import { parseSs } from '../../../src/kernel/parse/ss.js';
+import { parseTcQdiscs } from '../../../src/kernel/parse/tc.js';
+import { bootVm, VmTimeoutError } from '../../../src/kernel/vm/qemu.js';
+import { ensureVmImage, findKernel } from '../../../src/kernel/vm/image.js';
+import type { RunArtifacts } from '../../../src/results/write.js';
 
-const SCENARIO = join(import.meta.dirname, 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
-const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', 'kernel', 'tcp_brutal_ref');
+const SCENARIO = join(import.meta.dirname, '..', 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
+const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', '..', 'kernel', 'tcp_brutal_ref');
 /** Brutal's set rate in the test, Mbit/s; it paces IP packets (1500 B for 1448 B of payload). */
 const BRUTAL_RATE_MBPS = 10;
 const LINK_MBPS = 20;
 const VM_TEST_TIMEOUT_MS = 600_000;
 
-function processesMatching(pred: (cmdline: string) => boolean): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-      if (pred(cmd)) out.push(`${d}: ${cmd.slice(0, 80)}`);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-afterEach(() => {
-  expect(processesMatching((c) => c.includes('qemu-system') && c.includes('cclab-vm'))).toEqual([]);
-  expect(processesMatching((c) => /(^|\/)iperf3 /.test(c))).toEqual([]);
-  expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('cclab-'))).toEqual([]);
-  const qdiscs = execFileSync('tc', ['qdisc', 'show'], { encoding: 'utf8' });
-  expect(qdiscs).not.toMatch(/netem|to-rcv|to-snd/);
-});
-
+/** The VM tests; run by host.test.ts, which checks the host after each. */
+export function vmTests(): void {
 describe('kernel harness in the test VM', () => {
   it(
     'runs cubic and bbr (and brutal from --module) over 20 Mbit/s, 40 ms, 1% loss for 10 s',
@@ -121,3 +99,4 @@ describe('kernel harness in the test VM', () => {
     VM_TEST_TIMEOUT_MS,
   );
 });
+}

@@ -11,12 +11,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/scenario/load.js';
-import { generatePlan } from '../../src/kernel/plan.js';
-import { buildHelpers } from '../../src/kernel/helpers.js';
+import { loadScenario } from '../../../src/scenario/load.js';
+import { generatePlan } from '../../../src/kernel/plan.js';
+import { buildHelpers } from '../../../src/kernel/helpers.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const STUBS = join(import.meta.dirname, 'stubs');
+const STUBS = join(import.meta.dirname, '..', 'stubs');
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const work: string[] = [];
 
@@ -57,7 +56,7 @@ async function startPlan(runId: string, timeoutS?: number) {
   const helpers = await buildHelpers();
   const dir = mkdtempSync(join(tmpdir(), 'cclab-cleanup-'));
   work.push(dir);
-  const s = loadScenario(join(import.meta.dirname, 'fixtures', 'golden', 'single-flow.yaml'), ['flows[0].cc=cubic', 'duration=5s']).resolved;
+  const s = loadScenario(join(import.meta.dirname, '..', 'fixtures', 'golden', 'single-flow.yaml'), ['flows[0].cc=cubic', 'duration=5s']).resolved;
   writeFileSync(join(dir, 'plan.sh'), generatePlan(s, { runId, moduleHint: 'x', ...(timeoutS ? { timeoutS } : {}) }));
   const pids = join(dir, 'stub-pids');
   writeFileSync(pids, '');
@@ -80,6 +79,8 @@ async function startPlan(runId: string, timeoutS?: number) {
   return { child, exited, clientsStarted, stubPids, dir, stderr: () => stderr };
 }
 
+/** The cleanup-trap tests; run by host.test.ts. */
+export function planCleanupTests(): void {
 describe.skipIf(!isRoot)('plan cleanup on this host', () => {
   it('removes namespaces and ends every process when interrupted mid-run', async () => {
     const runId = `t${process.pid}a`;
@@ -105,3 +106,4 @@ describe.skipIf(!isRoot)('plan cleanup on this host', () => {
     expect(processesMentioning(runId)).toEqual([]);
   });
 });
+}
