@@ -14,10 +14,14 @@
  * Brutal's rate, number of flows) are those of the base scenario; only
  * measured points with the same values are overlaid.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, SvgExportFlag, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin, type Scale } from 'chart.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { toJson, writeFileAtomic } from '../results/io.js';
+import { CHART_HEIGHT, CHART_WIDTH, chartFont, type WrittenChart } from '../report/render.js';
+import { CC_COLORS, ccLabel } from '../report/specs.js';
+import { formatNumber } from '../report/chartconfig.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import { bufferInBdp, LOSS_LOG_OFFSET, TARGETS } from './features.js';
@@ -26,8 +30,6 @@ import type { Surrogate, TrainingPoint } from './surrogate.js';
 
 Chart.register(...registerables);
 
-const WIDTH_PX = 900;
-const HEIGHT_PX = 640;
 export const DEFAULT_GRID = 100;
 
 // ---------------------------------------------------------------- colours
@@ -37,10 +39,6 @@ type Rgb = [number, number, number];
 /** Viridis, sampled at 9 stops (matplotlib's values). */
 const VIRIDIS: Rgb[] = [
   [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
-];
-/** ColorBrewer RdBu reversed: blue (low) - white - red (high). */
-const DIVERGING: Rgb[] = [
-  [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247], [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43],
 ];
 
 /** Colour at t in [0, 1] (clamped) of a piecewise-linear colour map. */
@@ -137,20 +135,13 @@ function comparablePoints(points: readonly TrainingPoint[], s: ResolvedScenario)
 
 /**
  * Marching squares: line segments where the grid `f` (f[iy][ix] at the cell
- * centres xs[ix], ys[iy]) crosses 0, in axis units. With `keep`, only cells
- * for which keep(iy, ix) holds (for their lower-left corner) get segments.
+ * centres xs[ix], ys[iy]) crosses 0, in axis units.
  */
-export function zeroContour(
-  f: readonly (readonly number[])[],
-  xs: readonly number[],
-  ys: readonly number[],
-  keep: (iy: number, ix: number) => boolean = () => true,
-): [number, number, number, number][] {
+export function zeroContour(f: readonly (readonly number[])[], xs: readonly number[], ys: readonly number[]): [number, number, number, number][] {
   const segs: [number, number, number, number][] = [];
   const lerp = (a: number, b: number, fa: number, fb: number) => a + ((b - a) * fa) / (fa - fb);
   for (let j = 0; j + 1 < ys.length; j++) {
     for (let i = 0; i + 1 < xs.length; i++) {
-      if (!keep(j, i)) continue;
       const v = [f[j]![i]!, f[j]![i + 1]!, f[j + 1]![i + 1]!, f[j + 1]![i]!]; // corners: bl, br, tr, tl
       const p: [number, number][] = [[xs[i]!, ys[j]!], [xs[i + 1]!, ys[j]!], [xs[i + 1]!, ys[j + 1]!], [xs[i]!, ys[j + 1]!]];
       const cross: [number, number][] = [];
@@ -170,54 +161,42 @@ export function zeroContour(
 
 // ---------------------------------------------------------------- rendering
 
-interface HeatmapChart {
+/** A predicted chart as data: rendered to PNG and SVG, and saved as JSON. */
+export interface PredictedChart {
+  /** File name stem. */
+  id: string;
   title: string;
   subtitle: string;
   grid: Grid;
-  /** values[iy][ix] already mapped to colour positions in [0, 1]. */
-  t: number[][];
+  /** values[iy][ix] in the colour bar's unit. */
+  values: number[][];
+  /** Colour position in [0, 1] of a value. */
+  toT: (v: number) => number;
   colors: readonly Rgb[];
-  colorbar: { label: string; ticks: { t: number; label: string }[] };
-  points: { u: number; rttMs: number; t: number }[];
+  colorbar: { label: string; ticks: { value: number; label: string }[] };
+  /** Measured points, values in the colour bar's unit. */
+  points: { lossPct: number; rttMs: number; value: number }[];
   pointsLabel: string;
-  /** Segments in (u, log10 rtt) to draw as the contour. */
-  contour?: { segments: [number, number, number, number][]; label: string };
-}
-
-const CC_LABEL: Record<string, string> = { brutal: 'Brutal', bbr: 'BBR', cubic: 'Cubic', reno: 'Reno' };
-const ccLabel = (cc: string) => CC_LABEL[cc] ?? cc;
-
-/**
- * Cells where the difference `d` is decided: some cell within `radius`
- * differs from 0 by more than `threshold`. Where the two CCs tie within the
- * model's error everywhere around, a sign change of `d` is noise, not a
- * break-even line.
- */
-export function decidedCells(d: readonly (readonly number[])[], threshold: number, radius: number): boolean[][] {
-  return d.map((row, iy) =>
-    row.map((_, ix) => {
-      for (let j = Math.max(0, iy - radius); j <= Math.min(d.length - 1, iy + radius); j++) {
-        for (let i = Math.max(0, ix - radius); i <= Math.min(row.length - 1, ix + radius); i++) if (Math.abs(d[j]![i]!) > threshold) return true;
-      }
-      return false;
-    }),
-  );
+  /** Lines to draw, as segments in (loss axis, log10 RTT). */
+  contours: { segments: [number, number, number, number][]; label: string; dash: number[] }[];
 }
 
 const LOSS_TICKS_PCT = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
+const COLORBAR_W = 18;
 
-function renderHeatmap(h: HeatmapChart): Buffer {
-  const canvas = createCanvas(WIDTH_PX, HEIGHT_PX);
+function heatmapConfig(h: PredictedChart, pixelRatio: number): ChartConfiguration<'scatter'> {
+  const family = chartFont();
+  const font = (scale: number, weight?: 'bold') => ({ family, size: Math.round(14 * scale), ...(weight ? { weight } : {}) });
   const nx = h.grid.u.centers.length;
   const ny = h.grid.rtt.centers.length;
-  // the raster: one pixel per cell, scaled up without smoothing
+  // the raster: one pixel per cell, stretched over the plot area
   const raster = createCanvas(nx, ny);
   const rctx = raster.getContext('2d');
   const img = rctx.createImageData(nx, ny);
   for (let iy = 0; iy < ny; iy++) {
     for (let ix = 0; ix < nx; ix++) {
-      const c = colorAt(h.colors, h.t[iy]![ix]!);
-      const o = ((ny - 1 - iy) * nx + ix) * 4; // row 0 of the image is the top (largest RTT)
+      const c = colorAt(h.colors, h.toT(h.values[iy]![ix]!));
+      const o = ((ny - 1 - iy) * nx + ix) * 4; // image row 0 is the top (largest RTT)
       img.data[o] = c[0];
       img.data[o + 1] = c[1];
       img.data[o + 2] = c[2];
@@ -226,9 +205,8 @@ function renderHeatmap(h: HeatmapChart): Buffer {
   }
   rctx.putImageData(img, 0, 0);
 
-  const COLORBAR_W = 18;
   const plugin: Plugin<'scatter'> = {
-    id: 'heatmap',
+    id: 'cclabPredictedHeatmap',
     beforeDraw: (chart) => {
       const ctx = chart.ctx;
       ctx.save();
@@ -242,16 +220,18 @@ function renderHeatmap(h: HeatmapChart): Buffer {
       ctx.save();
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(raster, a.left, a.top, a.right - a.left, a.bottom - a.top);
-      if (h.contour) {
-        const xs = chart.scales.x as Scale;
-        const ys = chart.scales.y as Scale;
+      const xs = chart.scales.x as Scale;
+      const ys = chart.scales.y as Scale;
+      for (const c of h.contours) {
         ctx.beginPath();
-        for (const [u1, l1, u2, l2] of h.contour.segments) {
+        for (const [u1, l1, u2, l2] of c.segments) {
           ctx.moveTo(xs.getPixelForValue(u1), ys.getPixelForValue(10 ** l1));
           ctx.lineTo(xs.getPixelForValue(u2), ys.getPixelForValue(10 ** l2));
         }
+        ctx.setLineDash(c.dash);
         ctx.strokeStyle = '#000000';
         ctx.lineWidth = 3;
+        ctx.lineCap = 'butt';
         ctx.stroke();
       }
       ctx.restore();
@@ -260,23 +240,28 @@ function renderHeatmap(h: HeatmapChart): Buffer {
       // colour bar to the right of the plot area
       const ctx = chart.ctx;
       const a = chart.chartArea;
-      const x = a.right + 24;
+      const x = a.right + 22;
       ctx.save();
-      for (let py = a.top; py < a.bottom; py++) ctx.fillStyle = css(colorAt(h.colors, 1 - (py - a.top) / (a.bottom - a.top))), ctx.fillRect(x, py, COLORBAR_W, 1);
+      for (let py = a.top; py < a.bottom; py++) {
+        ctx.fillStyle = css(colorAt(h.colors, 1 - (py - a.top) / (a.bottom - a.top)));
+        ctx.fillRect(x, py, COLORBAR_W, 1.5);
+      }
       ctx.strokeStyle = '#444444';
+      ctx.lineWidth = 1;
       ctx.strokeRect(x, a.top, COLORBAR_W, a.bottom - a.top);
-      ctx.fillStyle = '#222222';
-      ctx.font = '12px "DejaVu Sans", "Liberation Sans", sans-serif';
+      ctx.fillStyle = '#333333';
+      ctx.font = `${Math.round(14 * 0.9)}px ${family}`;
       ctx.textBaseline = 'middle';
       for (const tk of h.colorbar.ticks) {
-        const py = a.bottom - tk.t * (a.bottom - a.top);
+        const py = a.bottom - h.toT(tk.value) * (a.bottom - a.top);
         ctx.fillRect(x + COLORBAR_W, py, 4, 1);
         ctx.fillText(tk.label, x + COLORBAR_W + 7, py);
       }
-      ctx.translate(chart.width - 12, (a.top + a.bottom) / 2);
+      ctx.translate(chart.width - 14, (a.top + a.bottom) / 2);
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'center';
-      ctx.font = '13px "DejaVu Sans", "Liberation Sans", sans-serif';
+      ctx.font = `bold ${Math.round(14 * 1.0)}px ${family}`;
+      ctx.fillStyle = '#222222';
       ctx.fillText(h.colorbar.label, 0, 0);
       ctx.restore();
     },
@@ -285,29 +270,31 @@ function renderHeatmap(h: HeatmapChart): Buffer {
   const datasets: ChartConfiguration<'scatter'>['data']['datasets'] = [
     {
       label: h.pointsLabel,
-      data: h.points.map((p) => ({ x: p.u, y: p.rttMs })),
-      backgroundColor: h.points.map((p) => css(colorAt(h.colors, p.t))),
+      data: h.points.map((p) => ({ x: lossToAxis(p.lossPct / 100), y: p.rttMs })),
+      backgroundColor: h.points.map((p) => css(colorAt(h.colors, h.toT(p.value)))),
       borderColor: '#000000',
       borderWidth: 1.5,
       pointRadius: 6,
       clip: 8, // points on the axis limits (loss 0, the largest RTT) are drawn whole
     },
   ];
-  if (h.contour) {
-    datasets.push({ label: h.contour.label, data: [], showLine: true, borderColor: '#000000', backgroundColor: '#000000', borderWidth: 3, pointRadius: 0 });
+  for (const c of h.contours) {
+    datasets.push({ label: c.label, data: [], showLine: true, borderColor: '#000000', backgroundColor: '#000000', borderWidth: 3, borderDash: c.dash, pointRadius: 0, pointStyle: 'line' });
   }
-  const config: ChartConfiguration<'scatter'> = {
+  const axisTitle = (text: string) => ({ display: true, text, font: font(1.05, 'bold'), color: '#222' });
+  return {
     type: 'scatter',
     data: { datasets },
     options: {
       responsive: false,
       animation: false,
-      devicePixelRatio: 1,
-      layout: { padding: { right: 110, left: 6, top: 4, bottom: 4 } },
+      devicePixelRatio: pixelRatio,
+      events: [],
+      layout: { padding: { right: 120, left: 8, top: 4, bottom: 4 } },
       plugins: {
-        title: { display: true, text: h.title, font: { size: 16 } },
-        subtitle: { display: true, text: h.subtitle, padding: { bottom: 8 } },
-        legend: { position: 'bottom', labels: { usePointStyle: true } },
+        title: { display: true, text: h.title, font: font(1.35, 'bold'), color: '#111', padding: { top: 6, bottom: 2 } },
+        subtitle: { display: true, text: h.subtitle, font: font(1.0), color: '#444', padding: { bottom: 8 } },
+        legend: { position: 'bottom', labels: { usePointStyle: true, font: font(1.0), color: '#222' } },
         tooltip: { enabled: false },
       },
       scales: {
@@ -315,30 +302,78 @@ function renderHeatmap(h: HeatmapChart): Buffer {
           type: 'linear',
           min: h.grid.u.lo,
           max: h.grid.u.hi,
-          title: { display: true, text: 'random loss on the data direction (log scale, 0 at the left edge)' },
+          title: axisTitle('random loss (log scale; 0 at the left edge)'),
           afterBuildTicks: (axis) => {
             axis.ticks = LOSS_TICKS_PCT.map((pct) => ({ value: lossToAxis(pct / 100) })).filter((t) => t.value >= h.grid.u.lo - 1e-9 && t.value <= h.grid.u.hi + 1e-9);
           },
-          ticks: { callback: (v) => `${+(axisToLoss(Number(v)) * 100).toPrecision(2)}%` },
+          ticks: { callback: (v) => `${formatNumber(axisToLoss(Number(v)) * 100)}%`, font: font(0.95), color: '#333', maxRotation: 0 },
           grid: { display: false },
         },
         y: {
           type: 'logarithmic',
           min: h.grid.rtt.lo,
           max: h.grid.rtt.hi,
-          title: { display: true, text: 'base RTT (ms, log scale)' },
-          ticks: { callback: (v) => `${+Number(v).toPrecision(3)}` },
+          title: axisTitle('base RTT (ms, log scale)'),
+          ticks: { callback: (v) => formatNumber(Number(v)), font: font(0.95), color: '#333' },
           grid: { display: false },
         },
       },
     },
     plugins: [plugin],
   };
-  const chart = new Chart(canvas.getContext('2d') as unknown as ConstructorParameters<typeof Chart>[0], config);
-  chart.draw();
-  const png = canvas.toBuffer('image/png');
-  chart.destroy();
-  return png;
+}
+
+function draw<T>(h: PredictedChart, ctx: unknown, pixelRatio: number, encode: () => T): T {
+  const chart = new Chart(ctx as ConstructorParameters<typeof Chart>[0], heatmapConfig(h, pixelRatio));
+  try {
+    return encode();
+  } finally {
+    chart.destroy();
+  }
+}
+
+/** A predicted chart as PNG, at twice the logical size as `cclab chart` draws. */
+export function predictedPng(h: PredictedChart): Buffer {
+  const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
+  return draw(h, canvas.getContext('2d'), 2, () => canvas.toBuffer('image/png'));
+}
+
+/** A predicted chart as SVG (the grid embedded as an image). */
+export function predictedSvg(h: PredictedChart): Buffer {
+  const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT, SvgExportFlag.NoPrettyXML);
+  return draw(h, canvas.getContext('2d'), 1, () => canvas.getContent());
+}
+
+/** Five significant digits: plenty for a chart's data file. */
+const r5 = (v: number) => +v.toPrecision(5);
+
+/** The data behind a chart (grid axes, predicted values, measured points). */
+export function predictedJson(h: PredictedChart): string {
+  return toJson({
+    id: h.id,
+    title: h.title,
+    subtitle: h.subtitle,
+    lossPct: h.grid.u.centers.map((u) => r5(axisToLoss(u) * 100)),
+    rttMs: h.grid.rtt.centers.map(r5),
+    values: h.values.map((row) => row.map(r5)),
+    valueLabel: h.colorbar.label,
+    points: h.points,
+    lines: h.contours.map((c) => ({
+      label: c.label,
+      segments: c.segments.map(([u1, l1, u2, l2]) => [axisToLoss(u1) * 100, 10 ** l1, axisToLoss(u2) * 100, 10 ** l2].map(r5)),
+    })),
+  });
+}
+
+/** <id>.png, <id>.svg and <id>.json of each chart. */
+export function chartFiles(charts: readonly PredictedChart[]): Record<string, Buffer | string> {
+  const out: Record<string, Buffer | string> = {};
+  for (const h of charts) {
+    out[`${h.id}.png`] = predictedPng(h);
+    out[`${h.id}.svg`] = predictedSvg(h);
+    out[`${h.id}.json`] = predictedJson(h);
+  }
+  return out;
 }
 
 /** Up to `count` round tick values between lo and hi. */
@@ -358,43 +393,58 @@ function describeScenario(s: ResolvedScenario): string {
   return `${formatRate(s.link.rateBps)} link, buffer ${+bufferInBdp(s).toPrecision(3)} BDP, ${s.flows.length} flow${s.flows.length === 1 ? '' : 's'}${brutal}`;
 }
 
+/** "#rrggbb" as RGB. */
+function hexRgb(hex: string): Rgb {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** White in the middle, one CC's colour at each end (as the sweep's ratio heatmap). */
+function ratioColors(low: string, high: string): Rgb[] {
+  return [hexRgb(low), [255, 255, 255], hexRgb(high)];
+}
+
+const ccColor = (cc: string) => CC_COLORS[cc] ?? '#7f7f7f';
+
 /**
- * Every predicted chart the model supports, as PNG bytes by file name.
+ * Every predicted chart the model supports (see the top of this file).
  * Empty when the model has no base scenario to vary.
  */
-export async function renderPredictedCharts(model: Surrogate, opts: { grid?: number } = {}): Promise<Record<string, Buffer>> {
+export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}): PredictedChart[] {
   const grid = makeGrid(model, opts.grid ?? DEFAULT_GRID);
-  const out: Record<string, Buffer> = {};
+  const out: PredictedChart[] = [];
   const byCc = new Map<string, { values: Record<string, number[][]>; scenario: ResolvedScenario }>();
   for (const cc of model.meta.ccs) {
     const g = predictGrid(model, cc, grid);
     if (g) byCc.set(cc, g);
   }
+  const gridName = `${grid.u.centers.length}×${grid.rtt.centers.length} grid`;
   const evalBy = new Map(model.meta.evaluation.metrics.map((m) => [m.name, m]));
   for (const [cc, g] of byCc) {
     const pts = comparablePoints(model.meta.points, g.scenario);
     for (const t of model.meta.targets) {
       const def = TARGETS.find((d) => d.name === t.name)!;
-      const pct = t.name === 'retransRatio';
-      const k = pct ? 100 : 1;
-      const all = g.values[t.name]!.flat().concat(pts.map((p) => p.actual[t.name]!));
-      const lo = Math.min(...all) * k;
-      const hi = Math.max(...all) * k;
+      const k = t.name === 'retransRatio' ? 100 : 1; // shown in percent
+      const values = g.values[t.name]!.map((row) => row.map((v) => v * k));
+      const measured = pts.map((p) => ({ lossPct: p.lossPct, rttMs: p.rttMs, value: p.actual[t.name]! * k }));
+      const all = [...values.flat(), ...measured.map((p) => p.value)];
+      const lo = Math.min(...all);
+      const hi = Math.max(...all);
       const span = hi - lo || 1;
-      const toT = (v: number) => (v * k - lo) / span;
       const m = evalBy.get(t.name);
-      out[`predicted-${t.name}-${cc}.png`] = renderHeatmap({
-        title: `Predicted ${def.description} of ${ccLabel(cc)}${def.unit ? ` (${def.unit})` : ''}`,
-        subtitle: `surrogate model on a ${grid.u.centers.length}×${grid.rtt.centers.length} grid; ${describeScenario(g.scenario)}; held-out R² ${m ? m.r2.toFixed(3) : 'n/a'}`,
+      const unit = k === 100 ? '%' : def.unit;
+      out.push({
+        id: `predicted-${t.name}-${cc}`,
+        title: `Predicted ${def.description} of ${ccLabel(cc)}${unit ? ` (${unit})` : ''}`,
+        subtitle: `surrogate model on a ${gridName}; ${describeScenario(g.scenario)}; held-out R² ${m ? m.r2.toFixed(3) : 'n/a'}`,
         grid,
-        t: g.values[t.name]!.map((row) => row.map(toT)),
+        values,
+        toT: (v) => (v - lo) / span,
         colors: VIRIDIS,
-        colorbar: {
-          label: `${pct ? 'retransmitted bytes (%)' : `${def.description}${def.unit ? ` (${def.unit})` : ''}`}`,
-          ticks: niceTicks(lo, hi).map((v) => ({ t: (v - lo) / span, label: String(v) })),
-        },
-        points: pts.map((p) => ({ u: lossToAxis(p.lossPct / 100), rttMs: p.rttMs, t: toT(p.actual[t.name]!) })),
-        pointsLabel: 'measured sweep points (same colour scale)',
+        colorbar: { label: `${def.description}${unit ? ` (${unit})` : ''}`, ticks: niceTicks(lo, hi).map((v) => ({ value: v, label: formatNumber(v) })) },
+        points: measured,
+        pointsLabel: 'measured at the sweep points (same colour scale)',
+        contours: [],
       });
     }
   }
@@ -402,34 +452,46 @@ export async function renderPredictedCharts(model: Surrogate, opts: { grid?: num
   if (brutal && model.meta.targets.some((t) => t.name === 'goodput')) {
     for (const other of ['bbr', 'cubic', 'reno'].filter((c) => byCc.has(c))) {
       const o = byCc.get(other)!;
-      const f = brutal.values.goodput!.map((row, iy) => row.map((v, ix) => Math.log2(Math.max(v, 1e-3) / Math.max(o.values.goodput![iy]![ix]!, 1e-3))));
+      const floor = 1e-3; // Mbit/s: a ratio needs a positive denominator
+      const ratio = brutal.values.goodput!.map((row, iy) => row.map((v, ix) => Math.max(v, floor) / Math.max(o.values.goodput![iy]![ix]!, floor)));
       const pb = comparablePoints(model.meta.points, brutal.scenario);
       const po = comparablePoints(model.meta.points, o.scenario);
       const pairs = pb.flatMap((b) => {
-        const m = po.find((q) => Math.abs(q.lossPct - b.lossPct) < 1e-9 && Math.abs(q.rttMs - b.rttMs) < 1e-6);
-        return m ? [{ u: lossToAxis(b.lossPct / 100), rttMs: b.rttMs, r: Math.log2(Math.max(b.actual.goodput!, 1e-3) / Math.max(m.actual.goodput!, 1e-3)) }] : [];
+        const q = po.find((x) => Math.abs(x.lossPct - b.lossPct) < 1e-9 && Math.abs(x.rttMs - b.rttMs) < 1e-6);
+        return q ? [{ lossPct: b.lossPct, rttMs: b.rttMs, value: Math.max(b.actual.goodput!, floor) / Math.max(q.actual.goodput!, floor) }] : [];
       });
-      const L = Math.min(5, Math.max(1, Math.ceil(Math.max(...f.flat().map(Math.abs), ...pairs.map((p) => Math.abs(p.r))))));
-      const toT = (r: number) => 0.5 + r / (2 * L);
-      const logRtt = grid.rtt.centers.map(Math.log10);
-      // the line is drawn where the goodput difference is larger than the model's error nearby
+      const log2 = (r: number) => Math.log2(r);
+      const L = Math.min(5, Math.max(1, Math.ceil(Math.max(...ratio.flat().map((r) => Math.abs(log2(r))), ...pairs.map((p) => Math.abs(log2(p.value)))))));
+      // Break-even lines: where one CC gets more goodput than the other by
+      // the model's held-out MAE. Between them the two tie within the model's
+      // error, and the line ratio = 1 itself would only trace noise there.
       const mae = evalBy.get('goodput')?.mae ?? 0;
-      const d = brutal.values.goodput!.map((row, iy) => row.map((v, ix) => v - o.values.goodput![iy]![ix]!));
-      const decided = decidedCells(d, mae, Math.max(2, Math.round(grid.u.centers.length / 20)));
+      const logRtt = grid.rtt.centers.map(Math.log10);
+      const line = (sign: 1 | -1) =>
+        zeroContour(
+          brutal.values.goodput!.map((row, iy) => row.map((v, ix) => sign * (v - o.values.goodput![iy]![ix]!) - mae)),
+          grid.u.centers,
+          logRtt,
+        );
       const name = ccLabel(other);
-      out[`predicted-breakeven-brutal-vs-${other}.png`] = renderHeatmap({
-        title: `Predicted goodput ratio Brutal / ${name} and the break-even line`,
-        subtitle: `red: Brutal gets more goodput, blue: ${name} does; ${describeScenario(brutal.scenario)}`,
+      out.push({
+        id: `predicted-breakeven-brutal-vs-${other}`,
+        title: `Brutal vs ${name}: predicted goodput ratio and break-even lines`,
+        subtitle: `Brutal's colour: Brutal gets more goodput; ${name}'s colour: ${name} does; ${describeScenario(brutal.scenario)}`,
         grid,
-        t: f.map((row) => row.map(toT)),
-        colors: DIVERGING,
+        values: ratio,
+        toT: (r) => 0.5 + log2(r) / (2 * L),
+        colors: ratioColors(ccColor(other), ccColor('brutal')),
         colorbar: {
           label: `goodput Brutal / ${name} (log scale)`,
-          ticks: Array.from({ length: 2 * L + 1 }, (_, i) => i - L).map((e) => ({ t: toT(e), label: e >= 0 ? `×${2 ** e}` : `×1/${2 ** -e}` })),
+          ticks: Array.from({ length: 2 * L + 1 }, (_, i) => i - L).map((e) => ({ value: 2 ** e, label: e >= 0 ? `×${2 ** e}` : `×1/${2 ** -e}` })),
         },
-        points: pairs.map((p) => ({ u: p.u, rttMs: p.rttMs, t: toT(p.r) })),
+        points: pairs,
         pointsLabel: 'measured ratio at the sweep points',
-        contour: { segments: zeroContour(f, grid.u.centers, logRtt, (iy, ix) => decided[iy]![ix]!), label: `predicted break-even (where the difference nearby exceeds the held-out MAE, ${+mae.toPrecision(2)} Mbit/s)` },
+        contours: [
+          { segments: line(1), label: `solid: Brutal ahead by more than the model's error (held-out MAE ${+mae.toPrecision(2)} Mbit/s)`, dash: [] },
+          { segments: line(-1), label: `dashed: ${name} ahead by more than the model's error`, dash: [10, 6] },
+        ].filter((c) => c.segments.length > 0),
       });
     }
   }
@@ -437,18 +499,24 @@ export async function renderPredictedCharts(model: Surrogate, opts: { grid?: num
 }
 
 /**
- * Hook for `cclab chart <results-dir>`: the predicted charts of the model in
- * <results-dir>/model (written by `cclab fit`), or nothing when there is no
- * model. File name -> PNG bytes.
+ * Hook for `cclab chart <results-dir>`: when <results-dir>/model holds a
+ * model from `cclab fit`, write its predicted charts (PNG, SVG, JSON) into
+ * <results-dir>/charts/ and list them; else do nothing.
  */
-export async function modelChartsFor(resultsDir: string): Promise<Record<string, Buffer>> {
+export async function writeModelCharts(resultsDir: string): Promise<WrittenChart[]> {
   const dir = join(resultsDir, 'model');
-  if (!existsSync(join(dir, 'cclab-model.json'))) return {};
+  if (!existsSync(join(dir, 'cclab-model.json'))) return [];
   const { loadTf } = await import('./backend.js');
   const { loadModel } = await import('./io.js');
   const model = await loadModel(await loadTf(), dir);
   try {
-    return await renderPredictedCharts(model);
+    return predictedCharts(model).map((h) => {
+      const files = Object.entries(chartFiles([h])).map(([name, content]) => {
+        writeFileAtomic(join(resultsDir, 'charts', name), content);
+        return join('charts', name);
+      });
+      return { id: h.id, title: h.title, files };
+    });
   } finally {
     model.dispose();
   }

@@ -12,15 +12,15 @@ import { readSweepResults, type SweepData } from '../../src/model/data.js';
 import { DEFAULT_TARGETS, resolveTargets } from '../../src/model/features.js';
 import { serializeNetwork } from '../../src/model/io.js';
 import { fitSurrogate } from '../../src/model/surrogate.js';
-import { writeFixtureSweep } from './sweep-fixture.js';
+import { runFixtureSweep } from './sweep-fixture.js';
 
 let dir: string;
 let data: SweepData;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cclab-model-det-'));
-  writeFixtureSweep(dir, { duration: '2s' });
-  data = readSweepResults([dir]);
+  runFixtureSweep(dir, ['duration=2s']);
+  data = readSweepResults([join(dir, 'sweep')]);
 });
 
 afterAll(() => {

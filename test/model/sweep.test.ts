@@ -8,21 +8,22 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cclab, type CliResult } from '../helpers/cli.js';
-import { FIXTURE_CCS, writeFixtureSweep } from './sweep-fixture.js';
+import { FIXTURE_CCS, FIXTURE_POINTS, runFixtureSweep } from './sweep-fixture.js';
 import type { ModelMeta } from '../../src/model/surrogate.js';
 
+let root: string;
 let dir: string;
 let fit: CliResult;
-let points: number;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cclab-model-'));
-  points = writeFixtureSweep(dir);
+  root = mkdtempSync(join(tmpdir(), 'cclab-model-'));
+  runFixtureSweep(root);
+  dir = join(root, 'sweep');
   fit = cclab(['fit', dir, '--seed', '3'], { timeoutMs: 600_000 });
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 const meta = (): ModelMeta => JSON.parse(readFileSync(join(dir, 'model', 'cclab-model.json'), 'utf8')) as ModelMeta;
@@ -31,9 +32,9 @@ describe('cclab fit on a real sweep', () => {
   it('reaches held-out R² ≥ 0.9 for goodput and reports R² and MAE per target', () => {
     expect(fit.stderr).toMatch(/TensorFlow\.js backend: (tensorflow|wasm|cpu)/);
     expect(fit.code, fit.stderr).toBe(0);
-    expect(points).toBeGreaterThanOrEqual(60);
     const m = meta();
-    expect(m.training.points).toBe(points);
+    expect(m.training.points).toBe(FIXTURE_POINTS);
+    expect(FIXTURE_POINTS).toBeGreaterThanOrEqual(60);
     expect(m.ccs).toEqual([...FIXTURE_CCS].sort());
     const goodput = m.evaluation.metrics.find((x) => x.name === 'goodput')!;
     expect(goodput.r2).toBeGreaterThanOrEqual(0.9);
@@ -44,7 +45,7 @@ describe('cclab fit on a real sweep', () => {
     expect(saved).toEqual(m.evaluation);
   }, 600_000);
 
-  it('writes a TensorFlow.js model, and PNG charts including the break-even chart', () => {
+  it('writes a TensorFlow.js model, and charts including the break-even chart', () => {
     const files = readdirSync(join(dir, 'model'));
     expect(files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'cclab-model.json', 'evaluation.json', 'charts']));
     const modelJson = JSON.parse(readFileSync(join(dir, 'model', 'model.json'), 'utf8'));
@@ -53,8 +54,21 @@ describe('cclab fit on a real sweep', () => {
     const floats = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
     expect(readFileSync(join(dir, 'model', 'weights.bin')).length).toBe(4 * floats);
     const charts = readdirSync(join(dir, 'model', 'charts'));
-    expect(charts).toEqual(expect.arrayContaining(['predicted-goodput-reno.png', 'predicted-goodput-brutal.png', 'predicted-breakeven-brutal-vs-reno.png']));
-    for (const c of charts) expect(readFileSync(join(dir, 'model', 'charts', c)).subarray(1, 4).toString()).toBe('PNG');
+    expect(charts).toEqual(expect.arrayContaining(['predicted-goodput-reno.png', 'predicted-goodput-brutal.svg', 'predicted-breakeven-brutal-vs-reno.json']));
+    for (const c of charts.filter((f) => f.endsWith('.png'))) expect(readFileSync(join(dir, 'model', 'charts', c)).subarray(1, 4).toString()).toBe('PNG');
+    for (const c of charts.filter((f) => f.endsWith('.svg'))) expect(readFileSync(join(dir, 'model', 'charts', c), 'utf8')).toMatch(/<svg[^>]*width="960"/);
+    // the data behind the break-even chart: a 100 x 100 grid of predicted ratios and the measured ratios
+    const be = JSON.parse(readFileSync(join(dir, 'model', 'charts', 'predicted-breakeven-brutal-vs-reno.json'), 'utf8'));
+    expect(be.values).toHaveLength(100);
+    expect(be.values[0]).toHaveLength(100);
+    expect(be.points).toHaveLength(FIXTURE_POINTS / 2);
+  });
+
+  it('cclab chart adds the predicted charts when the sweep has a model', () => {
+    const r = cclab(['chart', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/charts\/predicted-breakeven-brutal-vs-reno\.png\s+Brutal vs Reno/);
+    expect(readdirSync(join(dir, 'charts'))).toEqual(expect.arrayContaining(['predicted-goodput-reno.png', 'predicted-goodput-reno.svg']));
   });
 });
 

@@ -52,7 +52,7 @@ export function registerFit(program: Command): void {
       const { loadTf, parseBackendChoice, describeBackend } = await import('../../model/backend.js');
       const { checkFitInput, fitSurrogate } = await import('../../model/surrogate.js');
       const { saveModel, MODEL_FILES } = await import('../../model/io.js');
-      const { renderPredictedCharts } = await import('../../model/charts.js');
+      const { chartFiles, predictedCharts } = await import('../../model/charts.js');
 
       const targets = resolveTargets(opts.targets.split(',').map((s) => s.trim()).filter(Boolean));
       const seed = positiveInt('seed', opts.seed, 0);
@@ -74,8 +74,9 @@ export function registerFit(program: Command): void {
       log(backendLine);
       const model = fitSurrogate(rt, data, { targets, seed, folds, ...(steps ? { train: { steps } } : {}), onProgress: log });
       try {
-        const charts = opts.charts ? await renderPredictedCharts(model) : {};
-        await saveModel(out, model, Object.fromEntries(Object.entries(charts).map(([name, png]) => [join('charts', name), png])));
+        const charts = opts.charts ? predictedCharts(model) : [];
+        const files = chartFiles(charts);
+        await saveModel(out, model, Object.fromEntries(Object.entries(files).map(([name, content]) => [join('charts', name), content])));
         const ev = model.meta.evaluation;
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ model: out, backend: rt.backend, points: data.points, evaluation: ev }, null, 2)}\n`);
@@ -88,7 +89,7 @@ export function registerFit(program: Command): void {
           `MLP ${model.meta.features.length}→${t.hidden.join('→')}→${targets.length} (${t.activation}), ${t.steps} steps, seed ${seed}, on ${t.points} points\n` +
             `held-out error (${ev.method}):\n\n${table(rows)}\n\n` +
             `model written to ${out} (${MODEL_FILES.network}, ${MODEL_FILES.weights}, ${MODEL_FILES.meta}, ${MODEL_FILES.evaluation}` +
-            `${Object.keys(charts).length ? `, charts/ with ${Object.keys(charts).length} predicted charts` : ''})\n${backendLine}\n`,
+            `${charts.length ? `, charts/ with ${charts.length} predicted charts as PNG, SVG and JSON` : ''})\n${backendLine}\n`,
         );
       } finally {
         model.dispose();
