@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Run (or resume) a sweep scenario on a kernel target into a results root.
 // Usage: node kernel/run-reference.mjs [sweep.yaml] [root] [--target vm] [--batch 15] [--module x.ko]
-//        node kernel/run-reference.mjs --reconvert [root]   (re-derive summaries from raw/ files)
+//        node kernel/run-reference.mjs --reconvert [--reresolve] [root]
+//          re-derive summaries from raw/ files (--reresolve: also resolve each run's
+//          scenario.yaml again, so all runs share today's resolved.json and hash)
 // Defaults: the reference grid under results/reference/linux-<VM kernel release>/.
 // Needs `npm run build` first (imports dist/).
 import { dirname, join } from 'node:path';
@@ -20,8 +22,13 @@ const opt = (name, dflt) => {
   args.splice(i, 2);
   return v;
 };
-const reconvert = args.includes('--reconvert');
-if (reconvert) args.splice(args.indexOf('--reconvert'), 1);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+};
+const reconvert = flag('--reconvert');
+const reresolve = flag('--reresolve');
 const target = opt('--target', 'vm');
 const batchSize = Number(opt('--batch', '15'));
 const modules = [];
@@ -31,7 +38,7 @@ const file = args[0] ?? join(refDir, readdirSync(refDir).find((f) => f.endsWith(
 const root = args[1] ?? refDir;
 const stamp = () => new Date().toISOString().slice(11, 19);
 if (reconvert) {
-  reconvertRuns(args[0] ?? refDir, (l) => console.log(`${stamp()} ${l}`));
+  reconvertRuns(args[0] ?? refDir, { reresolve, log: (l) => console.log(`${stamp()} ${l}`) });
   process.exit(0);
 }
 const r = await runKernelSweep(file, root, { target, batchSize, modules, log: (l) => console.log(`${stamp()} ${l}`) });

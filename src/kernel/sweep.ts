@@ -14,8 +14,8 @@
  * The VM target runs `batchSize` points per boot. A failed point's raw
  * files go to <root>/.failed/ for a look; it is tried again next time.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { scenarioHash } from '../scenario/resolve.js';
@@ -122,10 +122,13 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
 /**
  * Re-derive every kernel run directory under root from its raw/ files, with
  * the current converter (the raw files are the measurement; summary.json and
- * timeseries.csv are derived from them). Keeps each run's resolved scenario,
- * creation time and wall time. Returns how many were rewritten.
+ * timeseries.csv are derived from them). Keeps each run's creation time and
+ * wall time. With `reresolve`, the run's scenario.yaml is also resolved
+ * again by the current code, so that runs made by different versions share
+ * today's resolved.json and scenario hash, and the directory is renamed to
+ * <scenario>/<hash>-seed<n> accordingly. Returns how many were rewritten.
  */
-export function reconvertRuns(root: string, log: (line: string) => void = () => {}): number {
+export function reconvertRuns(root: string, opts: { reresolve?: boolean; log?: (line: string) => void } = {}): number {
   let n = 0;
   for (const r of findRuns(root)) {
     if (r.summary.source !== 'kernel' || !existsSync(join(r.dir, 'raw'))) continue;
@@ -133,16 +136,19 @@ export function reconvertRuns(root: string, log: (line: string) => void = () => 
     const raw = readDirFiles(join(r.dir, 'raw'));
     const { 'plan.sh': plan, ...files } = raw;
     const doc = YAML.parse(readFileSync(join(r.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
-    const a = convertRun({ doc, resolved: r.resolved, file: meta.scenarioFile ?? '' }, files, {
+    const resolved = opts.reresolve ? validateScenario(doc, r.resolved.name).resolved : r.resolved;
+    const a = convertRun({ doc, resolved, file: meta.scenarioFile ?? '' }, files, {
       target: meta.kernel?.target ?? 'vm',
       wallSeconds: meta.wallSeconds,
       createdAt: meta.createdAt,
       ...(plan !== undefined ? { plan: plan.toString() } : {}),
     });
     a.meta.scenarioFile = meta.scenarioFile;
-    writeRun(r.dir, a);
+    const dir = opts.reresolve ? join(r.dir, '..', '..', defaultRunDir('', resolved.name, scenarioHash(resolved), resolved.seed)) : r.dir;
+    writeRun(dir, a);
+    if (resolve(dir) !== resolve(r.dir)) rmSync(r.dir, { recursive: true, force: true });
     n++;
   }
-  log(`re-derived ${n} kernel run(s) under ${root} from their raw files`);
+  opts.log?.(`re-derived ${n} kernel run(s) under ${root} from their raw files`);
   return n;
 }
