@@ -181,7 +181,7 @@ export interface PredictedChart {
   contours: { segments: [number, number, number, number][]; label: string; dash: number[] }[];
 }
 
-const LOSS_TICKS_PCT = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
+const LOSS_TICKS_PCT = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 20, 50, 100];
 const COLORBAR_W = 18;
 
 function heatmapConfig(h: PredictedChart, pixelRatio: number): ChartConfiguration<'scatter'> {
@@ -463,9 +463,12 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}):
       const log2 = (r: number) => Math.log2(r);
       const L = Math.min(5, Math.max(1, Math.ceil(Math.max(...ratio.flat().map((r) => Math.abs(log2(r))), ...pairs.map((p) => Math.abs(log2(p.value)))))));
       // Break-even lines: where one CC gets more goodput than the other by
-      // the model's held-out MAE. Between them the two tie within the model's
-      // error, and the line ratio = 1 itself would only trace noise there.
-      const mae = evalBy.get('goodput')?.mae ?? 0;
+      // more than the error of the predicted difference, √(MAE_brutal² +
+      // MAE_other²) from the held-out MAEs. Between them the two tie within
+      // the model's error, and the line ratio = 1 would only trace noise.
+      const g = evalBy.get('goodput');
+      const maeOf = (cc: string) => g?.byCc[cc]?.mae ?? g?.mae ?? 0;
+      const mae = Math.hypot(maeOf('brutal'), maeOf(other));
       const logRtt = grid.rtt.centers.map(Math.log10);
       const line = (sign: 1 | -1) =>
         zeroContour(
@@ -489,7 +492,7 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}):
         points: pairs,
         pointsLabel: 'measured ratio at the sweep points',
         contours: [
-          { segments: line(1), label: `solid: Brutal ahead by more than the model's error (held-out MAE ${+mae.toPrecision(2)} Mbit/s)`, dash: [] },
+          { segments: line(1), label: `solid: Brutal ahead by more than the model's error (${+mae.toPrecision(2)} Mbit/s, from held-out MAEs)`, dash: [] },
           { segments: line(-1), label: `dashed: ${name} ahead by more than the model's error`, dash: [10, 6] },
         ].filter((c) => c.segments.length > 0),
       });

@@ -61,6 +61,8 @@ export interface TargetMetrics {
   mae: number;
   /** Per fold. */
   folds: { r2: number; mae: number; points: number }[];
+  /** Out-of-fold R² and MAE over the rows of each congestion control. */
+  byCc: Record<string, { r2: number; mae: number; rows: number }>;
 }
 
 export interface ModelMeta {
@@ -271,7 +273,15 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
   const metrics: TargetMetrics[] = targets.map((t, j) => {
     const actual = ds.rows.map((r) => r.values[t.name]!);
     const p = heldOut.map((r) => r[j]!);
-    return { name: t.name, unit: t.unit, r2: rSquared(actual, p), mae: meanAbsoluteError(actual, p), folds: foldMetrics[j]! };
+    const byCc = Object.fromEntries(
+      data.ccs.map((cc) => {
+        const idx = ds.rows.flatMap((r, i) => (r.cc === cc ? [i] : []));
+        const a = idx.map((i) => actual[i]!);
+        const q = idx.map((i) => p[i]!);
+        return [cc, { r2: rSquared(a, q), mae: meanAbsoluteError(a, q), rows: idx.length }];
+      }),
+    );
+    return { name: t.name, unit: t.unit, r2: rSquared(actual, p), mae: meanAbsoluteError(actual, p), folds: foldMetrics[j]!, byCc };
   });
 
   const final = trainScaled(rt, ds.x, ds.y, cfg, data.ccs.length);

@@ -84,10 +84,13 @@ export function registerFit(program: Command): void {
         }
         const rows: (string | number)[][] = [['target', 'unit', 'R²', 'MAE', 'R² per fold']];
         for (const m of ev.metrics) rows.push([m.name, m.unit || '-', fmtNum(m.r2), fmtNum(m.mae), m.folds.map((f) => fmtNum(f.r2, 2)).join(' ')]);
+        const ccs = model.meta.ccs;
+        const byCc: (string | number)[][] = [['MAE by CC', ...ccs]];
+        for (const m of ev.metrics) byCc.push([m.name, ...ccs.map((cc) => fmtNum(m.byCc[cc]?.mae ?? NaN))]);
         const t = model.meta.training;
         process.stdout.write(
           `MLP ${model.meta.features.length}→${t.hidden.join('→')}→${targets.length} (${t.activation}), ${t.steps} steps, seed ${seed}, on ${t.points} points\n` +
-            `held-out error (${ev.method}):\n\n${table(rows)}\n\n` +
+            `held-out error (${ev.method}):\n\n${table(rows)}\n\n${table(byCc)}\n\n` +
             `model written to ${out} (${MODEL_FILES.network}, ${MODEL_FILES.weights}, ${MODEL_FILES.meta}, ${MODEL_FILES.evaluation}` +
             `${charts.length ? `, charts/ with ${charts.length} predicted charts as PNG, SVG and JSON` : ''})\n${backendLine}\n`,
         );

@@ -46,7 +46,7 @@ export function registerPredict(program: Command): void {
           const out = {
             backend: rt.backend,
             predictions: cases.map((c) => ({ scenario: c.scenario, flows: c.flows })),
-            heldOutMae: Object.fromEntries(model.meta.evaluation.metrics.map((m) => [m.name, m.mae])),
+            heldOutMae: Object.fromEntries(model.meta.evaluation.metrics.map((m) => [m.name, { all: m.mae, ...Object.fromEntries(Object.entries(m.byCc).map(([cc, v]) => [cc, v.mae])) }])),
             extrapolation: notes,
           };
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -66,12 +66,14 @@ export function registerPredict(program: Command): void {
           for (const f of c.flows) {
             const fl = c.scenario.flows[f.flow]!;
             const cc = fl.brutal ? `${f.cc} ${formatRate(fl.brutal.rateBytesPerSec * 8)}` : f.cc;
-            rows.push([String(f.flow), cc, ...shown.map((s) => `${fmtNum(f.values[s.name]! * s.k)} ± ${fmtNum(metrics.get(s.name)!.mae * s.k, 2)}`)]);
+            // the error of this CC's points when the model did not see them
+            const mae = (name: string) => metrics.get(name)!.byCc[f.cc]?.mae ?? metrics.get(name)!.mae;
+            rows.push([String(f.flow), cc, ...shown.map((s) => `${fmtNum(f.values[s.name]! * s.k)} ± ${fmtNum(mae(s.name) * s.k, 2)}`)]);
           }
         }
         process.stdout.write(
           `predicted for ${head}\n\n${table(rows)}\n\n` +
-            `± is the model's held-out mean absolute error (${model.meta.evaluation.method}, ${model.meta.training.points} points)\n` +
+            `± is the model's held-out mean absolute error for that CC (${model.meta.evaluation.method}, ${model.meta.training.points} points)\n` +
             notes.map((e) => `note: ${e}; the prediction is an extrapolation\n`).join('') +
             `${describeBackend(rt)}\n`,
         );
