@@ -12,14 +12,21 @@
  * and packets in flight wait in FIFO pipes (see pipe.ts), each of which owns a
  * single Timer for its head, instead of one agenda entry per packet.
  *
+ * Pushing a pending timer later (a TCP retransmission timer re-armed on every
+ * ACK) does not touch the heap: the timer keeps its place and remembers the
+ * new deadline; when its old time comes it is re-inserted at the deadline
+ * instead of firing. Timers pulled earlier are moved in the heap at once.
+ *
  * This module knows nothing about networks.
  */
 
 export type TimerCallback = () => void;
 
 export class Timer {
-  /** Absolute due time (ns); meaningful only while pending. */
+  /** Position key in the agenda (ns); may be earlier than the deadline. */
   time = 0;
+  /** When the callback is due (ns); meaningful only while pending. */
+  deadline = 0;
   /** Tie-breaker: order of scheduling. */
   seq = 0;
   /** Position in the agenda heap, -1 when not pending. */
@@ -64,6 +71,8 @@ export class Simulator {
 
   schedule(t: Timer, at: number): void {
     if (at < this.now) throw new Error(`cannot schedule in the past (${at} < ${this.now})`);
+    t.deadline = at;
+    if (t.heapIndex >= 0 && at >= t.time) return; // later: keep the heap place, re-insert when it comes up
     t.time = at;
     t.seq = this.nextSeq++;
     if (t.heapIndex >= 0) {
@@ -119,6 +128,15 @@ export class Simulator {
       }
       t.heapIndex = -1;
       this.now = t.time;
+      if (t.deadline > t.time) {
+        // pushed later while pending: take its place at the real deadline
+        t.time = t.deadline;
+        t.seq = this.nextSeq++;
+        t.heapIndex = heap.length;
+        heap.push(t);
+        this.siftUp(t.heapIndex);
+        continue;
+      }
       this.events++;
       t.callback();
     }

@@ -8,10 +8,13 @@
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+/** 2^k for k = 0..63, so that hot paths divide by a constant instead of calling pow. */
+export const POW2: readonly number[] = Array.from({ length: 64 }, (_, k) => 2 ** k);
+
 /** floor(a * b / 2^shift) for non-negative integers a, b. */
 export function mulShr(a: number, b: number, shift: number): number {
   const p = a * b;
-  if (p <= SAFE) return Math.floor(p / 2 ** shift);
+  if (p <= SAFE) return Math.floor(p / POW2[shift]!);
   return Number((BigInt(a) * BigInt(b)) >> BigInt(shift));
 }
 

@@ -31,13 +31,15 @@ import {
   U32_MAX,
 } from './constants.js';
 
+const BBR_UNIT_DIV = 2 ** BBR_SCALE;
+
 /** bbr_bdp(): ceil(bw x min_rtt x gain), packets; TCP_INIT_CWND without an RTT sample. */
 export function bdp(bbr: BbrState, bw: number, gain: number): number {
   if (bbr.minRttUs === U32_MAX) return TCP_INIT_CWND;
   // w = (u64)bw * min_rtt_us; then ((w * gain) >> BBR_SCALE) rounded up to whole packets
   const w = bw * bbr.minRttUs;
   let scaled: number;
-  if (w * gain <= Number.MAX_SAFE_INTEGER) scaled = Math.floor((w * gain) / 2 ** BBR_SCALE);
+  if (w * gain <= Number.MAX_SAFE_INTEGER) scaled = Math.floor((w * gain) / BBR_UNIT_DIV);
   else scaled = Number((BigInt(bw) * BigInt(bbr.minRttUs) * BigInt(gain)) >> BigInt(BBR_SCALE));
   return Math.floor((scaled + BW_UNIT - 1) / BW_UNIT);
 }

@@ -24,6 +24,10 @@ import {
   USEC_PER_SEC,
 } from './constants.js';
 
+const BBR_UNIT_DIV = 2 ** BBR_SCALE;
+const BW_UNIT_DIV = 2 ** BW_SCALE;
+const PACING_SHIFT_DIV = 2 ** SK_PACING_SHIFT;
+
 /** USEC_PER_SEC / 100 * (100 - margin): the per-second factor with the 1% margin. */
 const USEC_WITH_MARGIN = (USEC_PER_SEC / 100) * (100 - BBR_PACING_MARGIN_PERCENT);
 
@@ -31,8 +35,8 @@ const USEC_WITH_MARGIN = (USEC_PER_SEC / 100) * (100 - BBR_PACING_MARGIN_PERCENT
 export function rateBytesPerSec(tp: TcpSock, rate: number, gain: number): number {
   const a = rate * tp.mss * gain;
   if (a <= Number.MAX_SAFE_INTEGER && (a / 256) * USEC_WITH_MARGIN <= Number.MAX_SAFE_INTEGER) {
-    const r = Math.floor(a / 2 ** BBR_SCALE) * USEC_WITH_MARGIN;
-    return Math.floor(r / 2 ** BW_SCALE);
+    const r = Math.floor(a / BBR_UNIT_DIV) * USEC_WITH_MARGIN;
+    return Math.floor(r / BW_UNIT_DIV);
   }
   let r = BigInt(rate) * BigInt(tp.mss) * BigInt(gain);
   r >>= BigInt(BBR_SCALE);
@@ -79,7 +83,7 @@ export function minTsoSegs(tp: TcpSock): number {
  * per packet (GSO off) and keeps this goal exactly as the kernel does.
  */
 export function tsoSegsGoal(tp: TcpSock): number {
-  const bytes = Math.min(Math.floor(tp.pacingRate / 2 ** SK_PACING_SHIFT), BBR_TSO_MAX_BYTES);
+  const bytes = Math.min(Math.floor(tp.pacingRate / PACING_SHIFT_DIV), BBR_TSO_MAX_BYTES);
   const segs = Math.max(Math.floor(bytes / tp.mss), minTsoSegs(tp));
   return Math.min(segs, BBR_TSO_SEGS_MAX);
 }
