@@ -1,16 +1,18 @@
 /**
- * Predicted charts from a surrogate model (chart.js on @napi-rs/canvas, PNG):
+ * Predicted charts from a surrogate model (chart.js on @napi-rs/canvas; PNG,
+ * SVG and the data as JSON, in the style of `cclab chart`):
  *
- *   predicted-<target>-<cc>.png            a fine grid (100 × 100 by default)
+ *   predicted-<target>-<cc>            a fine grid (100 × 100 by default)
  *       of the model's prediction over loss × RTT for flow 0 of the base
  *       scenario running <cc>, with the sweep's measured points drawn on top
  *       in the same colour scale;
- *   predicted-breakeven-brutal-vs-<cc>.png the predicted goodput ratio
- *       Brutal / <cc> over loss × RTT, the break-even contour (ratio = 1)
- *       and the measured ratio where the sweep has both.
+ *   predicted-breakeven-brutal-vs-<cc> the predicted goodput ratio
+ *       Brutal / <cc> over loss × RTT, the measured ratio where the sweep has
+ *       both, and the break-even lines beyond which one CC is ahead by more
+ *       than the model's error.
  *
  * The loss axis is the model's own input axis, log10(loss + 0.01%), so a
- * loss of 0 has its place at the left edge. Other parameters (rate, buffer,
+ * loss of 0 has its place at the left edge. Other parameters (rate, queue,
  * Brutal's rate, number of flows) are those of the base scenario; only
  * measured points with the same values are overlaid.
  */
@@ -113,20 +115,19 @@ function predictGrid(model: Surrogate, cc: string, grid: Grid): { values: Record
   return { values, scenario: first! };
 }
 
-/** Measured points comparable with a chart's scenario: same cc at flow 0, same rate, buffer, flows, Brutal rate. */
+/** Measured points comparable with a chart's scenario: same cc at flow 0, same rate, queue, flows, Brutal rate. */
 function comparablePoints(points: readonly TrainingPoint[], s: ResolvedScenario): TrainingPoint[] {
   const f0 = s.flows[0]!;
   const brutal = f0.cc === 'brutal' && f0.brutal ? (f0.brutal.rateBytesPerSec * 8) / 1e6 : null;
-  const close = (a: number, b: number, rel = 0.01) => Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-9);
+  const close = (a: number, b: number) => Math.abs(a - b) <= 0.01 * Math.max(Math.abs(a), Math.abs(b), 1e-9);
   const rate = s.link.rateBps / 1e6;
-  const buf = bufferInBdp(s);
   return points.filter(
     (p) =>
       p.flow === 0 &&
       p.cc === f0.cc &&
       p.flows === s.flows.length &&
       close(p.rateMbps, rate) &&
-      close(p.bufferBdp, buf, 0.15) && // `1bdp` rounds to whole packets
+      p.queue === s.link.queueSpec &&
       (brutal === null ? p.brutalRateMbps === null : p.brutalRateMbps !== null && close(p.brutalRateMbps, brutal)),
   );
 }

@@ -43,6 +43,8 @@ export interface TrainingPoint {
   rttMs: number;
   rateMbps: number;
   bufferBdp: number;
+  /** The queue as the scenario gave it (`1bdp`, `100p`, `65536b`). */
+  queue: string;
   /** Brutal's configured rate (Mbit/s), null for other CCs. */
   brutalRateMbps: number | null;
   flows: number;
@@ -313,6 +315,7 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
         rttMs: s.link.rttNs / 1e6,
         rateMbps: s.link.rateBps / 1e6,
         bufferBdp: bufferInBdp(s),
+        queue: s.link.queueSpec,
         brutalRateMbps: f.cc === 'brutal' && f.brutal ? (f.brutal.rateBytesPerSec * 8) / 1e6 : null,
         flows: s.flows.length,
         actual: Object.fromEntries(targets.map((t) => [t.name, r.values[t.name]!])),
