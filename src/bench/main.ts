@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the simulator's speed and memory on fixed scenarios.
  *
- * Each scenario of bench/scenarios runs in its own process (so peak RSS is
- * its own), single-threaded, a warm-up run then several timed runs; we
- * report medians of data packets per wall-second, events per wall-second
- * and wall time, and the peak RSS. Scenario (g) times a 24-point sweep with
+ * Each scenario of bench/scenarios runs in its own process, single-threaded,
+ * a warm-up run then several timed runs; we report medians of data packets
+ * per wall-second, events per wall-second and wall time. Peak RSS comes from
+ * one more fresh process that runs the scenario once, so it is the memory
+ * of one simulation. Scenario (g) times a 24-point sweep with
  * one and two worker threads. Results go to bench/results/<date>.json and a
  * table on stdout; bench/README.md explains how to read them.
  *
@@ -57,13 +58,17 @@ for (const f of files) {
     maxBuffer: 1 << 20,
   });
   const r = JSON.parse(out.trim().split('\n').pop()!) as { runs: { wallS: number; events: number; dataPackets: number }[]; peakRssMB: number };
+  // peak RSS of one simulation on its own: a fresh process, no warm-up
+  const mem = JSON.parse(
+    execFileSync(process.execPath, [join(root, 'dist/bench/worker.js'), join(scenarioDir, f), '0', '1'], { encoding: 'utf8' }).trim().split('\n').pop()!,
+  ) as { peakRssMB: number };
   results.push({
     id,
     file: f,
     pktPerSec: Math.round(median(r.runs.map((x) => x.dataPackets / x.wallS))),
     eventsPerSec: Math.round(median(r.runs.map((x) => x.events / x.wallS))),
     wallS: +median(r.runs.map((x) => x.wallS)).toFixed(3),
-    peakRssMB: Math.round(r.peakRssMB),
+    peakRssMB: Math.round(mem.peakRssMB),
     dataPackets: r.runs[0]!.dataPackets,
     events: r.runs[0]!.events,
     runs: r.runs.length,

@@ -2,7 +2,8 @@
  * One benchmark scenario in a fresh process: `node dist/bench/worker.js <scenario> <warmup> <reps>`.
  * Runs the simulation warmup + reps times single-threaded and prints one JSON
  * line with each timed run's wall time, events and data packets, and the
- * process's peak RSS.
+ * process's peak RSS. For a memory measurement run it with 0 warm-ups and 1
+ * rep, so the peak is that of a single simulation.
  */
 import { performance } from 'node:perf_hooks';
 import { loadScenario } from '../scenario/load.js';
