@@ -77,9 +77,11 @@ export function comparisonCharts(c: Comparison): Record<string, Buffer> {
   for (const metric of METRICS) {
     for (const fv of facets) {
       const ps = layout.facet ? c.points.filter((p) => p.params[layout.facet!] === fv) : c.points;
+      // within one facet, only the parameters that still vary name a series (a BDP-sized queue follows the RTT)
+      const series = layout.series.filter((n) => distinct(ps, n).length > 1);
       const suffix = layout.facet ? `-${layout.facet}=${fv}` : '';
       const title = `${METRIC_LABELS[metric]}: simulator vs kernel${layout.facet ? `, ${layout.facet}=${fv}` : ''}`;
-      out[`${metric}${suffix}.png`] = renderPng(chartSpec(`${metric}${suffix}`, title, metric, layout.x, ps, layout.series));
+      out[`${metric}${suffix}.png`] = renderPng(chartSpec(`${metric}${suffix}`, title, metric, layout.x, ps, series));
     }
   }
   return out;
