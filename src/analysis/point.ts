@@ -26,6 +26,8 @@ export interface PointTask {
   dir: string;
   /** Fingerprint of the simulator build (see fingerprint.ts). */
   simulator: string;
+  /** Estimated work, only used to start the longest points first (results do not depend on it). */
+  cost?: number;
 }
 
 export type PointResult = { index: number; ok: true; wallSeconds: number } | { index: number; ok: false; error: string };

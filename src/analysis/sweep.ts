@@ -27,7 +27,7 @@ import { CCLAB_VERSION } from '../results/version.js';
 import { planSweep, type SweepPlan } from './plan.js';
 import { aggregate, summaryCsv, type SweepSummary } from './aggregate.js';
 import { isPointDone, type PointTask } from './point.js';
-import { runTasks, workerDistDir } from './runner.js';
+import { estimateCost, runTasks, workerDistDir } from './runner.js';
 import { simulatorFingerprint } from './fingerprint.js';
 import { silentProgress, type Progress } from './progress.js';
 
@@ -159,11 +159,12 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   );
 
   const simulator = simulatorFingerprint(workerDistDir());
+  const costOf = new Map(plan.combos.map((c) => [c.hash, estimateCost(c.resolved)]));
   const tasks: PointTask[] = [];
   plan.points.forEach((p, index) => {
     const pdir = join(pointsDir, p.key);
     if (!opts.force && isPointDone(pdir, simulator)) return;
-    tasks.push({ index, key: p.key, hash: p.hash, seed: p.seed, role: p.role, doc: p.doc, scenarioFile, dir: pdir, simulator });
+    tasks.push({ index, key: p.key, hash: p.hash, seed: p.seed, role: p.role, doc: p.doc, scenarioFile, dir: pdir, simulator, cost: costOf.get(p.hash) ?? 0 });
   });
   const skipped = plan.points.length - tasks.length;
   const progress = opts.progress ?? silentProgress;

@@ -90,8 +90,8 @@ if (!process.argv.includes('--no-sweep') && (!only || only.includes('g'))) {
     return s;
   };
   process.stderr.write('bench g-sweep24 (jobs 1, jobs 2) ...\n');
-  const j1 = median([time(1), time(1)]);
-  const j2 = median([time(2), time(2)]);
+  const j1 = median([time(1), time(1), time(1)]);
+  const j2 = median([time(2), time(2), time(2)]);
   sweep = { jobs1S: +j1.toFixed(2), jobs2S: +j2.toFixed(2), speedup: +(j1 / j2).toFixed(2) };
 }
 

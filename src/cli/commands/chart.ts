@@ -4,10 +4,6 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { loadResults } from '../../report/data.js';
-import { chartSpecs } from '../../report/specs.js';
-import { writeCharts } from '../../report/render.js';
-import { writeModelCharts } from '../../model/charts.js';
 
 export function registerChart(program: Command): void {
   program
@@ -15,6 +11,10 @@ export function registerChart(program: Command): void {
     .description('draw the charts that fit a sweep or run directory (PNG + SVG in <dir>/charts/)')
     .argument('<results-dir>', 'a sweep directory (cclab sweep) or a run directory (cclab run)')
     .action(async (dir: string) => {
+      const { loadResults } = await import('../../report/data.js');
+      const { chartSpecs } = await import('../../report/specs.js');
+      const { writeCharts } = await import('../../report/render.js');
+      const { writeModelCharts } = await import('../../model/charts.js');
       const res = loadResults(dir);
       const written = writeCharts(dir, chartSpecs(res));
       written.push(...(await writeModelCharts(dir))); // predicted heatmaps when `cclab fit` left a model in <dir>/model

@@ -9,9 +9,6 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../scenario/errors.js';
-import { writeDirAtomic, toJson } from '../../results/io.js';
-import { compareRuns, comparisonCsv, comparisonMarkdown, formatComparison, loadRuns, parseTolerance } from '../../analysis/compare.js';
-import { comparisonCharts } from '../../analysis/compare-chart.js';
 
 interface CompareOptions {
   tolerance?: string;
@@ -27,6 +24,9 @@ export function registerCompare(program: Command): void {
     .option('--tolerance <spec>', 'e.g. 20% (all metrics) or goodput=15%,retrans=50%|0.005,rtt=20%|2', undefined)
     .option('--out <dir>', 'where to write the table and charts (default: results/compare/<sim>-vs-<kernel>)')
     .action(async (simDir: string, kernelDir: string, opts: CompareOptions) => {
+      const { writeDirAtomic, toJson } = await import('../../results/io.js');
+      const { compareRuns, comparisonCsv, comparisonMarkdown, formatComparison, loadRuns, parseTolerance } = await import('../../analysis/compare.js');
+      const { comparisonCharts } = await import('../../analysis/compare-chart.js');
       const tolerance = parseTolerance(opts.tolerance);
       const sim = loadRuns(simDir, 'simDir');
       const kernel = loadRuns(kernelDir, 'kernelDir');

@@ -10,14 +10,6 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
-import { readScenarioDoc } from '../../scenario/load.js';
-import { simulatedCcNames } from '../../cc/index.js';
-import { runSweep } from '../../analysis/sweep.js';
-import { createProgress } from '../../analysis/progress.js';
-import { loadResults } from '../../report/data.js';
-import { chartSpecs, ccLabel } from '../../report/specs.js';
-import { writeCharts } from '../../report/render.js';
-import { writeReport } from '../../report/html.js';
 import type { SweepSummary } from '../../analysis/aggregate.js';
 import { table } from '../format.js';
 import { parseJobs, sweepReport } from './sweep.js';
@@ -31,7 +23,7 @@ interface DemoOptions {
 }
 
 /** Goodput (mean of seeds) per loss rate and CC at the middle RTT, as a text table. */
-export function headlineTable(s: SweepSummary): string {
+export function headlineTable(s: SweepSummary, ccLabel: (cc: string) => string): string {
   const rtts = [...new Set(s.rows.map((r) => r.rtt_ms))].sort((a, b) => a - b);
   const rtt = rtts[Math.floor((rtts.length - 1) / 2)];
   const rows = s.rows.filter((r) => r.rtt_ms === rtt);
@@ -52,6 +44,14 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'sweep directory', join('results', 'headline'))
     .option('--force', 'recompute runs that are already done')
     .action(async (opts: DemoOptions) => {
+      const { readScenarioDoc } = await import('../../scenario/load.js');
+      const { simulatedCcNames } = await import('../../cc/index.js');
+      const { runSweep } = await import('../../analysis/sweep.js');
+      const { createProgress } = await import('../../analysis/progress.js');
+      const { loadResults } = await import('../../report/data.js');
+      const { chartSpecs, ccLabel } = await import('../../report/specs.js');
+      const { writeCharts } = await import('../../report/render.js');
+      const { writeReport } = await import('../../report/html.js');
       const jobs = parseJobs(opts.jobs);
       const doc = readScenarioDoc(HEADLINE_SCENARIO);
       // run the study with the congestion controls the simulator has
@@ -75,7 +75,7 @@ export function registerDemo(program: Command): void {
       const outcome = await runSweep(doc, 'headline', relative(process.cwd(), HEADLINE_SCENARIO) || HEADLINE_SCENARIO, { jobs, out: opts.out, force: opts.force, progress });
       process.off('SIGINT', onSignal);
       process.stdout.write(sweepReport(outcome));
-      process.stdout.write(`\n${headlineTable(outcome.summary)}\n`);
+      process.stdout.write(`\n${headlineTable(outcome.summary, ccLabel)}\n`);
 
       const res = loadResults(outcome.dir);
       const specs = chartSpecs(res);

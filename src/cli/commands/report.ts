@@ -4,16 +4,16 @@
  * the run metadata.
  */
 import type { Command } from 'commander';
-import { loadResults } from '../../report/data.js';
-import { chartSpecs } from '../../report/specs.js';
-import { writeReport } from '../../report/html.js';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write a self-contained report.html for a sweep or run directory')
     .argument('<results-dir>', 'a sweep directory (cclab sweep) or a run directory (cclab run)')
-    .action((dir: string) => {
+    .action(async (dir: string) => {
+      const { loadResults } = await import('../../report/data.js');
+      const { chartSpecs } = await import('../../report/specs.js');
+      const { writeReport } = await import('../../report/html.js');
       const res = loadResults(dir);
       const specs = chartSpecs(res);
       const file = writeReport(res, specs);

@@ -3,13 +3,7 @@
  *   [--backend sim|kernel] [--target vm|local|ssh://user@host] [--module x.ko]... [--timeout s]`
  */
 import type { Command } from 'commander';
-import { loadScenario } from '../../scenario/load.js';
-import { scenarioHash } from '../../scenario/resolve.js';
-import { defaultRunDir, writeRun, type RunArtifacts } from '../../results/write.js';
-import { toJson } from '../../results/io.js';
-import { simulateLoaded } from '../../sim/index.js';
-import { formatSummary } from '../format.js';
-import { runKernelScenario } from '../../kernel/index.js';
+import type { RunArtifacts } from '../../results/write.js';
 import { InputError } from '../../scenario/errors.js';
 
 export interface RunOptions {
@@ -41,14 +35,19 @@ export function registerRun(program: Command): void {
     .option('--module <file.ko>', 'kernel backend: a kernel module to load first, e.g. tcp_brutal.ko (repeatable)', collect, [])
     .option('--timeout <seconds>', 'kernel backend: overall deadline (the VM is killed then)')
     .action(async (file: string, opts: RunOptions) => {
+      const { loadScenario } = await import('../../scenario/load.js');
+      const { scenarioHash } = await import('../../scenario/resolve.js');
+      const { defaultRunDir, writeRun } = await import('../../results/write.js');
+      const { toJson } = await import('../../results/io.js');
+      const { formatSummary } = await import('../format.js');
       const loaded = loadScenario(file, opts.set);
       if (opts.backend !== 'sim' && opts.backend !== 'kernel') throw new InputError(`--backend: unknown backend "${opts.backend}"; known: sim, kernel`);
       const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeoutS !== undefined && !(timeoutS > 0)) throw new InputError(`--timeout: expected a number of seconds above 0, got "${opts.timeout}"`);
       const artifacts: RunArtifacts =
         opts.backend === 'kernel'
-          ? await runKernelScenario(loaded, { target: opts.target, modules: opts.module, ...(timeoutS ? { timeoutS } : {}), log: (l) => process.stderr.write(`${l}\n`) })
-          : simulateLoaded(loaded);
+          ? await (await import('../../kernel/index.js')).runKernelScenario(loaded, { target: opts.target, modules: opts.module, ...(timeoutS ? { timeoutS } : {}), log: (l) => process.stderr.write(`${l}\n`) })
+          : (await import('../../sim/index.js')).simulateLoaded(loaded);
       const dir = opts.out ?? defaultRunDir(opts.results, loaded.resolved.name, scenarioHash(loaded.resolved), loaded.resolved.seed);
       writeRun(dir, artifacts);
       if (opts.json) process.stdout.write(toJson(artifacts.summary));

@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { InputError } from '../../scenario/errors.js';
-import { runSweepFile, defaultJobs, type SweepOutcome } from '../../analysis/sweep.js';
-import { createProgress } from '../../analysis/progress.js';
+import type { SweepOutcome } from '../../analysis/sweep.js';
+import { availableParallelism } from 'node:os';
 import { collect } from './run.js';
 
 export interface SweepCliOptions {
@@ -18,7 +18,7 @@ export interface SweepCliOptions {
 
 /** Parse --jobs: a whole number >= 1. */
 export function parseJobs(v: string | undefined): number {
-  if (v === undefined) return defaultJobs();
+  if (v === undefined) return availableParallelism();
   if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got "${v}"`);
   return Number(v);
 }
@@ -48,6 +48,8 @@ export function registerSweep(program: Command): void {
     .option('--results <dir>', 'results root for the default sweep directory', 'results')
     .option('--force', 'recompute points that are already done')
     .action(async (file: string, opts: SweepCliOptions) => {
+      const { runSweepFile } = await import('../../analysis/sweep.js');
+      const { createProgress } = await import('../../analysis/progress.js');
       const jobs = parseJobs(opts.jobs);
       const progress = createProgress();
       const onSignal = () => {
