@@ -22,13 +22,15 @@ export class Packet {
   // --- data segment ---
   seg = 0;
   len = 0;
-  /** TCP timestamp value (ms clock of the sender). */
+  /** TCP timestamp value (ms clock of the packet's sender). */
   tsVal = 0;
+  /** Receive window advertised by an ACK (bytes, already scaled). */
+  wnd = 0;
 
   // --- ACK ---
   /** Cumulative ACK: next segment expected. */
   ackSeg = 0;
-  /** TCP timestamp echo reply. */
+  /** TCP timestamp echo reply (ms clock of the other end). */
   tsEcr = 0;
   /** SACK blocks as [start, end) segment pairs; block 0 is a D-SACK when `dsack`. */
   readonly sack = new Float64Array(2 * (MAX_SACK_BLOCKS + 1));
@@ -58,7 +60,7 @@ export class PacketPool {
     return new Packet();
   }
 
-  data(flow: number, seg: number, len: number, tsVal: number): Packet {
+  data(flow: number, seg: number, len: number, tsVal: number, tsEcr: number): Packet {
     const p = this.take();
     p.flow = flow;
     p.isAck = false;
@@ -66,19 +68,22 @@ export class PacketPool {
     p.seg = seg;
     p.len = len;
     p.tsVal = tsVal;
+    p.tsEcr = tsEcr;
     p.nSack = 0;
     p.dsack = false;
     return p;
   }
 
-  ack(flow: number, ackSeg: number, tsEcr: number): Packet {
+  ack(flow: number, ackSeg: number, tsVal: number, tsEcr: number, wnd: number): Packet {
     const p = this.take();
     p.flow = flow;
     p.isAck = true;
     p.wireBytes = ACK_WIRE_BYTES;
     p.seg = 0;
     p.ackSeg = ackSeg;
+    p.tsVal = tsVal;
     p.tsEcr = tsEcr;
+    p.wnd = wnd;
     p.nSack = 0;
     p.dsack = false;
     p.len = 0;

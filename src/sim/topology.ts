@@ -108,11 +108,10 @@ export function buildNetwork(s: ResolvedScenario): Network {
       startNs: f.startNs,
       stopNs: f.stopNs,
       fqPacing: f.pacing === 'fq',
-      rwndBytes: f.rwndBytes,
       seed: s.seed,
     });
     sender.out = access;
-    const receiver = new TcpReceiver(sim, pool, f.id, f.mss);
+    const receiver = new TcpReceiver(sim, pool, f.id, f.mss, f.rwndBytes);
     receiver.out = ackLoss as PacketSink;
     senders.push(sender);
     receivers.push(receiver);

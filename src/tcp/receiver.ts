@@ -18,6 +18,7 @@
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { MAX_SACK_BLOCKS, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
+import { ReceiveWindow, SEGMENT_TRUESIZE } from './rcvbuf.js';
 import {
   JIFFY_NS,
   TCP_ATO_MIN_JIFFIES,
@@ -85,21 +86,37 @@ export class TcpReceiver implements PacketSink {
   private compressedAckRcvNxt = -1;
   private dupAckCounter = 0;
   private readonly compTimer: Timer;
-  private rcvRttUs8 = 0;
 
   // timestamps
   private tsRecent = 0;
 
   private synSeen = false;
 
+  /** The advertised window and its automatic growth (rcvbuf.ts). */
+  readonly rw: ReceiveWindow;
+  /** Window offered by the last ACK (rcv_wnd), bytes from rcv_wup. */
+  private rcvWnd = 0;
+
   constructor(
     private readonly sim: Simulator,
     private readonly pool: PacketPool,
     readonly flow: number,
     readonly mss: number,
+    /** The largest window this receiver may offer (scenario rwnd; tcp_rmem[2] is twice it). */
+    maxWindowBytes: number,
   ) {
     this.delackTimer = sim.timer(() => this.onDelackTimer());
     this.compTimer = sim.timer(() => this.onCompTimer());
+    this.rw = new ReceiveWindow(mss, maxWindowBytes);
+  }
+
+  private get nowUs(): number {
+    return Math.floor(this.sim.now / 1000);
+  }
+
+  /** Our TCP timestamp clock (ms); never 0. */
+  private tsNow(): number {
+    return Math.floor(this.sim.now / 1e6) + 1;
   }
 
   private get jiffies(): number {
@@ -115,10 +132,12 @@ export class TcpReceiver implements PacketSink {
     const seg = p.seg;
     const len = p.len;
     const tsVal = p.tsVal;
+    const tsEcr = p.tsEcr;
     this.pool.release(p);
 
     // tcp_replace_ts_recent: only segments starting at or before the last ACKed point
     if (seg <= this.rcvWup) this.tsRecent = tsVal;
+    this.rw.rttMeasureTs(tsEcr, this.tsNow(), len);
 
     this.dataQueue(seg, len);
     this.ackSndCheck();
@@ -133,7 +152,9 @@ export class TcpReceiver implements PacketSink {
       this.synSeen = true;
       this.synArrivalNs = this.sim.now;
     }
-    const a = this.pool.ack(this.flow, 0, tsVal);
+    this.rw.start(this.nowUs, 0);
+    this.rcvWnd = this.rw.initialWindow;
+    const a = this.pool.ack(this.flow, 0, this.tsNow(), tsVal, this.rw.initialWindow);
     a.seg = -1;
     a.wireBytes = 74;
     this.out.receive(a);
@@ -147,12 +168,14 @@ export class TcpReceiver implements PacketSink {
     if (seg === this.rcvNxt) {
       this.rcvNxt++;
       this.bytesDelivered += len;
-      this.eventDataRecv();
+      this.eventDataRecv(len);
       if (this.ofoCount > 0) {
         this.ofoQueue();
         if (this.ofoCount === 0) this.ackNow = true;
       }
       if (this.numSacks > 0) this.sackRemove();
+      // the application (iperf3) reads at once: tcp_recvmsg -> tcp_rcv_space_adjust
+      this.rw.spaceAdjust(this.bytesDelivered, this.nowUs);
       return;
     }
     if (seg < this.rcvNxt) {
@@ -173,6 +196,7 @@ export class TcpReceiver implements PacketSink {
       if (this.ofo[i] !== 1) break;
       this.ofo[i] = 0;
       this.ofoCount--;
+      this.rw.rmemAlloc -= SEGMENT_TRUESIZE;
       this.bytesDelivered += this.ofoLens[i]!;
       this.rcvNxt++;
     }
@@ -199,6 +223,9 @@ export class TcpReceiver implements PacketSink {
     this.ofo[i] = 1;
     this.ofoLens[i] = len;
     this.ofoCount++;
+    this.rw.rmemAlloc += SEGMENT_TRUESIZE;
+    // SACK flows grow the window on out-of-order data too (end of tcp_data_queue_ofo)
+    this.rw.growWindow(len);
   }
 
   private growOfo(): void {
@@ -309,8 +336,9 @@ export class TcpReceiver implements PacketSink {
   // ---------------------------------------------------------------------
 
   /** tcp_event_data_recv(): adapt ato to the inter-arrival time of in-order data. */
-  private eventDataRecv(): void {
+  private eventDataRecv(len: number): void {
     this.ackScheduled = true;
+    this.rw.rttMeasureWindow(this.rcvNxt * this.mss, this.rcvWnd, this.nowUs);
     const now = this.jiffies;
     if (this.ato === 0) {
       this.incrQuickack();
@@ -319,9 +347,6 @@ export class TcpReceiver implements PacketSink {
         // the receiver's RTO comes from the handshake RTT (tcp_synack_rtt_meas): rtt + 200 ms
         const rttUs = Math.floor((this.sim.now - this.synArrivalNs) / 1000);
         this.rtoJiffies = usecsToJiffies(rttUs + TCP_RTO_MIN_US);
-        // receiver-side RTT estimate (rcv_rtt_est), only used to size SACK compression:
-        // seeded from the handshake (SYN-ACK sent -> first data) instead of TS echoes
-        this.rcvRttUs8 = Math.max(1, rttUs) * 8;
       }
     } else {
       const m = now - this.lrcvtime;
@@ -335,6 +360,7 @@ export class TcpReceiver implements PacketSink {
       }
     }
     this.lrcvtime = now;
+    this.rw.growWindow(len);
   }
 
   private incrQuickack(): void {
@@ -375,7 +401,7 @@ export class TcpReceiver implements PacketSink {
     }
     this.compressedAck++;
     if (this.compTimer.pending) return;
-    const rttUs8 = this.rcvRttUs8;
+    const rttUs8 = this.rw.rttUs8;
     const delayNs = rttUs8 === 0 ? TCP_COMP_SACK_DELAY_NS : Math.min(TCP_COMP_SACK_DELAY_NS, Math.floor((rttUs8 * (1000 >> 3)) / 20));
     this.compTimer.after(delayNs);
   }
@@ -427,7 +453,7 @@ export class TcpReceiver implements PacketSink {
 
   /** tcp_send_ack(): one ACK with SACK blocks (D-SACK first) and the timestamp echo. */
   private sendAck(): void {
-    const a = this.pool.ack(this.flow, this.rcvNxt, this.tsRecent);
+    const a = this.pool.ack(this.flow, this.rcvNxt, this.tsNow(), this.tsRecent, this.selectWindow());
     let n = 0;
     if (this.dsack) {
       a.sack[0] = this.dsackStart;
@@ -459,6 +485,21 @@ export class TcpReceiver implements PacketSink {
     this.ackNow = false;
     this.rcvWup = this.rcvNxt;
     this.out.receive(a);
+  }
+
+  /**
+   * tcp_select_window(): the window for the next ACK, never less than what is
+   * left of the window already offered; remembers it as rcv_wnd.
+   */
+  private selectWindow(): number {
+    const cur = Math.max(0, (this.rcvWup - this.rcvNxt) * this.mss + this.rcvWnd);
+    let win = this.rw.selectWindow();
+    if (win < cur) {
+      const unit = 1 << this.rw.wscale;
+      win = Math.ceil(cur / unit) * unit;
+    }
+    this.rcvWnd = win;
+    return win;
   }
 
   /** Out-of-order segments held. */

@@ -123,8 +123,6 @@ export interface SenderOptions {
   stopNs: number;
   /** fq on the sending host: pace every flow at sk_pacing_rate. */
   fqPacing: boolean;
-  /** The receiver's advertised window, bytes (tcp_snd_wnd_test). */
-  rwndBytes: number;
   seed: number;
 }
 
@@ -155,8 +153,10 @@ export class TcpSender implements TcpSock, RateState {
   /** Total segments the application will write (Infinity for bulk until stop). */
   private writeSegs: number;
   private readonly lastSegLen: number;
-  /** Receive window in whole segments: snd_nxt may not pass snd_una + this. */
-  private readonly rwndSegs: number;
+  /** The receiver's advertised window (snd_wnd), bytes: snd_nxt may not pass snd_una + this. */
+  sndWnd = 0;
+  /** Timestamp of the peer to echo (ts_recent), its ms clock. */
+  private tsRecent = 0;
   private stopped = false;
   established = false;
   finished = false;
@@ -292,7 +292,6 @@ export class TcpSender implements TcpSock, RateState {
       this.writeSegs = Math.ceil(opts.bytes / opts.mss);
       this.lastSegLen = opts.bytes - (this.writeSegs - 1) * opts.mss;
     }
-    this.rwndSegs = Math.max(1, Math.floor(opts.rwndBytes / opts.mss));
     this.rng = new Rng(opts.seed, `cc/flow${opts.flow}`);
     this.rttMin.reset(0, 0xffffffff);
     this.xmitTimer = sim.timer(() => this.onXmitTimer());
@@ -390,7 +389,7 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   private sendSyn(): void {
-    const p = this.pool.data(this.flow, -1, SYN_PAYLOAD, this.tsNow());
+    const p = this.pool.data(this.flow, -1, SYN_PAYLOAD, this.tsNow(), 0);
     p.wireBytes = 74;
     this.stats.packetsToNetwork++;
     this.out.receive(p);
@@ -414,6 +413,8 @@ export class TcpSender implements TcpSock, RateState {
       // Karn: no sample from a retransmitted SYN; Linux then falls back to 3 s initial cwnd rules we do not model
       this.rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
     }
+    this.sndWnd = p.wnd;
+    this.tsRecent = p.tsVal;
     // tcp_ack() of the SYN-ACK: the SYN counts as delivered, and tcp_rate_gen() clears the
     // initial app_limited (~0U), so the first data window is not marked app-limited
     this.delivered = 1;
@@ -440,9 +441,9 @@ export class TcpSender implements TcpSock, RateState {
     return this.writeSegs - this.sndNxt;
   }
 
-  /** tcp_snd_wnd_test(): the next new segment fits in the receiver's window. */
+  /** tcp_snd_wnd_test(): the next new segment ends within snd_una + snd_wnd. */
   private sndWndTest(): boolean {
-    return this.sndNxt + 1 - this.sndUna <= this.rwndSegs;
+    return (this.sndNxt - this.sndUna) * this.mss + this.segLen(this.sndNxt) <= this.sndWnd;
   }
 
   // =====================================================================
@@ -490,6 +491,7 @@ export class TcpSender implements TcpSock, RateState {
     if (ack < priorSndUna) {
       // old ACK: may still carry SACK information
       this.rcvTsecr = p.tsEcr;
+      this.tsRecent = p.tsVal;
       if (p.nSack > 0) {
         this.ackFlag = this.sacktagWriteQueue(p, priorSndUna);
         this.fastretransAlert(priorSndUna, numDupack);
@@ -506,6 +508,9 @@ export class TcpSender implements TcpSock, RateState {
     const priorFack = this.highestSackSeq();
     rs.priorInFlight = this.packetsInFlight();
     this.rcvTsecr = p.tsEcr;
+    this.tsRecent = p.tsVal; // tcp_replace_ts_recent(): a pure ACK is always in sequence
+    // tcp_ack_update_window(): a new window comes with an advancing ACK, or when it grows
+    if (ack > priorSndUna || p.wnd > this.sndWnd) this.sndWnd = p.wnd;
 
     if (p.nSack === 0 && ack > priorSndUna) {
       // fast path: pure forward advance
@@ -1441,7 +1446,7 @@ export class TcpSender implements TcpSock, RateState {
     this.lsndtime = this.jiffies;
     this.dataSegsOut++;
 
-    const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1);
+    const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1, this.tsRecent);
     this.stats.segsSent++;
     this.stats.bytesSent += len;
     this.stats.packetsToNetwork++;
