@@ -15,6 +15,7 @@ import { registerChart } from './commands/chart.js';
 import { registerReport } from './commands/report.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCompare } from './commands/compare.js';
+import { registerValidate } from './commands/validate.js';
 
 const program = new Command();
 program
@@ -32,6 +33,7 @@ registerChart(program);
 registerReport(program);
 registerDemo(program);
 registerCompare(program);
+registerValidate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,270 @@
+/**
+ * Fidelity validation: the simulator against committed real-kernel runs.
+ *
+ * For every point of a kernel reference tree (results/reference/linux-<v>/),
+ * the simulator runs the same scenario once per kernel repetition (seeds
+ * 1..n, as the repetitions are labelled), and each metric is compared on the
+ * means: goodput, retransmission ratio and mean smoothed RTT (compare.ts),
+ * plus, for points with several flows, each flow's share of the goodput.
+ *
+ * Targets (issue "Fidelity"): goodput within 10% of the kernel mean (0.5
+ * Mbit/s where the kernel is below 5 Mbit/s); retransmission ratio within
+ * 25% relative (0.002 absolute where below 0.01); mean RTT within 10%; each
+ * competing flow's share within 10 percentage points. The kernel's own
+ * spread (sample standard deviation over repetitions) is reported next to
+ * each mean; a point whose kernel spread exceeds the tolerance is flagged.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sampleStandardDeviation } from 'simple-statistics';
+import YAML from 'yaml';
+import { validateScenario } from '../scenario/load.js';
+import { scenarioHash } from '../scenario/resolve.js';
+import { runSummarySchema } from '../results/schema.js';
+import { findRuns, compareRuns, pointKey, runMetrics, METRICS, type Comparison, type Metric, type RunRecord, type Tolerance } from './compare.js';
+import { runTasks } from './runner.js';
+import type { PointTask } from './point.js';
+import { simulatorFingerprint } from './fingerprint.js';
+import { workerDistDir } from './runner.js';
+import { isPointDone } from './point.js';
+
+/** The fidelity targets as a compare.ts tolerance. */
+export const FIDELITY_TOLERANCE: Tolerance = {
+  goodputMbps: { rel: 0.1, abs: 0.5 },
+  retransRatio: { rel: 0.25, abs: 0.002 },
+  rttMeanMs: { rel: 0.1, abs: 0 },
+};
+
+/** Largest allowed difference of a competing flow's goodput share, percentage points. */
+export const SHARE_TOLERANCE_PP = 10;
+
+export interface Spread {
+  mean: number;
+  sd: number;
+  n: number;
+}
+
+export interface ValidatedPoint {
+  /** Reference scenario (sub-directory) the point belongs to, e.g. kernel-validation. */
+  group: string;
+  label: string;
+  params: Record<string, string | number>;
+  kernel: Record<Metric, Spread>;
+  sim: Record<Metric, Spread>;
+  relErr: Record<Metric, number>;
+  ok: Record<Metric, boolean>;
+  /** The kernel's spread is wider than the tolerance for this metric. */
+  noisy: Record<Metric, boolean>;
+  /** Per-flow goodput shares (percent) for points with several flows. */
+  shares: { cc: string; kernel: number; sim: number; ok: boolean }[];
+  pass: boolean;
+}
+
+export interface Validation {
+  reference: string;
+  points: ValidatedPoint[];
+  tolerance: Tolerance;
+  /** The per-group comparisons behind the points (for overlay charts). */
+  comparisons: { group: string; comparison: Comparison }[];
+}
+
+function spread(values: number[]): Spread {
+  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  return { mean, sd: values.length > 1 ? sampleStandardDeviation(values) : 0, n: values.length };
+}
+
+function sharesOf(r: RunRecord): number[] {
+  const total = r.summary.flows.reduce((a, f) => a + f.goodputMbps, 0);
+  return r.summary.flows.map((f) => (total > 0 ? (100 * f.goodputMbps) / total : 0));
+}
+
+/** The group (first directory under the reference root) a run belongs to. */
+function groupOf(root: string, dir: string): string {
+  const rel = dir.slice(root.length).replace(/^[/\\]+/, '');
+  return rel.split(/[/\\]/)[0] ?? '';
+}
+
+export interface ValidateOptions {
+  /** Where the simulator's runs are written (they are kept for inspection and reused when unchanged). */
+  out: string;
+  jobs: number;
+  force?: boolean;
+  /** Only groups whose name matches. */
+  only?: RegExp;
+  /** Keep only the kernel runs this predicate accepts (tests validate a subset). */
+  filter?: (r: RunRecord) => boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Simulate every reference point and compare. */
+export async function validate(referenceRoot: string, opts: ValidateOptions): Promise<Validation> {
+  let kernel = findRuns(referenceRoot).filter((r) => r.summary.source === 'kernel');
+  if (opts.only) kernel = kernel.filter((r) => opts.only!.test(groupOf(referenceRoot, r.dir)));
+  if (opts.filter) kernel = kernel.filter(opts.filter);
+
+  // one simulator run per kernel run: the same scenario, the repetition's seed
+  const simulator = simulatorFingerprint(workerDistDir());
+  const tasks: PointTask[] = [];
+  const simDirs: string[] = [];
+  const seen = new Set<string>();
+  for (const k of kernel) {
+    const doc = YAML.parse(readFileSync(join(k.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
+    doc.seed = k.summary.seed;
+    delete doc.sweep;
+    delete doc.seeds;
+    delete doc.zip;
+    const { resolved } = validateScenario(doc, String(doc.name ?? 'reference'));
+    const hash = scenarioHash(resolved);
+    const key = `${hash}-seed${resolved.seed}`;
+    const dir = join(opts.out, groupOf(referenceRoot, k.dir), key);
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    simDirs.push(dir);
+    if (!opts.force && isPointDone(dir, simulator)) continue;
+    tasks.push({ index: tasks.length, key, hash, seed: resolved.seed, role: 'main', doc, scenarioFile: null, dir, simulator, cost: resolved.link.rateBps * resolved.durationNs });
+  }
+  let done = 0;
+  const failures: string[] = [];
+  await runTasks(tasks, opts.jobs, (o) => {
+    if (!o.result.ok) failures.push(`${o.task.dir}: ${o.result.error}`);
+    opts.onProgress?.(++done, tasks.length);
+  });
+  if (failures.length) throw new Error(`the simulator failed on ${failures.length} reference point(s): ${failures[0]}`);
+  const sim: RunRecord[] = simDirs.map((dir) => ({
+    dir,
+    summary: runSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))),
+    resolved: JSON.parse(readFileSync(join(dir, 'resolved.json'), 'utf8')),
+  }));
+
+  const points: ValidatedPoint[] = [];
+  const comparisons: Validation['comparisons'] = [];
+  const groups = [...new Set(kernel.map((k) => groupOf(referenceRoot, k.dir)))].sort();
+  for (const g of groups) {
+    const kRuns = kernel.filter((k) => groupOf(referenceRoot, k.dir) === g);
+    const sRuns = sim.filter((s) => groupOf(opts.out, s.dir) === g);
+    const c: Comparison = compareRuns(sRuns, kRuns, FIDELITY_TOLERANCE);
+    comparisons.push({ group: g, comparison: c });
+    for (const p of c.points) {
+      const kr = kRuns.filter((r) => pointKey(r.resolved) === p.key);
+      const sr = sRuns.filter((r) => pointKey(r.resolved) === p.key);
+      const kernelSpread = {} as Record<Metric, Spread>;
+      const simSpread = {} as Record<Metric, Spread>;
+      const noisy = {} as Record<Metric, boolean>;
+      for (const m of METRICS) {
+        kernelSpread[m] = spread(kr.map((r) => runMetrics(r.summary)[m]));
+        simSpread[m] = spread(sr.map((r) => runMetrics(r.summary)[m]));
+        const t = FIDELITY_TOLERANCE[m];
+        noisy[m] = kernelSpread[m].sd > Math.max(t.abs, t.rel * Math.abs(kernelSpread[m].mean));
+      }
+      const shares: ValidatedPoint['shares'] = [];
+      const nFlows = kr[0]!.summary.flows.length;
+      if (nFlows > 1) {
+        for (let i = 0; i < nFlows; i++) {
+          const ks = spread(kr.map((r) => sharesOf(r)[i]!)).mean;
+          const ss = spread(sr.map((r) => sharesOf(r)[i]!)).mean;
+          shares.push({ cc: kr[0]!.summary.flows[i]!.cc, kernel: ks, sim: ss, ok: Math.abs(ss - ks) <= SHARE_TOLERANCE_PP });
+        }
+      }
+      points.push({
+        group: g,
+        label: p.label,
+        params: p.params,
+        kernel: kernelSpread,
+        sim: simSpread,
+        relErr: p.relErr,
+        ok: p.ok,
+        noisy,
+        shares,
+        pass: p.pass && shares.every((s) => s.ok),
+      });
+    }
+  }
+  return { reference: referenceRoot, points, tolerance: FIDELITY_TOLERANCE, comparisons };
+}
+
+// ---------------------------------------------------------------------------
+// the report
+
+const METRIC_TITLES: Record<Metric, string> = {
+  goodputMbps: 'Goodput (Mbit/s)',
+  retransRatio: 'Retransmission ratio',
+  rttMeanMs: 'Mean smoothed RTT (ms)',
+};
+
+function fmtSpread(m: Metric, s: Spread): string {
+  const d = m === 'retransRatio' ? 4 : 2;
+  return `${s.mean.toFixed(d)} ± ${s.sd.toFixed(d)}`;
+}
+
+function pct(v: number): string {
+  return Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%` : 'n/a';
+}
+
+function tolText(m: Metric): string {
+  const t = FIDELITY_TOLERANCE[m];
+  if (m === 'goodputMbps') return `within ${t.rel * 100}% of the kernel mean (${t.abs} Mbit/s where the kernel is below 5 Mbit/s)`;
+  if (m === 'retransRatio') return `within ${t.rel * 100}% relative (${t.abs} absolute where below 0.01)`;
+  return `within ${t.rel * 100}%`;
+}
+
+/** Counts of passing points per metric, for the summary line. */
+export function validationCounts(v: Validation): { points: number; pass: number; perMetric: Record<Metric, number>; shares: [number, number] } {
+  const perMetric = {} as Record<Metric, number>;
+  for (const m of METRICS) perMetric[m] = v.points.filter((p) => p.ok[m]).length;
+  const allShares = v.points.flatMap((p) => p.shares);
+  return { points: v.points.length, pass: v.points.filter((p) => p.pass).length, perMetric, shares: [allShares.filter((s) => s.ok).length, allShares.length] };
+}
+
+/** docs/fidelity.md: one table per metric and group, then the shares and the charts. */
+export function validationMarkdown(v: Validation, info: { kernelRelease: string; charts: string[]; command: string }): string {
+  const c = validationCounts(v);
+  const out: string[] = [];
+  out.push('# Fidelity: the simulator against Linux');
+  out.push('');
+  out.push(`Generated by \`${info.command}\` from the kernel reference runs in \`${v.reference}\` (${info.kernelRelease}, cclab's QEMU test VM; see its README). Each kernel point was run 3 times; the simulator runs the same scenario with seeds 1-3. Values are mean ± sample standard deviation over the repetitions; the error is (simulator − kernel) / kernel on the means.`);
+  out.push('');
+  out.push(`**${c.pass} of ${c.points} points within every target.** Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}.`);
+  out.push('');
+  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points. "noisy" marks a kernel spread (sd) wider than the tolerance.`);
+  const groups = [...new Set(v.points.map((p) => p.group))];
+  for (const g of groups) {
+    const pts = v.points.filter((p) => p.group === g);
+    out.push('');
+    out.push(`## ${g}`);
+    for (const m of METRICS) {
+      out.push('');
+      out.push(`### ${METRIC_TITLES[m]}`);
+      out.push('');
+      out.push('| point | kernel | simulator | error | pass |');
+      out.push('| --- | --- | --- | --- | --- |');
+      for (const p of pts) {
+        out.push(`| ${p.label} | ${fmtSpread(m, p.kernel[m])} | ${fmtSpread(m, p.sim[m])} | ${pct(p.relErr[m])} | ${p.ok[m] ? 'yes' : '**no**'}${p.noisy[m] ? ' (noisy)' : ''} |`);
+      }
+    }
+    const withShares = pts.filter((p) => p.shares.length > 0);
+    if (withShares.length) {
+      out.push('');
+      out.push('### Goodput shares of competing flows (%)');
+      out.push('');
+      out.push('| point | flow | kernel | simulator | difference (pp) | pass |');
+      out.push('| --- | --- | --- | --- | --- | --- |');
+      for (const p of withShares) {
+        p.shares.forEach((s, i) => {
+          out.push(`| ${p.label} | ${i}: ${s.cc} | ${s.kernel.toFixed(1)} | ${s.sim.toFixed(1)} | ${(s.sim - s.kernel >= 0 ? '+' : '') + (s.sim - s.kernel).toFixed(1)} | ${s.ok ? 'yes' : '**no**'} |`);
+        });
+      }
+    }
+  }
+  if (info.charts.length) {
+    out.push('');
+    out.push('## Overlay charts');
+    out.push('');
+    out.push('Simulator as lines, kernel as points.');
+    for (const ch of info.charts) {
+      out.push('');
+      out.push(`![${ch}](${ch})`);
+    }
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,85 @@
+/**
+ * `cclab validate [--reference results/reference/linux-<v>] [--doc docs/fidelity.md]`
+ * runs the simulator on every point of the committed kernel reference runs
+ * and writes the fidelity report (tables per metric, overlay charts).
+ */
+import type { Command } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { InputError } from '../../scenario/errors.js';
+import { parseJobs } from './sweep.js';
+
+interface ValidateCliOptions {
+  reference?: string;
+  doc: string;
+  charts: string;
+  out: string;
+  jobs?: string;
+  only?: string;
+  force?: boolean;
+}
+
+/** The newest results/reference/linux-* directory. */
+function defaultReference(): string {
+  const root = join('results', 'reference');
+  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith('linux-')).sort() : [];
+  if (dirs.length === 0) throw new InputError(`--reference: no results/reference/linux-<release> directory here; give --reference <dir>`);
+  return join(root, dirs[dirs.length - 1]!);
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('run the simulator on every point of the kernel reference runs and write the fidelity report (exit 1 when a point misses a target)')
+    .option('--reference <dir>', 'kernel reference runs (default: the newest results/reference/linux-*)')
+    .option('--doc <file>', 'the Markdown report to write', join('docs', 'fidelity.md'))
+    .option('--charts <dir>', 'where the overlay charts go', join('docs', 'img', 'fidelity'))
+    .option('--out <dir>', 'where the simulator runs are kept', join('results', 'validate'))
+    .option('--only <regex>', 'only reference scenarios whose name matches')
+    .option('--jobs <n>', 'worker threads (default: number of cores)')
+    .option('--force', 'simulate again even when runs of this simulator build exist')
+    .action(async (opts: ValidateCliOptions) => {
+      const { validate, validationMarkdown, validationCounts } = await import('../../analysis/validate.js');
+      const { comparisonCharts } = await import('../../analysis/compare-chart.js');
+      const { writeFileAtomic } = await import('../../results/io.js');
+      const reference = opts.reference ?? defaultReference();
+      if (!existsSync(reference)) throw new InputError(`--reference ${reference}: no such directory`);
+      let only: RegExp | undefined;
+      if (opts.only !== undefined) {
+        try {
+          only = new RegExp(opts.only);
+        } catch {
+          throw new InputError(`--only: not a regular expression: ${opts.only}`);
+        }
+      }
+      const jobs = parseJobs(opts.jobs);
+      const out = join(opts.out, basename(reference));
+      const v = await validate(reference, {
+        out,
+        jobs,
+        force: opts.force,
+        only,
+        onProgress: (d, n) => {
+          if (d === n || d % 20 === 0) process.stderr.write(`validate: simulated ${d}/${n}\n`);
+        },
+      });
+      if (v.points.length === 0) throw new InputError(`--reference ${reference}: no kernel runs found${opts.only ? ` matching --only ${opts.only}` : ''}`);
+      const charts: string[] = [];
+      for (const { group, comparison } of v.comparisons) {
+        for (const [name, buf] of Object.entries(comparisonCharts(comparison))) {
+          if (!name.endsWith('.png')) continue;
+          const file = join(opts.charts, `${group}-${name.replace(/^charts\//, '').replace(/\//g, '-')}`);
+          writeFileAtomic(file, buf);
+          charts.push(relative(dirname(opts.doc), file));
+        }
+      }
+      const release = basename(reference).replace(/^linux-/, 'Linux ');
+      writeFileAtomic(opts.doc, validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}` }));
+      const c = validationCounts(v);
+      process.stdout.write(
+        `${c.pass}/${c.points} points within every target (goodput ${c.perMetric.goodputMbps}, retransRatio ${c.perMetric.retransRatio}, mean RTT ${c.perMetric.rttMeanMs}` +
+          `${c.shares[1] ? `, shares ${c.shares[0]}/${c.shares[1]}` : ''})\nreport: ${opts.doc}\n`,
+      );
+      if (c.pass < c.points) process.exitCode = 1;
+    });
+}
