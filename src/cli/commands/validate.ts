@@ -17,6 +17,7 @@ interface ValidateCliOptions {
   jobs?: string;
   only?: string;
   force?: boolean;
+  simSeeds: string;
 }
 
 /** The newest results/reference/linux-* directory. */
@@ -37,6 +38,7 @@ export function registerValidate(program: Command): void {
     .option('--out <dir>', 'where the simulator runs are kept', join('results', 'validate'))
     .option('--only <regex>', 'only reference scenarios whose name matches')
     .option('--jobs <n>', 'worker threads (default: number of cores)')
+    .option('--sim-seeds <n>', 'simulator seeds per point (at least the kernel repetitions)', '10')
     .option('--force', 'simulate again even when runs of this simulator build exist')
     .action(async (opts: ValidateCliOptions) => {
       const { validate, validationMarkdown, validationCounts } = await import('../../analysis/validate.js');
@@ -53,12 +55,15 @@ export function registerValidate(program: Command): void {
         }
       }
       const jobs = parseJobs(opts.jobs);
+      const simSeeds = Number(opts.simSeeds);
+      if (!Number.isInteger(simSeeds) || simSeeds < 1 || simSeeds > 1000) throw new InputError(`--sim-seeds: expected a whole number 1..1000, got "${opts.simSeeds}"`);
       const out = join(opts.out, basename(reference));
       const v = await validate(reference, {
         out,
         jobs,
         force: opts.force,
         only,
+        simSeeds,
         onProgress: (d, n) => {
           if (d === n || d % 20 === 0) process.stderr.write(`validate: simulated ${d}/${n}\n`);
         },
@@ -74,7 +79,12 @@ export function registerValidate(program: Command): void {
         }
       }
       const release = basename(reference).replace(/^linux-/, 'Linux ');
-      writeFileAtomic(opts.doc, validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}` }));
+      const reps = [...new Set(v.points.map((p) => p.kernel.goodputMbps.n))].sort((a, b) => a - b);
+      const kernelReps = reps.length === 1 ? String(reps[0]) : `${reps[0]}-${reps[reps.length - 1]}`;
+      writeFileAtomic(
+        opts.doc,
+        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds }),
+      );
       const c = validationCounts(v);
       process.stdout.write(
         `${c.pass}/${c.points} points within every target (goodput ${c.perMetric.goodputMbps}, retransRatio ${c.perMetric.retransRatio}, mean RTT ${c.perMetric.rttMeanMs}` +
