@@ -19,14 +19,15 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { InputError } from '../scenario/errors.js';
-import { applySets, readScenarioDoc } from '../scenario/load.js';
+import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { parseSetValue } from '../scenario/load.js';
 import { simulatedCcNames } from '../cc/index.js';
 import { writeFileAtomic, toJson } from '../results/io.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { planSweep, type SweepPlan } from './plan.js';
 import { aggregate, summaryCsv, type SweepSummary } from './aggregate.js';
-import { isPointDone, type PointTask } from './point.js';
+import { isPointDone, POINT_FILE, type PointRecord, type PointTask } from './point.js';
+import { writeRun } from '../results/write.js';
 import { estimateCost, runTasks, workerDistDir } from './runner.js';
 import { simulatorFingerprint } from './fingerprint.js';
 import { silentProgress, type Progress } from './progress.js';
@@ -45,7 +46,14 @@ export interface SweepOptions {
   /** Recompute every point even if it is already done. */
   force?: boolean;
   progress?: Progress;
+  /** sim (default), or kernel: every point on real Linux TCP (src/kernel). */
+  backend?: 'sim' | 'kernel';
+  /** Kernel backend: vm, local or ssh://user@host; modules to load; a deadline per batch; log lines. */
+  kernel?: { target: string; modules?: string[]; timeoutS?: number; log?: (line: string) => void };
 }
+
+/** Kernel points per VM boot. */
+const KERNEL_BATCH = 15;
 
 export interface SweepMeta {
   cclabVersion: string;
@@ -136,7 +144,7 @@ export function removeStaleTemps(dir: string): number {
 export async function runSweep(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions = {}): Promise<SweepOutcome> {
   const t0 = performance.now();
   const plan = planSweep(doc, name);
-  checkImplemented(plan);
+  if (opts.backend !== 'kernel') checkImplemented(plan);
   const jobs = opts.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got ${jobs}`);
   const dir = opts.out ?? join(opts.results ?? 'results', plan.name);
@@ -158,7 +166,9 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
     }),
   );
 
-  const simulator = simulatorFingerprint(workerDistDir());
+  const kernelOpts = opts.backend === 'kernel' ? (opts.kernel ?? { target: 'vm' }) : null;
+  // what made a point: the simulator build, or the kernel target (kernel points are not redone when cclab changes)
+  const simulator = kernelOpts ? `kernel:${kernelOpts.target}` : simulatorFingerprint(workerDistDir());
   const costOf = new Map(plan.combos.map((c) => [c.hash, estimateCost(c.resolved)]));
   const tasks: PointTask[] = [];
   plan.points.forEach((p, index) => {
@@ -171,10 +181,17 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   const failures: { key: string; error: string }[] = [];
   progress.start(plan.points.length, skipped);
   try {
-    await runTasks(tasks, jobs, (o) => {
-      if (!o.result.ok) failures.push({ key: o.task.key, error: o.result.error });
-      progress.tick(!o.result.ok);
-    });
+    if (kernelOpts) {
+      await runKernelTasks(tasks, plan.name, kernelOpts, (key, error) => {
+        if (error !== null) failures.push({ key, error });
+        progress.tick(error !== null);
+      });
+    } else {
+      await runTasks(tasks, jobs, (o) => {
+        if (!o.result.ok) failures.push({ key: o.task.key, error: o.result.error });
+        progress.tick(!o.result.ok);
+      });
+    }
   } finally {
     progress.stop();
   }
@@ -205,6 +222,39 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   };
   writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
   return { dir, plan, summary, meta };
+}
+
+/**
+ * The kernel backend: points in batches (one VM boot each), each written as
+ * a run directory with its point record, like the simulator's workers do.
+ */
+async function runKernelTasks(
+  tasks: readonly PointTask[],
+  name: string,
+  k: NonNullable<SweepOptions['kernel']>,
+  onDone: (key: string, error: string | null) => void,
+): Promise<void> {
+  const { runKernelBatch } = await import('../kernel/index.js');
+  for (let b = 0; b < tasks.length; b += KERNEL_BATCH) {
+    const batch = tasks.slice(b, b + KERNEL_BATCH);
+    const loaded = batch.map((t) => ({ doc: t.doc, file: t.scenarioFile ?? '', ...validateScenario(t.doc, name) }));
+    await runKernelBatch(loaded, {
+      target: k.target,
+      ...(k.modules ? { modules: k.modules } : {}),
+      ...(k.timeoutS !== undefined ? { timeoutS: k.timeoutS } : {}),
+      ...(k.log ? { log: k.log } : {}),
+      onResult: (i, r) => {
+        const t = batch[i]!;
+        if (r instanceof Error) {
+          onDone(t.key, r.message);
+          return;
+        }
+        const record: PointRecord = { key: t.key, hash: t.hash, seed: t.seed, role: t.role, simulator: t.simulator };
+        writeRun(t.dir, { ...r, extra: { ...(r.extra ?? {}), [POINT_FILE]: toJson(record) } });
+        onDone(t.key, null);
+      },
+    });
+  }
 }
 
 /** Read a scenario file, apply --set overrides and run its sweep. */

@@ -14,6 +14,10 @@ export interface SweepCliOptions {
   results: string;
   jobs?: string;
   force?: boolean;
+  backend: string;
+  target: string;
+  module: string[];
+  timeout?: string;
 }
 
 /** Parse --jobs: a whole number >= 1. */
@@ -47,7 +51,14 @@ export function registerSweep(program: Command): void {
     .option('--out <dir>', 'sweep directory (default: results/<scenario>)')
     .option('--results <dir>', 'results root for the default sweep directory', 'results')
     .option('--force', 'recompute points that are already done')
+    .option('--backend <backend>', 'sim, or kernel: every point on real Linux TCP with netem and iperf3 (docs/kernel.md)', 'sim')
+    .option('--target <target>', 'kernel backend: vm (cclab\'s QEMU test VM), local (this host, as root) or ssh://user@host', 'vm')
+    .option('--module <file.ko>', 'kernel backend: a kernel module to load first, e.g. tcp_brutal.ko (repeatable)', collect, [])
+    .option('--timeout <seconds>', 'kernel backend: deadline for each batch of points (the VM is killed then)')
     .action(async (file: string, opts: SweepCliOptions) => {
+      if (opts.backend !== 'sim' && opts.backend !== 'kernel') throw new InputError(`--backend: unknown backend "${opts.backend}"; known: sim, kernel`);
+      const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
+      if (timeoutS !== undefined && !(timeoutS > 0)) throw new InputError(`--timeout: expected a number of seconds above 0, got "${opts.timeout}"`);
       const { runSweepFile } = await import('../../analysis/sweep.js');
       const { createProgress } = await import('../../analysis/progress.js');
       const jobs = parseJobs(opts.jobs);
@@ -59,7 +70,17 @@ export function registerSweep(program: Command): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const outcome = await runSweepFile(file, opts.set, { jobs, out: opts.out, results: opts.results, force: opts.force, progress });
+      const outcome = await runSweepFile(file, opts.set, {
+        jobs,
+        out: opts.out,
+        results: opts.results,
+        force: opts.force,
+        progress,
+        backend: opts.backend,
+        ...(opts.backend === 'kernel'
+          ? { kernel: { target: opts.target, modules: opts.module, ...(timeoutS ? { timeoutS } : {}), log: (l: string) => process.stderr.write(`${l}\n`) } }
+          : {}),
+      });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.stdout.write(sweepReport(outcome));
