@@ -2,22 +2,19 @@
  * `cclab sweep <scenario> [--jobs N] [--set path=value]... [--out dir] [--force]`
  */
 import type { Command } from 'commander';
+import { addBackendOptions, parseBackendOptions, type BackendCliOptions } from '../backend-options.js';
 import { join } from 'node:path';
 import { InputError } from '../../scenario/errors.js';
 import type { SweepOutcome } from '../../analysis/sweep.js';
 import { availableParallelism } from 'node:os';
-import { collect } from './run.js';
+import { collect } from '../backend-options.js';
 
-export interface SweepCliOptions {
+export interface SweepCliOptions extends BackendCliOptions {
   set: string[];
   out?: string;
   results: string;
   jobs?: string;
   force?: boolean;
-  backend: string;
-  target: string;
-  module: string[];
-  timeout?: string;
 }
 
 /** Parse --jobs: a whole number >= 1. */
@@ -42,7 +39,7 @@ export function sweepReport(o: SweepOutcome): string {
 }
 
 export function registerSweep(program: Command): void {
-  program
+  const cmd = program
     .command('sweep')
     .description('run every point of a scenario\'s sweep (in parallel, resumable) and write summary.csv / summary.json')
     .argument('<scenario>', 'scenario file with sweep: (and optionally zip:, seeds:, harm:)')
@@ -50,40 +47,34 @@ export function registerSweep(program: Command): void {
     .option('--set <path=value>', 'override a scenario field, or a sweep list with sweep.<path>=[...] (repeatable)', collect, [])
     .option('--out <dir>', 'sweep directory (default: results/<scenario>)')
     .option('--results <dir>', 'results root for the default sweep directory', 'results')
-    .option('--force', 'recompute points that are already done')
-    .option('--backend <backend>', 'sim, or kernel: every point on real Linux TCP with netem and iperf3 (docs/kernel.md)', 'sim')
-    .option('--target <target>', 'kernel backend: vm (cclab\'s QEMU test VM), local (this host, as root) or ssh://user@host', 'vm')
-    .option('--module <file.ko>', 'kernel backend: a kernel module to load first, e.g. tcp_brutal.ko (repeatable)', collect, [])
-    .option('--timeout <seconds>', 'kernel backend: deadline for each batch of points (the VM is killed then)')
-    .action(async (file: string, opts: SweepCliOptions) => {
-      if (opts.backend !== 'sim' && opts.backend !== 'kernel') throw new InputError(`--backend: unknown backend "${opts.backend}"; known: sim, kernel`);
-      const timeoutS = opts.timeout === undefined ? undefined : Number(opts.timeout);
-      if (timeoutS !== undefined && !(timeoutS > 0)) throw new InputError(`--timeout: expected a number of seconds above 0, got "${opts.timeout}"`);
-      const { runSweepFile } = await import('../../analysis/sweep.js');
-      const { createProgress } = await import('../../analysis/progress.js');
-      const jobs = parseJobs(opts.jobs);
-      const progress = createProgress();
-      const onSignal = () => {
-        progress.stop();
-        process.stderr.write('\ncclab: sweep interrupted; finished points are kept, run the same command again to resume\n');
-        process.exit(130);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const outcome = await runSweepFile(file, opts.set, {
-        jobs,
-        out: opts.out,
-        results: opts.results,
-        force: opts.force,
-        progress,
-        backend: opts.backend,
-        ...(opts.backend === 'kernel'
-          ? { kernel: { target: opts.target, modules: opts.module, ...(timeoutS ? { timeoutS } : {}), log: (l: string) => process.stderr.write(`${l}\n`) } }
-          : {}),
-      });
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.stdout.write(sweepReport(outcome));
-      if (outcome.meta.points.failed > 0) process.exitCode = 1;
+    .option('--force', 'recompute points that are already done');
+  addBackendOptions(cmd, 'deadline for each batch of points (the VM is killed then)').action(async (file: string, opts: SweepCliOptions) => {
+    const b = parseBackendOptions(opts);
+    const { runSweepFile } = await import('../../analysis/sweep.js');
+    const { createProgress } = await import('../../analysis/progress.js');
+    const jobs = parseJobs(opts.jobs);
+    const progress = createProgress();
+    const onSignal = () => {
+      progress.stop();
+      process.stderr.write('\ncclab: sweep interrupted; finished points are kept, run the same command again to resume\n');
+      process.exit(130);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const outcome = await runSweepFile(file, opts.set, {
+      jobs,
+      out: opts.out,
+      results: opts.results,
+      force: opts.force,
+      progress,
+      backend: b.backend,
+      ...(b.backend === 'kernel'
+        ? { kernel: { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log: (l: string) => process.stderr.write(`${l}\n`) } }
+        : {}),
     });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.stdout.write(sweepReport(outcome));
+    if (outcome.meta.points.failed > 0) process.exitCode = 1;
+  });
 }
