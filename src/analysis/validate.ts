@@ -251,7 +251,7 @@ export function validationCounts(v: Validation): {
 /** docs/fidelity.md: one table per metric and group, then the shares and the charts. */
 export function validationMarkdown(
   v: Validation,
-  info: { kernelRelease: string; charts: string[]; command: string; kernelReps: string; simSeeds: number },
+  info: { kernelRelease: string; charts: string[]; command: string; kernelReps: string; simSeeds: number; notes?: string },
 ): string {
   const c = validationCounts(v);
   const out: string[] = [];
@@ -262,6 +262,10 @@ export function validationMarkdown(
   out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}.`);
   out.push('');
   out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference of means smaller than twice their combined standard error — not distinguishable from run-to-run variation with these repetitions.`);
+  if (info.notes) {
+    out.push('');
+    out.push(info.notes.trim());
+  }
   const groups = [...new Set(v.points.map((p) => p.group))];
   for (const g of groups) {
     const pts = v.points.filter((p) => p.group === g);

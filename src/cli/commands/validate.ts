@@ -4,7 +4,7 @@
  * and writes the fidelity report (tables per metric, overlay charts).
  */
 import type { Command } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from '../../scenario/errors.js';
 import { parseJobs } from './sweep.js';
@@ -79,11 +79,14 @@ export function registerValidate(program: Command): void {
         }
       }
       const release = basename(reference).replace(/^linux-/, 'Linux ');
+      // hand-written analysis kept next to the report (docs/fidelity-notes.md) goes after the summary
+      const notesFile = opts.doc.replace(/\.md$/, '-notes.md');
+      const notes = notesFile !== opts.doc && existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : undefined;
       const reps = [...new Set(v.points.map((p) => p.kernel.goodputMbps.n))].sort((a, b) => a - b);
       const kernelReps = reps.length === 1 ? String(reps[0]) : `${reps[0]}-${reps[reps.length - 1]}`;
       writeFileAtomic(
         opts.doc,
-        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds }),
+        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds, ...(notes ? { notes } : {}) }),
       );
       const c = validationCounts(v);
       process.stdout.write(
