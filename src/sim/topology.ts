@@ -108,6 +108,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
       startNs: f.startNs,
       stopNs: f.stopNs,
       fqPacing: f.pacing === 'fq',
+      timerSlackNs: l.hostJitterNs,
       seed: s.seed,
     });
     sender.out = access;

@@ -61,6 +61,8 @@ export class TcpReceiver implements PacketSink {
   private ofoMask = 1023;
   private ofoCount = 0;
   private ofoLens = new Float64Array(1024);
+  /** Buffer memory each held segment is charged (sk_rmem_alloc share), bytes. */
+  private ofoCost = new Float64Array(1024);
 
   // SACK blocks (selective_acks), most recent first
   private readonly sackStart = new Float64Array(TCP_NUM_SACKS + 1);
@@ -196,7 +198,7 @@ export class TcpReceiver implements PacketSink {
       if (this.ofo[i] !== 1) break;
       this.ofo[i] = 0;
       this.ofoCount--;
-      this.rw.rmemAlloc -= SEGMENT_TRUESIZE;
+      this.rw.rmemAlloc -= this.ofoCost[i]!;
       this.bytesDelivered += this.ofoLens[i]!;
       this.rcvNxt++;
     }
@@ -223,7 +225,11 @@ export class TcpReceiver implements PacketSink {
     this.ofo[i] = 1;
     this.ofoLens[i] = len;
     this.ofoCount++;
-    this.rw.rmemAlloc += SEGMENT_TRUESIZE;
+    // tcp_ooo_try_coalesce(): a segment that extends the one before it is merged into that skb
+    // and charged only its data (the page fragment moves over); otherwise it costs a whole skb
+    const cost = this.ofo[(seg - 1) & this.ofoMask] === 1 && seg - 1 >= this.rcvNxt ? len : SEGMENT_TRUESIZE;
+    this.ofoCost[i] = cost;
+    this.rw.rmemAlloc += cost;
     // SACK flows grow the window on out-of-order data too (end of tcp_data_queue_ofo)
     this.rw.growWindow(len);
   }
@@ -232,6 +238,7 @@ export class TcpReceiver implements PacketSink {
     const cap = this.ofo.length * 2;
     const o = new Uint8Array(cap);
     const l = new Float64Array(cap);
+    const c = new Float64Array(cap);
     const mask = cap - 1;
     // occupied slots lie in [rcvNxt, rcvNxt + old capacity)
     for (let s = this.rcvNxt; s < this.rcvNxt + this.ofo.length; s++) {
@@ -239,10 +246,12 @@ export class TcpReceiver implements PacketSink {
       if (this.ofo[j] === 1) {
         o[s & mask] = 1;
         l[s & mask] = this.ofoLens[j]!;
+        c[s & mask] = this.ofoCost[j]!;
       }
     }
     this.ofo = o;
     this.ofoLens = l;
+    this.ofoCost = c;
     this.ofoMask = mask;
   }
 

@@ -123,6 +123,11 @@ export interface SenderOptions {
   stopNs: number;
   /** fq on the sending host: pace every flow at sk_pacing_rate. */
   fqPacing: boolean;
+  /**
+   * Timing noise of the sending host: the pacing timer (a soft hrtimer,
+   * run from softirq) fires up to this much after its deadline, ns.
+   */
+  timerSlackNs?: number;
   seed: number;
 }
 
@@ -274,6 +279,8 @@ export class TcpSender implements TcpSock, RateState {
   private sackDelivered = 0;
 
   private readonly rng: Rng;
+  private readonly slackRng: Rng;
+  private readonly timerSlackNs: number;
   /** Set when the receive window stopped a transmission (for inspection). */
   rwndLimited = false;
 
@@ -293,6 +300,8 @@ export class TcpSender implements TcpSock, RateState {
       this.lastSegLen = opts.bytes - (this.writeSegs - 1) * opts.mss;
     }
     this.rng = new Rng(opts.seed, `cc/flow${opts.flow}`);
+    this.slackRng = new Rng(opts.seed, `host/sender/flow${opts.flow}`);
+    this.timerSlackNs = opts.timerSlackNs ?? 0;
     this.rttMin.reset(0, 0xffffffff);
     this.xmitTimer = sim.timer(() => this.onXmitTimer());
     this.pacingTimer = sim.timer(() => this.onPacingTimer());
@@ -1379,7 +1388,10 @@ export class TcpSender implements TcpSock, RateState {
   private pacingCheck(): boolean {
     if (this.pacingStatus === PACING_NONE) return false;
     if (this.wstampNs <= this.clockNs) return false;
-    if (!this.pacingTimer.pending) this.pacingTimer.at(Math.ceil(this.wstampNs));
+    if (!this.pacingTimer.pending) {
+      const slack = this.timerSlackNs > 0 ? Math.floor(this.slackRng.next() * this.timerSlackNs) : 0;
+      this.pacingTimer.at(Math.ceil(this.wstampNs) + slack);
+    }
     return true;
   }
 
