@@ -25,6 +25,7 @@ import { findRuns, compareRuns, pointKey, runMetrics, METRICS, type Comparison, 
 import { runTasks } from './runner.js';
 import type { PointTask } from './point.js';
 import { simulatorFingerprint } from './fingerprint.js';
+import { tQuantile } from './stats.js';
 import { workerDistDir } from './runner.js';
 import { isPointDone } from './point.js';
 
@@ -56,9 +57,10 @@ export interface ValidatedPoint {
   /** The kernel's spread is wider than the tolerance for this metric. */
   noisy: Record<Metric, boolean>;
   /**
-   * The two means differ by less than twice their combined standard error
-   * (sqrt(sd_k^2/n_k + sd_s^2/n_s)): with this few repetitions the
-   * difference is not distinguishable from run-to-run noise.
+   * Welch's t-test does not tell the two means apart at the 5% level
+   * (|difference| <= t(0.975, Welch-Satterthwaite df) x combined standard
+   * error): with these repetitions the difference is not distinguishable
+   * from run-to-run noise.
    */
   withinNoise: Record<Metric, boolean>;
   /** Per-flow goodput shares (percent) for points with several flows. */
@@ -77,6 +79,20 @@ export interface Validation {
 function spread(values: number[]): Spread {
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   return { mean, sd: values.length > 1 ? sampleStandardDeviation(values) : 0, n: values.length };
+}
+
+/**
+ * Welch's two-sample t-test at the 5% level: true when the means of two
+ * samples (mean, sd, n) cannot be told apart. Needs n >= 2 on both sides.
+ */
+export function welchIndistinguishable(a: Spread, b: Spread): boolean {
+  if (a.n < 2 || b.n < 2) return false;
+  const va = (a.sd * a.sd) / a.n;
+  const vb = (b.sd * b.sd) / b.n;
+  const se = Math.sqrt(va + vb);
+  if (se === 0) return a.mean === b.mean;
+  const df = ((va + vb) * (va + vb)) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+  return Math.abs(a.mean - b.mean) <= tQuantile(0.975, df) * se;
 }
 
 function sharesOf(r: RunRecord): number[] {
@@ -177,8 +193,7 @@ export async function validate(referenceRoot: string, opts: ValidateOptions): Pr
         noisy[m] = kernelSpread[m].sd > Math.max(t.abs, t.rel * Math.abs(kernelSpread[m].mean));
         const k = kernelSpread[m];
         const sm = simSpread[m];
-        const se = Math.sqrt((k.sd * k.sd) / Math.max(1, k.n) + (sm.sd * sm.sd) / Math.max(1, sm.n));
-        withinNoise[m] = Math.abs(sm.mean - k.mean) <= 2 * se;
+        withinNoise[m] = welchIndistinguishable(k, sm);
       }
       const shares: ValidatedPoint['shares'] = [];
       const nFlows = kr[0]!.summary.flows.length;
@@ -261,7 +276,7 @@ export function validationMarkdown(
   out.push('');
   out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}.`);
   out.push('');
-  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference of means smaller than twice their combined standard error — not distinguishable from run-to-run variation with these repetitions.`);
+  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
   if (info.notes) {
     out.push('');
     out.push(info.notes.trim());
