@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { scenarioHash } from '../scenario/resolve.js';
-import { InputError } from '../scenario/errors.js';
+import { expandCombinations, parseSweepSpec } from '../analysis/spec.js';
 import { defaultRunDir, writeRun } from '../results/write.js';
 import { KernelRunError, runKernelBatch } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
@@ -41,19 +41,16 @@ function formatValue(v: unknown): string {
   return typeof v === 'string' ? v : YAML.stringify(v, { collectionStyle: 'flow' }).trim();
 }
 
-/** Expand `sweep:` x `seeds:` into points (seed-major). */
+/**
+ * Expand `sweep:` (and `zip:`) x `seeds:` into points, seed-major, with the
+ * same checks and combination order as `cclab sweep` (analysis/spec.ts).
+ */
 export function expandSweep(doc: Record<string, unknown>): SweepPoint[] {
-  const sweep = (doc.sweep ?? {}) as Record<string, unknown[]>;
-  if (typeof sweep !== 'object' || Array.isArray(sweep)) throw new InputError('sweep: expected a mapping of scenario paths to lists of values');
-  let combos: string[][] = [[]];
-  for (const [path, values] of Object.entries(sweep)) {
-    if (!Array.isArray(values) || values.length === 0) throw new InputError(`sweep.${path}: expected a non-empty list of values`);
-    combos = combos.flatMap((c) => values.map((v) => [...c, `${path}=${formatValue(v)}`]));
-  }
+  const spec = parseSweepSpec(doc);
+  const combos = expandCombinations(spec).map((c) => Object.entries(c).map(([path, v]) => `${path}=${formatValue(v)}`));
   const baseSeed = typeof doc.seed === 'number' ? doc.seed : 1;
-  const seeds = typeof doc.seeds === 'number' ? doc.seeds : 1;
   const points: SweepPoint[] = [];
-  for (let k = 0; k < seeds; k++) {
+  for (let k = 0; k < spec.seeds; k++) {
     for (const c of combos) points.push({ sets: [...c, `seed=${baseSeed + k}`], seed: baseSeed + k });
   }
   return points;
