@@ -35,6 +35,16 @@ describe('cclab run', () => {
     expect(b.stdout).toBe(a.stdout);
   });
 
+  it('on a sweep file, runs the base scenario once and says so on stderr', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cclab-run-')), 'run');
+    const r = cclab(['run', 'scenarios/headline.yaml', '--set', 'duration=1s', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: scenarios\/headline\.yaml describes a sweep; cclab run runs its base scenario once \(seed 1\); use cclab sweep for every point$/m);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.flows).toHaveLength(1);
+    expect(summary.flows[0].cc).toBe('brutal');
+  });
+
   it('--help lists the commands', () => {
     const r = cclab(['--help']);
     expect(r.code).toBe(0);

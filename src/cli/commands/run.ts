@@ -33,6 +33,9 @@ export function registerRun(program: Command): void {
       const loaded = loadScenario(file, opts.set);
       const b = parseBackendOptions(opts);
       const log = (l: string) => process.stderr.write(`${l}\n`);
+      if (loaded.doc.sweep !== undefined || loaded.doc.seeds !== undefined) {
+        log(`note: ${file} describes a sweep; cclab run runs its base scenario once (seed ${loaded.resolved.seed}); use cclab sweep for every point`);
+      }
       const artifacts: RunArtifacts =
         b.backend === 'kernel'
           ? await (await import('../../kernel/index.js')).runKernelScenario(loaded, { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log })
