@@ -14,6 +14,7 @@ import { CCLAB_VERSION } from '../results/version.js';
 import type { ChartSpec } from './chartconfig.js';
 import type { Results, RunResults, SweepResults } from './data.js';
 import { ccLabel } from './specs.js';
+import { loadModelReport, type ModelReport } from './model-section.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -146,6 +147,39 @@ pre { background: #fff; border: 1px solid #e2e5ea; padding: 10px; overflow: auto
 .note { color: #555; font-size: 14px; }
 `;
 
+function modelCaption(id: string): string {
+  if (id.startsWith('predicted-breakeven-')) {
+    return "The model's predicted goodput ratio of the two congestion controls over random loss × base RTT (100 × 100 grid); circles: the ratios the sweep measured; lines: where one leads by more than the model's held-out error.";
+  }
+  return "The model's prediction over random loss × base RTT (100 × 100 grid), other parameters as in the sweep's base scenario; circles: what the sweep measured.";
+}
+
+function modelHtml(m: ModelReport): string {
+  const ev = m.meta.evaluation;
+  const ccs = m.meta.ccs;
+  const digits = (unit: string) => (unit ? 2 : 4);
+  const rows = ev.metrics.map((t) => [
+    t.name,
+    t.unit || '-',
+    t.r2.toFixed(3),
+    t.mae.toFixed(digits(t.unit)),
+    ...ccs.map((cc) => (t.byCc[cc] ? t.byCc[cc]!.mae.toFixed(digits(t.unit)) : '')),
+  ]);
+  const acc = table(['target', 'unit', 'R² held out', 'MAE held out', ...ccs.map((cc) => `MAE ${ccLabel(cc)}`)], rows, 'data');
+  const figs = m.charts
+    .map(
+      (c) =>
+        `<figure id="fig-${esc(c.id)}"><img src="data:image/png;base64,${c.png.toString('base64')}" alt="${esc(c.title)}" style="width:100%;max-width:1100px">` +
+        `<figcaption>${esc(modelCaption(c.id))} <a href="model/charts/${esc(c.id)}.png">PNG</a><a href="model/charts/${esc(c.id)}.svg">SVG</a></figcaption></figure>`,
+    )
+    .join('\n');
+  return (
+    `<p class="note">A neural network fitted to this sweep by <code>cclab fit</code> (${esc(m.meta.training.points)} sweep points, ` +
+    `${esc(m.meta.training.backend)} backend); its error measured on points it did not see (${esc(ev.method)}, seed ${esc(ev.seed)}). ` +
+    `<code>cclab predict ${esc('<results-dir>')}/model --set ...</code> answers for points between the sweep's.</p>${acc}${figs}`
+  );
+}
+
 /** The report as one HTML document. */
 export function reportHtml(res: Results, specs: readonly ChartSpec[]): string {
   const doc = (() => {
@@ -175,8 +209,10 @@ export function reportHtml(res: Results, specs: readonly ChartSpec[]): string {
       return `<section id="charts-${i}"><h2>${esc(sec)}</h2>${figs}</section>`;
     })
     .join('\n');
+  const model = res.kind === 'sweep' ? loadModelReport(res.dir) : null;
   const nav = [
     ...sections.map((sec, i) => `<a href="#charts-${i}">${esc(sec)}</a>`),
+    ...(model ? ['<a href="#model">Surrogate model</a>'] : []),
     `<a href="#table">${res.kind === 'sweep' ? 'Sweep table' : 'Flows'}</a>`,
     '<a href="#scenario">Scenario</a>',
     '<a href="#meta">Run metadata</a>',
@@ -195,6 +231,7 @@ export function reportHtml(res: Results, specs: readonly ChartSpec[]): string {
 <nav>${nav}</nav>
 <main>
 ${figures || '<p class="note">No charts fit these results.</p>'}
+${model ? `<section id="model"><h2>Surrogate model</h2>${modelHtml(model)}</section>` : ''}
 <section id="table"><h2>${res.kind === 'sweep' ? 'Sweep table' : 'Flows'}</h2><div class="scroll">${res.kind === 'sweep' ? sweepTable(res) : runTable(res)}</div></section>
 <section id="scenario"><h2>Scenario</h2><pre>${esc(res.scenarioYaml || '(scenario.yaml not found)')}</pre></section>
 <section id="meta"><h2>Run metadata</h2>${table(['', ''], metaRows(res), 'meta')}</section>

@@ -72,6 +72,22 @@ describe('cclab fit on a real sweep', () => {
   });
 });
 
+describe('cclab report with a model', () => {
+  it('adds a "Surrogate model" section: held-out R² and MAE per target, and every predicted chart embedded as PNG', () => {
+    const r = cclab(['report', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    const section = html.match(/<section id="model">([\s\S]*?)<\/section>/)?.[1] ?? '';
+    expect(section).toMatch(/<h2>Surrogate model<\/h2>/);
+    for (const t of meta().evaluation.metrics) expect(section).toContain(`<td>${t.name}</td><td>${t.unit || '-'}</td><td>${t.r2.toFixed(3)}</td>`);
+    const pngs = readdirSync(join(dir, 'model', 'charts')).filter((f) => f.endsWith('.png'));
+    const imgs = [...section.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="([^"]+)"/g)];
+    expect(imgs).toHaveLength(pngs.length);
+    expect(imgs[0]![2]).toBe('Brutal vs Reno: predicted goodput ratio and break-even lines');
+    for (const m of imgs) expect(Buffer.from(m[1]!, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
 describe('cclab predict', () => {
   it('predicts every CC of the model for a --set scenario, close to what the sweep measured there', () => {
     // a point of the sweep: 2% loss, 60 ms
