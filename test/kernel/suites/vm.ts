@@ -5,6 +5,8 @@
  * test. host.test.ts runs these and checks the host after each.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../src/scenario/load.js';
@@ -15,6 +17,7 @@ import { parseTcQdiscs } from '../../../src/kernel/parse/tc.js';
 import { bootVm, VmTimeoutError } from '../../../src/kernel/vm/qemu.js';
 import { ensureVmImage, findKernel } from '../../../src/kernel/vm/image.js';
 import type { RunArtifacts } from '../../../src/results/write.js';
+import { cclab } from '../../helpers/cli.js';
 
 const SCENARIO = join(import.meta.dirname, '..', 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
 const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', '..', 'kernel', 'tcp_brutal_ref');
@@ -80,6 +83,43 @@ describe('kernel harness in the test VM', () => {
       expect(err).toBeInstanceOf(InputError);
       expect(err!.message).not.toContain('\n');
       expect(err!.message).toMatch(/congestion control "brutal" is not available \(tcp_available_congestion_control: [a-z ]*cubic[a-z ]*\); build its module against linux-headers-\S+ and pass it with --module/);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'cclab sweep --backend kernel: runs the points in the VM into the sweep layout, and a re-run skips them',
+    () => {
+      const root = mkdtempSync(join(tmpdir(), 'cclab-ksweep-'));
+      try {
+        const file = join(root, 'ksweep.yaml');
+        writeFileSync(file, `${readFileSync(SCENARIO, 'utf8')}sweep:\n  flows[0].cc: [cubic, reno]\n`);
+        const out = join(root, 'sweep');
+        const args = ['sweep', file, '--backend', 'kernel', '--target', 'vm', '--set', 'duration=4s', '--out', out];
+        const first = cclab(args, { timeoutMs: VM_TEST_TIMEOUT_MS });
+        expect(first.code, first.stderr).toBe(0);
+        expect(first.stdout).toMatch(/ran 2, skipped 0 already done, 0 failed/);
+        const csv = readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n');
+        const head = csv[0]!.split(',');
+        const rows = csv.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [head[i], v])));
+        expect(rows.map((r) => r.cc).sort()).toEqual(['cubic', 'reno']);
+        for (const r of rows) {
+          expect(Number(r.goodput_mbps_mean)).toBeGreaterThan(0.05 * LINK_MBPS);
+          expect(Number(r.goodput_mbps_mean)).toBeLessThan(LINK_MBPS);
+        }
+        const runs = readdirSync(join(out, 'points'), { recursive: true }).filter((f) => String(f).endsWith('summary.json'));
+        expect(runs).toHaveLength(2);
+        for (const f of runs) expect(JSON.parse(readFileSync(join(out, 'points', String(f)), 'utf8')).source).toBe('kernel');
+        // the same charts and report as a simulated sweep
+        const rep = cclab(['report', out]);
+        expect(rep.code, rep.stderr).toBe(0);
+        expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/Sweep table/);
+        const again = cclab(args, { timeoutMs: VM_TEST_TIMEOUT_MS });
+        expect(again.code, again.stderr).toBe(0);
+        expect(again.stdout).toMatch(/ran 0, skipped 2 already done, 0 failed/);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     },
     VM_TEST_TIMEOUT_MS,
   );
