@@ -163,6 +163,11 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     dropped: net.dataDrops[i]!,
     inFlight: inNet[i]!,
   }));
+  for (const c of conservation) {
+    if (c.delivered + c.dropped + c.inFlight !== c.sent) {
+      throw new Error(`internal error: flow ${c.flow} sent ${c.sent} packets but ${c.delivered} arrived, ${c.dropped} were dropped and ${c.inFlight} are in flight`);
+    }
+  }
 
   const durationS = sc.durationNs / 1e9;
   const qd = net.bottleneck.queueDelayUs!;
