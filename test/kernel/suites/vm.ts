@@ -1,8 +1,8 @@
 /**
  * The kernel harness end to end in cclab's QEMU test VM (Debian's
  * linux-image-amd64 kernel, TCG when KVM does not work): real netem, real
- * iperf3, real congestion controls. One boot runs both flows of the first
- * test. host.test.ts runs these and checks the host after each.
+ * iperf3, real congestion controls. One boot runs the three flows of the
+ * first test. host.test.ts runs these and checks the host after each.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
