@@ -59,7 +59,9 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
       const m = median(settled.map((x) => x.pacingRate));
       const lo = rate * (1 - BRUTAL_PACING_TOLERANCE);
       const hi = rate * BRUTAL_MAX_COMPENSATION * (1 + BRUTAL_PACING_TOLERANCE);
-      if (settled.length > 0 && !(m >= lo && m <= hi)) {
+      if (settled.length === 0) {
+        problems.push(`flow ${f.id}: no ss sample of the established socket ${BRUTAL_SETTLE_S} s after its start, so brutal's pacing rate could not be checked (run it longer)`);
+      } else if (!(m >= lo && m <= hi)) {
         problems.push(`flow ${f.id}: brutal pacing_rate ${Math.round(m)} B/s does not match the set rate ${rate} B/s (expected ${Math.round(lo)}..${Math.round(hi)})`);
       }
     }

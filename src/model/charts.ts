@@ -507,12 +507,14 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}):
  * model from `cclab fit`, write its predicted charts (PNG, SVG, JSON) into
  * <results-dir>/charts/ and list them; else do nothing.
  */
-export async function writeModelCharts(resultsDir: string): Promise<WrittenChart[]> {
+export async function writeModelCharts(resultsDir: string, log: (line: string) => void = () => {}): Promise<WrittenChart[]> {
   const dir = join(resultsDir, 'model');
   if (!existsSync(join(dir, 'cclab-model.json'))) return [];
-  const { loadTf } = await import('./backend.js');
+  const { loadTf, describeBackend } = await import('./backend.js');
   const { loadModel } = await import('./io.js');
-  const model = await loadModel(await loadTf(), dir);
+  const tf = await loadTf();
+  log(describeBackend(tf));
+  const model = await loadModel(tf, dir);
   try {
     return predictedCharts(model).map((h) => {
       const files = Object.entries(chartFiles([h])).map(([name, content]) => {

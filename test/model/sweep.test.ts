@@ -62,11 +62,15 @@ describe('cclab fit on a real sweep', () => {
     expect(be.values).toHaveLength(100);
     expect(be.values[0]).toHaveLength(100);
     expect(be.points).toHaveLength(FIXTURE_POINTS / 2);
+    // Brutal (20 Mbit/s on a 20 Mbit/s link) beats Reno by far at high loss: a solid break-even line exists
+    expect(be.lines.length).toBeGreaterThan(0);
+    expect(be.lines.reduce((n: number, l: { segments: unknown[] }) => n + l.segments.length, 0)).toBeGreaterThan(10);
   });
 
   it('cclab chart adds the predicted charts when the sweep has a model', () => {
     const r = cclab(['chart', dir]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^TensorFlow\.js backend: (tensorflow|wasm|cpu)/m);
     expect(r.stdout).toMatch(/charts\/predicted-breakeven-brutal-vs-reno\.png\s+Brutal vs Reno/);
     expect(readdirSync(join(dir, 'charts'))).toEqual(expect.arrayContaining(['predicted-goodput-reno.png', 'predicted-goodput-reno.svg']));
   });

@@ -17,7 +17,7 @@ export function registerChart(program: Command): void {
       const { writeModelCharts } = await import('../../model/charts.js');
       const res = loadResults(dir);
       const written = writeCharts(dir, chartSpecs(res));
-      written.push(...(await writeModelCharts(dir))); // predicted heatmaps when `cclab fit` left a model in <dir>/model
+      written.push(...(await writeModelCharts(dir, (l) => process.stderr.write(`${l}\n`)))); // predicted heatmaps when `cclab fit` left a model in <dir>/model
       for (const c of written) process.stdout.write(`${join(dir, 'charts', `${c.id}.png`)}  ${c.title}\n`);
       process.stdout.write(`${written.length} charts (PNG, SVG and JSON data) in ${join(dir, 'charts')}\n`);
     });
