@@ -26,8 +26,16 @@
 export const TCP_RMEM_DEFAULT = 131072;
 /** sysctl_tcp_adv_win_scale = 1: half of the buffer is window, half overhead. */
 const ADV_WIN_SCALE = 1;
-/** skb truesize of one received full-sized data segment (1448 bytes in a page frag + skb head), bytes. */
-export const SEGMENT_TRUESIZE = 2728;
+/**
+ * skb truesize of a received data segment beyond its payload (page-frag and
+ * skb head overhead): a full 1448-byte segment is charged 2728 bytes.
+ */
+const SEGMENT_OVERHEAD = 2728 - 1448;
+
+/** skb truesize of one received data segment of `mss` payload bytes. */
+export function segmentTruesize(mss: number): number {
+  return mss + SEGMENT_OVERHEAD;
+}
 /** MAX_TCP_HEADER on Debian's x86_64 6.1 config. */
 const MAX_TCP_HEADER = 320;
 /** SKB_TRUESIZE(x) = x + aligned sizeof(sk_buff) (256) + aligned sizeof(skb_shared_info) (320). */
@@ -66,6 +74,7 @@ export class ReceiveWindow {
     /** The scenario's largest window (`rwnd`): Linux's tcp_rmem[2] is twice it. */
     maxWindowBytes: number,
   ) {
+    this.segTruesize = segmentTruesize(advmss);
     this.rmemMax = Math.max(TCP_RMEM_DEFAULT, 2 * maxWindowBytes);
     // tcp_select_initial_window(): scale so the largest buffer fits in 16 bits
     const space = Math.max(this.rmemMax, TCP_RMEM_DEFAULT);
@@ -81,6 +90,9 @@ export class ReceiveWindow {
     this.spaceBytes = Math.min(this.rcvSsthresh, initialWnd, 10 * advmss);
     this.initialWindow = initialWnd;
   }
+
+  /** skb truesize of one full-sized received segment, bytes. */
+  readonly segTruesize: number;
 
   /** The window offered in the SYN-ACK (not scaled). */
   readonly initialWindow: number;
@@ -108,11 +120,28 @@ export class ReceiveWindow {
     if (room <= 0) return;
     // a full-sized segment's truesize fits twice in its length of window: grow by two segments
     let incr = 0;
-    if (winFromSpace(SEGMENT_TRUESIZE) <= len) incr = 2 * this.advmss;
+    if (winFromSpace(this.segTruesize) <= len) incr = 2 * this.advmss;
+    else incr = this.growWindowSlow(len);
     if (incr) {
       incr = Math.max(incr, 2 * len);
       this.rcvSsthresh += Math.min(room, incr);
     }
+  }
+
+  /**
+   * __tcp_grow_window(): a segment whose overhead is too large to pay for
+   * itself may still grow the window while rcv_ssthresh is small next to
+   * the largest buffer: halve the overhead and the limit until it fits.
+   */
+  private growWindowSlow(len: number): number {
+    let truesize = winFromSpace(this.segTruesize) >> 1;
+    let window = winFromSpace(this.rmemMax) >> 1;
+    while (this.rcvSsthresh <= window) {
+      if (truesize <= len) return 2 * this.advmss;
+      truesize >>= 1;
+      window >>= 1;
+    }
+    return 0;
   }
 
   /** tcp_rcv_rtt_measure_ts(): RTT from the echo of our own timestamp (ms clock). */

@@ -18,7 +18,7 @@
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { MAX_SACK_BLOCKS, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
-import { ReceiveWindow, SEGMENT_TRUESIZE } from './rcvbuf.js';
+import { ReceiveWindow } from './rcvbuf.js';
 import {
   JIFFY_NS,
   TCP_ATO_MIN_JIFFIES,
@@ -227,7 +227,7 @@ export class TcpReceiver implements PacketSink {
     this.ofoCount++;
     // tcp_ooo_try_coalesce(): a segment that extends the one before it is merged into that skb
     // and charged only its data (the page fragment moves over); otherwise it costs a whole skb
-    const cost = this.ofo[(seg - 1) & this.ofoMask] === 1 && seg - 1 >= this.rcvNxt ? len : SEGMENT_TRUESIZE;
+    const cost = this.ofo[(seg - 1) & this.ofoMask] === 1 && seg - 1 >= this.rcvNxt ? len : this.rw.segTruesize;
     this.ofoCost[i] = cost;
     this.rw.rmemAlloc += cost;
     // SACK flows grow the window on out-of-order data too (end of tcp_data_queue_ofo)
