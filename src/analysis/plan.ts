@@ -14,8 +14,8 @@
  * "not applicable" there (an empty cell in summary.csv).
  */
 import { InputError } from '../scenario/errors.js';
-import { formatZodError } from '../scenario/load.js';
-import { formatPath, getPath, setPath, type PathToken } from '../scenario/path.js';
+import { formatZodError, setField } from '../scenario/load.js';
+import { formatPath, getPath, type PathToken } from '../scenario/path.js';
 import { canonicalJson, resolveScenario, scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { expandCombinations, parseSweepSpec, showValue, SWEEP_FIELDS, type SweepSpec } from './spec.js';
@@ -88,7 +88,7 @@ function applyCombination(base: Record<string, unknown>, assignment: Record<stri
   const doc = clone(base);
   for (const [path, value] of Object.entries(assignment)) {
     try {
-      setPath(doc, path, clone(value));
+      setField(doc, path, clone(value));
     } catch (e) {
       if (e instanceof InputError) throw new InputError(`sweep.${e.message}`);
       throw e;

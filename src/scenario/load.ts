@@ -56,13 +56,33 @@ export function parseSetValue(raw: string): unknown {
 }
 
 /** Apply `path=value` overrides in order. */
+/**
+ * Fields that say the same thing two ways: setting one replaces the other,
+ * so `--set link.delay={forward: 10ms, reverse: 40ms}` works on a scenario
+ * written with `link.rtt`, and the other way round.
+ */
+const ALTERNATIVES: readonly (readonly [string, string])[] = [['link.rtt', 'link.delay']];
+
+/** setPath for a scenario document: also drops the alternative of the field it sets. */
+export function setField(doc: Record<string, unknown>, path: string, value: unknown): void {
+  setPath(doc, path, value);
+  for (const pair of ALTERNATIVES) {
+    for (const [mine, other] of [pair, [pair[1], pair[0]]] as const) {
+      if (path !== mine && !path.startsWith(`${mine}.`)) continue;
+      const [top, field] = other.split('.') as [string, string];
+      const parent = doc[top];
+      if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[field];
+    }
+  }
+}
+
 export function applySets(doc: Record<string, unknown>, sets: readonly string[]): void {
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new InputError(`--set ${s}: expected path=value, e.g. --set link.loss=1%`);
     const path = s.slice(0, eq).trim();
     try {
-      setPath(doc, path, parseSetValue(s.slice(eq + 1)));
+      setField(doc, path, parseSetValue(s.slice(eq + 1)));
     } catch (e) {
       if (e instanceof InputError) throw new InputError(`--set ${e.message}`);
       throw e;

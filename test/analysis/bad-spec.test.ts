@@ -29,7 +29,7 @@ const CASES: [string, string, RegExp][] = [
   ['zip of a path not swept', 'sweep:\n  link.loss: [0, 1%]\nzip: [[link.loss, link.rtt]]', /^cclab: zip\[0\]: "link\.rtt" is not a sweep path/],
   ['zero seeds', 'seeds: 0', /^cclab: seeds: must be between 1 and 1000/],
   ['harm with one flow', 'harm: true', /^cclab: harm: needs at least two flows/],
-  ['combination that is no scenario', 'sweep:\n  link.delay: [{forward: 5ms, reverse: 5ms}]', /^cclab: sweep\.link\.delay\[0\] = \{"forward":"5ms","reverse":"5ms"\}: link\.delay: give either link\.rtt or link\.delay, not both/],
+  ['combination that is no scenario', 'sweep:\n  flows[0].start: [0, 1s]', /^cclab: sweep\.flows\[0\]\.start\[1\] = "1s": flows\[0\]\.start: must be earlier than the scenario duration/],
 ];
 
 describe('bad sweep specs', () => {

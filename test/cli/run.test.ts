@@ -45,6 +45,18 @@ describe('cclab run', () => {
     expect(summary.flows[0].cc).toBe('brutal');
   });
 
+  it('--set link.delay replaces the link.rtt a scenario was written with (and the other way round)', () => {
+    const r = cclab(['run', SCENARIO, '--set', 'duration=2s', '--set', 'link.delay={forward: 10ms, reverse: 40ms}', '--json', '--out', join(mkdtempSync(join(tmpdir(), 'cclab-')), 'd')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).link.rttMs).toBe(50);
+    const dir = mkdtempSync(join(tmpdir(), 'cclab-delay-'));
+    const file = join(dir, 'delay.yaml');
+    writeFileSync(file, 'duration: 2s\nlink: {rate: 20mbit, delay: {forward: 5ms, reverse: 5ms}}\nflows: [{cc: cubic}]\n');
+    const back = cclab(['run', file, '--set', 'link.rtt=30ms', '--json', '--out', join(dir, 'run')]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).link.rttMs).toBe(30);
+  });
+
   it('--help lists the commands', () => {
     const r = cclab(['--help']);
     expect(r.code).toBe(0);
