@@ -126,14 +126,16 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const flows: FlowSummary[] = sc.flows.map((f, i) => {
     const snap = snaps[i] ?? snapshot(net, i);
     const s = net.senders[i]!;
-    const activeS = (f.stopNs - f.startNs) / 1e9;
+    // a byte-limited flow is active until its last byte is ACKed (as iperf3 -n times it)
+    const endNs = s.completionNs >= 0 ? Math.min(s.completionNs, f.stopNs) : f.stopNs;
+    const activeS = (endNs - f.startNs) / 1e9;
     const h = s.stats.rttUs;
     return {
       id: f.id,
       group: f.group,
       cc: f.cc,
       startS: round6(f.startNs / 1e9),
-      endS: round6(f.stopNs / 1e9),
+      endS: round6(endNs / 1e9),
       goodputMbps: mbps(snap.bytesDelivered, activeS),
       throughputMbps: mbps(snap.bytesSent, activeS),
       bytesSent: snap.bytesSent,

@@ -92,6 +92,18 @@ describe('flow start and stop times', () => {
   });
 });
 
+describe('byte-limited flows', () => {
+  it('are timed to their last byte ACKed, as iperf3 -n times a transfer', () => {
+    const r = simulateFile(SINGLE_FLOW, ['duration=5s', 'flows[0].bytes=1mb']);
+    const f = r.summary.flows[0]!;
+    expect(f.bytesDelivered).toBe(1024 * 1024);
+    expect(f.completionS).toBeGreaterThan(0.2);
+    expect(f.completionS).toBeLessThan(1);
+    expect(f.endS).toBe(f.completionS);
+    expect(f.goodputMbps).toBeCloseTo((1024 * 1024 * 8) / f.completionS! / 1e6, 4);
+  });
+});
+
 describe('fq pacing for Cubic (as with the fq qdisc)', () => {
   it('paces at 120% of cwnd / srtt in congestion avoidance (tcp_update_pacing_rate)', () => {
     const paced = simulateFile(SINGLE_FLOW, ['duration=10s', 'flows[0].pacing=fq']);
