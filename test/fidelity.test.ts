@@ -17,8 +17,8 @@ const REFERENCE = 'results/reference/linux-6.1.0-56-amd64';
 
 /** label -> metric -> largest |relative error| accepted for now (with the reason in docs/fidelity.md). */
 const KNOWN_GAPS: Record<string, Partial<Record<'goodputMbps' | 'retransRatio' | 'rttMeanMs', number>>> = {
-  // BBR keeps ~8 more packets queued in the VM, whose ACK path compresses by ~100 µs and lifts
-  // its bandwidth estimate above the link (docs/fidelity-notes.md): RTT -12%
+  // BBR keeps ~8 more packets queued in the VM: its receiver sometimes ACKs 4-8 segments at once,
+  // which lifts BBR's bandwidth estimate above the link (docs/fidelity-notes.md): RTT -12%
   'rttMs=10 queuePkts=41 lossPct=0 cc=bbr': { rttMeanMs: 0.15 },
   'rttMs=10 queuePkts=41 lossPct=0.1 cc=bbr': { rttMeanMs: 0.15 },
 };

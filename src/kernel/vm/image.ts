@@ -28,6 +28,15 @@ import { buildHelpers, SAMPLER, SHIM } from '../helpers.js';
 /** Kernel modules every image carries (file names without .ko). */
 export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'tcp_bbr', 'inet_diag', 'tcp_diag'] as const;
 
+/**
+ * More host binaries for the image, for measurements beyond cclab's own (e.g.
+ * CCLAB_VM_EXTRA_BINARIES=/usr/bin/tcpdump): a colon-separated list of paths.
+ * They are part of the image's inputs, so such an image is cached apart.
+ */
+export function extraBinaries(): string[] {
+  return (process.env.CCLAB_VM_EXTRA_BINARIES ?? '').split(':').map((x) => x.trim()).filter(Boolean);
+}
+
 /** Host binaries copied into the image, at the same paths. */
 export const IMAGE_BINARIES = ['/usr/bin/iperf3', '/usr/sbin/ip', '/usr/sbin/tc', '/usr/bin/ss', '/usr/sbin/ethtool'] as const;
 
@@ -171,7 +180,7 @@ async function collect(kernel: KernelInfo): Promise<{ files: ImageFile[]; links:
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} not found (install busybox-static: npm run setup:kernel)`);
   const files: ImageFile[] = [{ path: BUSYBOX, source: BUSYBOX, mode: 0o755 }];
   const libs = new Set<string>();
-  for (const b of IMAGE_BINARIES) {
+  for (const b of [...IMAGE_BINARIES, ...extraBinaries()]) {
     if (!existsSync(b)) throw new Error(`${b} not found (install iperf3, iproute2, ethtool: npm run setup:kernel)`);
     files.push({ path: b, source: b, mode: 0o755 });
     for (const l of await sharedLibs(b)) libs.add(l);
