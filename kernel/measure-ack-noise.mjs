@@ -16,7 +16,11 @@
  *
  * Usage (needs the VM, and tcpdump on this host for the guest):
  *   npm run build
- *   CCLAB_VM_EXTRA_BINARIES=/usr/bin/tcpdump node kernel/measure-ack-noise.mjs [runs]
+ *   CCLAB_VM_EXTRA_BINARIES=/usr/bin/tcpdump node kernel/measure-ack-noise.mjs [runs] [--receiver]
+ *
+ * --receiver also captures on the receiver's interface and reports, for each
+ * ACK that covers 4 or more segments, how long no ACK left the receiver and
+ * how the data arrived meanwhile (on time, or in a burst).
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -91,7 +95,7 @@ function report(label, acks, tau, resolved) {
   const pct = (x) => `${x >= 1 ? '+' : ''}${(100 * (x - 1)).toFixed(1)}%`;
   console.log(
     `  ${label}: noise J ${e.jitterUs.toFixed(1)} µs (${e.gaps} gaps); ACKs covering >= 4 segments ${(100 * b.bigShare).toFixed(2)}%; ` +
-      `delivery rate over ~1 RTT vs the link: p99 ${pct(b.p99)}, max ${pct(b.max)}`,
+      `delivery rate over ~1 RTT vs the link: p99 ${pct(b.p99)}`,
   );
 }
 
@@ -109,6 +113,46 @@ function simAcks(resolved) {
     },
   });
   return acks;
+}
+
+/** TCP packets of a pcap (Ethernet, IPv4): time (µs), ports, seq, ack, payload length. */
+function pcapTcp(buf) {
+  if (buf.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('not a little-endian microsecond pcap');
+  const out = [];
+  let off = 24;
+  while (off + 16 <= buf.length) {
+    const sec = buf.readUInt32LE(off);
+    const usec = buf.readUInt32LE(off + 4);
+    const incl = buf.readUInt32LE(off + 8);
+    const pkt = buf.subarray(off + 16, off + 16 + incl);
+    off += 16 + incl;
+    if (pkt.length < 14 + 20 + 20 || pkt.readUInt16BE(12) !== 0x0800) continue;
+    const ihl = (pkt[14] & 0x0f) * 4;
+    const tcp = 14 + ihl;
+    const len = pkt.readUInt16BE(16) - ihl - (pkt[tcp + 12] >> 4) * 4;
+    out.push({ tUs: sec * 1e6 + usec, sport: pkt.readUInt16BE(tcp), seq: pkt.readUInt32BE(tcp + 4), ack: pkt.readUInt32BE(tcp + 8), len });
+  }
+  return out;
+}
+
+/** Receiver side: each ACK covering >= 4 segments, how long no ACK left before it, and the data spacing meanwhile. */
+function receiverStalls(buf, mss) {
+  const pkts = pcapTcp(buf);
+  const data = pkts.filter((p) => p.sport !== 5201 && p.len > 0);
+  const acks = pkts.filter((p) => p.sport === 5201);
+  const t0 = data[0].tUs;
+  const stalls = [];
+  for (let i = 1; i < acks.length; i++) {
+    const a = acks[i - 1];
+    const b = acks[i];
+    if (a.tUs - t0 < SKIP_S * 1e6 || ((b.ack - a.ack) >>> 0) < 4 * mss) continue;
+    const inside = data.filter((d) => d.tUs > a.tUs && d.tUs <= b.tUs);
+    const spacing = inside.length > 1 ? (inside.at(-1).tUs - inside[0].tUs) / (inside.length - 1) : NaN;
+    stalls.push({ tUs: b.tUs, stallUs: b.tUs - a.tUs, spacingUs: spacing });
+  }
+  const med = (xs) => xs.filter(Number.isFinite).sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const periods = stalls.slice(1).map((x, i) => x.tUs - stalls[i].tUs);
+  return { n: stalls.length, stallUs: med(stalls.map((x) => x.stallUs)), spacingUs: med(stalls.map((x) => x.spacingUs)), periodUs: med(periods) };
 }
 
 /** ACK arrivals from a pcap (Ethernet, IPv4, TCP) captured on the sender's interface. */
@@ -137,7 +181,10 @@ async function kernelAcks(resolved) {
   const target = makeTarget('vm', []);
   await target.prepare(() => {});
   let plan = generatePlan(resolved, { runId: 'acknoise', moduleHint: target.moduleHint, ...(target.shimPath ? { shimPath: target.shimPath } : {}), ...(target.samplerPath ? { samplerPath: target.samplerPath } : {}) });
-  const capture = `"$IP" netns exec "$NS_SND" timeout ${Math.ceil(resolved.durationNs / 1e9) + 5} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/acks.pcap" 'tcp src port 5201' 2>"$OUT/tcpdump.err" &\nsleep 1\n`;
+  const secs = Math.ceil(resolved.durationNs / 1e9) + 5;
+  let capture = `"$IP" netns exec "$NS_SND" timeout ${secs} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/acks.pcap" 'tcp src port 5201' 2>"$OUT/tcpdump.err" &\n`;
+  if (RECEIVER) capture += `"$IP" netns exec "$NS_RCV" timeout ${secs} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/rcv.pcap" tcp 2>"$OUT/tcpdump-rcv.err" &\n`;
+  capture += 'sleep 1\n';
   if (!plan.includes('# --- samplers')) throw new Error('plan layout changed: no "# --- samplers" line');
   plan = plan.replace('# --- samplers', `${capture}# --- samplers`);
   const [out] = await target.runBatch([plan], { timeoutsS: [planTimeoutS(resolved) + 10], log: (l) => process.stderr.write(`${l}\n`) });
@@ -145,10 +192,12 @@ async function kernelAcks(resolved) {
   const pcap = out.files['acks.pcap'];
   if (!pcap) throw new Error(`no acks.pcap: ${String(out.files['tcpdump.err'] ?? '')}`);
   const buf = Buffer.isBuffer(pcap) ? pcap : Buffer.from(pcap, 'binary');
-  return pcapAcks(buf, resolved.flows[0].mss);
+  const rcv = out.files['rcv.pcap'];
+  return { acks: pcapAcks(buf, resolved.flows[0].mss), receiver: RECEIVER && rcv ? receiverStalls(Buffer.isBuffer(rcv) ? rcv : Buffer.from(rcv, 'binary'), resolved.flows[0].mss) : null };
 }
 
-const runs = Number(process.argv[2] ?? 3);
+const RECEIVER = process.argv.includes('--receiver');
+const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3);
 const { resolved } = loadScenario(SCENARIO);
 const tau = packetTimeUs(resolved);
 console.log(`scenario ${SCENARIO}: ${resolved.link.rateBps / 1e6} Mbit/s, RTT ${resolved.link.rttNs / 1e6} ms, ${resolved.flows[0].cc}; packet time ${tau.toFixed(2)} µs`);
@@ -159,5 +208,13 @@ for (const hj of ['0us', '20us', '50us', '100us']) {
 }
 console.log('kernel (test VM):');
 for (let i = 0; i < runs; i++) {
-  report(`run ${i + 1}`, await kernelAcks(resolved), tau, resolved);
+  const k = await kernelAcks(resolved);
+  report(`run ${i + 1}`, k.acks, tau, resolved);
+  if (k.receiver) {
+    const r = k.receiver;
+    console.log(
+      `    receiver: ${r.n} ACKs covering >= 4 segments, median interval ${(r.periodUs / 1000).toFixed(0)} ms; no ACK left for ${(r.stallUs / 1000).toFixed(2)} ms before each ` +
+        `while data arrived every ${r.spacingUs.toFixed(0)} µs (the link's packet time is ${tau.toFixed(0)} µs)`,
+    );
+  }
 }
