@@ -155,26 +155,11 @@ function receiverStalls(buf, mss) {
   return { n: stalls.length, stallUs: med(stalls.map((x) => x.stallUs)), spacingUs: med(stalls.map((x) => x.spacingUs)), periodUs: med(periods) };
 }
 
-/** ACK arrivals from a pcap (Ethernet, IPv4, TCP) captured on the sender's interface. */
+/** ACK arrivals from a pcap captured on the sender's interface (ACKs only), in segments since the first. */
 function pcapAcks(buf, mss) {
-  if (buf.readUInt32LE(0) !== 0xa1b2c3d4) throw new Error('not a little-endian microsecond pcap');
-  const acks = [];
-  let off = 24;
-  let first = null;
-  while (off + 16 <= buf.length) {
-    const sec = buf.readUInt32LE(off);
-    const usec = buf.readUInt32LE(off + 4);
-    const incl = buf.readUInt32LE(off + 8);
-    const pkt = buf.subarray(off + 16, off + 16 + incl);
-    off += 16 + incl;
-    if (pkt.length < 14 + 20 + 12 || pkt.readUInt16BE(12) !== 0x0800) continue;
-    const ihl = (pkt[14] & 0x0f) * 4;
-    const tcp = 14 + ihl;
-    const ack = pkt.readUInt32BE(tcp + 8);
-    first ??= ack;
-    acks.push({ tUs: sec * 1e6 + usec, seg: ((ack - first) >>> 0) / mss });
-  }
-  return acks;
+  const pkts = pcapTcp(buf);
+  const first = pkts[0]?.ack ?? 0;
+  return pkts.map((p) => ({ tUs: p.tUs, seg: ((p.ack - first) >>> 0) / mss }));
 }
 
 async function kernelAcks(resolved) {
