@@ -7,7 +7,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { makeTarget } from '../../src/kernel/targets.js';
 import { cclab } from '../helpers/cli.js';
 
 const SCENARIO = 'test/kernel/fixtures/vm-20mbit-40ms-1pct.yaml';
@@ -71,6 +72,17 @@ describe('cclab compare', () => {
       expect(r.stderr).toMatch(/^cclab: simDir .*: no run directories \(summary.json \+ resolved.json\) found\n$/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('--target local as another user', () => {
+  it('says in one line that it needs root', async () => {
+    const uid = vi.spyOn(process, 'getuid').mockReturnValue(1000);
+    try {
+      await expect(makeTarget('local', []).prepare(() => {})).rejects.toThrow(/^target local needs root \(network namespaces, qdiscs\); run as root or use --target vm$/);
+    } finally {
+      uid.mockRestore();
     }
   });
 });

@@ -17,10 +17,8 @@ export function registerReport(program: Command): void {
       const res = loadResults(dir);
       const specs = chartSpecs(res);
       const file = writeReport(res, specs);
-      const { existsSync, readdirSync } = await import('node:fs');
-      const { join } = await import('node:path');
-      const modelCharts = join(dir, 'model', 'charts');
-      const predicted = res.kind === 'sweep' && existsSync(join(dir, 'model', 'cclab-model.json')) && existsSync(modelCharts) ? readdirSync(modelCharts).filter((f) => f.endsWith('.png')).length : 0;
+      const { loadModelReport } = await import('../../report/model-section.js');
+      const predicted = res.kind === 'sweep' ? (loadModelReport(dir)?.charts.length ?? 0) : 0;
       process.stdout.write(`${file} (${specs.length} charts${predicted ? `, and ${predicted} predicted by the model` : ''})\n`);
     });
 }
