@@ -20,6 +20,19 @@
  *    TCP_INFO counters when a TCP socket is closed. The harness reads the
  *    exact per-connection totals (bytes sent and retransmitted) from there.
  *
+ * 3. The applications' timing, for measurements. When CCLAB_SHIM_IOLOG
+ *    names a file, the shim times every read()/recv() and write()/send() on
+ *    a TCP socket (CLOCK_REALTIME at entry and at return, bytes moved),
+ *    keeps the records in memory, and appends them as lines
+ *    "read|write <start_us> <duration_us> <bytes>" when the socket is
+ *    closed or the program exits. kernel/measure-ack-noise.mjs --receiver
+ *    runs both iperf3 ends with it.
+ *
+ * 4. Scheduling, for measurements. CCLAB_SHIM_FIFO=<priority> puts the
+ *    program in the SCHED_FIFO real-time class at start, so that on a
+ *    single-CPU test VM it runs as soon as it is woken (as if it had a CPU
+ *    of its own) instead of waiting behind the other end's process.
+ *
  * Build: cc -shared -fPIC -O2 -o cclab_shim.so cclab_shim.c -ldl
  */
 #define _GNU_SOURCE
@@ -35,6 +48,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/tcp.h>
 
@@ -51,11 +66,19 @@ struct brutal_params {
 
 static unsigned char fd_state[MAX_TRACKED_FD];
 
+/* Section 3 (I/O timing), used by the hooks before it is defined. */
+static int io_log_on(void);
+static int is_tcp_socket(int fd);
+static int64_t realtime_ns(void);
+static void record_io(char kind, int64_t start_ns, ssize_t n);
+
 typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
 typedef int (*accept4_fn)(int, struct sockaddr *, socklen_t *, int);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*read_fn)(int, void *, size_t);
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 typedef ssize_t (*send_fn)(int, const void *, size_t, int);
 typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
@@ -195,14 +218,26 @@ ssize_t write(int fd, const void *buf, size_t n) {
     static write_fn f;
     if (!f) f = (write_fn)real("write");
     BEFORE_SEND(fd);
-    return f(fd, buf, n);
+    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n);
+    int64_t t0 = realtime_ns();
+    ssize_t put = f(fd, buf, n);
+    int saved = errno;
+    record_io('w', t0, put);
+    errno = saved;
+    return put;
 }
 
 ssize_t send(int fd, const void *buf, size_t n, int flags) {
     static send_fn f;
     if (!f) f = (send_fn)real("send");
     BEFORE_SEND(fd);
-    return f(fd, buf, n, flags);
+    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n, flags);
+    int64_t t0 = realtime_ns();
+    ssize_t put = f(fd, buf, n, flags);
+    int saved = errno;
+    record_io('w', t0, put);
+    errno = saved;
+    return put;
 }
 
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a, socklen_t alen) {
@@ -224,6 +259,110 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt) {
     if (!f) f = (writev_fn)real("writev");
     BEFORE_SEND(fd);
     return f(fd, iov, cnt);
+}
+
+/* --- 3. I/O timing ------------------------------------------------------- */
+
+/** Records kept in memory before they are written out. */
+#define IO_LOG_CAPACITY (1 << 18)
+
+enum { FD_KIND_UNKNOWN = 0, FD_KIND_TCP = 1, FD_KIND_OTHER = 2 };
+static unsigned char fd_kind[MAX_TRACKED_FD];
+
+struct io_record {
+    int64_t start_ns;
+    int32_t duration_ns;
+    int32_t bytes; /* negative for writes */
+};
+static struct io_record *io_log;
+static int io_log_len;
+static int io_log_off; /* 0 unknown, 1 on, 2 off */
+
+static int64_t realtime_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int io_log_on(void) {
+    if (io_log_off == 0) {
+        const char *path = getenv("CCLAB_SHIM_IOLOG");
+        io_log = path && *path ? malloc(sizeof *io_log * IO_LOG_CAPACITY) : NULL;
+        io_log_off = io_log ? 1 : 2;
+    }
+    return io_log_off == 1;
+}
+
+static int is_tcp_socket(int fd) {
+    if (fd < 0 || fd >= MAX_TRACKED_FD) return 0;
+    if (fd_kind[fd] == FD_KIND_UNKNOWN) {
+        int saved = errno, type = 0, proto = 0;
+        socklen_t len = sizeof type;
+        int ok = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+        len = sizeof proto;
+        ok = ok && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 && proto == IPPROTO_TCP;
+        fd_kind[fd] = ok ? FD_KIND_TCP : FD_KIND_OTHER;
+        errno = saved;
+    }
+    return fd_kind[fd] == FD_KIND_TCP;
+}
+
+/* Append the records so far to $CCLAB_SHIM_IOLOG and forget them. */
+static void flush_io_log(void) {
+    if (io_log_off != 1 || io_log_len == 0) return;
+    int saved = errno;
+    int fd = (int)syscall(SYS_open, getenv("CCLAB_SHIM_IOLOG"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        char buf[65536];
+        size_t used = 0;
+        for (int i = 0; i < io_log_len; i++) {
+            const struct io_record *r = &io_log[i];
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s %lld %d %d\n", r->bytes < 0 ? "write" : "read",
+                                     (long long)(r->start_ns / 1000), r->duration_ns / 1000, r->bytes < 0 ? -r->bytes : r->bytes);
+            if (sizeof buf - used < 128 || i == io_log_len - 1) {
+                syscall(SYS_write, fd, buf, used);
+                used = 0;
+            }
+        }
+        syscall(SYS_close, fd);
+    }
+    io_log_len = 0;
+    errno = saved;
+}
+
+__attribute__((destructor)) static void flush_at_exit(void) { flush_io_log(); }
+
+static void record_io(char kind, int64_t start_ns, ssize_t n) {
+    if (n <= 0) return;
+    if (io_log_len == IO_LOG_CAPACITY) flush_io_log();
+    struct io_record *r = &io_log[io_log_len++];
+    r->start_ns = start_ns;
+    r->duration_ns = (int32_t)(realtime_ns() - start_ns);
+    r->bytes = kind == 'w' ? -(int32_t)n : (int32_t)n;
+}
+
+ssize_t read(int fd, void *buf, size_t n) {
+    static read_fn f;
+    if (!f) f = (read_fn)real("read");
+    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n);
+    int64_t t0 = realtime_ns();
+    ssize_t got = f(fd, buf, n);
+    int saved = errno;
+    record_io('r', t0, got);
+    errno = saved;
+    return got;
+}
+
+ssize_t recv(int fd, void *buf, size_t n, int flags) {
+    static recv_fn f;
+    if (!f) f = (recv_fn)real("recv");
+    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n, flags);
+    int64_t t0 = realtime_ns();
+    ssize_t got = f(fd, buf, n, flags);
+    int saved = errno;
+    record_io('r', t0, got);
+    errno = saved;
+    return got;
 }
 
 /* Log the final counters of a TCP socket before it goes away. */
@@ -254,7 +393,21 @@ int close(int fd) {
     if (!f) f = (close_fn)real("close");
     if (fd >= 0) {
         log_close(fd);
-        if (fd < MAX_TRACKED_FD) fd_state[fd] = FD_NONE;
+        if (fd < MAX_TRACKED_FD && fd_kind[fd] == FD_KIND_TCP) flush_io_log();
+        if (fd < MAX_TRACKED_FD) fd_state[fd] = FD_NONE, fd_kind[fd] = FD_KIND_UNKNOWN;
     }
     return f(fd);
+}
+
+/* --- 4. scheduling ------------------------------------------------------- */
+
+__attribute__((constructor)) static void fifo_at_start(void) {
+    const char *prio = getenv("CCLAB_SHIM_FIFO");
+    if (!prio || !*prio) return;
+    struct sched_param sp = {.sched_priority = atoi(prio)};
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+        char line[128];
+        snprintf(line, sizeof line, "fifo pid=%d rc=-1 errno=%d\n", (int)getpid(), errno);
+        log_line(line);
+    }
 }
