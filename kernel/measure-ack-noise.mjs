@@ -18,12 +18,17 @@
  *   npm run build
  *   CCLAB_VM_EXTRA_BINARIES=/usr/bin/tcpdump node kernel/measure-ack-noise.mjs [runs] [--receiver]
  *
+ * --sim-set <path=value> (repeatable) also runs the simulator with those
+ * settings, e.g. the receiver stalls measured with --receiver. --keep <dir>
+ * keeps each kernel run's raw files. A run count of 0 skips the kernel.
+ *
  * --receiver also captures on the receiver's interface and reports, for each
  * ACK that covers 4 or more segments, how long no ACK left the receiver and
  * how the data arrived meanwhile (on time, or in a burst).
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadScenario } from '../dist/scenario/load.js';
 import { runSimulation } from '../dist/sim/run.js';
 import { makeTarget } from '../dist/kernel/targets.js';
@@ -135,8 +140,67 @@ function pcapTcp(buf) {
   return out;
 }
 
+/** The shim's I/O log: "read|write <start_us> <duration_us> <bytes>" per call. */
+function parseIo(text, kind) {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${kind} `))
+    .map((l) => {
+      const [, t, d, b] = l.split(' ').map(Number);
+      return { tUs: t, durUs: d, bytes: b, endUs: t + d };
+    })
+    .sort((a, b) => a.tUs - b.tUs);
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/**
+ * The applications' timing against the ACK stalls. A blackout is a time the
+ * receiving application did not read although data was waiting (from the
+ * first unread arrival to the read, when longer than BLACKOUT_US). For each,
+ * whether a write() of the sending iperf3 (same guest CPU) was in progress;
+ * and for each stretch ACK, whether it left as a blackout ended (the read
+ * that ended it sent the ACK: tcp_cleanup_rbuf).
+ */
+const BLACKOUT_US = 300;
+function appTiming(reads, writes, arrivals, stalls, t0) {
+  const steady = reads.filter((r) => r.tUs - t0 >= SKIP_S * 1e6);
+  if (steady.length < 2) return null;
+  const spanS = (steady.at(-1).endUs - steady[0].tUs) / 1e6;
+  const latency = [];
+  const blackouts = [];
+  let j = 0;
+  for (let i = 1; i < steady.length; i++) {
+    while (j < arrivals.length && arrivals[j] <= steady[i - 1].tUs) j++;
+    if (j >= arrivals.length || arrivals[j] >= steady[i].tUs) continue;
+    const l = steady[i].tUs - arrivals[j];
+    latency.push(l);
+    if (l > BLACKOUT_US) blackouts.push({ fromUs: arrivals[j], toUs: steady[i].tUs });
+  }
+  const overlapsWrite = (b) => writes.some((w) => w.tUs < b.toUs && w.endUs > b.fromUs);
+  const endsBlackout = (st) => blackouts.some((b) => st.tUs >= b.toUs && st.tUs - b.toUs <= 200);
+  const wSteady = writes.filter((w) => w.tUs - t0 >= SKIP_S * 1e6);
+  return {
+    readsPerSecond: steady.length / spanS,
+    latencyP50: quantile(latency, 0.5),
+    latencyP99: quantile(latency, 0.99),
+    blackoutsPerSecond: blackouts.length / spanS,
+    blackoutDeciles: [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95].map((q) => quantile(blackouts.map((b) => b.toUs - b.fromUs), q)),
+    blackoutsInWrite: blackouts.filter(overlapsWrite).length,
+    blackouts: blackouts.length,
+    stallsEndingBlackout: stalls.filter(endsBlackout).length,
+    writesPerSecond: wSteady.length / spanS,
+    writeDurP50: quantile(wSteady.map((w) => w.durUs), 0.5),
+    writeDurP99: quantile(wSteady.map((w) => w.durUs), 0.99),
+    writeBytesP50: quantile(wSteady.map((w) => w.bytes), 0.5),
+  };
+}
+
 /** Receiver side: each ACK covering >= 4 segments, how long no ACK left before it, and the data spacing meanwhile. */
-function receiverStalls(buf, mss) {
+function receiverStalls(buf, mss, reads, writes) {
   const pkts = pcapTcp(buf);
   const data = pkts.filter((p) => p.sport !== 5201 && p.len > 0);
   const acks = pkts.filter((p) => p.sport === 5201);
@@ -150,9 +214,18 @@ function receiverStalls(buf, mss) {
     const spacing = inside.length > 1 ? (inside.at(-1).tUs - inside[0].tUs) / (inside.length - 1) : NaN;
     stalls.push({ tUs: b.tUs, stallUs: b.tUs - a.tUs, spacingUs: spacing });
   }
-  const med = (xs) => xs.filter(Number.isFinite).sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const med = (xs) => {
+    const s = xs.filter(Number.isFinite).sort((x, y) => x - y);
+    return s.length ? s[Math.floor(s.length / 2)] : NaN;
+  };
   const periods = stalls.slice(1).map((x, i) => x.tUs - stalls[i].tUs);
-  return { n: stalls.length, stallUs: med(stalls.map((x) => x.stallUs)), spacingUs: med(stalls.map((x) => x.spacingUs)), periodUs: med(periods) };
+  return {
+    n: stalls.length,
+    stallUs: med(stalls.map((x) => x.stallUs)),
+    spacingUs: med(stalls.map((x) => x.spacingUs)),
+    periodUs: med(periods),
+    app: appTiming(reads, writes, data.map((d) => d.tUs), stalls, t0),
+  };
 }
 
 /** ACK arrivals from a pcap captured on the sender's interface (ACKs only), in segments since the first. */
@@ -168,21 +241,57 @@ async function kernelAcks(resolved) {
   let plan = generatePlan(resolved, { runId: 'acknoise', moduleHint: target.moduleHint, ...(target.shimPath ? { shimPath: target.shimPath } : {}), ...(target.samplerPath ? { samplerPath: target.samplerPath } : {}) });
   const secs = Math.ceil(resolved.durationNs / 1e9) + 5;
   let capture = `"$IP" netns exec "$NS_SND" timeout ${secs} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/acks.pcap" 'tcp src port 5201' 2>"$OUT/tcpdump.err" &\n`;
-  if (RECEIVER) capture += `"$IP" netns exec "$NS_RCV" timeout ${secs} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/rcv.pcap" tcp 2>"$OUT/tcpdump-rcv.err" &\n`;
+  if (RECEIVER) {
+    capture += `"$IP" netns exec "$NS_RCV" timeout ${secs} tcpdump -Z root -i veth0 -n -s 66 -w "$OUT/rcv.pcap" tcp 2>"$OUT/tcpdump-rcv.err" &\n`;
+    // the receiver namespace's TCP counters (TcpExt: DelayedACKs, TCPBacklogCoalesce, ...), once a second
+    capture += `(while [ ! -e "$OUT/.stop" ]; do "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/.nrcv" 2>/dev/null && mv "$OUT/.nrcv" "$OUT/netstat-rcv.txt"; sleep 1; done) &\n`;
+  }
   capture += 'sleep 1\n';
+  if (RECEIVER) {
+    // both iperf3 ends under the shim, which times their reads and writes (CCLAB_SHIM_IOLOG)
+    const server = '"$IP" netns exec "$NS_RCV" iperf3 -s';
+    const client = 'CCLAB_SHIM_LOG="$OUT/shim-0.log"';
+    if (!plan.includes(server) || !plan.includes(client)) throw new Error('plan layout changed: no iperf3 server or client line');
+    const fifo = RECEIVER_FIFO ? ' CCLAB_SHIM_FIFO=10' : '';
+    plan = plan.replace(server, `"$IP" netns exec "$NS_RCV" env LD_PRELOAD="$SHIM" CCLAB_SHIM_IOLOG="$OUT/io-server.txt"${fifo} iperf3 -s`);
+    plan = plan.replace(client, `${client} CCLAB_SHIM_IOLOG="$OUT/io-client.txt"`);
+  }
   if (!plan.includes('# --- samplers')) throw new Error('plan layout changed: no "# --- samplers" line');
   plan = plan.replace('# --- samplers', `${capture}# --- samplers`);
   const [out] = await target.runBatch([plan], { timeoutsS: [planTimeoutS(resolved) + 10], log: (l) => process.stderr.write(`${l}\n`) });
   if (!out || out.rc !== 0) throw new Error(`kernel run failed (rc ${out?.rc}): ${String(out?.files['plan.log'] ?? '').slice(0, 300)}`);
+  if (KEEP_DIR) {
+    // the raw files, for a closer look (--keep <dir>)
+    const dir = join(KEEP_DIR, `run-${++keptRuns}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, data] of Object.entries(out.files)) if (!name.includes('/')) writeFileSync(join(dir, name), data);
+  }
+  // the flow's mean smoothed RTT after slow start, from cclab_sampler's samples
+  const rtts = String(out.files['samples.txt'] ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('tcp ') && l.includes('state=1'))
+    .map((l) => ({ t: Number(/ t=([\d.]+)/.exec(l)?.[1]), rtt: Number(/ rtt_us=(\d+)/.exec(l)?.[1]) }));
+  const late = rtts.filter((x) => x.t - rtts[0].t >= SKIP_S);
+  const srttMs = late.reduce((a, x) => a + x.rtt, 0) / late.length / 1000;
   const pcap = out.files['acks.pcap'];
   if (!pcap) throw new Error(`no acks.pcap: ${String(out.files['tcpdump.err'] ?? '')}`);
   const buf = Buffer.isBuffer(pcap) ? pcap : Buffer.from(pcap, 'binary');
   const rcv = out.files['rcv.pcap'];
-  return { acks: pcapAcks(buf, resolved.flows[0].mss), receiver: RECEIVER && rcv ? receiverStalls(Buffer.isBuffer(rcv) ? rcv : Buffer.from(rcv, 'binary'), resolved.flows[0].mss) : null };
+  const reads = RECEIVER ? parseIo(String(out.files['io-server.txt'] ?? ''), 'read') : [];
+  const writes = RECEIVER ? parseIo(String(out.files['io-client.txt'] ?? ''), 'write') : [];
+  return {
+    srttMs,
+    acks: pcapAcks(buf, resolved.flows[0].mss),
+    receiver: RECEIVER && rcv ? receiverStalls(Buffer.isBuffer(rcv) ? rcv : Buffer.from(rcv, 'binary'), resolved.flows[0].mss, reads, writes) : null,
+  };
 }
 
-const RECEIVER = process.argv.includes('--receiver');
-const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3);
+const RECEIVER = process.argv.includes('--receiver') || process.argv.includes('--receiver-fifo');
+const RECEIVER_FIFO = process.argv.includes('--receiver-fifo');
+const keepAt = process.argv.indexOf('--keep');
+const KEEP_DIR = keepAt > 0 ? process.argv[keepAt + 1] : null;
+let keptRuns = 0;
+const runs = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && all[i - 1] !== '--keep' && all[i - 1] !== '--sim-set') ?? 3);
 const { resolved } = loadScenario(SCENARIO);
 const tau = packetTimeUs(resolved);
 console.log(`scenario ${SCENARIO}: ${resolved.link.rateBps / 1e6} Mbit/s, RTT ${resolved.link.rttNs / 1e6} ms, ${resolved.flows[0].cc}; packet time ${tau.toFixed(2)} µs`);
@@ -191,15 +300,34 @@ for (const hj of ['0us', '20us', '50us', '100us']) {
   const r = loadScenario(SCENARIO, [`link.hostJitter=${hj}`]).resolved;
   report(`hostJitter ${hj.padStart(5)}`, simAcks(r), tau, r);
 }
-console.log('kernel (test VM):');
+const simSets = process.argv.flatMap((a, i, all) => (all[i - 1] === '--sim-set' ? [a] : []));
+if (simSets.length > 0) {
+  // the simulator with the given settings (e.g. the receiver stalls measured below)
+  for (const seed of [1, 2, 3]) {
+    const r = loadScenario(SCENARIO, [...simSets, `seed=${seed}`]).resolved;
+    report(`with ${simSets.join(' ')} (seed ${seed})`, simAcks(r), tau, r);
+  }
+}
+if (runs > 0) console.log('kernel (test VM):');
 for (let i = 0; i < runs; i++) {
   const k = await kernelAcks(resolved);
-  report(`run ${i + 1}`, k.acks, tau, resolved);
+  report(`run ${i + 1} (mean srtt ${k.srttMs.toFixed(2)} ms)`, k.acks, tau, resolved);
   if (k.receiver) {
     const r = k.receiver;
     console.log(
       `    receiver: ${r.n} ACKs covering >= 4 segments, median interval ${(r.periodUs / 1000).toFixed(0)} ms; no ACK left for ${(r.stallUs / 1000).toFixed(2)} ms before each ` +
         `while data arrived every ${r.spacingUs.toFixed(0)} µs (the link's packet time is ${tau.toFixed(0)} µs)`,
     );
+    const a = r.app;
+    if (a) {
+      console.log(
+        `    iperf3 server: ${a.readsPerSecond.toFixed(0)} reads/s, ${a.latencyP50} µs from arrival to read (p99 ${a.latencyP99} µs); ` +
+          `blackouts (data waiting > ${BLACKOUT_US} µs): ${a.blackoutsPerSecond.toFixed(1)}/s, length deciles ${a.blackoutDeciles.join(' ')} µs`,
+      );
+      console.log(
+        `    ${r.n ? a.stallsEndingBlackout : 0} of ${r.n} stretch ACKs left as a blackout ended; ${a.blackoutsInWrite} of ${a.blackouts} blackouts overlap a write() of the sender ` +
+          `(${a.writesPerSecond.toFixed(0)} writes/s of ${a.writeBytesP50} B, ${a.writeDurP50} µs median, p99 ${a.writeDurP99} µs)`,
+      );
+    }
   }
 }
