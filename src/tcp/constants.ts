@@ -63,3 +63,12 @@ export function usecsToJiffies(us: number): number {
 export function jiffiesToUsecs(j: number): number {
   return j * (1e6 / HZ);
 }
+
+/** sk_pacing_shift default: TSO autosizing aims at 1/1024 s of the pacing rate per skb. */
+export const SK_PACING_SHIFT = 10;
+/** sysctl_tcp_min_tso_segs: the fewest segments an skb is sized for. */
+export const TCP_MIN_TSO_SEGS = 2;
+/** sysctl_tcp_tso_rtt_log: paths under 2^(9 + k) µs of min RTT get 64 KB >> k more per skb. */
+export const TCP_TSO_RTT_LOG = 9;
+/** sk_gso_max_size of a veth (GSO_LEGACY_MAX_SIZE), bytes. */
+export const GSO_MAX_SIZE = 65536;

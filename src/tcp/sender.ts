@@ -17,8 +17,12 @@
  * One retransmission timer serves RTO, the tail loss probe and RACK's
  * reordering timeout, on the jiffies clock as in Linux.
  *
- * Sequence numbers count segments (TSO/GSO off: one MSS per packet), so
- * "seq" and "end_seq" of segment i are i and i+1.
+ * Sequence numbers count segments (every packet carries one MSS), so "seq"
+ * and "end_seq" of segment i are i and i+1. Linux TCP always builds GSO
+ * skbs, which the device (or software GSO, with GSO off on the device, as in
+ * cclab's kernel harness) cuts into packets that leave back to back: a paced
+ * socket sends one skb of tcp_tso_segs() segments, about 1 ms of its pacing
+ * rate, per pacing slot.
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
@@ -43,6 +47,10 @@ import {
   HZ,
   jiffiesToUsecs,
   usecsToJiffies,
+  GSO_MAX_SIZE,
+  SK_PACING_SHIFT,
+  TCP_MIN_TSO_SEGS,
+  TCP_TSO_RTT_LOG,
 } from './constants.js';
 import { MinMax } from './minmax.js';
 import { rateGen, rateSkbDelivered, rateSkbSent, type RateState } from './rate.js';
@@ -452,7 +460,12 @@ export class TcpSender implements TcpSock, RateState {
 
   /** tcp_snd_wnd_test(): the next new segment ends within snd_una + snd_wnd. */
   private sndWndTest(): boolean {
-    return (this.sndNxt - this.sndUna) * this.mss + this.segLen(this.sndNxt) <= this.sndWnd;
+    return this.sndWndTestAt(this.sndNxt);
+  }
+
+  /** Segment `seg` ends within snd_una + snd_wnd. */
+  private sndWndTestAt(seg: number): boolean {
+    return (seg - this.sndUna) * this.mss + this.segLen(seg) <= this.sndWnd;
   }
 
   // =====================================================================
@@ -1404,16 +1417,40 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   /**
-   * tcp_write_xmit(): send new segments while cwnd and pacing allow.
-   * pushOne: 0 = as many as allowed, 2 = a loss probe (ignores cwnd, one segment).
+   * tcp_tso_segs(): segments per skb. TCP always builds GSO skbs (the device,
+   * or software GSO when the device has it off, cuts them into packets that
+   * leave back to back): about 1 ms of the pacing rate (tcp_tso_autosize,
+   * plus up to 64 KB on paths under a few ms), at least the congestion
+   * control's min_tso_segs (sysctl_tcp_min_tso_segs = 2 by default).
+   */
+  tsoSegs(): number {
+    const minTso = this.ca.minTsoSegs ? this.ca.minTsoSegs(this) : TCP_MIN_TSO_SEGS;
+    let bytes = Math.floor(this.pacingRate / 2 ** SK_PACING_SHIFT);
+    const r = Math.floor(this.minRttUs / 2 ** TCP_TSO_RTT_LOG);
+    if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
+    bytes = Math.min(bytes, GSO_MAX_SIZE);
+    return Math.max(Math.floor(bytes / this.mss), minTso);
+  }
+
+  /**
+   * tcp_write_xmit(): send new data while cwnd, the receive window and
+   * pacing allow. A paced flow sends one skb per pacing slot: up to
+   * tcp_tso_segs() segments (never more than half of cwnd: tcp_cwnd_test),
+   * leaving together, and the pacing clock advances by the whole skb. An
+   * unpaced flow's segments all leave at once anyway, so it sends them one
+   * by one. pushOne: 0 = as many as allowed, 2 = a loss probe (ignores
+   * cwnd, one segment).
    */
   private writeXmit(pushOne: number): boolean {
     this.refreshClock();
     let sent = 0;
     let isCwndLimited = false;
+    const paced = this.pacingStatus !== PACING_NONE;
+    const maxSegs = paced ? this.tsoSegs() : 1;
     while (this.unsentSegs() > 0) {
       if (this.pacingCheck()) break;
-      let quota = this.sndCwnd > this.packetsInFlight() ? 1 : 0;
+      const inFlight = this.packetsInFlight();
+      let quota = this.sndCwnd > inFlight ? Math.min(Math.max(this.sndCwnd >> 1, 1), this.sndCwnd - inFlight) : 0;
       if (quota === 0) {
         if (pushOne === 2) quota = 1;
         else break;
@@ -1422,14 +1459,22 @@ export class TcpSender implements TcpSock, RateState {
         this.rwndLimited = true;
         break;
       }
-      const seg = this.sndNxt;
-      this.sb.append();
-      this.transmit(seg, false);
-      // tcp_event_new_data_sent
-      const priorPackets = this.packetsOut;
-      this.sndNxt = seg + 1;
-      if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
-      sent++;
+      // tcp_mss_split_point(): the skb ends at the cwnd quota, max_segs or the window's end
+      let segs = pushOne !== 0 ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
+      while (segs > 1 && !this.sndWndTestAt(this.sndNxt + segs - 1)) segs--;
+      const priorWstamp = this.wstampNs;
+      let bytes = 0;
+      for (let k = 0; k < segs; k++) {
+        const seg = this.sndNxt;
+        this.sb.append();
+        bytes += this.transmit(seg, false, paced);
+        // tcp_event_new_data_sent
+        const priorPackets = this.packetsOut;
+        this.sndNxt = seg + 1;
+        if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
+      }
+      if (paced) this.paceAfterSend(priorWstamp, bytes);
+      sent += segs;
       if (pushOne !== 0) break;
     }
     isCwndLimited = isCwndLimited || this.packetsInFlight() >= this.sndCwnd;
@@ -1444,9 +1489,11 @@ export class TcpSender implements TcpSock, RateState {
 
   /**
    * __tcp_transmit_skb() for segment `seg` (new or retransmission): set the
-   * departure time, account pacing, snapshot rate state, put it on the wire.
+   * departure time, snapshot rate state, put it on the wire; then account
+   * pacing unless the caller does it for a whole skb (inSkb). Returns the
+   * segment's length.
    */
-  private transmit(seg: number, isRetrans: boolean): void {
+  private transmit(seg: number, isRetrans: boolean, inSkb = false): number {
     const sb = this.sb;
     const i = sb.slot(seg);
     const len = this.segLen(seg);
@@ -1468,20 +1515,26 @@ export class TcpSender implements TcpSock, RateState {
       this.totalRetrans++;
     }
 
-    // tcp_update_skb_after_send
     sb.txUs[i] = txUs;
-    if (this.pacingStatus !== PACING_NONE) {
-      const rate = this.pacingRate;
-      if (rate > 0 && this.dataSegsOut >= 10) {
-        let lenNs = Math.floor((len * 1e9) / rate);
-        const credit = this.wstampNs - priorWstamp;
-        lenNs -= Math.min(Math.floor(lenNs / 2), credit);
-        this.wstampNs += lenNs;
-      }
-    }
+    if (!inSkb && this.pacingStatus !== PACING_NONE) this.paceAfterSend(priorWstamp, len);
     sb.tsMoveTail(seg);
     rateSkbSent(this, seg, txUs);
     this.out.receive(p);
+    return len;
+  }
+
+  /**
+   * tcp_update_skb_after_send(): the next skb may leave `bytes` at the pacing
+   * rate later; a late send (OS jitter) gets up to half of that back.
+   */
+  private paceAfterSend(priorWstamp: number, bytes: number): void {
+    const rate = this.pacingRate;
+    if (rate > 0 && this.dataSegsOut >= 10) {
+      let lenNs = Math.floor((bytes * 1e9) / rate);
+      const credit = this.wstampNs - priorWstamp;
+      lenNs -= Math.min(Math.floor(lenNs / 2), credit);
+      this.wstampNs += lenNs;
+    }
   }
 
   /** tcp_cwnd_validate(): remember whether cwnd was the limit in this window. */

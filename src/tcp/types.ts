@@ -186,6 +186,8 @@ export interface CongestionOps {
   pktsAcked?(tp: TcpSock, sample: AckSample): void;
   /** cwnd to restore when a reduction is undone. */
   undoCwnd(tp: TcpSock): number;
+  /** The fewest segments per skb (else sysctl_tcp_min_tso_segs). */
+  minTsoSegs?(tp: TcpSock): number;
   /** Extra per-flow state for time series and tests (like tcp_get_info's cc info). */
   info?(): Record<string, number | string>;
 }

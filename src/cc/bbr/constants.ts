@@ -83,7 +83,7 @@ export const BBR_ACK_EPOCH_ACKED_RESET_THRESH = 1 << 20;
 export const BBR_EXTRA_ACKED_MAX_US = 100 * 1000;
 
 /** Default sk_pacing_shift: the TSO autosizing budget is 1/1024 s of pacing. */
-export const SK_PACING_SHIFT = 10;
+export { SK_PACING_SHIFT } from '../../tcp/constants.js';
 /**
  * GSO_LEGACY_MAX_SIZE - 1 - MAX_TCP_HEADER, bytes: the largest super-packet
  * bbr_tso_segs_goal() budgets for. MAX_TCP_HEADER = L1_CACHE_ALIGN(128 +

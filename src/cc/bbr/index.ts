@@ -24,8 +24,8 @@
  *
  * The ops table mirrors tcp_bbr_cong_ops: init, cong_control (bbr_main, on
  * every ACK with its rate sample), ssthresh, undo_cwnd, cwnd_event,
- * set_state and get_info. sndbuf_expand and min_tso_segs have no
- * counterpart in cclab (unlimited send buffer, no TSO).
+ * set_state, min_tso_segs and get_info. sndbuf_expand has no counterpart
+ * in cclab (unlimited send buffer).
  */
 import { CA_EVENT_TX_START, CA_LOSS, CA_OPEN, RateSample, type CaEvent, type CaState, type CongestionOps, type TcpSock } from '../../tcp/types.js';
 import { BbrState } from './state.js';
@@ -37,7 +37,7 @@ import { checkFullBwReached, resetStartupMode } from './startup.js';
 import { checkDrain } from './drain.js';
 import { checkProbeRttDone, updateMinRtt } from './probe_rtt.js';
 import { ltBwSampling, resetLtBwSampling } from './lt_bw.js';
-import { initPacingRateFromRtt, setPacingRate } from './pacing.js';
+import { initPacingRateFromRtt, minTsoSegs, setPacingRate } from './pacing.js';
 import { saveCwnd, setCwnd } from './cwnd.js';
 import { mulShr } from './arith.js';
 import {
@@ -211,6 +211,7 @@ export function createBbr(): BbrOps {
       bbrInit(bbr, tp);
     },
     congControl: (tp, rs) => bbrMain(bbr, tp, rs),
+    minTsoSegs: (tp) => minTsoSegs(tp),
     ssthresh: (tp) => bbrSsthresh(bbr, tp),
     undoCwnd: (tp) => bbrUndoCwnd(bbr, tp),
     cwndEvent: (tp, ev) => bbrCwndEvent(bbr, tp, ev),

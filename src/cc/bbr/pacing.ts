@@ -79,8 +79,9 @@ export function minTsoSegs(tp: TcpSock): number {
  * sk_pacing_shift), at most 127. The kernel computes it from the pacing rate
  * alone, deliberately ignoring the device's sk_gso_max_size, so its value is
  * the same with TSO/GSO off as on: at 50 Mbit/s (~6.2 MB/s) it is 4 segments
- * and the quantization budget adds 12 packets to cwnd. cclab sends one MSS
- * per packet (GSO off) and keeps this goal exactly as the kernel does.
+ * and the quantization budget adds 12 packets to cwnd. (The skbs the sender
+ * actually builds are sized by tcp_tso_segs() in tcp/sender.ts, with
+ * bbr_min_tso_segs() as the floor.)
  */
 export function tsoSegsGoal(tp: TcpSock): number {
   const bytes = Math.min(Math.floor(tp.pacingRate / PACING_SHIFT_DIV), BBR_TSO_MAX_BYTES);
