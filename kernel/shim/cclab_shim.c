@@ -72,6 +72,18 @@ static int is_tcp_socket(int fd);
 static int64_t realtime_ns(void);
 static void record_io(char kind, int64_t start_ns, ssize_t n);
 
+/* Return `call` (a libc I/O call on fd); time and log it when the I/O log is on and fd is a TCP socket. */
+#define TIMED_IO(kind, fd, call)                                 \
+    do {                                                         \
+        if (!io_log_on() || !is_tcp_socket(fd)) return call;     \
+        int64_t t0_ = realtime_ns();                             \
+        ssize_t r_ = call;                                       \
+        int e_ = errno;                                          \
+        record_io(kind, t0_, r_);                                \
+        errno = e_;                                              \
+        return r_;                                               \
+    } while (0)
+
 typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
@@ -218,26 +230,14 @@ ssize_t write(int fd, const void *buf, size_t n) {
     static write_fn f;
     if (!f) f = (write_fn)real("write");
     BEFORE_SEND(fd);
-    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n);
-    int64_t t0 = realtime_ns();
-    ssize_t put = f(fd, buf, n);
-    int saved = errno;
-    record_io('w', t0, put);
-    errno = saved;
-    return put;
+    TIMED_IO('w', fd, f(fd, buf, n));
 }
 
 ssize_t send(int fd, const void *buf, size_t n, int flags) {
     static send_fn f;
     if (!f) f = (send_fn)real("send");
     BEFORE_SEND(fd);
-    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n, flags);
-    int64_t t0 = realtime_ns();
-    ssize_t put = f(fd, buf, n, flags);
-    int saved = errno;
-    record_io('w', t0, put);
-    errno = saved;
-    return put;
+    TIMED_IO('w', fd, f(fd, buf, n, flags));
 }
 
 ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a, socklen_t alen) {
@@ -344,25 +344,13 @@ static void record_io(char kind, int64_t start_ns, ssize_t n) {
 ssize_t read(int fd, void *buf, size_t n) {
     static read_fn f;
     if (!f) f = (read_fn)real("read");
-    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n);
-    int64_t t0 = realtime_ns();
-    ssize_t got = f(fd, buf, n);
-    int saved = errno;
-    record_io('r', t0, got);
-    errno = saved;
-    return got;
+    TIMED_IO('r', fd, f(fd, buf, n));
 }
 
 ssize_t recv(int fd, void *buf, size_t n, int flags) {
     static recv_fn f;
     if (!f) f = (recv_fn)real("recv");
-    if (!io_log_on() || !is_tcp_socket(fd)) return f(fd, buf, n, flags);
-    int64_t t0 = realtime_ns();
-    ssize_t got = f(fd, buf, n, flags);
-    int saved = errno;
-    record_io('r', t0, got);
-    errno = saved;
-    return got;
+    TIMED_IO('r', fd, f(fd, buf, n, flags));
 }
 
 /* Log the final counters of a TCP socket before it goes away. */
