@@ -34,6 +34,8 @@ export interface ResolvedLink {
   jitterNs: number;
   /** Timing noise of the receiving host: each ACK leaves up to this much later (uniform, in order), ns. */
   hostJitterNs: number;
+  /** Measured ACK lateness as (quantile, ns) points, rising to (1, max); replaces the uniform one for ACKs. */
+  ackJitter?: [number, number][];
   /** Rate of the sender's access link, bits per second. */
   accessRateBps: number;
   /** Bandwidth-delay product in bytes (rate x base RTT). */
@@ -125,6 +127,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     ackLoss: l.ackLoss,
     jitterNs: l.jitter,
     hostJitterNs: l.hostJitter,
+    ...(l.ackJitter ? { ackJitter: l.ackJitter } : {}),
     accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
     bdpBytes,
   };

@@ -129,6 +129,33 @@ const linkSchema = obj({
   jitter: time.default(0),
   /** Timing noise of the receiving host's ACKs (see network/host.ts); 0 gives perfectly periodic hosts. */
   hostJitter: time.default(HOST_JITTER_DEFAULT_NS),
+  /**
+   * How late ACKs leave the receiving host, as quantiles measured on a test
+   * host ({"50%": 0us, "99%": 120us, "100%": 2.5ms}); replaces hostJitter's
+   * uniform lateness for ACKs. See network/host.ts.
+   */
+  ackJitter: z
+    .record(z.string(), time)
+    .transform((m, ctx) => {
+      const pts: [number, number][] = [];
+      for (const [k, ns] of Object.entries(m)) {
+        try {
+          pts.push([parsePercent(k), ns]);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: `quantile "${k}": ${e instanceof UnitError ? e.message : String(e)}` });
+          return z.NEVER;
+        }
+      }
+      pts.sort((a, b) => a[0] - b[0]);
+      const bad = (msg: string) => {
+        ctx.addIssue({ code: 'custom', message: `${msg} (write quantiles such as {"50%": 0us, "99%": 120us, "100%": 2ms})` });
+        return z.NEVER;
+      };
+      if (pts.length === 0 || pts[pts.length - 1]![0] !== 1) return bad('needs a "100%" quantile');
+      for (let i = 1; i < pts.length; i++) if (pts[i]![1] < pts[i - 1]![1]) return bad('quantile times must not decrease');
+      return pts;
+    })
+    .optional(),
   accessRate: positiveRate.optional(),
 }).superRefine((l, ctx) => {
   if (l.rtt === undefined && l.delay === undefined) {

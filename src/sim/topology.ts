@@ -54,7 +54,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const senders: TcpSender[] = [];
   const receivers: TcpReceiver[] = [];
 
-  const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver');
+  const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver', l.ackJitter ?? null);
   const access = new Link(sim, pool, { rateBps: l.accessRateBps, limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null });
   const dataLoss = new LossStage(pool, l.loss, s.seed, 'loss/data');
   const bottleneck = new Link(sim, pool, {

@@ -76,6 +76,9 @@ describe('bad input: one line naming the field, exit 2, no result directory', ()
     ['bad --set path', ['--set', 'link.bandwidth=10mbit'], /^cclab: link: unknown field "bandwidth"; known: rate, rtt/],
     ['--set index out of range', ['--set', 'flows[3].cc=reno'], /^cclab: --set flows\[3\]\.cc: flows has 1 entry/],
     ['--set without =', ['--set', 'link.loss'], /^cclab: --set link\.loss: expected path=value/],
+    ['ackJitter without its 100% quantile', ['--set', 'link.ackJitter={"50%": 0us, "99%": 100us}'], /^cclab: link\.ackJitter: needs a "100%" quantile/],
+    ['ackJitter times that fall', ['--set', 'link.ackJitter={"50%": 10us, "100%": 5us}'], /^cclab: link\.ackJitter: quantile times must not decrease/],
+    ['ackJitter quantile without %', ['--set', 'link.ackJitter={"0.5": 10us, "100%": 20us}'], /^cclab: link\.ackJitter: quantile "0\.5": .*write a percentage/],
   ];
   for (const [name, args, message] of cases) {
     it(name, () => {
