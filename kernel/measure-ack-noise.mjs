@@ -18,6 +18,10 @@
  *   npm run build
  *   CCLAB_VM_EXTRA_BINARIES=/usr/bin/tcpdump node kernel/measure-ack-noise.mjs [runs] [--receiver]
  *
+ * Each run also reports how late its ACKs were against a perfectly clocked
+ * receiver (ackLateness), and the runs' pooled quantiles are printed as a
+ * `link.ackJitter` setting: what a reference tree's testbed.yaml holds.
+ *
  * --sim-set <path=value> (repeatable) also runs the simulator with those
  * settings, e.g. the receiver stalls measured with --receiver. --keep <dir>
  * keeps each kernel run's raw files. A run count of 0 skips the kernel.
@@ -66,6 +70,56 @@ export function estimateJitterUs(acks, tauUs) {
   return { jitterUs: (-6 * sum) / n, gaps: n };
 }
 
+/** Window around an ACK in which the on-time ACKs give its reference time, µs. */
+const LATENESS_WINDOW_US = 5000;
+/** An ACK gap this much longer than its segments' packet time means the link went idle, µs. */
+const IDLE_GAP_US = 1000;
+/**
+ * Quantiles reported for the ACK lateness and written as link.ackJitter. The
+ * estimator recovers the simulator's own setting up to 99.5% (checked with
+ * --sim-set); further out it is not reliable, so 99.5% stands for 100%.
+ */
+export const LATENESS_QUANTILES = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995];
+
+/**
+ * How late each ACK reached the sender compared with a perfectly clocked
+ * receiver. While the bottleneck is busy, ACK i would arrive at
+ * t0 + (segments ACKed) x (packet time); r_i = t_i - segments_i x tau is
+ * that plus the ACK's lateness, and the smallest r within +-2.5 ms (an
+ * on-time ACK nearby) is the reference. ACKs within 5 ms of an idle gap
+ * (the link not busy, e.g. BBR's PROBE_RTT) are left out. Sorted, µs.
+ */
+export function ackLateness(acks, tauUs) {
+  const t0 = acks[0].tUs;
+  const a = acks.filter((x) => x.tUs - t0 >= SKIP_S * 1e6);
+  const r = a.map((x) => x.tUs - x.seg * tauUs);
+  const idle = [];
+  for (let i = 1; i < a.length; i++) if (a[i].tUs - a[i - 1].tUs - (a[i].seg - a[i - 1].seg) * tauUs > IDLE_GAP_US) idle.push(a[i].tUs);
+  const out = [];
+  let lo = 0;
+  let hi = 0;
+  const dq = []; // indices of a sliding-window minimum of r
+  let head = 0;
+  let k = 0;
+  for (let i = 0; i < a.length; i++) {
+    while (hi < a.length && a[hi].tUs - a[i].tUs <= LATENESS_WINDOW_US / 2) {
+      while (dq.length > head && r[dq[dq.length - 1]] >= r[hi]) dq.pop();
+      dq.push(hi++);
+    }
+    while (a[i].tUs - a[dq[head]].tUs > LATENESS_WINDOW_US / 2) head++;
+    while (lo < i && a[i].tUs - a[lo].tUs > LATENESS_WINDOW_US) lo++;
+    while (k < idle.length && idle[k] < a[i].tUs - LATENESS_WINDOW_US) k++;
+    if (k < idle.length && Math.abs(idle[k] - a[i].tUs) <= LATENESS_WINDOW_US) continue;
+    out.push(r[i] - r[dq[head]]);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** "p50 0 p90 8 ..." for a sorted lateness list. */
+function latenessLine(l) {
+  return LATENESS_QUANTILES.map((q) => `p${q * 100} ${Math.round(l[Math.min(l.length - 1, Math.floor(q * l.length))])}`).join(' ');
+}
+
 /**
  * ACK batching: the share of ACKs that cover 4 or more new segments (a
  * receiver ACKs every second segment unless it defers), and delivery rates
@@ -98,10 +152,12 @@ function report(label, acks, tau, resolved) {
   const e = estimateJitterUs(acks, tau);
   const b = batching(acks, tau, resolved.link.rttNs / 1000 + 2000, resolved.flows[0].mss);
   const pct = (x) => `${x >= 1 ? '+' : ''}${(100 * (x - 1)).toFixed(1)}%`;
+  const late = ackLateness(acks, tau);
   console.log(
     `  ${label}: noise J ${e.jitterUs.toFixed(1)} µs (${e.gaps} gaps); ACKs covering >= 4 segments ${(100 * b.bigShare).toFixed(2)}%; ` +
-      `delivery rate over ~1 RTT vs the link: p99 ${pct(b.p99)}`,
+      `delivery rate over ~1 RTT vs the link: p99 ${pct(b.p99)}\n    ACK lateness (µs): ${latenessLine(late)}`,
   );
+  return late;
 }
 
 /** ACK arrivals at the sender in a simulation. */
@@ -309,9 +365,10 @@ if (simSets.length > 0) {
   }
 }
 if (runs > 0) console.log('kernel (test VM):');
+const pooled = [];
 for (let i = 0; i < runs; i++) {
   const k = await kernelAcks(resolved);
-  report(`run ${i + 1} (mean srtt ${k.srttMs.toFixed(2)} ms)`, k.acks, tau, resolved);
+  pooled.push(...report(`run ${i + 1} (mean srtt ${k.srttMs.toFixed(2)} ms)`, k.acks, tau, resolved));
   if (k.receiver) {
     const r = k.receiver;
     console.log(
@@ -330,4 +387,14 @@ for (let i = 0; i < runs; i++) {
       );
     }
   }
+}
+if (pooled.length > 0) {
+  // the pooled quantiles, as a simulator setting (e.g. a reference tree's testbed.yaml); the
+  // largest quantile measured stands for 100%: beyond it the estimate is not reliable
+  pooled.sort((x, y) => x - y);
+  const q = (p) => pooled[Math.min(pooled.length - 1, Math.floor(p * pooled.length))];
+  const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(1)}ms` : `${Math.round(us)}us`);
+  const parts = LATENESS_QUANTILES.slice(0, -1).map((p) => `"${p * 100}%": ${fmt(q(p))}`);
+  parts.push(`"100%": ${fmt(q(LATENESS_QUANTILES.at(-1)))}`);
+  console.log(`pooled over ${runs} runs (${pooled.length} ACKs):\n  ackJitter: {${parts.join(', ')}}`);
 }
