@@ -13,8 +13,14 @@
  * competing flow's share within 10 percentage points. The kernel's own
  * spread (sample standard deviation over repetitions) is reported next to
  * each mean; a point whose kernel spread exceeds the tolerance is flagged.
+ *
+ * The test host's own timing is not part of a scenario: a reference tree may
+ * hold `testbed.yaml`, the host model measured on the machine that ran it
+ * (e.g. `link: {ackJitter: {...}}` from kernel/measure-ack-noise.mjs), and the
+ * simulator runs every point with those settings added (see
+ * testbedSettings()).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleStandardDeviation } from 'simple-statistics';
 import YAML from 'yaml';
@@ -124,8 +130,29 @@ export interface ValidateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Link fields a testbed file may set: host models only, never the network under test. */
+const TESTBED_LINK_FIELDS = ['hostJitter', 'ackJitter'];
+
+/**
+ * The host model of the machine that ran a reference tree (its
+ * `testbed.yaml`: `link.hostJitter` and/or `link.ackJitter`), or {} when
+ * there is none.
+ */
+export function testbedSettings(referenceRoot: string): Record<string, unknown> {
+  const file = join(referenceRoot, 'testbed.yaml');
+  if (!existsSync(file)) return {};
+  const doc = (YAML.parse(readFileSync(file, 'utf8')) ?? {}) as { link?: Record<string, unknown> };
+  const extra = Object.keys(doc).filter((k) => k !== 'link');
+  const bad = Object.keys(doc.link ?? {}).filter((k) => !TESTBED_LINK_FIELDS.includes(k));
+  if (extra.length || bad.length) {
+    throw new Error(`${file}: only link.${TESTBED_LINK_FIELDS.join(' and link.')} may be set there, not ${[...extra, ...bad.map((k) => `link.${k}`)].join(', ')}`);
+  }
+  return doc.link ?? {};
+}
+
 /** Simulate every reference point and compare. */
 export async function validate(referenceRoot: string, opts: ValidateOptions): Promise<Validation> {
+  const testbed = testbedSettings(referenceRoot);
   let kernel = findRuns(referenceRoot).filter((r) => r.summary.source === 'kernel');
   if (opts.only) kernel = kernel.filter((r) => opts.only!.test(groupOf(referenceRoot, r.dir)));
   if (opts.filter) kernel = kernel.filter(opts.filter);
@@ -146,6 +173,7 @@ export async function validate(referenceRoot: string, opts: ValidateOptions): Pr
     for (const seed of [...seeds].sort((a, b) => a - b)) {
       const doc = YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
       doc.seed = seed;
+      doc.link = { ...(doc.link as Record<string, unknown>), ...testbed };
       delete doc.sweep;
       delete doc.seeds;
       delete doc.zip;
