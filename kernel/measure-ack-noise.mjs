@@ -115,9 +115,19 @@ export function ackLateness(acks, tauUs) {
   return out.sort((x, y) => x - y);
 }
 
+/** The q-quantile of an ascending list (NaN when empty). */
+function atQuantile(sorted, q) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+}
+
+/** The q-quantile of a list in any order. */
+function quantile(xs, q) {
+  return atQuantile([...xs].sort((a, b) => a - b), q);
+}
+
 /** "p50 0 p90 8 ..." for a sorted lateness list. */
 function latenessLine(l) {
-  return LATENESS_QUANTILES.map((q) => `p${q * 100} ${Math.round(l[Math.min(l.length - 1, Math.floor(q * l.length))])}`).join(' ');
+  return LATENESS_QUANTILES.map((q) => `p${q * 100} ${Math.round(atQuantile(l, q))}`).join(' ');
 }
 
 /**
@@ -208,11 +218,6 @@ function parseIo(text, kind) {
     .sort((a, b) => a.tUs - b.tUs);
 }
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
 /**
  * The applications' timing against the ACK stalls. A blackout is a time the
  * receiving application did not read although data was waiting (from the
@@ -270,10 +275,7 @@ function receiverStalls(buf, mss, reads, writes) {
     const spacing = inside.length > 1 ? (inside.at(-1).tUs - inside[0].tUs) / (inside.length - 1) : NaN;
     stalls.push({ tUs: b.tUs, stallUs: b.tUs - a.tUs, spacingUs: spacing });
   }
-  const med = (xs) => {
-    const s = xs.filter(Number.isFinite).sort((x, y) => x - y);
-    return s.length ? s[Math.floor(s.length / 2)] : NaN;
-  };
+  const med = (xs) => quantile(xs.filter(Number.isFinite), 0.5);
   const periods = stalls.slice(1).map((x, i) => x.tUs - stalls[i].tUs);
   return {
     n: stalls.length,
@@ -392,7 +394,7 @@ if (pooled.length > 0) {
   // the pooled quantiles, as a simulator setting (e.g. a reference tree's testbed.yaml); the
   // largest quantile measured stands for 100%: beyond it the estimate is not reliable
   pooled.sort((x, y) => x - y);
-  const q = (p) => pooled[Math.min(pooled.length - 1, Math.floor(p * pooled.length))];
+  const q = (p) => atQuantile(pooled, p);
   const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(1)}ms` : `${Math.round(us)}us`);
   const parts = LATENESS_QUANTILES.slice(0, -1).map((p) => `"${p * 100}%": ${fmt(q(p))}`);
   parts.push(`"100%": ${fmt(q(LATENESS_QUANTILES.at(-1)))}`);

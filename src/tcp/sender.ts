@@ -1463,16 +1463,16 @@ export class TcpSender implements TcpSock, RateState {
       let segs = pushOne !== 0 ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
       while (segs > 1 && !this.sndWndTestAt(this.sndNxt + segs - 1)) segs--;
       const priorWstamp = this.wstampNs;
+      const priorPackets = this.packetsOut;
       let bytes = 0;
       for (let k = 0; k < segs; k++) {
         const seg = this.sndNxt;
         this.sb.append();
         bytes += this.transmit(seg, false, paced);
-        // tcp_event_new_data_sent
-        const priorPackets = this.packetsOut;
         this.sndNxt = seg + 1;
-        if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
       }
+      // tcp_event_new_data_sent(), once per skb
+      if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
       if (paced) this.paceAfterSend(priorWstamp, bytes);
       sent += segs;
       if (pushOne !== 0) break;
