@@ -24,6 +24,11 @@ export class Packet {
   len = 0;
   /** TCP timestamp value (ms clock of the packet's sender). */
   tsVal = 0;
+  /**
+   * PSH flag of a data segment: Linux forces it on the last segment of every
+   * GSO skb of more than one segment (__tcp_transmit_skb).
+   */
+  psh = false;
   /** Receive window advertised by an ACK (bytes, already scaled). */
   wnd = 0;
 
@@ -71,6 +76,7 @@ export class PacketPool {
     p.tsEcr = tsEcr;
     p.nSack = 0;
     p.dsack = false;
+    p.psh = false;
     return p;
   }
 

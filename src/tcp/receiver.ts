@@ -11,6 +11,11 @@
  *   - for out-of-order data, the first three duplicate ACKs for a given
  *     rcv_nxt at once, then compressed (SACK compression: up to 44 ACKs, at
  *     most 1 ms or 5% of the RTT);
+ *   - when the application's read empties the receive queue after a
+ *     full-sized segment with PSH (tcp_measure_rcv_mss sets
+ *     ICSK_ACK_PUSHED, tcp_cleanup_rbuf ACKs): the last segment of each
+ *     multi-segment skb of a Linux sender, so an odd segment at an skb's end
+ *     is ACKed alone;
  *   - otherwise by the delayed-ACK timer (ato, 40 ms in steady bulk flow).
  * Each ACK carries up to three SACK blocks, most recent first, a D-SACK first
  * for a duplicate segment, and echoes the timestamp of the segment that
@@ -78,6 +83,8 @@ export class TcpReceiver implements PacketSink {
   private lrcvtime = 0;
   private ackScheduled = false;
   private ackNow = false;
+  /** ICSK_ACK_PUSHED: an in-order full-sized segment with PSH arrived since the last ACK. */
+  private pushed = false;
   private delackTimerPending = false;
   private delackTimeoutJiffies = 0;
   private readonly delackTimer: Timer;
@@ -135,14 +142,29 @@ export class TcpReceiver implements PacketSink {
     const len = p.len;
     const tsVal = p.tsVal;
     const tsEcr = p.tsEcr;
+    const psh = p.psh;
     this.pool.release(p);
 
     // tcp_replace_ts_recent: only segments starting at or before the last ACKed point
     if (seg <= this.rcvWup) this.tsRecent = tsVal;
     this.rw.rttMeasureTs(tsEcr, this.tsNow(), len);
 
+    const inOrder = seg === this.rcvNxt;
+    // tcp_event_data_recv -> tcp_measure_rcv_mss: a full-sized in-order segment with PSH
+    if (inOrder && psh && len >= this.mss) this.pushed = true;
     this.dataQueue(seg, len);
     this.ackSndCheck();
+    if (inOrder) this.cleanupRbuf();
+  }
+
+  /**
+   * tcp_cleanup_rbuf() after the application's read (iperf3 reads at once):
+   * with an ACK still scheduled, ACK now if the segments read included a
+   * full-sized one with PSH and the read left nothing queued (out-of-order
+   * data counts as queued: sk_rmem_alloc).
+   */
+  private cleanupRbuf(): void {
+    if (this.ackScheduled && this.pushed && this.ofoCount === 0) this.sendAck();
   }
 
   /** SYN: answer with a SYN-ACK at once; the handshake RTT seeds our RTO. */
@@ -492,6 +514,7 @@ export class TcpReceiver implements PacketSink {
     this.delackTimer.cancel();
     this.ackScheduled = false;
     this.ackNow = false;
+    this.pushed = false;
     this.rcvWup = this.rcvNxt;
     this.out.receive(a);
   }

@@ -1434,19 +1434,20 @@ export class TcpSender implements TcpSock, RateState {
 
   /**
    * tcp_write_xmit(): send new data while cwnd, the receive window and
-   * pacing allow. A paced flow sends one skb per pacing slot: up to
-   * tcp_tso_segs() segments (never more than half of cwnd: tcp_cwnd_test),
-   * leaving together, and the pacing clock advances by the whole skb. An
-   * unpaced flow's segments all leave at once anyway, so it sends them one
-   * by one. pushOne: 0 = as many as allowed, 2 = a loss probe (ignores
-   * cwnd, one segment).
+   * pacing allow, in skbs of up to tcp_tso_segs() segments (never more than
+   * half of cwnd: tcp_cwnd_test) whose segments leave together. A paced
+   * flow sends one skb per pacing slot and its pacing clock advances by the
+   * whole skb; an unpaced flow sends skb after skb at once. The last segment
+   * of an skb of two or more carries PSH (__tcp_transmit_skb), which a Linux
+   * receiver ACKs on read. pushOne: 0 = as many as allowed, 2 = a loss
+   * probe (ignores cwnd, one segment).
    */
   private writeXmit(pushOne: number): boolean {
     this.refreshClock();
     let sent = 0;
     let isCwndLimited = false;
     const paced = this.pacingStatus !== PACING_NONE;
-    const maxSegs = paced ? this.tsoSegs() : 1;
+    const maxSegs = this.tsoSegs();
     while (this.unsentSegs() > 0) {
       if (this.pacingCheck()) break;
       const inFlight = this.packetsInFlight();
@@ -1468,7 +1469,7 @@ export class TcpSender implements TcpSock, RateState {
       for (let k = 0; k < segs; k++) {
         const seg = this.sndNxt;
         this.sb.append();
-        bytes += this.transmit(seg, false, paced);
+        bytes += this.transmit(seg, false, paced, segs > 1 && k === segs - 1);
         this.sndNxt = seg + 1;
       }
       // tcp_event_new_data_sent(), once per skb
@@ -1493,7 +1494,7 @@ export class TcpSender implements TcpSock, RateState {
    * pacing unless the caller does it for a whole skb (inSkb). Returns the
    * segment's length.
    */
-  private transmit(seg: number, isRetrans: boolean, inSkb = false): number {
+  private transmit(seg: number, isRetrans: boolean, inSkb = false, psh = false): number {
     const sb = this.sb;
     const i = sb.slot(seg);
     const len = this.segLen(seg);
@@ -1506,6 +1507,7 @@ export class TcpSender implements TcpSock, RateState {
     this.dataSegsOut++;
 
     const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1, this.tsRecent);
+    p.psh = psh;
     this.stats.segsSent++;
     this.stats.bytesSent += len;
     this.stats.packetsToNetwork++;

@@ -53,21 +53,45 @@ describe('one segment lost mid-stream', () => {
 });
 
 describe('the last segment of a transfer lost', () => {
-  it('is repaired by a tail loss probe, before any timeout, 2 x srtt + 200 ms after the last ACK (one packet out)', () => {
+  it('is repaired by a tail loss probe, before any timeout, min(2 x srtt + 200 ms, RTO) after the last ACK (one packet out)', () => {
     const segs = 200; // 289,600 bytes
-    const clean = simulateFile(SINGLE_FLOW, ['duration=3s', `flows[0].bytes=${segs * 1448}`]);
-    const r = simulateFile(SINGLE_FLOW, ['duration=3s', `flows[0].bytes=${segs * 1448}`], dropFirstTransmissionOf([segs - 1])); // segments count from 0
+    let lastAckNs = 0;
+    let expectedDelayNs = 0;
+    let probeNs = 0;
+    const drop = dropFirstTransmissionOf([segs - 1]); // segments count from 0
+    const r = simulateFile(SINGLE_FLOW, ['duration=3s', `flows[0].bytes=${segs * 1448}`], {
+      setup(net) {
+        drop.setup(net);
+        const s = net.senders[0]!;
+        const rx = s.receive.bind(s);
+        s.receive = (p: Packet) => {
+          rx(p);
+          if (p.isAck && s.packetsOut === 1 && probeNs === 0) {
+            // tcp_schedule_loss_probe(): with one packet outstanding the probe waits
+            // 2 x srtt plus TCP_RTO_MIN for a delayed ACK, but never past the RTO
+            lastAckNs = net.sim.now;
+            expectedDelayNs = Math.min(2 * s.srttUs + 200_000, s.rtoJiffies * 4000) * 1000;
+          }
+        };
+        const send = net.dataLoss.receive.bind(net.dataLoss);
+        net.dataLoss.receive = (p: Packet) => {
+          if (!p.isAck && p.seg === segs - 1 && lastAckNs > 0 && probeNs === 0) probeNs = net.sim.now;
+          send(p);
+        };
+      },
+    });
     const f = r.summary.flows[0]!;
     expect(f.bytesDelivered).toBe(segs * 1448);
     expect(f.segsRetrans).toBe(1);
     expect(f.rtoCount).toBe(0);
     expect(r.network.senders[0]!.stats.tlpCount).toBe(1);
-    // tcp_schedule_loss_probe(): with one packet outstanding the probe waits 2 x srtt plus
-    // TCP_RTO_MIN for a delayed ACK; then one RTT for the probe and its ACK
+    // the probe leaves when the timer fires (jiffies: 4 ms ticks)
+    expect(probeNs - lastAckNs).toBeGreaterThanOrEqual(expectedDelayNs - 4e6);
+    expect(probeNs - lastAckNs).toBeLessThanOrEqual(expectedDelayNs + 4e6);
+    // and the transfer completes one round trip later
     const srttS = r.network.senders[0]!.srttUs / 1e6;
-    const extra = f.completionS! - clean.summary.flows[0]!.completionS!;
-    expect(extra).toBeGreaterThan(2 * srttS + 0.2);
-    expect(extra).toBeLessThan(2 * srttS + 0.2 + 2 * srttS);
+    expect(f.completionS! - probeNs / 1e9).toBeGreaterThan(0.9 * srttS);
+    expect(f.completionS! - probeNs / 1e9).toBeLessThan(1.5 * srttS);
   });
 });
 
