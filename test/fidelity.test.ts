@@ -24,7 +24,9 @@ describe('fidelity against the Linux 6.1 reference runs (10 and 50 ms)', () => {
     const v = await validate(REFERENCE, {
       out: mkdtempSync(join(tmpdir(), 'cclab-fidelity-')),
       jobs: 2,
+      // as `cclab validate` does: at least 10 seeds, and 10 per kernel repetition
       simSeeds: 10,
+      simSeedsPerKernelRun: 10,
       only: /^kernel-validation$/,
       filter: (r) => r.resolved.link.rttNs <= 50e6,
     });
@@ -60,6 +62,27 @@ describe('fidelity against the Linux 6.1 reference runs (10 and 50 ms)', () => {
     const withTestbed = points.find((p) => p.label === 'rttMs=10 queuePkts=41 lossPct=0 cc=bbr')!;
     expect(withTestbed.ok.rttMeanMs).toBe(true);
     expect(v.points[0]!.relErr.rttMeanMs).toBeLessThan(-0.08);
+  }, 120_000);
+});
+
+describe('simulator seeds per point', () => {
+  it('are at least --sim-seeds, and at least k per kernel repetition, so noisy points get as many more', async () => {
+    // one point with 3 kernel repetitions (Cubic, 10 ms, no loss)
+    const root = mkdtempSync(join(tmpdir(), 'cclab-fidelity-seeds-'));
+    const isPoint = (r: RunRecord) =>
+      r.resolved.link.rttNs === 10e6 && r.resolved.flows[0]!.cc === 'cubic' && r.resolved.link.loss.kind === 'bernoulli' && r.resolved.link.loss.p === 0;
+    const runs = findRuns(join(REFERENCE, 'kernel-validation')).filter(isPoint);
+    expect(runs).toHaveLength(3);
+    for (const r of runs) {
+      const dir = join(root, 'ref', 'kernel-validation', basename(r.dir));
+      mkdirSync(dir, { recursive: true });
+      for (const f of ['summary.json', 'resolved.json', 'scenario.yaml']) copyFileSync(join(r.dir, f), join(dir, f));
+    }
+    const a = await validate(join(root, 'ref'), { out: join(root, 'sim'), jobs: 2, simSeeds: 2, simSeedsPerKernelRun: 2 });
+    expect(a.points[0]!.kernel.goodputMbps.n).toBe(3);
+    expect(a.points[0]!.sim.goodputMbps.n).toBe(6);
+    const b = await validate(join(root, 'ref'), { out: join(root, 'sim'), jobs: 2, simSeeds: 8, simSeedsPerKernelRun: 2 });
+    expect(b.points[0]!.sim.goodputMbps.n).toBe(8);
   }, 120_000);
 });
 

@@ -18,6 +18,7 @@ interface ValidateCliOptions {
   only?: string;
   force?: boolean;
   simSeeds: string;
+  simSeedsPerRun: string;
 }
 
 /** The newest results/reference/linux-* directory. */
@@ -39,6 +40,7 @@ export function registerValidate(program: Command): void {
     .option('--only <regex>', 'only reference scenarios whose name matches')
     .option('--jobs <n>', 'worker threads (default: number of cores)')
     .option('--sim-seeds <n>', 'simulator seeds per point (at least the kernel repetitions)', '10')
+    .option('--sim-seeds-per-run <k>', 'and at least k simulator seeds per kernel repetition of the point', '10')
     .option('--force', 'simulate again even when runs of this simulator build exist')
     .action(async (opts: ValidateCliOptions) => {
       const { validate, validationMarkdown, validationCounts } = await import('../../analysis/validate.js');
@@ -57,6 +59,8 @@ export function registerValidate(program: Command): void {
       const jobs = parseJobs(opts.jobs);
       const simSeeds = Number(opts.simSeeds);
       if (!Number.isInteger(simSeeds) || simSeeds < 1 || simSeeds > 1000) throw new InputError(`--sim-seeds: expected a whole number 1..1000, got "${opts.simSeeds}"`);
+      const perRun = Number(opts.simSeedsPerRun);
+      if (!Number.isInteger(perRun) || perRun < 0 || perRun > 100) throw new InputError(`--sim-seeds-per-run: expected a whole number 0..100, got "${opts.simSeedsPerRun}"`);
       const out = join(opts.out, basename(reference));
       const v = await validate(reference, {
         out,
@@ -64,6 +68,7 @@ export function registerValidate(program: Command): void {
         force: opts.force,
         only,
         simSeeds,
+        simSeedsPerKernelRun: perRun,
         onProgress: (d, n) => {
           if (d === n || d % 20 === 0) process.stderr.write(`validate: simulated ${d}/${n}\n`);
         },
@@ -84,9 +89,15 @@ export function registerValidate(program: Command): void {
       const notes = notesFile !== opts.doc && existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : undefined;
       const reps = [...new Set(v.points.map((p) => p.kernel.goodputMbps.n))].sort((a, b) => a - b);
       const kernelReps = reps.length === 1 ? String(reps[0]) : `${reps[0]}-${reps[reps.length - 1]}`;
+      const simNs = [...new Set(v.points.map((p) => p.sim.goodputMbps.n))].sort((a, b) => a - b);
+      const simRange = simNs.length === 1 ? String(simNs[0]) : `${simNs[0]}-${simNs[simNs.length - 1]}`;
+      const simText =
+        perRun > 0
+          ? `seeds 1 to max(${simSeeds}, ${perRun} × the point's kernel repetitions) (${simRange} seeds), so that the comparison's noise is mostly the kernel's`
+          : `seeds 1-${simRange}`;
       writeFileAtomic(
         opts.doc,
-        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds, ...(notes ? { notes } : {}) }),
+        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds: simText, ...(notes ? { notes } : {}) }),
       );
       const c = validationCounts(v);
       process.stdout.write(
