@@ -16,6 +16,22 @@ import { findRuns, type RunRecord } from '../src/analysis/compare.js';
 
 const REFERENCE = 'results/reference/linux-6.1.0-56-amd64';
 
+/**
+ * Copy the kernel runs of one loss-free validation point (RTT, cc) to
+ * `<root>/ref`, without the tree's testbed.yaml; returns how many.
+ */
+function copyPoint(root: string, rttNs: number, cc: string): number {
+  const isPoint = (r: RunRecord) =>
+    r.resolved.link.rttNs === rttNs && r.resolved.flows[0]!.cc === cc && r.resolved.link.loss.kind === 'bernoulli' && r.resolved.link.loss.p === 0;
+  const runs = findRuns(join(REFERENCE, 'kernel-validation')).filter(isPoint);
+  for (const r of runs) {
+    const dir = join(root, 'ref', 'kernel-validation', basename(r.dir));
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['summary.json', 'resolved.json', 'scenario.yaml']) copyFileSync(join(r.dir, f), join(dir, f));
+  }
+  return runs.length;
+}
+
 
 describe('fidelity against the Linux 6.1 reference runs (10 and 50 ms)', () => {
   let points: ValidatedPoint[] = [];
@@ -50,13 +66,7 @@ describe('fidelity against the Linux 6.1 reference runs (10 and 50 ms)', () => {
     // the kernel's 14.4; the ACK-timing tail of testbed.yaml is what lifts BBR's bandwidth estimate
     // a copy of the point's kernel runs without the tree's testbed.yaml
     const root = mkdtempSync(join(tmpdir(), 'cclab-fidelity-default-'));
-    const isPoint = (r: RunRecord) =>
-      r.resolved.link.rttNs === 10e6 && r.resolved.flows[0]!.cc === 'bbr' && r.resolved.link.loss.kind === 'bernoulli' && r.resolved.link.loss.p === 0;
-    for (const r of findRuns(join(REFERENCE, 'kernel-validation')).filter(isPoint)) {
-      const dir = join(root, 'ref', 'kernel-validation', basename(r.dir));
-      mkdirSync(dir, { recursive: true });
-      for (const f of ['summary.json', 'resolved.json', 'scenario.yaml']) copyFileSync(join(r.dir, f), join(dir, f));
-    }
+    copyPoint(root, 10e6, 'bbr');
     const v = await validate(join(root, 'ref'), { out: join(root, 'sim'), jobs: 2, simSeeds: 3 });
     expect(v.points).toHaveLength(1);
     const withTestbed = points.find((p) => p.label === 'rttMs=10 queuePkts=41 lossPct=0 cc=bbr')!;
@@ -69,15 +79,7 @@ describe('simulator seeds per point', () => {
   it('are at least --sim-seeds, and at least k per kernel repetition, so noisy points get as many more', async () => {
     // one point with 3 kernel repetitions (Cubic, 10 ms, no loss)
     const root = mkdtempSync(join(tmpdir(), 'cclab-fidelity-seeds-'));
-    const isPoint = (r: RunRecord) =>
-      r.resolved.link.rttNs === 10e6 && r.resolved.flows[0]!.cc === 'cubic' && r.resolved.link.loss.kind === 'bernoulli' && r.resolved.link.loss.p === 0;
-    const runs = findRuns(join(REFERENCE, 'kernel-validation')).filter(isPoint);
-    expect(runs).toHaveLength(3);
-    for (const r of runs) {
-      const dir = join(root, 'ref', 'kernel-validation', basename(r.dir));
-      mkdirSync(dir, { recursive: true });
-      for (const f of ['summary.json', 'resolved.json', 'scenario.yaml']) copyFileSync(join(r.dir, f), join(dir, f));
-    }
+    expect(copyPoint(root, 10e6, 'cubic')).toBe(3);
     const a = await validate(join(root, 'ref'), { out: join(root, 'sim'), jobs: 2, simSeeds: 2, simSeedsPerKernelRun: 2 });
     expect(a.points[0]!.kernel.goodputMbps.n).toBe(3);
     expect(a.points[0]!.sim.goodputMbps.n).toBe(6);
