@@ -22,7 +22,9 @@
  * skbs, which the device (or software GSO, with GSO off on the device, as in
  * cclab's kernel harness) cuts into packets that leave back to back: a paced
  * socket sends one skb of tcp_tso_segs() segments, about 1 ms of its pacing
- * rate, per pacing slot.
+ * rate, per pacing slot; an unpaced one sends skbs of up to that size as
+ * cwnd allows. The last segment of an skb of two or more carries PSH, which
+ * the receiver ACKs on read (receiver.ts).
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
