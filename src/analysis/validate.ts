@@ -2,9 +2,10 @@
  * Fidelity validation: the simulator against committed real-kernel runs.
  *
  * For every point of a kernel reference tree (results/reference/linux-<v>/),
- * the simulator runs the same scenario once per kernel repetition (seeds
- * 1..n, as the repetitions are labelled), and each metric is compared on the
- * means: goodput, retransmission ratio and mean smoothed RTT (compare.ts),
+ * the simulator runs the same scenario with seeds 1..N, N at least the
+ * kernel repetitions (`cclab validate`: 10 per kernel repetition, so the
+ * simulator's own sampling error is small next to the kernel's), and each
+ * metric is compared on the means: goodput, retransmission ratio and mean smoothed RTT (compare.ts),
  * plus, for points with several flows, each flow's share of the goodput.
  *
  * Targets (issue "Fidelity"): goodput within 10% of the kernel mean (0.5
@@ -128,7 +129,8 @@ export interface ValidateOptions {
    */
   simSeeds?: number;
   /**
-   * At least this many simulator seeds per kernel repetition of the point:
+   * At least this many simulator seeds per kernel repetition of the point
+   * (default 0; the CLI's --sim-seeds-per-run defaults to 10):
    * points that needed more kernel runs because a run's outcome is
    * bimodal (does slow start overshoot before the first random loss?) need
    * as many more simulator runs, or the simulator's own sampling error
@@ -165,8 +167,8 @@ export async function validate(referenceRoot: string, opts: ValidateOptions): Pr
   if (opts.only) kernel = kernel.filter((r) => opts.only!.test(groupOf(referenceRoot, r.dir)));
   if (opts.filter) kernel = kernel.filter(opts.filter);
 
-  // per point: the same scenario with seeds 1..max(simSeeds, simSeedsPerKernelRun x kernel repetitions),
-  // and every kernel run's seed label
+  // per point: the same scenario with seeds 1..N, N = max(simSeeds, simSeedsPerKernelRun x kernel
+  // repetitions, the highest kernel seed label)
   const simulator = simulatorFingerprint(workerDistDir());
   const tasks: PointTask[] = [];
   const simDirs: string[] = [];
@@ -177,10 +179,8 @@ export async function validate(referenceRoot: string, opts: ValidateOptions): Pr
   }
   for (const runs of byPoint.values()) {
     const first = runs[0]!;
-    const seeds = new Set(runs.map((r) => r.summary.seed));
-    const nSim = Math.max(opts.simSeeds ?? 0, (opts.simSeedsPerKernelRun ?? 0) * runs.length);
-    for (let s = 1; s <= nSim; s++) seeds.add(s);
-    for (const seed of [...seeds].sort((a, b) => a - b)) {
+    const nSim = Math.max(opts.simSeeds ?? 0, (opts.simSeedsPerKernelRun ?? 0) * runs.length, ...runs.map((r) => r.summary.seed));
+    for (let seed = 1; seed <= nSim; seed++) {
       const doc = YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
       doc.seed = seed;
       doc.link = { ...(doc.link as Record<string, unknown>), ...testbed };

@@ -12,11 +12,12 @@
  *     rcv_nxt at once, then compressed (SACK compression: up to 44 ACKs, at
  *     most 1 ms or 5% of the RTT);
  *   - when the application's read empties the receive queue after a
- *     full-sized segment with PSH (tcp_measure_rcv_mss sets
- *     ICSK_ACK_PUSHED, tcp_cleanup_rbuf ACKs): the last segment of each
- *     multi-segment skb of a Linux sender, so an odd segment at an skb's end
- *     is ACKed alone;
- *   - otherwise by the delayed-ACK timer (ato, 40 ms in steady bulk flow).
+ *     full-sized segment with PSH or a short segment (tcp_measure_rcv_mss
+ *     sets ICSK_ACK_PUSHED, tcp_cleanup_rbuf ACKs): the last segment of each
+ *     multi-segment skb of a Linux sender and of a transfer, so an odd
+ *     segment at an skb's end is ACKed alone;
+ *   - otherwise by the delayed-ACK timer (ato, 40 ms in steady bulk flow,
+ *     at most the receiver's RTT when that is longer than 40 ms).
  * Each ACK carries up to three SACK blocks, most recent first, a D-SACK first
  * for a duplicate segment, and echoes the timestamp of the segment that
  * started the ACKed window (ts_recent).
@@ -83,12 +84,14 @@ export class TcpReceiver implements PacketSink {
   private lrcvtime = 0;
   private ackScheduled = false;
   private ackNow = false;
-  /** ICSK_ACK_PUSHED: an in-order full-sized segment with PSH arrived since the last ACK. */
+  /** ICSK_ACK_PUSHED: an in-order full-sized segment with PSH, or a short one, arrived since the last ACK. */
   private pushed = false;
   private delackTimerPending = false;
   private delackTimeoutJiffies = 0;
   private readonly delackTimer: Timer;
   private rtoJiffies = HZ;
+  /** The receiver's own srtt: its handshake RTT sample (it sends no data); 0 before it. */
+  private srttUs = 0;
 
   // SACK compression
   private compressedAck = 0;
@@ -150,8 +153,9 @@ export class TcpReceiver implements PacketSink {
     this.rw.rttMeasureTs(tsEcr, this.tsNow(), len);
 
     const inOrder = seg === this.rcvNxt;
-    // tcp_event_data_recv -> tcp_measure_rcv_mss: a full-sized in-order segment with PSH
-    if (inOrder && psh && len >= this.mss) this.pushed = true;
+    // tcp_event_data_recv -> tcp_measure_rcv_mss: an in-order full-sized segment with PSH,
+    // or a short one (the end of a write)
+    if (inOrder && (psh || len < this.mss)) this.pushed = true;
     this.dataQueue(seg, len);
     this.ackSndCheck();
     if (inOrder) this.cleanupRbuf();
@@ -160,8 +164,8 @@ export class TcpReceiver implements PacketSink {
   /**
    * tcp_cleanup_rbuf() after the application's read (iperf3 reads at once):
    * with an ACK still scheduled, ACK now if the segments read included a
-   * full-sized one with PSH and the read left nothing queued (out-of-order
-   * data counts as queued: sk_rmem_alloc).
+   * full-sized one with PSH or a short one and the read left nothing queued
+   * (out-of-order data counts as queued: sk_rmem_alloc).
    */
   private cleanupRbuf(): void {
     if (this.ackScheduled && this.pushed && this.ofoCount === 0) this.sendAck();
@@ -377,6 +381,7 @@ export class TcpReceiver implements PacketSink {
       if (this.synSeen) {
         // the receiver's RTO comes from the handshake RTT (tcp_synack_rtt_meas): rtt + 200 ms
         const rttUs = Math.floor((this.sim.now - this.synArrivalNs) / 1000);
+        this.srttUs = rttUs;
         this.rtoJiffies = usecsToJiffies(rttUs + TCP_RTO_MIN_US);
       }
     } else {
@@ -449,11 +454,15 @@ export class TcpReceiver implements PacketSink {
     this.sendAck();
   }
 
-  /** tcp_send_delayed_ack(). */
+  /** tcp_send_delayed_ack(): the delayed-ACK timeout, bounded by the RTT when one is known. */
   private sendDelayedAck(): void {
     let ato = this.ato;
     if (ato > TCP_DELACK_MIN_JIFFIES) {
-      const maxAto = HZ / 2;
+      let maxAto = this.pushed ? TCP_DELACK_MAX_JIFFIES : HZ / 2;
+      if (this.srttUs > 0) {
+        const rtt = Math.max(usecsToJiffies(this.srttUs), TCP_DELACK_MIN_JIFFIES);
+        if (rtt < maxAto) maxAto = rtt;
+      }
       ato = Math.min(ato, maxAto);
     }
     ato = Math.min(ato, TCP_DELACK_MAX_JIFFIES);

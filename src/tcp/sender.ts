@@ -23,8 +23,10 @@
  * cclab's kernel harness) cuts into packets that leave back to back: a paced
  * socket sends one skb of tcp_tso_segs() segments, about 1 ms of its pacing
  * rate, per pacing slot; an unpaced one sends skbs of up to that size as
- * cwnd allows. The last segment of an skb of two or more carries PSH, which
- * the receiver ACKs on read (receiver.ts).
+ * cwnd allows (Linux may also hold an unpaced skb back until a bigger one
+ * fits, tcp_tso_should_defer; not modelled). The last segment of an skb of
+ * two or more carries PSH, which the receiver ACKs on read (receiver.ts);
+ * retransmissions leave one segment at a time, without it.
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
@@ -1471,7 +1473,9 @@ export class TcpSender implements TcpSock, RateState {
       for (let k = 0; k < segs; k++) {
         const seg = this.sndNxt;
         this.sb.append();
-        bytes += this.transmit(seg, false, paced, segs > 1 && k === segs - 1);
+        // PSH: forced on the last segment of a multi-segment skb (__tcp_transmit_skb), and on the
+        // last segment of a finite transfer (tcp_push at the end of the application's write)
+        bytes += this.transmit(seg, false, paced, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1);
         this.sndNxt = seg + 1;
       }
       // tcp_event_new_data_sent(), once per skb

@@ -93,11 +93,11 @@ export function registerValidate(program: Command): void {
       const simRange = simNs.length === 1 ? String(simNs[0]) : `${simNs[0]}-${simNs[simNs.length - 1]}`;
       const simText =
         perRun > 0
-          ? `seeds 1 to max(${simSeeds}, ${perRun} × the point's kernel repetitions) (${simRange} seeds), so that the comparison's noise is mostly the kernel's`
-          : `seeds 1-${simRange}`;
+          ? `seeds 1 to max(${simSeeds}, ${perRun} × the point's kernel repetitions) (${simRange} seeds a point), so that the comparison's noise is mostly the kernel's`
+          : `seeds 1 to max(${simSeeds}, the point's highest kernel seed label) (${simRange} seeds a point)`;
       writeFileAtomic(
         opts.doc,
-        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference}`, kernelReps, simSeeds: simText, ...(notes ? { notes } : {}) }),
+        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference} --sim-seeds ${simSeeds} --sim-seeds-per-run ${perRun}`, kernelReps, simSeeds: simText, ...(notes ? { notes } : {}) }),
       );
       const c = validationCounts(v);
       process.stdout.write(
