@@ -458,7 +458,8 @@ export class TcpReceiver implements PacketSink {
   private sendDelayedAck(): void {
     let ato = this.ato;
     if (ato > TCP_DELACK_MIN_JIFFIES) {
-      let maxAto = this.pushed ? TCP_DELACK_MAX_JIFFIES : HZ / 2;
+      // (Linux uses TCP_DELACK_MAX instead of HZ/2 after a PSH segment; the cap below makes it moot)
+      let maxAto = HZ / 2;
       if (this.srttUs > 0) {
         const rtt = Math.max(usecsToJiffies(this.srttUs), TCP_DELACK_MIN_JIFFIES);
         if (rtt < maxAto) maxAto = rtt;

@@ -1475,7 +1475,7 @@ export class TcpSender implements TcpSock, RateState {
         this.sb.append();
         // PSH: forced on the last segment of a multi-segment skb (__tcp_transmit_skb), and on the
         // last segment of a finite transfer (tcp_push at the end of the application's write)
-        bytes += this.transmit(seg, false, paced, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1);
+        bytes += this.transmit(seg, false, true, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1);
         this.sndNxt = seg + 1;
       }
       // tcp_event_new_data_sent(), once per skb

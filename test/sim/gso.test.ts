@@ -5,35 +5,12 @@
  * emits bursts of 3-5 packets about 1 ms apart (kernel/measure-ack-noise.mjs).
  */
 import { describe, expect, it } from 'vitest';
-import type { Packet } from '../../src/network/packet.js';
-import { simulateFile, SINGLE_FLOW } from '../helpers/sim.js';
+import { sendBursts } from '../helpers/sim.js';
 
-/** Sizes of the bursts a flow's data leaves the sender in (segments handed over at the same instant), after `fromS`. */
+/** Sizes of the bursts a flow's data leaves the sender in (segments handed over at the same instant), after `fromS`, and tcp_tso_segs() then. */
 function burstSizes(sets: string[], fromS: number): { sizes: number[]; tso: number[] } {
-  const sends: number[] = [];
-  const tso: number[] = [];
-  simulateFile(SINGLE_FLOW, sets, {
-    setup(net) {
-      const s = net.senders[0]!;
-      const access = net.access;
-      const receive = access.receive.bind(access);
-      access.receive = (p: Packet) => {
-        if (!p.isAck && net.sim.now >= fromS * 1e9) {
-          if (sends.length === 0 || sends[sends.length - 1] !== net.sim.now) tso.push(s.tsoSegs());
-          sends.push(net.sim.now);
-        }
-        receive(p);
-      };
-    },
-  });
-  const sizes: number[] = [];
-  for (let i = 0; i < sends.length; ) {
-    let j = i;
-    while (j < sends.length && sends[j] === sends[i]) j++;
-    sizes.push(j - i);
-    i = j;
-  }
-  return { sizes, tso };
+  const bursts = sendBursts(sets, fromS);
+  return { sizes: bursts.map((b) => b.psh.length), tso: bursts.map((b) => b.tso) };
 }
 
 describe('GSO-sized bursts of a paced sender (tcp_tso_segs)', () => {

@@ -13,35 +13,13 @@ import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../src/engine/sim.js';
 import { PacketPool, type Packet } from '../../src/network/packet.js';
 import { TcpReceiver } from '../../src/tcp/receiver.js';
-import { simulateFile, SINGLE_FLOW } from '../helpers/sim.js';
+import { sendBursts, simulateFile, SINGLE_FLOW, type SendBurst } from '../helpers/sim.js';
 
 const MSS = 1448;
 
-/** The segments a flow hands to the network, grouped by the instant they leave (one skb or several). */
-function sendGroups(sets: string[], fromS: number): { psh: boolean[]; tso: number }[] {
-  const groups: { t: number; psh: boolean[]; rtx: boolean; tso: number }[] = [];
-  const sent = new Set<number>();
-  simulateFile(SINGLE_FLOW, sets, {
-    setup(net) {
-      const access = net.access;
-      const receive = access.receive.bind(access);
-      access.receive = (p: Packet) => {
-        if (!p.isAck && net.sim.now >= fromS * 1e9) {
-          const rtx = sent.has(p.seg);
-          const last = groups[groups.length - 1];
-          if (last && last.t === net.sim.now) {
-            last.psh.push(p.psh);
-            last.rtx ||= rtx;
-          } else groups.push({ t: net.sim.now, psh: [p.psh], rtx, tso: net.senders[0]!.tsoSegs() });
-        }
-        if (!p.isAck) sent.add(p.seg);
-        receive(p);
-      };
-    },
-  });
-  // only new data's skbs count: the simulator retransmits one segment at a time, without PSH
-  // (Linux can resend a lost multi-segment skb whole; not modelled)
-  return groups.filter((g) => !g.rtx);
+/** New data's bursts only: the simulator retransmits one segment at a time, without PSH (Linux can resend a lost multi-segment skb whole; not modelled). */
+function sendGroups(sets: string[], fromS: number): SendBurst[] {
+  return sendBursts(sets, fromS).filter((g) => !g.rtx);
 }
 
 describe('PSH on the last segment of each GSO skb (__tcp_transmit_skb)', () => {

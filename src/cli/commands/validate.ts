@@ -97,7 +97,7 @@ export function registerValidate(program: Command): void {
           : `seeds 1 to max(${simSeeds}, the point's highest kernel seed label) (${simRange} seeds a point)`;
       writeFileAtomic(
         opts.doc,
-        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference} --sim-seeds ${simSeeds} --sim-seeds-per-run ${perRun}`, kernelReps, simSeeds: simText, ...(notes ? { notes } : {}) }),
+        validationMarkdown(v, { kernelRelease: release, charts, command: `cclab validate --reference ${reference} --sim-seeds ${simSeeds} --sim-seeds-per-run ${perRun}`, kernelReps, simSeedsText: simText, ...(notes ? { notes } : {}) }),
       );
       const c = validationCounts(v);
       process.stdout.write(
