@@ -8,11 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { buildCpio, withParentDirs } from '../../src/kernel/vm/cpio.js';
 import { readTar } from '../../src/kernel/vm/tar.js';
 import { runArchive } from '../../src/kernel/vm/qemu.js';
 
-describe('initramfs (newc cpio)', () => {
+describeWith('kernel', 'initramfs (newc cpio)', () => {
   const archive = buildCpio(
     withParentDirs([
       { kind: 'file', path: '/usr/bin/tool', data: '#!/bin/sh\necho hi\n', mode: 0o755 },

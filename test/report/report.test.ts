@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWith } from '../helpers/requires.js';
 import { cclab } from '../analysis/cli.js';
 import { makeCompetingRun, makeSweep, sweepCcs } from './fixtures.js';
 import { ccLabel } from '../../src/report/specs.js';
@@ -17,7 +18,7 @@ interface Loaded {
   charts: { id: string; datasets: number; points: number; width: number; height: number }[];
 }
 
-describe('report.html in headless Chromium', () => {
+describeWith('browser', 'report.html in headless Chromium', () => {
   let browser: BrowserContext;
   let profile: string;
   beforeAll(async () => {

@@ -9,10 +9,10 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/requires.js';
 import { cclab } from '../../helpers/cli.js';
 
 const SCENARIO = 'test/kernel/fixtures/vm-20mbit-40ms-1pct.yaml';
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 function hostHasNetem(): boolean {
   const ns = `cclabprobe${process.pid}`;
@@ -41,7 +41,8 @@ exec sh -c "$last"
 
 /** The local-target tests; run by host.test.ts. */
 export function localTargetTests(): void {
-describe.skipIf(!isRoot || hostHasNetem())('cclab run --target local on a host without netem', () => {
+describeWith('kernel', 'cclab run --target local', () => {
+describe.skipIf(hostHasNetem())('on a host without netem', () => {
   it('says so in one line and leaves no namespace behind', () => {
     const out = mkdtempSync(join(tmpdir(), 'cclab-local-'));
     try {
@@ -84,5 +85,6 @@ describe.skipIf(!isRoot || hostHasNetem())('cclab run --target local on a host w
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 });
 }

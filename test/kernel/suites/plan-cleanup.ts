@@ -10,13 +10,13 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
+import { describeWith } from '../../helpers/requires.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { generatePlan } from '../../../src/kernel/plan.js';
 import { buildHelpers } from '../../../src/kernel/helpers.js';
 
 const STUBS = join(import.meta.dirname, '..', 'stubs');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const work: string[] = [];
 
 afterEach(() => {
@@ -81,7 +81,7 @@ async function startPlan(runId: string, timeoutS?: number) {
 
 /** The cleanup-trap tests; run by host.test.ts. */
 export function planCleanupTests(): void {
-describe.skipIf(!isRoot)('plan cleanup on this host', () => {
+describeWith('kernel', 'plan cleanup on this host', () => {
   it('removes namespaces and ends every process when interrupted mid-run', async () => {
     const runId = `t${process.pid}a`;
     const p = await startPlan(runId);

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeWith } from '../../helpers/requires.js';
 import { loadScenario } from '../../../src/scenario/load.js';
 import { InputError } from '../../../src/scenario/errors.js';
 import { runKernelBatch, runKernelScenario } from '../../../src/kernel/index.js';
@@ -28,7 +29,7 @@ const VM_TEST_TIMEOUT_MS = 600_000;
 
 /** The VM tests; run by host.test.ts, which checks the host after each. */
 export function vmTests(): void {
-describe('kernel harness in the test VM', () => {
+describeWith('kernel', 'kernel harness in the test VM', () => {
   it(
     'runs cubic and bbr (and brutal from --module) over 20 Mbit/s, 40 ms, 1% loss for 10 s',
     async () => {
