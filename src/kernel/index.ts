@@ -14,7 +14,7 @@ import { InputError } from '../scenario/errors.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { RunArtifacts } from '../results/write.js';
 import { convertRun, parseRun, type RawFiles } from './convert.js';
-import { EXIT_CC_MISSING, EXIT_TARGET_UNFIT, generatePlan, planTimeoutS } from './plan.js';
+import { EXIT_CC_MISSING, EXIT_TARGET_UNFIT, executablePlan, generatePlan, planTimeoutS } from './plan.js';
 import { makeTarget, type PlanOutput, type Target } from './targets.js';
 import { verifyRun } from './verify.js';
 
@@ -91,7 +91,7 @@ export async function runKernelBatch(points: readonly LoadedScenario[], opts: Ke
     opts.onResult?.(i, results[i]!);
   };
   const done = new Set<number>();
-  const outputs = await target.runBatch(plans, {
+  const outputs = await target.runBatch(plans.map(executablePlan), {
     timeoutsS: points.map((p) => planTimeoutS(p.resolved)),
     ...(opts.timeoutS !== undefined ? { timeoutS: opts.timeoutS } : {}),
     log,
@@ -113,7 +113,7 @@ export async function runKernelScenario(loaded: LoadedScenario, opts: KernelRunO
   return r!;
 }
 
-export { generatePlan, planTimeoutS } from './plan.js';
+export { executablePlan, generatePlan, planTimeoutS } from './plan.js';
 export { parseIperf3Json } from './parse/iperf3.js';
 export { parseSs } from './parse/ss.js';
 export { parseTcQdiscs } from './parse/tc.js';

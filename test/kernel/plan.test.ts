@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.js';
-import { generatePlan, planTimeoutS } from '../../src/kernel/plan.js';
+import { CLIENT_PORT_BASE, executablePlan, generatePlan, PLAN_LIB_FILE, planTimeoutS, RECEIVER_ADDR, SERVER_PORT_BASE } from '../../src/kernel/plan.js';
+import { describeWith } from '../helpers/requires.js';
+import { createHash } from 'node:crypto';
 import { ackNetemLimit, dataNetemArgs, dataNetemLimit, delayLinePackets, meanLossRate, tcPercent } from '../../src/kernel/netem.js';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
@@ -64,35 +66,65 @@ describe('netem mapping', () => {
 describe('plan script', () => {
   const s = loadScenario(join(GOLDEN, 'feature-mix.yaml')).resolved;
   const plan = generatePlan(s, { runId: 'golden2', moduleHint: HINT });
-  it('is valid POSIX sh', () => {
+  const script = executablePlan(plan);
+  it('is valid POSIX sh, alone and with its library', () => {
     execFileSync('sh', ['-n'], { input: plan });
+    execFileSync('sh', ['-n'], { input: script });
+  });
+  it('keeps only what varies: the fixed part is the library, named by its hash', () => {
+    const lib = readFileSync(PLAN_LIB_FILE, 'utf8');
+    const hash = createHash('sha256').update(lib).digest('hex').slice(0, 12);
+    expect(plan).toContain(`kernel/plan-lib.sh (sha256 ${hash})`);
+    expect(script.startsWith(lib)).toBe(true);
+    expect(plan.split('\n').length).toBeLessThan(40);
+    for (const fn of ['cleanup()', 'setup_network()', 'start_servers()', 'findtool()']) expect(plan).not.toContain(fn);
+    // the library's constants are the converter's
+    expect(lib).toContain(`RECEIVER_ADDR=${RECEIVER_ADDR}\n`);
+    expect(lib).toContain(`SERVER_PORT_BASE=${SERVER_PORT_BASE}\n`);
+    expect(lib).toContain(`CLIENT_PORT_BASE=${CLIENT_PORT_BASE}\n`);
   });
   it('cleans up on exit, interrupt, termination and hangup, and has its own deadline', () => {
-    expect(plan).toContain('trap cleanup EXIT');
-    expect(plan).toMatch(/trap 'exit 130' INT/);
-    expect(plan).toMatch(/trap 'exit 143' TERM/);
-    expect(plan).toContain(`sleep ${planTimeoutS(s)} & sp=$!`);
-    expect(plan).toMatch(/netns del/);
+    expect(script).toContain('trap cleanup EXIT');
+    expect(script).toMatch(/trap 'exit 130' INT/);
+    expect(script).toMatch(/trap 'exit 143' TERM/);
+    expect(plan).toContain(`TIMEOUT_S=${planTimeoutS(s)}\n`);
+    expect(script).toMatch(/sleep "\$TIMEOUT_S" &/);
+    expect(script).toMatch(/netns del/);
   });
   it('turns offloads off on every veth and puts fq on the sender for fq pacing', () => {
-    expect(plan).toContain('tso off gso off gro off');
-    expect(plan).toContain('qdisc replace dev veth0 root fq');
+    expect(script).toContain('tso off gso off gro off');
+    expect(plan).toContain('FQ=1\n');
   });
   it("passes Brutal's parameters to the shim and sets MSS and MTU", () => {
-    expect(plan).toContain('CCLAB_BRUTAL_RATE=5000000 CCLAB_BRUTAL_CWND_GAIN=15');
-    expect(plan).not.toContain(' mtu '); // largest MSS is 1448: the default 1500-byte MTU fits
-    expect(plan).toContain('-C cubic -J -t 10 -M 1412'); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
-    expect(plan).toContain('-C reno -J -n 10485760');
+    expect(plan).toMatch(/start_client 0 0 'CCLAB_BRUTAL_RATE=5000000 CCLAB_BRUTAL_CWND_GAIN=15' -C brutal -t \d+\n/);
+    expect(plan).toContain('MTU=\n'); // largest MSS is 1448: the default 1500-byte MTU fits
+    expect(plan).toContain("start_client 1 2.5 '' -C cubic -t 10 -M 1412\n"); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
+    expect(plan).toMatch(/start_client \d 0 '' -C reno -n 10485760\n/);
   });
   it("caps the advertised window at the scenario's rwnd (receive buffer = 2 x rwnd)", () => {
     const w = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].rwnd=8mb']).resolved;
-    expect(generatePlan(w, { runId: 'x', moduleHint: HINT })).toContain('"net.ipv4.tcp_rmem=4096 131072 16777216"');
+    expect(generatePlan(w, { runId: 'x', moduleHint: HINT })).toContain('RMEM_MAX=16777216\n');
   });
   it('raises the MTU for an MSS above 1448', () => {
     const j = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].mss=8948']).resolved;
-    expect(generatePlan(j, { runId: 'x', moduleHint: HINT })).toContain('link set "$dev" mtu 9000');
+    expect(generatePlan(j, { runId: 'x', moduleHint: HINT })).toContain('MTU=9000\n');
   });
   it('rejects a run id that could break the script', () => {
     expect(() => generatePlan(s, { runId: 'a b;rm', moduleHint: HINT })).toThrow(/runId/);
+  });
+  it("quotes a module hint with quotes and dollars so the shell keeps it as written", () => {
+    const p = generatePlan(s, { runId: 'x', moduleHint: `pass "it" with $HOME's --module` });
+    const out = execFileSync('sh', ['-c', `${p.replace('plan_main "$@"', 'printf %s "$MODULE_HINT"')}`], { encoding: 'utf8' });
+    expect(out).toBe(`pass "it" with $HOME's --module`);
+  });
+});
+
+describeWith('shellcheck', 'plan library', () => {
+  it('passes shellcheck, alone and as the script a target runs', () => {
+    execFileSync('shellcheck', ['-s', 'sh', PLAN_LIB_FILE], { encoding: 'utf8' });
+    for (const f of ['single-flow.yaml', 'feature-mix.yaml']) {
+      const sc = executablePlan(generatePlan(loadScenario(join(GOLDEN, f)).resolved, { runId: 'sc', moduleHint: HINT }));
+      execFileSync('shellcheck', ['-s', 'sh', '-'], { input: sc, encoding: 'utf8' });
+    }
   });
 });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { afterEach, expect, it } from 'vitest';
 import { describeWith } from '../../helpers/requires.js';
 import { loadScenario } from '../../../src/scenario/load.js';
-import { generatePlan } from '../../../src/kernel/plan.js';
+import { executablePlan, generatePlan } from '../../../src/kernel/plan.js';
 import { buildHelpers } from '../../../src/kernel/helpers.js';
 
 const STUBS = join(import.meta.dirname, '..', 'stubs');
@@ -57,7 +57,7 @@ async function startPlan(runId: string, timeoutS?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'cclab-cleanup-'));
   work.push(dir);
   const s = loadScenario(join(import.meta.dirname, '..', 'fixtures', 'golden', 'single-flow.yaml'), ['flows[0].cc=cubic', 'duration=5s']).resolved;
-  writeFileSync(join(dir, 'plan.sh'), generatePlan(s, { runId, moduleHint: 'x', ...(timeoutS ? { timeoutS } : {}) }));
+  writeFileSync(join(dir, 'plan.sh'), executablePlan(generatePlan(s, { runId, moduleHint: 'x', ...(timeoutS ? { timeoutS } : {}) })));
   const pids = join(dir, 'stub-pids');
   writeFileSync(pids, '');
   const child = spawn('sh', [join(dir, 'plan.sh'), join(dir, 'out')], {

@@ -131,7 +131,7 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
     'kills a hung guest at the timeout with a clear error',
     async () => {
       const image = await ensureVmImage();
-      const err = await bootVm({ image, plans: ['#!/bin/sh\n# a plan that never ends\nsleep 100000\n'], timeoutS: 30 }).then(
+      const err = await bootVm({ image, plans: ['#!/bin/sh\n# a plan that never ends: a busy loop (with icount, the guest\'s idle time warps, so a sleep would end early)\nwhile :; do :; done\n'], timeoutS: 30 }).then(
         () => null,
         (e: Error) => e,
       );

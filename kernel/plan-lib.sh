@@ -1,0 +1,324 @@
+#!/bin/sh
+# shellcheck shell=sh
+#
+# cclab kernel plan library: the fixed part of every kernel plan.
+#
+# src/kernel/plan.ts generates a short script of what varies between runs
+# (variables, and one start_client line per flow; a run keeps it as
+# raw/plan.sh) that ends with `plan_main "$@"`. The harness runs this
+# library followed by that script, as root:
+#
+#   cat kernel/plan-lib.sh plan.sh | sh -s OUTDIR
+#
+# The network is three namespaces joined by veth pairs:
+#
+#   [snd] veth0 ---- to-snd [rtr] to-rcv ---- veth0 [rcv]
+#   10.201.1.1       10.201.1.2   10.201.2.2       10.201.2.1
+#
+# with TSO/GSO/GRO off on every veth (netem must see real packets), the
+# bottleneck ($NETEM_DATA) on rtr's egress towards the receiver and the ACK
+# path's delay and loss ($NETEM_ACK) on rtr's egress towards the sender,
+# and `fq` on the sender's device when a flow asks for fq pacing ($FQ = 1).
+# The receive buffer may grow to $RMEM_MAX, the send buffer to $WMEM_MAX.
+#
+# Per flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i and,
+# after the flow's start offset, an iperf3 client in snd bound to port
+# 40000+i (`--cport`, so samples can be told apart from iperf3's control
+# connection) with `--json` and the plan's arguments (-C <cc>, -t or -n, -M),
+# run under the LD_PRELOAD shim, which sets Brutal's parameters from the
+# environment the plan gives.
+#
+# While flows run: cclab_sampler samples the flows' sockets and the
+# bottleneck qdisc every $SAMPLE_MS ms; `ss -tin` and `tc -s qdisc` run every
+# $SNAPSHOT_S s for the record (they are too costly to run more often in a
+# TCG guest). Before and after: `tc -s qdisc`, and the sender's netstat.
+#
+# Files written to OUTDIR (read back by src/kernel/convert.ts):
+#   env.txt            release=, available_cc=, modules=
+#   timeline.txt       "t0 <uptime>", "start <i> <uptime>", "end <i> <rc> <uptime>"
+#   client-<i>.json    iperf3 client (sender) JSON; client-<i>.err its stderr
+#   server-<i>.json    iperf3 server (receiver) JSON
+#   shim-<i>.log       the shim's log (Brutal parameters, final TCP_INFO)
+#   samples.txt        cclab_sampler output
+#   ss.txt             `#T <uptime>` then `ss -tin` lines, every $SNAPSHOT_S s
+#   tc-before.txt, tc-after.txt, netstat-snd.txt
+#   error              one line, when the plan failed (exit code != 0)
+#
+# Exit codes: 0 ok, 3 failure, 4 congestion control missing, 5 target not
+# able to run plans (no root, no netem, missing tools).
+#
+# Cleanup runs on exit, error, interrupt and the plan's own timeout: it
+# stops every process the plan started (and anything else inside its
+# namespaces) and deletes the namespaces, which removes their qdiscs.
+#
+# Variables the plan sets (all required):
+#   RUN_ID        letters and digits naming the namespaces: cclab-$RUN_ID-snd ...
+#   TIMEOUT_S     the whole plan ends after this many seconds
+#   SHIM_PATH, SAMPLER_PATH   the helpers on the target (CCLAB_SHIM and
+#                 CCLAB_SAMPLER in the environment override them)
+#   CCS           congestion controls the flows use, space-separated
+#   MODULE_HINT   how to load a missing congestion-control module here
+#   MTU           MTU of every veth, or empty for the default (1500)
+#   RMEM_MAX, WMEM_MAX        tcp_rmem and tcp_wmem maxima, bytes
+#   NETEM_DATA, NETEM_ACK     tc arguments of the two router qdiscs
+#   FQ            1: fq on the sender's device
+#   FLOWS         number of flows
+#   SAMPLE_MS, SNAPSHOT_S     sampling intervals
+# and a function plan_clients that calls start_client once per flow.
+
+RECEIVER_ADDR=10.201.2.1
+SERVER_PORT_BASE=5201
+CLIENT_PORT_BASE=40000
+
+uptime_s() { cut -d" " -f1 /proc/uptime; }
+
+# One line for the host, then exit (cleanup runs from the EXIT trap).
+fail() {
+  code=$1
+  shift
+  echo "$*" >"$OUT/error"
+  echo "cclab plan: $*" >&2
+  exit "$code"
+}
+
+# Real iproute2 and ethtool binaries, by absolute path: busybox applets of the same
+# name would shadow them (its shell runs applets before searching PATH).
+findtool() {
+  for c in "$(command -v "$1" 2>/dev/null)" "/usr/sbin/$1" "/sbin/$1" "/usr/bin/$1" "/bin/$1"; do
+    case "$c" in /*) ;; *) continue ;; esac
+    if [ -x "$c" ] && "$c" -V 2>&1 | grep -q "$2"; then
+      echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  rc=$?
+  trap - EXIT INT TERM HUP
+  [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  touch "$OUT/.stop"
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  if [ -n "${IP:-}" ]; then
+    for ns in $NS_ALL; do
+      pids=$("$IP" netns pids "$ns" 2>/dev/null)
+      # shellcheck disable=SC2086 # a list of pids
+      [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    done
+  fi
+  wait 2>/dev/null
+  if [ -n "${IP:-}" ]; then
+    for ns in $NS_ALL; do "$IP" netns del "$ns" 2>/dev/null; done
+  fi
+  rm -f "$OUT/.stop"
+  exit "$rc"
+}
+
+# The whole plan ends after TIMEOUT_S seconds whatever happens.
+start_watchdog() {
+  (
+    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$TIMEOUT_S" &
+    sp=$!
+    wait "$sp"
+    echo "plan timed out after $TIMEOUT_S s" >"$OUT/error"
+    kill -TERM $$
+  ) &
+  WATCHDOG=$!
+}
+
+# Privileges, tools, congestion controls; then env.txt.
+preflight() {
+  [ "$(id -u)" = 0 ] || fail 5 "needs root (run as root, or use --target vm)"
+  IP=$(findtool ip iproute2) || fail 5 "iproute2's ip not found (install iproute2)"
+  TC=$(findtool tc iproute2) || fail 5 "iproute2's tc not found (install iproute2)"
+  SS=$(findtool ss iproute2) || fail 5 "iproute2's ss not found (install iproute2)"
+  ETHTOOL=$(findtool ethtool ethtool) || fail 5 "ethtool not found (install ethtool)"
+  command -v iperf3 >/dev/null 2>&1 || fail 5 "iperf3 not found (install iperf3)"
+  [ -r "$SHIM" ] || fail 5 "LD_PRELOAD shim not found at $SHIM"
+  [ -x "$SAMPLER" ] || fail 5 "cclab_sampler not found at $SAMPLER"
+  modprobe -q tcp_diag 2>/dev/null
+  AVAIL=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null)
+  for cc in $CCS; do
+    case " $AVAIL " in *" $cc "*) continue ;; esac
+    modprobe -q "tcp_$cc" 2>/dev/null
+    AVAIL=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null)
+    case " $AVAIL " in *" $cc "*) ;; *) fail 4 "congestion control \"$cc\" is not available (tcp_available_congestion_control: $AVAIL); $MODULE_HINT" ;; esac
+  done
+  {
+    echo "release=$(uname -r)"
+    echo "available_cc=$AVAIL"
+    echo "modules=$(cut -d" " -f1 /proc/modules 2>/dev/null | sort | tr "\n" " ")"
+  } >"$OUT/env.txt"
+}
+
+# snd -- rtr -- rcv, addresses, routes, offloads off, TCP buffer sysctls.
+setup_network() {
+  for ns in $NS_ALL; do "$IP" netns add "$ns" || fail 5 "cannot create network namespace $ns (needs root and netns support)"; done
+  "$IP" link add veth0 netns "$NS_SND" type veth peer name to-snd netns "$NS_RTR" || fail 5 "cannot create veth pair (kernel module veth missing?)"
+  "$IP" link add veth0 netns "$NS_RCV" type veth peer name to-rcv netns "$NS_RTR" || fail 5 "cannot create veth pair (kernel module veth missing?)"
+  while read -r ns dev addr; do
+    "$IP" -n "$ns" addr add "$addr" dev "$dev" || fail 3 "cannot configure $dev in $ns"
+    if [ -n "$MTU" ]; then "$IP" -n "$ns" link set "$dev" mtu "$MTU" || fail 3 "cannot set MTU $MTU on $dev"; fi
+    "$IP" -n "$ns" link set "$dev" up
+    "$IP" netns exec "$ns" "$ETHTOOL" -K "$dev" tso off gso off gro off >/dev/null 2>&1 || fail 3 "ethtool -K $dev tso off gso off gro off failed"
+  done <<EOF
+$NS_SND veth0 10.201.1.1/24
+$NS_RTR to-snd 10.201.1.2/24
+$NS_RTR to-rcv 10.201.2.2/24
+$NS_RCV veth0 $RECEIVER_ADDR/24
+EOF
+  for ns in $NS_ALL; do
+    "$IP" -n "$ns" link set lo up
+    [ -d /proc/sys/net/ipv6 ] && "$IP" netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+  done
+  "$IP" -n "$NS_SND" route add default via 10.201.1.2 || fail 3 "cannot add the sender's route"
+  "$IP" -n "$NS_RCV" route add default via 10.201.2.2 || fail 3 "cannot add the receiver's route"
+  "$IP" netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || fail 3 "cannot enable forwarding in the router"
+  for ns in $NS_SND $NS_RCV; do
+    "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 $RMEM_MAX" "net.ipv4.tcp_wmem=4096 16384 $WMEM_MAX" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"
+  done
+}
+
+# The bottleneck (data direction) and the ACK path, both on the router.
+setup_qdiscs() {
+  # shellcheck disable=SC2086 # tc arguments, split into words
+  "$TC" -n "$NS_RTR" qdisc add dev to-rcv root $NETEM_DATA || fail 5 "cannot add netem on the bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
+  # shellcheck disable=SC2086 # tc arguments, split into words
+  "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
+  if [ "$FQ" = 1 ]; then
+    "$TC" -n "$NS_SND" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on the sender (kernel module sch_fq missing? modprobe sch_fq)"
+  fi
+}
+
+snapshot_tc() {
+  for ns in $NS_ALL; do
+    echo "### $ns"
+    "$TC" -n "$ns" -s qdisc show
+  done
+}
+
+# One iperf3 server per flow, in rcv; waits until all listen.
+start_servers() {
+  i=0
+  while [ "$i" -lt "$FLOWS" ]; do
+    "$IP" netns exec "$NS_RCV" iperf3 -s -1 -p $((SERVER_PORT_BASE + i)) -J >"$OUT/server-$i.json" 2>"$OUT/server-$i.err" &
+    PIDS="$PIDS $!"
+    i=$((i + 1))
+  done
+  n=0
+  until [ "$("$SS" -N "$NS_RCV" -Hltn 2>/dev/null | grep -c ':5[0-9][0-9][0-9] ')" -ge "$FLOWS" ]; do
+    n=$((n + 1))
+    [ "$n" -gt 100 ] && fail 3 "iperf3 servers did not start listening (see server-*.err)"
+    sleep 0.1
+  done
+}
+
+# The sampler (every SAMPLE_MS) and the ss snapshots (every SNAPSHOT_S).
+start_samplers() {
+  ports=""
+  filter=""
+  i=0
+  while [ "$i" -lt "$FLOWS" ]; do
+    ports="$ports${ports:+,}$((CLIENT_PORT_BASE + i))"
+    filter="$filter${filter:+ or }sport = :$((CLIENT_PORT_BASE + i))"
+    i=$((i + 1))
+  done
+  "$SAMPLER" "$SAMPLE_MS" "$NS_SND" "$ports" "$NS_RTR" to-rcv >"$OUT/samples.txt" 2>"$OUT/samples.err" &
+  SAMPLER_PID=$!
+  (
+    while [ ! -e "$OUT/.stop" ]; do
+      echo "#T $(uptime_s)"
+      "$SS" -N "$NS_SND" -tinH "( $filter )"
+      sleep "$SNAPSHOT_S"
+    done
+  ) >"$OUT/ss.txt" 2>&1 &
+  # (not in PIDS: cleanup lets it finish its last sleep rather than orphan it)
+  SNAP_PID=$!
+}
+
+# start_client ID START_S ENV IPERF3_ARGS...: flow ID's iperf3 client in snd,
+# START_S seconds from now, with ENV (space-separated NAME=value words) added
+# to the shim's environment.
+start_client() {
+  id=$1
+  at=$2
+  envs=$3
+  shift 3
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$NS_SND" sh -c '
+    id=$1 at=$2 envs=$3
+    shift 3
+    [ "$at" = 0 ] || sleep "$at"
+    echo "start $id $(cut -d" " -f1 /proc/uptime)" >>"$OUT/timeline.txt"
+    # shellcheck disable=SC2086 # NAME=value words
+    exec env LD_PRELOAD="$SHIM" CCLAB_SHIM_LOG="$OUT/shim-$id.log" $envs "$@" >"$OUT/client-$id.json" 2>"$OUT/client-$id.err"
+  ' sh "$id" "$at" "$envs" iperf3 -c "$RECEIVER_ADDR" -p $((SERVER_PORT_BASE + id)) --cport $((CLIENT_PORT_BASE + id)) -J "$@" &
+  CLIENTS="$CLIENTS $id:$!"
+  PIDS="$PIDS $!"
+}
+
+# Wait for the clients and the servers, stop the samplers, take the last snapshots.
+finish() {
+  for c in $CLIENTS; do
+    id=${c%%:*}
+    pid=${c#*:}
+    wait "$pid"
+    rc=$?
+    echo "end $id $rc $(uptime_s)" >>"$OUT/timeline.txt"
+  done
+  # receivers end by themselves once their client is done (iperf3 -s -1)
+  n=0
+  while [ "$("$IP" netns pids "$NS_RCV" 2>/dev/null | wc -l)" -gt 0 ]; do
+    n=$((n + 1))
+    [ "$n" -gt 100 ] && break
+    sleep 0.1
+  done
+  kill "$SAMPLER_PID" 2>/dev/null
+  wait "$SAMPLER_PID" 2>/dev/null
+  SAMPLER_PID=""
+  touch "$OUT/.stop"
+  wait "$SNAP_PID" 2>/dev/null
+  snapshot_tc >"$OUT/tc-after.txt" 2>&1
+  "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-snd.txt" 2>/dev/null
+  for c in $CLIENTS; do
+    id=${c%%:*}
+    [ -s "$OUT/client-$id.json" ] || fail 3 "iperf3 client of flow $id wrote nothing: $(head -c 300 "$OUT/client-$id.err" | tr "\n" " ")"
+  done
+}
+
+# The plan's last line: plan_main OUTDIR.
+plan_main() {
+  set -u
+  OUT=${1:?usage: cat plan-lib.sh plan.sh | sh -s OUTDIR}
+  mkdir -p "$OUT" || exit 3
+  SHIM=${CCLAB_SHIM:-$SHIM_PATH}
+  SAMPLER=${CCLAB_SAMPLER:-$SAMPLER_PATH}
+  NS_SND=cclab-$RUN_ID-snd
+  NS_RTR=cclab-$RUN_ID-rtr
+  NS_RCV=cclab-$RUN_ID-rcv
+  NS_ALL="$NS_SND $NS_RTR $NS_RCV"
+  PIDS=""
+  CLIENTS=""
+  SAMPLER_PID=""
+  SNAP_PID=""
+  WATCHDOG=""
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+  start_watchdog
+  preflight
+  setup_network
+  setup_qdiscs
+  snapshot_tc >"$OUT/tc-before.txt" 2>&1
+  start_servers
+  start_samplers
+  echo "t0 $(uptime_s)" >"$OUT/timeline.txt"
+  plan_clients
+  finish
+  exit 0
+}
