@@ -89,9 +89,12 @@ export function parseTolerance(spec: string | undefined): Tolerance {
 }
 
 export interface RunRecord {
+  /** The run directory (for an archived run, where it would be unpacked). */
   dir: string;
   summary: RunSummary;
   resolved: ResolvedScenario;
+  /** The scenario document as run, when the record already holds it (else scenario.yaml in dir). */
+  scenarioDoc?: Record<string, unknown>;
 }
 
 /** Every run directory under root (root itself may be one); dot-directories are skipped. */

@@ -28,7 +28,7 @@ import YAML from 'yaml';
 import { validateScenario } from '../scenario/load.js';
 import { scenarioHash } from '../scenario/resolve.js';
 import { runSummarySchema } from '../results/schema.js';
-import { findRuns, compareRuns, pointKey, runMetrics, METRICS, type Comparison, type Metric, type RunRecord, type Tolerance } from './compare.js';
+import { compareRuns, pointKey, runMetrics, METRICS, type Comparison, type Metric, type RunRecord, type Tolerance } from './compare.js';
 import { runTasks } from './runner.js';
 import type { PointTask } from './point.js';
 import { simulatorFingerprint } from './fingerprint.js';
@@ -160,10 +160,20 @@ export function testbedSettings(referenceRoot: string): Record<string, unknown> 
   return doc.link ?? {};
 }
 
+/**
+ * A kernel reference tree and its runs (the caller reads them: a tree keeps
+ * its runs in compressed archives, kernel/reference.ts loadRunTree).
+ */
+export interface ReferenceRuns {
+  root: string;
+  runs: readonly RunRecord[];
+}
+
 /** Simulate every reference point and compare. */
-export async function validate(referenceRoot: string, opts: ValidateOptions): Promise<Validation> {
+export async function validate(reference: ReferenceRuns, opts: ValidateOptions): Promise<Validation> {
+  const referenceRoot = reference.root;
   const testbed = testbedSettings(referenceRoot);
-  let kernel = findRuns(referenceRoot).filter((r) => r.summary.source === 'kernel');
+  let kernel = reference.runs.filter((r) => r.summary.source === 'kernel');
   if (opts.only) kernel = kernel.filter((r) => opts.only!.test(groupOf(referenceRoot, r.dir)));
   if (opts.filter) kernel = kernel.filter(opts.filter);
 
@@ -181,7 +191,7 @@ export async function validate(referenceRoot: string, opts: ValidateOptions): Pr
     const first = runs[0]!;
     const nSim = Math.max(opts.simSeeds ?? 0, (opts.simSeedsPerKernelRun ?? 0) * runs.length, ...runs.map((r) => r.summary.seed));
     for (let seed = 1; seed <= nSim; seed++) {
-      const doc = YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
+      const doc = structuredClone(first.scenarioDoc ?? (YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>));
       doc.seed = seed;
       doc.link = { ...(doc.link as Record<string, unknown>), ...testbed };
       delete doc.sweep;

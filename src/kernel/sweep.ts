@@ -25,6 +25,7 @@ import { KernelRunError, runKernelBatch } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
 import { findRuns, pointKey } from '../analysis/compare.js';
 import { convertRun } from './convert.js';
+import { loadRunTree } from './reference.js';
 import { readDirFiles } from './targets.js';
 import type { RunMeta } from '../results/schema.js';
 
@@ -81,7 +82,8 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
   const dirOf = (l: LoadedScenario): string => defaultRunDir(root, l.resolved.name, scenarioHash(l.resolved), l.resolved.seed);
   // Done points are recognised by what they ran (pointKey + seed), not by directory name:
   // the hash in the name changes whenever the resolved scenario gains a field.
-  const done = new Set(findRuns(root).map((r) => `${pointKey(r.resolved)} ${r.resolved.seed}`));
+  // Runs packed into the tree's archives count too (reference trees, reference.ts).
+  const done = new Set(loadRunTree(root).map((r) => `${pointKey(r.resolved)} ${r.resolved.seed}`));
   const todo = points.filter((p) => !done.has(`${pointKey(p.loaded.resolved)} ${p.loaded.resolved.seed}`));
   const counts = { done: 0, skipped: points.length - todo.length, failed: 0 };
   log(`${points.length} points, ${counts.skipped} already done, ${todo.length} to run`);

@@ -62,7 +62,8 @@ export function registerValidate(program: Command): void {
       const perRun = Number(opts.simSeedsPerRun);
       if (!Number.isInteger(perRun) || perRun < 0 || perRun > 100) throw new InputError(`--sim-seeds-per-run: expected a whole number 0..100, got "${opts.simSeedsPerRun}"`);
       const out = join(opts.out, basename(reference));
-      const v = await validate(reference, {
+      const { loadRunTree } = await import('../../kernel/reference.js');
+      const v = await validate({ root: reference, runs: loadRunTree(reference) }, {
         out,
         jobs,
         force: opts.force,

@@ -1,0 +1,139 @@
+/**
+ * The compact reference tree: archives of what each kernel run measured, and
+ * derived files regenerated from them (src/kernel/reference.ts).
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { derivedFiles, findRunArchives, loadArchive, loadRunTree, packRuns, readRunArchive, RUN_ARCHIVE_SUFFIX, unpackTree } from '../../src/kernel/reference.js';
+import { findRuns } from '../../src/analysis/compare.js';
+import { readTar, writeTar } from '../../src/kernel/vm/tar.js';
+import { execFileSync } from 'node:child_process';
+
+const REFERENCE = 'results/reference/linux-6.1.0-56-amd64';
+const SUMS = join(import.meta.dirname, 'fixtures', 'reference-derived.sha256');
+
+const sha16 = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+describe('the committed reference tree', () => {
+  it('regenerates every run\'s summary.json, timeseries.csv and notes byte for byte as they were before packing', () => {
+    const want = new Map(
+      readFileSync(SUMS, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => [l.split(' ')[0]!, l.slice(l.indexOf(' ') + 1)]),
+    );
+    const got = new Map<string, string>();
+    for (const file of findRunArchives(REFERENCE)) {
+      for (const r of loadArchive(file)) {
+        const d = derivedFiles(r.artifacts);
+        got.set(
+          r.dir.slice(REFERENCE.length + 1),
+          Object.keys(d)
+            .sort()
+            .map((k) => `${k}:${sha16(d[k]!)}`)
+            .join(' '),
+        );
+      }
+    }
+    expect(got.size).toBe(want.size);
+    const differ = [...want].filter(([k, v]) => got.get(k) !== v).map(([k]) => k);
+    expect(differ).toEqual([]);
+  });
+
+  it('is small, holds no absolute path of a machine, and every group has its archive next to its scenario', () => {
+    const files = readdirSync(REFERENCE);
+    const archives = files.filter((f) => f.endsWith(RUN_ARCHIVE_SUFFIX));
+    expect(archives.length).toBeGreaterThanOrEqual(5);
+    for (const a of archives) expect(files).toContain(a.replace(RUN_ARCHIVE_SUFFIX, '.yaml'));
+    for (const a of archives) {
+      const text = brotliDecompressSync(readFileSync(join(REFERENCE, a))).toString('latin1');
+      for (const p of ['"/work', '"/tmp', '"/root', '"/home']) expect(text.includes(p), `${a} contains ${p}`).toBe(false);
+    }
+    // no loose run directories: every run is in an archive
+    expect(findRuns(REFERENCE)).toEqual([]);
+  });
+});
+
+describe('packing and unpacking', () => {
+  /** A small tree: the runs of one reference point unpacked as plain run directories. */
+  function looseTree(): string {
+    const tree = join(mkdtempSync(join(tmpdir(), 'cclab-ref-')), 'tree');
+    expect(unpackTree(join(REFERENCE, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`), tree)).toBe(30);
+    const dirs = readdirSync(join(tree, 'kernel-brutal')).sort();
+    for (const d of dirs.slice(4)) rmSync(join(tree, 'kernel-brutal', d), { recursive: true });
+    return tree;
+  }
+
+  it('moves run directories into the archive, and reading the tree gives the same runs', () => {
+    const tree = looseTree();
+    const before = findRuns(tree).map((r) => [r.dir, JSON.stringify(r.summary)]).sort();
+    expect(before).toHaveLength(4);
+    expect(packRuns(tree, 'kernel-brutal')).toBe(4);
+    expect(existsSync(join(tree, 'kernel-brutal'))).toBe(false);
+    expect(existsSync(join(tree, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`))).toBe(true);
+    const after = loadRunTree(tree).map((r) => [r.dir, JSON.stringify(r.summary)]).sort();
+    expect(after).toEqual(before);
+    // only what was measured or given is stored
+    for (const r of readRunArchive(join(tree, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`))) {
+      expect(Object.keys(r.files).filter((f) => !f.startsWith('raw/')).sort()).toEqual(['meta.json', 'resolved.json', 'scenario.yaml']);
+      expect(Object.keys(r.files)).toContain('raw/samples.txt');
+    }
+  });
+
+  it('extends an archive, and refuses a run whose summary its raw files no longer give, keeping its directory', () => {
+    const tree = looseTree();
+    const dirs = readdirSync(join(tree, 'kernel-brutal')).sort();
+    // pack two, then the other two into the same archive
+    const aside = join(tree, '..', 'aside');
+    for (const d of dirs.slice(2)) cpSync(join(tree, 'kernel-brutal', d), join(aside, d), { recursive: true });
+    for (const d of dirs.slice(2)) rmSync(join(tree, 'kernel-brutal', d), { recursive: true });
+    expect(packRuns(tree, 'kernel-brutal')).toBe(2);
+    for (const d of dirs.slice(2)) cpSync(join(aside, d), join(tree, 'kernel-brutal', d), { recursive: true });
+    // a summary edited by hand: not what its raw files give
+    const edited = join(tree, 'kernel-brutal', dirs[3]!, 'summary.json');
+    writeFileSync(edited, readFileSync(edited, 'utf8').replace(/"goodputMbps": [\d.]+/, '"goodputMbps": 1'));
+    expect(() => packRuns(tree, 'kernel-brutal')).toThrow(/summary\.json differs from the one its raw files give today/);
+    expect(readdirSync(join(tree, 'kernel-brutal')).sort()).toEqual(dirs.slice(2)); // nothing removed
+    expect(readRunArchive(join(tree, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`))).toHaveLength(2); // archive unchanged
+    rmSync(join(tree, 'kernel-brutal', dirs[3]!), { recursive: true });
+    expect(packRuns(tree, 'kernel-brutal')).toBe(1);
+    expect(readRunArchive(join(tree, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`)).map((r) => r.name)).toEqual(dirs.slice(0, 3));
+  });
+
+  it('makes the same bytes from the same runs', () => {
+    const a = looseTree();
+    const b = looseTree();
+    packRuns(a, 'kernel-brutal');
+    packRuns(b, 'kernel-brutal');
+    expect(readFileSync(join(a, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`)).equals(readFileSync(join(b, `kernel-brutal${RUN_ARCHIVE_SUFFIX}`)))).toBe(true);
+  });
+
+  it('says which file is not an archive', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cclab-ref-bad-'));
+    writeFileSync(join(root, `x${RUN_ARCHIVE_SUFFIX}`), 'not brotli');
+    expect(() => loadRunTree(root)).toThrow(`${join(root, `x${RUN_ARCHIVE_SUFFIX}`)}: not a cclab run archive`);
+  });
+});
+
+describe('tar writer', () => {
+  it('writes archives that GNU tar and our reader read back', () => {
+    const long = `${'d'.repeat(60)}/${'x'.repeat(90)}.json`;
+    const files: [string, Buffer][] = [
+      ['a/raw/samples.txt', Buffer.from('tcp t=1\n'.repeat(300))],
+      ['a/empty', Buffer.alloc(0)],
+      [long, Buffer.from('{}')],
+    ];
+    const tar = writeTar(files);
+    expect(readTar(tar)).toEqual(Object.fromEntries(files));
+    const listing = execFileSync('tar', ['-tvf', '-'], { input: tar, encoding: 'utf8' });
+    expect(listing.trim().split('\n').map((l) => l.split(/\s+/).at(-1))).toEqual(files.map((f) => f[0]));
+    const dir = mkdtempSync(join(tmpdir(), 'cclab-tarw-'));
+    execFileSync('tar', ['-xf', '-', '-C', dir], { input: tar });
+    expect(readFileSync(join(dir, 'a/raw/samples.txt'), 'utf8')).toBe('tcp t=1\n'.repeat(300));
+    expect(readFileSync(join(dir, long), 'utf8')).toBe('{}');
+  });
+});
