@@ -95,6 +95,8 @@ export interface RunRecord {
   resolved: ResolvedScenario;
   /** The scenario document as run, when the record already holds it (else scenario.yaml in dir). */
   scenarioDoc?: Record<string, unknown>;
+  /** Kernel runs: the release that ran them (meta.json), when the reader looked. */
+  kernelRelease?: string;
 }
 
 /** Every run directory under root (root itself may be one); dot-directories are skipped. */

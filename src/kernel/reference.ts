@@ -32,6 +32,7 @@ import { InputError } from '../scenario/errors.js';
 import { convertRun, type RawFiles } from './convert.js';
 import { readDirFiles } from './targets.js';
 import { readTar, writeTar } from './vm/tar.js';
+import { findKernel } from './vm/image.js';
 
 /** File name ending of a group's archive. */
 export const RUN_ARCHIVE_SUFFIX = '.runs.tar.br';
@@ -144,7 +145,15 @@ export function loadArchive(file: string): ArchivedRunRecord[] {
   const groupDir = join(dirname(file), basename(file, RUN_ARCHIVE_SUFFIX));
   return readRunArchive(file).map((r) => {
     const artifacts = deriveRun(r, file);
-    return { dir: join(groupDir, r.name), summary: runSummarySchema.parse(artifacts.summary), resolved: artifacts.resolved, scenarioDoc: artifacts.scenarioDoc, archive: file, artifacts };
+    return {
+      dir: join(groupDir, r.name),
+      summary: runSummarySchema.parse(artifacts.summary),
+      resolved: artifacts.resolved,
+      scenarioDoc: artifacts.scenarioDoc,
+      ...(artifacts.meta.kernel?.release ? { kernelRelease: artifacts.meta.kernel.release } : {}),
+      archive: file,
+      artifacts,
+    };
   });
 }
 
@@ -154,10 +163,54 @@ export function loadArchive(file: string): ArchivedRunRecord[] {
  * copy) is taken once, from the directory.
  */
 export function loadRunTree(root: string): RunRecord[] {
-  const dirs = findRuns(root);
+  const dirs = findRuns(root).map((r) => ({ ...r, ...releaseOf(r.dir) }));
   const seen = new Set(dirs.map((r) => r.dir));
   const archived = findRunArchives(root).flatMap(loadArchive).filter((r) => !seen.has(r.dir));
   return [...dirs, ...archived];
+}
+
+/** The kernel release a run directory's meta.json records, if any. */
+function releaseOf(dir: string): { kernelRelease?: string } {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as RunMeta;
+    return m.kernel?.release ? { kernelRelease: m.kernel.release } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The kernel releases of a tree's kernel runs, with how many runs each. */
+export function kernelReleases(runs: readonly RunRecord[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of runs) if (r.summary.source === 'kernel') m.set(r.kernelRelease ?? 'unknown', (m.get(r.kernelRelease ?? 'unknown') ?? 0) + 1);
+  return m;
+}
+
+/** The release of the kernel cclab's test VM boots on this machine, or null when none is installed. */
+export function vmKernelRelease(): string | null {
+  try {
+    return findKernel().release;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One line naming the kernel(s) that made some kernel runs, and one warning
+ * line when that is not the kernel the test VM here runs (or the runs mix
+ * kernels): results from another kernel may differ by that kernel's changes.
+ */
+export function kernelNotice(what: string, runs: readonly RunRecord[], vmRelease: string | null = vmKernelRelease()): { info: string; warning: string | null } {
+  const rel = kernelReleases(runs);
+  const runsText = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
+  const list = [...rel].map(([r, n]) => (r === 'unknown' ? `a kernel their meta.json does not name (${runsText(n)})` : `Linux ${r} (${runsText(n)})`)).join(', ');
+  const info = `${what}: kernel runs of ${list}`;
+  if (rel.size > 1) return { info, warning: `warning: ${what} mixes runs of ${rel.size} kernels; compare runs of one kernel, or check that they agree` };
+  const only = [...rel.keys()][0];
+  if (vmRelease !== null && only !== undefined && only !== 'unknown' && only !== vmRelease) {
+    return { info, warning: `warning: ${what} holds runs of ${only}, but the test VM here runs ${vmRelease}; see results/reference/README.md on how the two compare` };
+  }
+  return { info, warning: null };
 }
 
 /** loadRunTree for a directory the user named: it must exist and hold runs. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { derivedFiles, findRunArchives, loadArchive, loadRunTree, packRuns, readRunArchive, RUN_ARCHIVE_SUFFIX, unpackTree } from '../../src/kernel/reference.js';
+import { derivedFiles, findRunArchives, kernelNotice, loadArchive, loadRunTree, packRuns, readRunArchive, RUN_ARCHIVE_SUFFIX, unpackTree } from '../../src/kernel/reference.js';
 import { findRuns } from '../../src/analysis/compare.js';
 import { readTar, writeTar } from '../../src/kernel/vm/tar.js';
 import { execFileSync } from 'node:child_process';
@@ -135,5 +135,21 @@ describe('tar writer', () => {
     execFileSync('tar', ['-xf', '-', '-C', dir], { input: tar });
     expect(readFileSync(join(dir, 'a/raw/samples.txt'), 'utf8')).toBe('tcp t=1\n'.repeat(300));
     expect(readFileSync(join(dir, long), 'utf8')).toBe('{}');
+  });
+});
+
+describe('which kernel a comparison is against', () => {
+  const runs = () => loadRunTree(REFERENCE);
+  it('names the reference kernel, and warns in one line when the test VM here runs another', () => {
+    const same = kernelNotice('reference x', runs(), '6.1.0-56-amd64');
+    expect(same.info).toBe('reference x: kernel runs of Linux 6.1.0-56-amd64 (487 runs)');
+    expect(same.warning).toBeNull();
+    const other = kernelNotice('reference x', runs(), '6.1.0-57-amd64');
+    expect(other.warning).toBe('warning: reference x holds runs of 6.1.0-56-amd64, but the test VM here runs 6.1.0-57-amd64; see results/reference/README.md on how the two compare');
+    expect(kernelNotice('reference x', runs(), null).warning).toBeNull(); // no VM kernel installed: nothing to compare with
+  });
+  it('warns when a tree mixes kernels', () => {
+    const mixed = runs().slice(0, 3).map((r, i) => ({ ...r, kernelRelease: i === 0 ? '6.1.0-57-amd64' : r.kernelRelease }));
+    expect(kernelNotice('kernelDir y', mixed, '6.1.0-57-amd64').warning).toBe('warning: kernelDir y mixes runs of 2 kernels; compare runs of one kernel, or check that they agree');
   });
 });

@@ -28,9 +28,11 @@ export function registerCompare(program: Command): void {
       const { compareRuns, comparisonCsv, comparisonMarkdown, formatComparison, loadRuns, parseTolerance } = await import('../../analysis/compare.js');
       const { comparisonCharts } = await import('../../analysis/compare-chart.js');
       const tolerance = parseTolerance(opts.tolerance);
-      const { loadRunTreeArg } = await import('../../kernel/reference.js');
+      const { loadRunTreeArg, kernelNotice } = await import('../../kernel/reference.js');
       const sim = loadRuns(simDir, 'simDir');
       const kernel = loadRunTreeArg(kernelDir, 'kernelDir');
+      const notice = kernelNotice(`kernelDir ${kernelDir}`, kernel);
+      process.stderr.write(`compare: ${notice.info}\n${notice.warning ? `compare: ${notice.warning}\n` : ''}`);
       if (sim.some((r) => r.summary.source !== 'sim')) throw new InputError(`simDir ${simDir}: holds runs that are not from the simulator (source != "sim")`);
       if (kernel.some((r) => r.summary.source !== 'kernel')) throw new InputError(`kernelDir ${kernelDir}: holds runs that are not from the kernel (source != "kernel")`);
       const c = compareRuns(sim, kernel, tolerance);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from '../../scenario/errors.js';
 import { parseJobs } from './sweep.js';
+import { compareRelease } from '../../kernel/vm/image.js';
 
 interface ValidateCliOptions {
   reference?: string;
@@ -21,11 +22,16 @@ interface ValidateCliOptions {
   simSeedsPerRun: string;
 }
 
-/** The newest results/reference/linux-* directory. */
+/**
+ * The results/reference/linux-* tree with the most groups (ties: the newest
+ * release): the full grid, not a smaller check run on another kernel.
+ */
 function defaultReference(): string {
   const root = join('results', 'reference');
-  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith('linux-')).sort() : [];
+  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith('linux-')) : [];
   if (dirs.length === 0) throw new InputError(`--reference: no results/reference/linux-<release> directory here; give --reference <dir>`);
+  const groups = (d: string): number => readdirSync(join(root, d)).filter((f) => f.endsWith('.runs.tar.br')).length;
+  dirs.sort((a, b) => groups(a) - groups(b) || compareRelease(a, b));
   return join(root, dirs[dirs.length - 1]!);
 }
 
@@ -62,8 +68,11 @@ export function registerValidate(program: Command): void {
       const perRun = Number(opts.simSeedsPerRun);
       if (!Number.isInteger(perRun) || perRun < 0 || perRun > 100) throw new InputError(`--sim-seeds-per-run: expected a whole number 0..100, got "${opts.simSeedsPerRun}"`);
       const out = join(opts.out, basename(reference));
-      const { loadRunTree } = await import('../../kernel/reference.js');
-      const v = await validate({ root: reference, runs: loadRunTree(reference) }, {
+      const { loadRunTree, kernelNotice } = await import('../../kernel/reference.js');
+      const runs = loadRunTree(reference);
+      const notice = kernelNotice(`reference ${reference}`, runs);
+      process.stderr.write(`validate: ${notice.info}\n${notice.warning ? `validate: ${notice.warning}\n` : ''}`);
+      const v = await validate({ root: reference, runs }, {
         out,
         jobs,
         force: opts.force,

@@ -18,7 +18,7 @@
  * unpacks on top of this one.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { buildCpio, withParentDirs, type CpioEntry } from './cpio.js';
@@ -67,7 +67,7 @@ export interface VmImage {
 }
 
 /** Compare release strings such as 6.1.0-56-amd64 numerically, part by part. */
-function compareRelease(a: string, b: string): number {
+export function compareRelease(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
   const pb = b.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
@@ -175,12 +175,22 @@ interface ImageFile {
   mode: number;
 }
 
+/**
+ * What an image carries beyond the harness's own tools and modules: more
+ * host binaries (with their libraries) and kernel modules (with their
+ * dependencies). Such an image is cached apart (its inputs differ).
+ */
+export interface ImageExtras {
+  binaries?: readonly string[];
+  modules?: readonly string[];
+}
+
 /** Gather the image's entries and a manifest of its inputs. */
-async function collect(kernel: KernelInfo): Promise<{ files: ImageFile[]; links: CpioEntry[]; generated: Record<string, string>; modules: string[] }> {
+async function collect(kernel: KernelInfo, extras: ImageExtras): Promise<{ files: ImageFile[]; links: CpioEntry[]; generated: Record<string, string>; modules: string[] }> {
   if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} not found (install busybox-static: npm run setup:kernel)`);
   const files: ImageFile[] = [{ path: BUSYBOX, source: BUSYBOX, mode: 0o755 }];
   const libs = new Set<string>();
-  for (const b of [...IMAGE_BINARIES, ...extraBinaries()]) {
+  for (const b of [...new Set([...IMAGE_BINARIES, ...extraBinaries(), ...(extras.binaries ?? [])])]) {
     if (!existsSync(b)) throw new Error(`${b} not found (install iperf3, iproute2, ethtool: npm run setup:kernel)`);
     files.push({ path: b, source: b, mode: 0o755 });
     for (const l of await sharedLibs(b)) libs.add(l);
@@ -191,7 +201,7 @@ async function collect(kernel: KernelInfo): Promise<{ files: ImageFile[]; links:
       if (f.endsWith('.dist')) files.push({ path: join(TC_LIB_DIR, f), source: join(TC_LIB_DIR, f), mode: 0o644 });
     }
   }
-  const modules = moduleLoadOrder(kernel.modulesDir, IMAGE_MODULES);
+  const modules = moduleLoadOrder(kernel.modulesDir, [...IMAGE_MODULES, ...(extras.modules ?? [])]);
   for (const m of modules) files.push({ path: `/lib/modules/cclab/${m}.ko`, source: findModule(kernel.modulesDir, m), mode: 0o644 });
   const helpers = await buildHelpers();
   files.push({ path: SHIM.guestPath, source: helpers.shim, mode: 0o755 });
@@ -215,9 +225,9 @@ async function collect(kernel: KernelInfo): Promise<{ files: ImageFile[]; links:
 }
 
 /** Build (or reuse) the base initramfs for the newest VM kernel. */
-export async function ensureVmImage(log: (line: string) => void = () => {}): Promise<VmImage> {
+export async function ensureVmImage(log: (line: string) => void = () => {}, extras: ImageExtras = {}): Promise<VmImage> {
   const kernel = findKernel();
-  const { files, links, generated, modules } = await collect(kernel);
+  const { files, links, generated, modules } = await collect(kernel, extras);
   const h = createHash('sha256').update(IMAGE_FORMAT).update(kernel.vmlinuz).update(String(statSync(kernel.vmlinuz).size));
   const contents = new Map<string, Buffer>();
   for (const f of files) {
@@ -247,14 +257,22 @@ export async function ensureVmImage(log: (line: string) => void = () => {}): Pro
     writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify({ key, kernel, modules, files: files.map((f) => f.path) }, null, 2)}\n`);
     renameSync(tmp, initramfs);
     pruneOldImages(key);
+  } else {
+    const now = new Date();
+    utimesSync(dir, now, now); // most recently used
   }
   return { kernel, initramfs, key, modules };
 }
 
-/** Keep the cache small: remove images other than the current one. */
+/** Images kept in the cache: the current one and the most recently used others (an image with extras, say). */
+const IMAGES_KEPT = 3;
+
+/** Keep the cache small: remove all but the IMAGES_KEPT most recently used images. */
 function pruneOldImages(keep: string): void {
   const root = join(CACHE_DIR, 'vm');
-  for (const d of readdirSync(root)) {
-    if (d !== keep && /^[0-9a-f]{16}$/.test(d)) rmSync(join(root, d), { recursive: true, force: true });
-  }
+  const images = readdirSync(root)
+    .filter((d) => d !== keep && /^[0-9a-f]{16}$/.test(d))
+    .map((d) => ({ d, used: statSync(join(root, d)).mtimeMs }))
+    .sort((a, b) => b.used - a.used);
+  for (const { d } of images.slice(IMAGES_KEPT - 1)) rmSync(join(root, d), { recursive: true, force: true });
 }

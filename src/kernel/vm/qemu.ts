@@ -77,6 +77,14 @@ export interface BootOptions {
   modules?: string[];
   timeoutS: number;
   accel?: Accel;
+  /** Guest memory (default VM_MEMORY_MB). */
+  memoryMB?: number;
+  /**
+   * A host directory the guest may mount read-only over 9p
+   * (`mount -t 9p -o trans=virtio,version=9p2000.L,ro <tag> <dir>`); the
+   * image needs the virtio_pci, 9pnet_virtio and 9p modules (ImageExtras).
+   */
+  share?: { hostPath: string; tag: string };
   log?: (line: string) => void;
   onPoint?: (p: PointOutput) => void;
 }
@@ -123,7 +131,8 @@ function icountOption(): string | null {
   return v && v.trim() ? v.trim() : VM_ICOUNT;
 }
 
-function qemuArgs(image: VmImage, initrd: string, consoleFile: string, resultsFile: string, accel: Accel): string[] {
+function qemuArgs(opts: BootOptions, initrd: string, consoleFile: string, resultsFile: string, accel: Accel): string[] {
+  const image = opts.image;
   return [
     '-name', 'cclab-vm',
     '-nodefaults', '-no-user-config', '-no-reboot',
@@ -132,12 +141,13 @@ function qemuArgs(image: VmImage, initrd: string, consoleFile: string, resultsFi
     '-cpu', accel === 'kvm' ? 'host' : 'max',
     ...(accel === 'tcg' && icountOption() ? ['-icount', icountOption()!] : []),
     '-smp', '1',
-    '-m', String(VM_MEMORY_MB),
+    '-m', String(opts.memoryMB ?? VM_MEMORY_MB),
     '-kernel', image.kernel.vmlinuz,
     '-initrd', initrd,
     '-append', VM_CMDLINE,
     '-serial', `file:${consoleFile}`,
     '-serial', `file:${resultsFile}`,
+    ...(opts.share ? ['-virtfs', `local,path=${opts.share.hostPath},mount_tag=${opts.share.tag},security_model=none,readonly=on`] : []),
   ];
 }
 
@@ -249,7 +259,7 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
 
   try {
     writeFileSync(resultsFile, '');
-    child = execa(QEMU_BINARY, qemuArgs(opts.image, initrd, consoleFile, resultsFile, accel), {
+    child = execa(QEMU_BINARY, qemuArgs(opts, initrd, consoleFile, resultsFile, accel), {
       stdin: 'ignore',
       stdout: 'ignore',
       stderr: 'pipe',
