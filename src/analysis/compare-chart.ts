@@ -11,7 +11,7 @@
  */
 import type { AxisSpec, ChartSeries, ChartSpec } from '../report/chartconfig.js';
 import { renderPng } from '../report/render.js';
-import { CC_COLORS, PALETTE } from '../report/specs.js';
+import { ccColor } from '../report/specs.js';
 import { METRIC_LABELS, METRICS, type ComparedPoint, type Comparison, type Metric } from './compare.js';
 
 /** Parameters preferred as x axis and as facet, in order. */
@@ -43,7 +43,7 @@ function chartSpec(id: string, title: string, metric: Metric, xName: string | nu
   const out: ChartSeries[] = [];
   [...groups.entries()].forEach(([name, ps], i) => {
     const cc = series.length === 1 && series[0] === 'cc' ? String(ps[0]!.params.cc) : null;
-    const color = (cc && CC_COLORS[cc]) || PALETTE[i % PALETTE.length]!;
+    const color = ccColor(cc ?? '', i);
     const pts = (side: 'sim' | 'kernel') => ps.map((p) => ({ x: labels.indexOf(at(p)), y: p[side].mean[metric], note: p.label })).sort((a, b) => a.x - b.x);
     out.push({ label: `${name} sim`, color, points: pts('sim') });
     out.push({ label: `${name} kernel`, color, points: pts('kernel'), markersOnly: true });

@@ -8,19 +8,19 @@
  * run with one seed; its identity is scenarioHash + seed, which is also the
  * name of its run directory, so finished points are found again on a re-run.
  *
- * Per-CC parameter blocks (flows[i].brutal, .cubic, .bbr) only apply to
+ * Per-CC parameter blocks (flows[i].brutal, .cubic: one per registered CC) only apply to
  * points whose flows[i].cc is that CC: when flows[i].cc is swept, a block for
  * another CC is dropped from those points, and a swept value under it is
  * "not applicable" there (an empty cell in summary.csv).
  */
 import { InputError } from '../scenario/errors.js';
+import { ccNames } from '../cc/index.js';
 import { formatZodError, setField } from '../scenario/load.js';
 import { formatPath, getPath, type PathToken } from '../scenario/path.js';
 import { canonicalJson, resolveScenario, scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { expandCombinations, parseSweepSpec, showValue, SWEEP_FIELDS, type SweepSpec } from './spec.js';
 
-const CC_BLOCKS = ['brutal', 'cubic', 'bbr'] as const;
 
 export interface SoloBaseline {
   /** Index of the flows[] entry this baseline runs alone. */
@@ -100,14 +100,14 @@ function applyCombination(base: Record<string, unknown>, assignment: Record<stri
     if (!m || !Array.isArray(flows)) continue;
     const f = flows[Number(m[1])] as Record<string, unknown> | undefined;
     if (f === null || typeof f !== 'object') continue;
-    for (const k of CC_BLOCKS) if (f[k] !== undefined && f.cc !== k) delete f[k];
+    for (const k of ccNames()) if (f[k] !== undefined && f.cc !== k) delete f[k];
   }
   return doc;
 }
 
 /** Validate a point's document; on failure name the sweep value responsible. */
 function validatePoint(doc: Record<string, unknown>, assignment: Record<string, unknown>, spec: SweepSpec, what: string): ResolvedScenario {
-  const r = scenarioSchema.safeParse(doc);
+  const r = scenarioSchema().safeParse(doc);
   if (r.success) return resolveScenario(r.data, String(doc.name));
   const issue = r.error.issues[0]!;
   const errPath = issue.path as PathToken[];

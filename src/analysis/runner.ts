@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import type { PointResult, PointTask } from './point.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccSpec } from '../cc/index.js';
 
 /**
  * The compiled worker: next to this file when running from dist/, or in dist/
@@ -43,7 +44,7 @@ export function estimateCost(s: ResolvedScenario): number {
   const p = s.link.loss.kind === 'bernoulli' ? s.link.loss.p : s.link.loss.p / Math.max(s.link.loss.p + s.link.loss.r, 1e-9);
   const pkts = (s.link.rateBps * (s.durationNs / 1e9)) / 8 / 1514;
   let w = 0;
-  for (const f of s.flows) w += f.cc === 'bbr' || f.cc === 'brutal' ? 1.3 : 1 / (1 + 300 * p);
+  for (const f of s.flows) w += ccSpec(f.cc)?.paced ? 1.3 : 1 / (1 + 300 * p);
   return pkts * Math.max(w, 1);
 }
 

@@ -6,7 +6,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { runPointTask, type PointTask } from './point.js';
+import { loadPlugins } from '../engine/plugins.js';
 
+// the CCs and qdiscs that plugins register exist in this thread too
+await loadPlugins();
 const port = parentPort;
 if (port) {
   port.on('message', (task: PointTask) => {

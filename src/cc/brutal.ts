@@ -28,7 +28,7 @@
  */
 import type { CongestionOps, RateSample, TcpSock } from '../tcp/types.js';
 import { TCP_INFINITE_SSTHRESH } from '../tcp/constants.js';
-import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_DEFAULT_RATE_BYTES } from '../scenario/schema.js';
+import type { CcSpec } from './spec.js';
 
 /** MIN_PKT_INFO_SAMPLES: below this many packets (acked + lost) the ACK rate is taken as 100%. */
 export const BRUTAL_MIN_PKT_INFO_SAMPLES = 50;
@@ -38,6 +38,14 @@ export const BRUTAL_MIN_ACK_RATE_PERCENT = 80;
 export const BRUTAL_MIN_CWND = 4;
 /** PKT_INFO_SLOTS on current x86_64 kernels (ICSK_CA_PRIV_SIZE = 104 bytes). */
 export const BRUTAL_DEFAULT_SLOTS = 5;
+/** tcp_brutal's setsockopt limits: the smallest rate, bytes per second (500 kbit/s). */
+export const BRUTAL_MIN_RATE_BYTES = 62500;
+/** The rate a socket has until TCP_BRUTAL_PARAMS sets one: 1 Mbit/s, bytes per second. */
+export const BRUTAL_DEFAULT_RATE_BYTES = 125000;
+/** cwnd gain limits and default, tenths (20 = 2.0x). */
+export const BRUTAL_MIN_CWND_GAIN = 5;
+export const BRUTAL_MAX_CWND_GAIN = 80;
+export const BRUTAL_DEFAULT_CWND_GAIN = 20;
 /** Microseconds per second (USEC_PER_SEC), for the slot clock. */
 const USEC_PER_SEC = 1_000_000;
 /** USEC_PER_MSEC: srtt is truncated to whole milliseconds. */
@@ -214,3 +222,30 @@ export function createBrutal(cfg: Partial<BrutalConfig> = {}): BrutalOps {
     },
   };
 }
+
+/** TCP Brutal (the tcp_brutal module, apernet/tcp-brutal). */
+export const brutalSpec: CcSpec<BrutalConfig> = {
+  name: 'brutal',
+  label: 'Brutal',
+  doc: "Hysteria's fixed-rate congestion control as the tcp_brutal module: a set rate, raised to make up for loss",
+  color: '#d62728',
+  marker: 'rectRot',
+  dash: [10, 4, 2, 4],
+  params: {
+    rate: {
+      kind: 'rate',
+      default: `${BRUTAL_DEFAULT_RATE_BYTES * 8}bit`,
+      help: 'the send rate (TCP_BRUTAL_PARAMS.rate)',
+      check: (bps) => (Math.floor(bps / 8) >= BRUTAL_MIN_RATE_BYTES ? null : `below tcp_brutal's minimum of 500kbit (${BRUTAL_MIN_RATE_BYTES} bytes/s)`),
+    },
+    cwndGain: { kind: 'int', default: BRUTAL_DEFAULT_CWND_GAIN, min: BRUTAL_MIN_CWND_GAIN, max: BRUTAL_MAX_CWND_GAIN, help: 'tenths: 20 = 2.0x, as tcp_brutal accepts' },
+    /** PKT_INFO_SLOTS: 5 on current x86_64 kernels (ICSK_CA_PRIV_SIZE 104); 3 or 4 on older ones. */
+    slots: { kind: 'int', default: BRUTAL_DEFAULT_SLOTS, min: 3, max: 5, help: "PKT_INFO_SLOTS, 3 to 5 depending on the kernel's ICSK_CA_PRIV_SIZE" },
+  },
+  resolveParams: (p) => ({ rateBytesPerSec: Math.floor((p.rate as number) / 8), cwndGain: p.cwndGain as number, slots: p.slots as number }),
+  create: (p) => createBrutal(p),
+  paced: true,
+  kernel: {
+    shimEnv: (p) => [`CCLAB_BRUTAL_RATE=${p.rateBytesPerSec}`, `CCLAB_BRUTAL_CWND_GAIN=${p.cwndGain}`],
+  },
+};

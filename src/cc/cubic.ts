@@ -36,6 +36,7 @@ import { CA_EVENT_TX_START, CA_LOSS } from '../tcp/types.js';
 import { HZ, usecsToJiffies } from '../tcp/constants.js';
 import { renoUndoCwnd, tcpCongAvoidAi, tcpSlowStart } from './reno.js';
 import { HyStart, HYSTART_DEFAULTS, type HyStartConfig } from './hystart.js';
+import type { CcSpec } from './spec.js';
 
 /** BICTCP_BETA_SCALE: beta is in 1/1024. */
 export const BICTCP_BETA_SCALE = 1024;
@@ -375,3 +376,24 @@ export function createCubic(params: Partial<CubicConfig> = {}): CubicOps {
     },
   };
 }
+
+/** The resolved `cubic: {...}` block of a flow: the switches a scenario may turn off. */
+export type CubicParams = Pick<CubicConfig, 'hystart' | 'fastConvergence' | 'tcpFriendliness'>;
+
+/** Cubic (tcp_cubic.c, Linux's default). */
+export const cubicSpec: CcSpec<CubicParams> = {
+  name: 'cubic',
+  label: 'Cubic',
+  doc: "Linux's default, tcp_cubic.c: a cubic window curve, HyStart, beta 0.7",
+  color: '#2ca02c',
+  marker: 'triangle',
+  dash: [6, 3],
+  params: {
+    hystart: { kind: 'bool', default: true, help: 'HyStart: leave slow start on delay increase or ACK trains' },
+    fastConvergence: { kind: 'bool', default: true, help: 'fast_convergence: yield faster to new flows' },
+    tcpFriendliness: { kind: 'bool', default: true, help: "tcp_friendliness: at least Reno's window" },
+  },
+  resolveParams: (p) => ({ hystart: p.hystart as boolean, fastConvergence: p.fastConvergence as boolean, tcpFriendliness: p.tcpFriendliness as boolean }),
+  create: (p) => createCubic(p),
+  paced: false,
+};

@@ -4,6 +4,7 @@
  * the reduction itself. The helpers here are shared with Cubic, as in Linux.
  */
 import type { CongestionOps, TcpSock } from '../tcp/types.js';
+import type { CcSpec } from './spec.js';
 
 /** tcp_slow_start(): grow cwnd by the packets ACKed, up to ssthresh; returns the leftover. */
 export function tcpSlowStart(tp: TcpSock, acked: number): number {
@@ -54,3 +55,15 @@ export function createReno(): CongestionOps {
     undoCwnd: renoUndoCwnd,
   };
 }
+
+/** Reno (tcp_reno_congestion_ops, built into Linux). */
+export const renoSpec: CcSpec = {
+  name: 'reno',
+  label: 'Reno',
+  doc: "Linux's built-in NewReno (tcp_cong.c): AIMD, halving on loss",
+  color: '#9467bd',
+  marker: 'rect',
+  dash: [2, 2],
+  create: () => createReno(),
+  paced: false,
+};

@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCompare } from './commands/compare.js';
 import { registerValidate } from './commands/validate.js';
+import { loadPlugins } from '../engine/plugins.js';
 
 const program = new Command();
 program
@@ -36,6 +37,9 @@ registerCompare(program);
 registerValidate(program);
 
 try {
+  await loadPlugins().catch((e: Error) => {
+    throw new InputError(e.message);
+  });
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

@@ -15,6 +15,7 @@
 import type { ResolvedFlow, ResolvedScenario } from '../scenario/resolve.js';
 import { ackNetemArgs, dataNetemArgs } from './netem.js';
 import { SAMPLER, SHIM } from './helpers.js';
+import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -85,9 +86,11 @@ function clientArgs(f: ResolvedFlow, maxMss: number): string[] {
   return a;
 }
 
-/** What the shim needs beyond LD_PRELOAD and its log (plan-lib.sh adds those): Brutal's parameters. */
+/** What the shim needs beyond LD_PRELOAD and its log (plan-lib.sh adds those): the CC's parameters (CcSpec.kernel.shimEnv). */
 function clientEnv(f: ResolvedFlow): string[] {
-  return f.brutal ? [`CCLAB_BRUTAL_RATE=${f.brutal.rateBytesPerSec}`, `CCLAB_BRUTAL_CWND_GAIN=${f.brutal.cwndGain}`] : [];
+  const shimEnv = ccSpec(f.cc)?.kernel?.shimEnv;
+  const params = ccParamsOf(f);
+  return shimEnv && params ? shimEnv(params) : [];
 }
 
 /** The fixed part of every plan (kernel/plan-lib.sh). */

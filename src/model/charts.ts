@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { toJson, writeFileAtomic } from '../results/io.js';
 import { CHART_HEIGHT, CHART_WIDTH, chartFont, type WrittenChart } from '../report/render.js';
-import { CC_COLORS, ccLabel } from '../report/specs.js';
+import { ccColor as registryColor, ccLabel } from '../report/specs.js';
 import { formatNumber } from '../report/chartconfig.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
@@ -405,7 +405,8 @@ function ratioColors(low: string, high: string): Rgb[] {
   return [hexRgb(low), [255, 255, 255], hexRgb(high)];
 }
 
-const ccColor = (cc: string) => CC_COLORS[cc] ?? '#7f7f7f';
+/** A CC's colour; grey (the palette's last) for one the registry does not know. */
+const ccColor = (cc: string) => registryColor(cc, 9);
 
 /**
  * Every predicted chart the model supports (see the top of this file).

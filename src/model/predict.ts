@@ -4,13 +4,13 @@
  * `--set path=value` exactly as `cclab run --set` does (same paths, same units).
  */
 import { InputError } from '../scenario/errors.js';
+import { ccNames } from '../cc/index.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { parsePath } from '../scenario/path.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import type { Surrogate } from './surrogate.js';
 
-const CC_PARAM_BLOCKS = ['brutal', 'cubic', 'bbr'] as const;
 
 /**
  * Apply `--set` overrides to a copy of `base` and resolve it. When an
@@ -36,7 +36,7 @@ export function scenarioWithSets(base: Record<string, unknown>, sets: readonly s
     flows.forEach((f: unknown, i) => {
       if (f === null || typeof f !== 'object' || userFlows.has(String(i))) return;
       const flow = f as Record<string, unknown>;
-      for (const b of CC_PARAM_BLOCKS) {
+      for (const b of ccNames()) {
         if (flow[b] !== undefined && flow.cc !== b && !userBlocks.has(`${i}.${b}`)) delete flow[b];
       }
     });

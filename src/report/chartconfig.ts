@@ -27,6 +27,8 @@ export interface ChartSeries {
   /** Draw markers only (scatter). */
   markersOnly?: boolean;
   dash?: number[];
+  /** Point style (Chart.js pointStyle), default circle. */
+  marker?: string;
 }
 
 export interface AxisSpec {
@@ -302,7 +304,7 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
       borderDash: s.dash ?? [],
       pointRadius: s.markersOnly ? 5 : many ? 0 : 3.5,
       pointHoverRadius: s.markersOnly ? 7 : 5,
-      pointStyle: 'circle',
+      pointStyle: s.marker ?? 'circle',
       showLine: !s.markersOnly,
       fill: false,
       tension: 0,

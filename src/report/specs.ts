@@ -16,25 +16,26 @@
  * has more than one flow.
  */
 import { jainIndex } from '../results/metrics.js';
+import { ccSpec } from '../cc/index.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
 
-export const CC_COLORS: Record<string, string> = { brutal: '#d62728', bbr: '#1f77b4', cubic: '#2ca02c', reno: '#9467bd' };
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
-const CC_LABELS: Record<string, string> = { brutal: 'Brutal', bbr: 'BBR', cubic: 'Cubic', reno: 'Reno' };
 
 /** At most this many charts of one kind (one per facet). */
 const MAX_FACETS = 12;
 /** At most this many points per time-series line. */
 const MAX_SERIES_POINTS = 2000;
 
+/** A congestion control's name in charts and tables (its CcSpec label), or the name itself. */
 export function ccLabel(cc: string): string {
-  return CC_LABELS[cc] ?? cc;
+  return ccSpec(cc)?.label ?? cc;
 }
 
-function ccColor(cc: string, i: number): string {
-  return CC_COLORS[cc] ?? PALETTE[i % PALETTE.length]!;
+/** A congestion control's colour (its CcSpec colour), or the i-th palette colour for one the registry does not know. */
+export function ccColor(cc: string, i = 0): string {
+  return ccSpec(cc)?.color ?? PALETTE[i % PALETTE.length]!;
 }
 
 const LOSS = 'link.loss';
@@ -199,7 +200,9 @@ function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string,
         note: note(r),
       });
     }
-    if (points.length) out.push({ label: name, color: v.colorOf(name, rows), points, band });
+    // one CC per series (single-flow sweeps): its marker and dash too, for print and colour-blind readers
+    const spec = v.multiFlow ? undefined : ccSpec(rs[0]!.cc);
+    if (points.length) out.push({ label: name, color: v.colorOf(name, rows), points, band, ...(spec ? { marker: spec.marker, dash: spec.dash } : {}) });
   }
   return out;
 }
@@ -319,8 +322,8 @@ function heatmapCharts(v: SweepView): ChartSpec[] {
         suffix: '×',
         neutral: 1,
         span: 4,
-        highColor: CC_COLORS.brutal!,
-        lowColor: CC_COLORS.bbr!,
+        highColor: ccColor('brutal'),
+        lowColor: ccColor('bbr'),
       },
     });
   }

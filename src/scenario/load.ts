@@ -105,7 +105,7 @@ export function formatZodError(err: z.ZodError): string {
 }
 
 export function validateScenario(doc: Record<string, unknown>, fallbackName: string): { parsed: ParsedScenario; resolved: ResolvedScenario } {
-  const r = scenarioSchema.safeParse(doc);
+  const r = scenarioSchema().safeParse(doc);
   if (!r.success) throw new InputError(formatZodError(r.error));
   return { parsed: r.data, resolved: resolveScenario(r.data, fallbackName) };
 }

@@ -8,7 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { dataWireBytes } from '../network/wire.js';
-import type { CcName, LossModel, ParsedScenario } from './schema.js';
+import { ccBlockDefaults, type LossModel, type ParsedScenario } from './schema.js';
+import { ccSpec, type ParamValue } from '../cc/index.js';
+import type { BrutalConfig } from '../cc/brutal.js';
+import type { CubicParams } from '../cc/cubic.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -42,27 +45,17 @@ export interface ResolvedLink {
   bdpBytes: number;
 }
 
-export interface BrutalParams {
-  /** Send rate in bytes per second, as the module's TCP_BRUTAL_PARAMS. */
-  rateBytesPerSec: number;
-  /** cwnd gain in tenths (20 = 2.0x). */
-  cwndGain: number;
-  /** PKT_INFO_SLOTS. */
-  slots: number;
-}
-
-export interface CubicParams {
-  hystart: boolean;
-  fastConvergence: boolean;
-  tcpFriendliness: boolean;
-}
+/** Brutal's resolved parameters (bytes per second, tenths, slots): the `brutal` block of a flow. */
+export type BrutalParams = BrutalConfig;
+export type { CubicParams };
 
 export interface ResolvedFlow {
   /** Flow index after expanding `count`. */
   id: number;
   /** Index of the `flows[]` entry this flow came from. */
   group: number;
-  cc: CcName;
+  /** A registered congestion control (cc/index.ts). */
+  cc: string;
   startNs: number;
   /** When the sender stops (scenario end if not given), ns. */
   stopNs: number;
@@ -72,6 +65,11 @@ export interface ResolvedFlow {
   /** Receiver's maximum advertised window, bytes. */
   rwndBytes: number;
   pacing: 'auto' | 'fq';
+  /**
+   * The CC's parameter block, in base units, under the CC's name (only when
+   * the CC has parameters: its CcSpec.params, through resolveParams). The two
+   * typed here are those the rest of cclab reads by name.
+   */
   brutal?: BrutalParams;
   cubic?: CubicParams;
 }
@@ -87,6 +85,18 @@ export interface ResolvedScenario {
 
 /** Default access-link rate: ten times the bottleneck. */
 export const ACCESS_RATE_FACTOR = 10;
+
+/**
+ * A flow's CC parameter block in base units (the parsed block, or the
+ * spec's defaults when the flow gave none), through the spec's
+ * resolveParams; undefined for a CC without parameters.
+ */
+function resolveCcParams(cc: string, given: Record<string, ParamValue> | undefined): object | undefined {
+  const spec = ccSpec(cc)!;
+  if (!spec.params || Object.keys(spec.params).length === 0) return undefined;
+  const block = given ?? ccBlockDefaults(spec);
+  return spec.resolveParams ? spec.resolveParams(block) : { ...block };
+}
 
 export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): ResolvedScenario {
   const l = p.link;
@@ -145,13 +155,8 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         rwndBytes: f.rwnd,
         pacing: f.pacing,
       };
-      if (f.cc === 'brutal') {
-        const b = f.brutal ?? { rate: 1e6, cwndGain: 20, slots: 5 };
-        rf.brutal = { rateBytesPerSec: Math.floor(b.rate / 8), cwndGain: b.cwndGain, slots: b.slots };
-      }
-      if (f.cc === 'cubic') {
-        rf.cubic = f.cubic ?? { hystart: true, fastConvergence: true, tcpFriendliness: true };
-      }
+      const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
+      if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;
       flows.push(rf);
     }
   });

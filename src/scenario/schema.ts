@@ -10,17 +10,7 @@
  */
 import { z } from 'zod';
 import { parsePercent, parseQueue, parseRate, parseSize, parseTime, UnitError, type QueueSpec } from './units.js';
-
-/** Congestion controls known to cclab (simulator and kernel harness). */
-export const CC_NAMES = ['reno', 'cubic', 'bbr', 'brutal'] as const;
-export type CcName = (typeof CC_NAMES)[number];
-
-/** tcp_brutal's setsockopt limits (bytes per second and tenths). */
-export const BRUTAL_MIN_RATE_BYTES = 62500;
-export const BRUTAL_DEFAULT_RATE_BYTES = 125000;
-export const BRUTAL_MIN_CWND_GAIN = 5;
-export const BRUTAL_MAX_CWND_GAIN = 80;
-export const BRUTAL_DEFAULT_CWND_GAIN = 20;
+import { ccNames, ccRegistryVersion, ccSpec, type AnyCcSpec, type ParamSpec, type ParamValue } from '../cc/index.js';
 
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function obj<T extends z.ZodRawShape>(shape: T) {
@@ -169,32 +159,51 @@ const linkSchema = obj({
   }
 });
 
-const brutalSchema = obj({
-  rate: rate
-    .default(BRUTAL_DEFAULT_RATE_BYTES * 8)
-    .refine((bps) => Math.floor(bps / 8) >= BRUTAL_MIN_RATE_BYTES, {
-      message: `below tcp_brutal's minimum of 500kbit (${BRUTAL_MIN_RATE_BYTES} bytes/s)`,
-    }),
-  cwndGain: z
-    .number({ error: () => `expected an integer ${BRUTAL_MIN_CWND_GAIN}..${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x)` })
-    .int({ error: () => `must be an integer ${BRUTAL_MIN_CWND_GAIN}..${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x)` })
-    .min(BRUTAL_MIN_CWND_GAIN, { error: () => `must be between ${BRUTAL_MIN_CWND_GAIN} and ${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x), as tcp_brutal accepts` })
-    .max(BRUTAL_MAX_CWND_GAIN, { error: () => `must be between ${BRUTAL_MIN_CWND_GAIN} and ${BRUTAL_MAX_CWND_GAIN} (tenths: 20 = 2.0x), as tcp_brutal accepts` })
-    .default(BRUTAL_DEFAULT_CWND_GAIN),
-  /** PKT_INFO_SLOTS: 5 on current x86_64 kernels (ICSK_CA_PRIV_SIZE 104); 3 or 4 on older ones. */
-  slots: z.number().int().min(3, { error: () => 'must be 3, 4 or 5' }).max(5, { error: () => 'must be 3, 4 or 5' }).default(5),
-});
+/** Parsers of the unit kinds a parameter may have (ParamSpec.kind). */
+const UNIT_PARSERS = { rate: parseRate, time: parseTime, size: parseSize, percent: parsePercent } as const;
+const UNIT_WHAT = { rate: 'rate such as 50mbit', time: 'time such as 25ms', size: 'size such as 64kb', percent: 'percentage such as 1%' } as const;
 
-const cubicSchema = obj({
-  hystart: z.boolean().default(true),
-  fastConvergence: z.boolean().default(true),
-  tcpFriendliness: z.boolean().default(true),
-});
+/** The zod schema of one parameter of a registry entry (a CC's ParamSpec): units, range, default. */
+export function paramSchema(p: ParamSpec) {
+  const help = p.help ? ` (${p.help})` : '';
+  if (p.kind === 'bool') return z.boolean({ error: () => `expected true or false${help}` }).default(p.default as boolean);
+  if (p.kind === 'int' || p.kind === 'number') {
+    const range = p.min !== undefined && p.max !== undefined ? ` ${p.min}..${p.max}` : '';
+    const what = p.kind === 'int' ? `an integer${range}` : `a number${range}`;
+    let n = z.number({ error: () => `expected ${what}${help}` });
+    if (p.kind === 'int') n = n.int({ error: () => `must be ${what}${help}` });
+    const between = p.min !== undefined && p.max !== undefined ? `must be between ${p.min} and ${p.max}${help}` : null;
+    if (p.min !== undefined) n = n.min(Number(p.min), { error: () => between ?? `must be at least ${p.min}${help}` });
+    if (p.max !== undefined) n = n.max(Number(p.max), { error: () => between ?? `must be at most ${p.max}${help}` });
+    const checked = p.check ? n.superRefine((v, ctx) => void (p.check!(v) !== null && ctx.addIssue({ code: 'custom', message: p.check!(v)! }))) : n;
+    return checked.default(p.default as number);
+  }
+  const parse = UNIT_PARSERS[p.kind];
+  const lo = p.min !== undefined ? parse(p.min) : null;
+  const hi = p.max !== undefined ? parse(p.max) : null;
+  return unit(parse, UNIT_WHAT[p.kind])
+    .superRefine((v, ctx) => {
+      const msg =
+        lo !== null && v < lo ? `must be at least ${p.min}${help}` : hi !== null && v > hi ? `must be at most ${p.max}${help}` : p.check ? p.check(v) : null;
+      if (msg !== null) ctx.addIssue({ code: 'custom', message: msg });
+    })
+    .default(parse(p.default as string | number));
+}
 
-const bbrSchema = obj({});
+/** The schema of a CC's parameter block `flows[i].<name>: {...}` (empty for a CC without parameters). */
+function ccBlockSchema(spec: AnyCcSpec) {
+  return obj(Object.fromEntries(Object.entries(spec.params ?? {}).map(([k, p]) => [k, paramSchema(p)])));
+}
 
-const flowSchema = obj({
-  cc: enumOf(CC_NAMES, 'congestion control'),
+/** A CC's parameter block with every default, in base units: what a flow without a block gets. */
+export function ccBlockDefaults(spec: AnyCcSpec): Record<string, ParamValue> {
+  return ccBlockSchema(spec).parse({}) as Record<string, ParamValue>;
+}
+
+/** A flow; its `cc` and parameter blocks come from the CC registry (cc/index.ts). */
+function flowSchema(names: [string, ...string[]]) {
+  return obj({
+  cc: enumOf(names, 'congestion control'),
   start: time.default(0),
   stop: time.optional(),
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
@@ -207,10 +216,9 @@ const flowSchema = obj({
   rwnd: size.refine((b) => b >= 1448, { message: 'must be at least one segment (1448 bytes)' }).default(3 * 1024 * 1024),
   /** auto: paced by the stack only when the CC asks (BBR, Brutal), as Linux; fq: an fq qdisc on the sender paces every flow. */
   pacing: enumOf(['auto', 'fq'] as const, 'pacing mode').default('auto'),
-  brutal: brutalSchema.optional(),
-  cubic: cubicSchema.optional(),
-  bbr: bbrSchema.optional(),
+  ...Object.fromEntries(names.map((n) => [n, ccBlockSchema(ccSpec(n)!).optional()])),
 });
+}
 
 /**
  * The sweep fields (sweep, zip, seeds, harm) are only checked for their
@@ -222,14 +230,16 @@ const sweepSchema = z.record(z.string(), z.array(z.unknown(), { error: () => 'ex
   error: () => 'expected a mapping of scenario paths to lists of values',
 });
 
-export const scenarioSchema = obj({
+function buildScenarioSchema() {
+  const names = ccNames() as [string, ...string[]];
+  return obj({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: () => 'letters, digits, ".", "_" and "-" only' }).optional(),
   description: z.string().optional(),
   duration: time.refine((t) => t > 0, { message: 'must be longer than 0' }),
   seed: z.number().int().min(0, { error: () => 'must be a non-negative integer' }).default(1),
   sampleInterval: time.refine((t) => t >= 1e6, { message: 'must be at least 1ms' }).default(100e6),
   link: linkSchema,
-  flows: z.array(flowSchema, { error: () => 'expected a list of flows' }).min(1, { error: () => 'needs at least one flow' }),
+  flows: z.array(flowSchema(names), { error: () => 'expected a list of flows' }).min(1, { error: () => 'needs at least one flow' }),
   sweep: sweepSchema.optional(),
   zip: z.array(z.array(z.string()), { error: () => 'expected a list of groups of sweep paths, e.g. [[link.rtt, link.queue]]' }).optional(),
   seeds: z
@@ -247,14 +257,23 @@ export const scenarioSchema = obj({
     if (f.start >= s.duration) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'start'], message: 'must be earlier than the scenario duration' });
     }
-    for (const k of ['brutal', 'cubic', 'bbr'] as const) {
-      if (f[k] !== undefined && f.cc !== k) {
+    for (const k of names) {
+      if ((f as Record<string, unknown>)[k] !== undefined && f.cc !== k) {
         ctx.addIssue({ code: 'custom', path: ['flows', i, k], message: `parameters for ${k} given but cc is ${f.cc}` });
       }
     }
   });
 });
+}
 
-export type ScenarioInput = z.input<typeof scenarioSchema>;
-export type ParsedScenario = z.output<typeof scenarioSchema>;
+let built: { version: number; schema: ReturnType<typeof buildScenarioSchema> } | null = null;
+
+/** The scenario schema, built from the registries as they are now (rebuilt after a plugin registers a CC). */
+export function scenarioSchema(): ReturnType<typeof buildScenarioSchema> {
+  if (built === null || built.version !== ccRegistryVersion()) built = { version: ccRegistryVersion(), schema: buildScenarioSchema() };
+  return built.schema;
+}
+
+export type ScenarioInput = z.input<ReturnType<typeof buildScenarioSchema>>;
+export type ParsedScenario = z.output<ReturnType<typeof buildScenarioSchema>>;
 export type ParsedFlow = ParsedScenario['flows'][number];

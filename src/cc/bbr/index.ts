@@ -40,6 +40,7 @@ import { ltBwSampling, resetLtBwSampling } from './lt_bw.js';
 import { initPacingRateFromRtt, minTsoSegs, setPacingRate } from './pacing.js';
 import { saveCwnd, setCwnd } from './cwnd.js';
 import { mulShr } from './arith.js';
+import type { CcSpec } from '../spec.js';
 import {
   BBR_CWND_GAIN,
   BBR_DRAIN,
@@ -219,3 +220,15 @@ export function createBbr(): BbrOps {
     info: () => bbrInfo(bbr, sock),
   };
 }
+
+/** BBR v1 (tcp_bbr.c in Linux 6.1). */
+export const bbrSpec: CcSpec = {
+  name: 'bbr',
+  label: 'BBR',
+  doc: 'BBR v1 as in Linux 6.1 (tcp_bbr.c): a model of bottleneck bandwidth and min RTT, paced',
+  color: '#1f77b4',
+  marker: 'circle',
+  dash: [],
+  create: () => createBbr(),
+  paced: true,
+};
