@@ -29,6 +29,7 @@ import { runSummarySchema, type RunMeta } from '../results/schema.js';
 import { timeseriesCsv, writeRun, type RunArtifacts } from '../results/write.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { InputError } from '../scenario/errors.js';
+import { validateScenario } from '../scenario/load.js';
 import { convertRun, type RawFiles } from './convert.js';
 import { readDirFiles } from './targets.js';
 import { readTar, writeTar } from './vm/tar.js';
@@ -90,8 +91,13 @@ export function writeRunArchive(file: string, runs: readonly StoredRun[]): void 
   writeFileAtomic(file, br);
 }
 
-/** Regenerate a stored run's artifacts (summary, time series, notes) from its raw files. */
-export function deriveRun(run: StoredRun, where: string): RunArtifacts {
+/**
+ * Regenerate a stored run's artifacts (summary, time series, notes) from its
+ * raw files, keeping its creation and wall time. With `reresolve`, its
+ * scenario.yaml is resolved again by today's code instead of taking its
+ * resolved.json (runs made by different versions then share one hash).
+ */
+export function deriveRun(run: StoredRun, where: string, opts: { reresolve?: boolean } = {}): RunArtifacts {
   const need = (f: string): Buffer => {
     const b = run.files[f];
     if (!b) throw new InputError(`${where}: run ${run.name} has no ${f}`);
@@ -99,7 +105,8 @@ export function deriveRun(run: StoredRun, where: string): RunArtifacts {
   };
   const meta = JSON.parse(need('meta.json').toString('utf8')) as RunMeta;
   const doc = YAML.parse(need('scenario.yaml').toString('utf8')) as Record<string, unknown>;
-  const resolved = JSON.parse(need('resolved.json').toString('utf8')) as ResolvedScenario;
+  const stored = JSON.parse(need('resolved.json').toString('utf8')) as ResolvedScenario;
+  const resolved = opts.reresolve ? validateScenario(doc, stored.name).resolved : stored;
   const raw: RawFiles = {};
   for (const [p, d] of Object.entries(run.files)) if (p.startsWith(STORED_DIR)) raw[p.slice(STORED_DIR.length)] = d;
   const { 'plan.sh': plan, ...measured } = raw;

@@ -14,8 +14,8 @@
  * The VM target runs `batchSize` points per boot. A failed point's raw
  * files go to <root>/.failed/ for a look; it is tried again next time.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } from '../scenario/load.js';
 import { scenarioHash } from '../scenario/resolve.js';
@@ -24,10 +24,8 @@ import { defaultRunDir, writeRun } from '../results/write.js';
 import { KernelRunError, runKernelBatch } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
 import { findRuns, pointKey } from '../analysis/compare.js';
-import { convertRun } from './convert.js';
-import { loadRunTree } from './reference.js';
+import { deriveRun, loadRunTree } from './reference.js';
 import { readDirFiles } from './targets.js';
-import type { RunMeta } from '../results/schema.js';
 
 export interface SweepPoint {
   /** `path=value` overrides for this point (seed included). */
@@ -131,18 +129,8 @@ export function reconvertRuns(root: string, opts: { reresolve?: boolean; log?: (
   let n = 0;
   for (const r of findRuns(root)) {
     if (r.summary.source !== 'kernel' || !existsSync(join(r.dir, 'raw'))) continue;
-    const meta = JSON.parse(readFileSync(join(r.dir, 'meta.json'), 'utf8')) as RunMeta;
-    const raw = readDirFiles(join(r.dir, 'raw'));
-    const { 'plan.sh': plan, ...files } = raw;
-    const doc = YAML.parse(readFileSync(join(r.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>;
-    const resolved = opts.reresolve ? validateScenario(doc, r.resolved.name).resolved : r.resolved;
-    const a = convertRun({ doc, resolved, file: meta.scenarioFile ?? '' }, files, {
-      target: meta.kernel?.target ?? 'vm',
-      wallSeconds: meta.wallSeconds,
-      createdAt: meta.createdAt,
-      ...(plan !== undefined ? { plan: plan.toString() } : {}),
-    });
-    a.meta.scenarioFile = meta.scenarioFile;
+    const a = deriveRun({ name: basename(r.dir), files: readDirFiles(r.dir) as Record<string, Buffer> }, r.dir, { reresolve: opts.reresolve });
+    const resolved = a.resolved;
     const dir = opts.reresolve ? join(r.dir, '..', '..', defaultRunDir('', resolved.name, scenarioHash(resolved), resolved.seed)) : r.dir;
     writeRun(dir, a);
     if (resolve(dir) !== resolve(r.dir)) rmSync(r.dir, { recursive: true, force: true });
