@@ -1,18 +1,20 @@
 /**
  * The simulated network of a scenario (a dumbbell):
  *
- *   senders -> access link -> random loss -> bottleneck queue + serializer
+ *   senders -> access link -> random loss -> bottleneck (qdisc + serializer)
  *           -> propagation delay (+ jitter) -> receivers
  *   receivers -> ACK loss -> host timing noise + reverse propagation delay -> senders
  *
  * All flows share the access link (one sending host, as in the kernel
  * harness) and the bottleneck. The access link runs at link.accessRate
- * (default ten times the bottleneck) with an unlimited queue.
+ * (default ten times the bottleneck) with an unlimited drop-tail queue.
  */
 import { Simulator } from '../engine/sim.js';
 import { DelayLine } from '../engine/pipe.js';
 import { Rng } from '../engine/rng.js';
-import { Link } from '../network/link.js';
+import { Bottleneck } from '../network/bottleneck.js';
+import { ConstantRate } from '../network/rate.js';
+import { DropTail } from '../network/qdisc/droptail.js';
 import { LossStage } from '../network/loss.js';
 import { HostJitter } from '../network/host.js';
 import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
@@ -28,9 +30,9 @@ export interface Network {
   receivers: TcpReceiver[];
   /** Timing noise of the receiving host's ACKs. */
   receiverHost: HostJitter;
-  access: Link;
+  access: Bottleneck;
   dataLoss: LossStage;
-  bottleneck: Link;
+  bottleneck: Bottleneck;
   fwdPipe: DelayLine<Packet>;
   ackLoss: LossStage;
   revPipe: DelayLine<Packet>;
@@ -38,7 +40,7 @@ export interface Network {
   dataDrops: Float64Array;
   /** Per-flow data packets dropped by random loss. */
   randomDrops: Float64Array;
-  /** Per-flow data packets dropped at the bottleneck queue. */
+  /** Per-flow data packets dropped at the bottleneck queue (tail, overflow and AQM drops). */
   queueDrops: Float64Array;
 }
 
@@ -55,14 +57,15 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const receivers: TcpReceiver[] = [];
 
   const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver', l.ackJitter ?? null);
-  const access = new Link(sim, pool, { rateBps: l.accessRateBps, limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null });
+  const access = new Bottleneck(sim, pool, new ConstantRate(l.accessRateBps), (env) => new DropTail({ limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null }, env.hooks));
   const dataLoss = new LossStage(pool, l.loss, s.seed, 'loss/data');
-  const bottleneck = new Link(sim, pool, {
-    rateBps: l.rateBps,
-    limitPackets: l.queuePackets,
-    limitBytes: l.queueBytes,
-    recordDelay: true,
-  });
+  const bottleneck = new Bottleneck(
+    sim,
+    pool,
+    new ConstantRate(l.rateBps),
+    (env) => new DropTail({ limitPackets: l.queuePackets, limitBytes: l.queueBytes }, env.hooks),
+    { recordDelay: true },
+  );
   const fwdPipe = new DelayLine<Packet>(sim, (p) => receivers[p.flow]!.receive(p), 4096);
   const ackLoss = new LossStage(pool, { kind: 'bernoulli', p: l.ackLoss }, s.seed, 'loss/ack');
   const revPipe = new DelayLine<Packet>(sim, (p) => senders[p.flow]!.receive(p), 4096);
