@@ -6,16 +6,20 @@ import { Simulator } from '../../src/engine/sim.js';
 import { Bottleneck } from '../../src/network/bottleneck.js';
 import { ConstantRate, type RateSource } from '../../src/network/rate.js';
 import { DropTail } from '../../src/network/qdisc/droptail.js';
+import { Codel } from '../../src/network/qdisc/codel.js';
 import { ECN, PacketPool, type Packet } from '../../src/network/packet.js';
 
-function setup(rate: RateSource, make: 'droptail', limit = 100) {
+function setup(rate: RateSource, make: 'droptail' | 'codel', limit = 100) {
   const sim = new Simulator();
   const pool = new PacketPool();
   const link = new Bottleneck(
     sim,
     pool,
     rate,
-    (env) => new DropTail({ limitPackets: limit, limitBytes: null }, env.hooks),
+    (env) =>
+      make === 'droptail'
+        ? new DropTail({ limitPackets: limit, limitBytes: null }, env.hooks)
+        : new Codel({ limit, target: 5e6, interval: 100e6, ecn: true, ce_threshold: 0 }, env.hooks),
     { recordDelay: true },
   );
   const out: { p: Packet; t: number }[] = [];
@@ -59,6 +63,18 @@ describe('Bottleneck with a constant rate', () => {
     expect(pool.live).toBe(3); // the dropped packets went back to the pool
   });
 
+  it('an AQM sees every packet (no bypass); its CE marks reach onMark per flow', () => {
+    const { sim, out, marks, send, link } = setup(new ConstantRate(1e9), 'codel');
+    send(1000, 7, ECN.ECT_0);
+    send(1000, 8, ECN.ECT_0);
+    sim.run(1e6);
+    expect(out.length).toBe(2);
+    // ce_threshold 0: the second packet waited 12 us, above 0
+    expect(marks).toEqual([8]);
+    expect(link.marks).toBe(1);
+    expect(out[1]!.p.ecn).toBe(ECN.CE);
+  });
+
   it('counts packets inside the link: the one on the wire and those queued', () => {
     const { sim, link, send } = setup(new ConstantRate(1e6), 'droptail');
     for (let i = 0; i < 4; i++) send(0, i);
@@ -87,7 +103,7 @@ class EveryMillisecond implements RateSource {
 }
 
 describe('Bottleneck with a rate source that has delivery opportunities', () => {
-  for (const qdisc of ['droptail'] as const) {
+  for (const qdisc of ['droptail', 'codel'] as const) {
     it(`waits for the next opportunity and dequeues then, so the qdisc sees the wait (${qdisc})`, () => {
       const { sim, out, send, link } = setup(new EveryMillisecond(), qdisc);
       for (let i = 0; i < 3; i++) send(200_000, i);
