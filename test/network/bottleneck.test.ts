@@ -75,6 +75,14 @@ describe('Bottleneck with a constant rate', () => {
     expect(out[1]!.p.ecn).toBe(ECN.CE);
   });
 
+  it('a packet alone on an idle link still goes through the AQM', () => {
+    const { sim, out, send, link } = setup(new ConstantRate(1e9), 'codel');
+    send(1000, 7);
+    sim.run(1e6);
+    expect(out.length).toBe(1);
+    expect((link.qdisc as Codel).stats.maxpacket).toBe(1514); // codel_should_drop saw it
+  });
+
   it('counts packets inside the link: the one on the wire and those queued', () => {
     const { sim, link, send } = setup(new ConstantRate(1e6), 'droptail');
     for (let i = 0; i < 4; i++) send(0, i);

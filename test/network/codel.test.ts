@@ -2,7 +2,9 @@
  * CoDel against values computed by hand from include/net/codel_impl.h
  * (codel_Newton_step, codel_control_law, codel_dequeue) with Linux's
  * integer arithmetic: the expected numbers below come from a separate
- * transcription of the C code (u32/u64 masks), not from this implementation.
+ * transcription of the C code (u32/u64 masks), not from this implementation;
+ * the Newton steps and control-law values also from the kernel's formulas
+ * compiled as C.
  */
 import { describe, expect, it } from 'vitest';
 import {

@@ -19,13 +19,15 @@
  * marks ECT packets instead of dropping them; `ce_threshold` marks at a
  * sojourn time without dropping.
  *
- * Flow hashing: Linux uses skb_get_hash() (a jhash of the 5-tuple with a
- * random key drawn at boot) scaled into the buckets (reciprocal_scale). The
- * simulator has no 5-tuples; it hashes the flow id with jhash_3words and a
- * key drawn from the run's seed ("qdisc/fq_codel/hashrnd"). So, as on a
- * real host, two flows may share a bucket: with n flows and b buckets the
- * chance is about n(n-1)/2b (11% for 16 flows in 1024), and which flows
- * collide changes with the seed, not with the flows' order.
+ * Flow hashing: Linux uses skb_get_hash() (in 6.1 a siphash of the flow
+ * dissector's keys, the 5-tuple, with a random key drawn once per boot)
+ * scaled into the buckets (reciprocal_scale). The simulator has no
+ * 5-tuples; it hashes the flow id with jhash_3words and a key drawn from the
+ * run's seed ("qdisc/fq_codel/hashrnd"). The function differs, the property
+ * that matters does not: each run places flows in buckets as a random hash
+ * does, so, as on a real host, two flows may share a bucket (with n flows
+ * and b buckets the chance is about n(n-1)/2b: 11% for 16 flows in 1024),
+ * and which flows collide changes with the seed, not with the flows' order.
  *
  * Memory per packet is modelled as the truesize of a received skb
  * (kmath.skbTruesize: 2176 bytes for a full-size frame), not measured.
