@@ -239,8 +239,10 @@ export const scenarioSchema = obj({
   harm: z.boolean({ error: () => 'expected true or false' }).optional(),
 }).superRefine((s, ctx) => {
   // the qdisc's parameters that depend on the link and flows (limits, RED's thresholds)
-  const q = resolveLinkQueue(s).qdisc;
-  if ('message' in q) ctx.addIssue({ code: 'custom', path: ['link', 'qdisc', ...q.path], message: q.message });
+  if (s.link.rtt !== undefined || s.link.delay !== undefined) {
+    const q = resolveLinkQueue(s).qdisc;
+    if ('message' in q) ctx.addIssue({ code: 'custom', path: ['link', 'qdisc', ...q.path], message: q.message });
+  }
   s.flows.forEach((f, i) => {
     if (f.stop !== undefined && f.stop <= f.start) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: 'must be later than start' });

@@ -138,6 +138,8 @@ describe('link.qdisc errors: one line naming the field and what is allowed', () 
     [{ qdisc: { red: { probability: 1.5 } } }, /^link\.qdisc\.red\.probability: must be above 0 and below 1/],
     [{ qdisc: { red: { nodrop: true } } }, /^link\.qdisc\.red\.nodrop: nodrop is only meaningful with ecn/],
     [{ qdisc: { red: { burst: 2 } } }, /^link\.qdisc\.red\.burst: burst 2 is too small for min 25990 and avpkt 1514; try burst 18/],
+    [{ qdisc: 'red', queue: 3 }, /^link\.qdisc\.red\.limit: gives min = 378 bytes, not above avpkt \(1514\): .*give a larger limit or link\.queue$/],
+    [{ qdisc: { red: { limit: '20kb' } } }, /^link\.qdisc\.red\.burst: burst 1 is too small .*\(derived as \(2 min \+ max\) \/ \(3 avpkt\) = 1; give burst\)$/],
     [{ qdisc: { droptail: { limit: 5 } } }, /^link\.qdisc\.droptail: droptail takes no parameters \(its limit is link\.queue\)$/],
     [{ qdisc: { codel: {}, pie: {} } }, /^link\.qdisc: give one queue discipline, got codel and pie/],
     [{ qdisc: ['codel'] }, /^link\.qdisc: expected a queue discipline such as fq_codel/],
@@ -147,6 +149,12 @@ describe('link.qdisc errors: one line naming the field and what is allowed', () 
       expect(errorOf(link)).toMatch(re);
     });
   }
+});
+
+it('reports only the missing field when the link is incomplete (no qdisc noise)', () => {
+  expect(() => validateScenario({ duration: '5s', link: { rate: '50mbit', qdisc: 'red' }, flows: [{ cc: 'cubic' }] }, 't')).toThrow(
+    /^link\.rtt: missing: give link\.rtt \(e\.g\. 50ms\) or link\.delay \{forward, reverse\}$/,
+  );
 });
 
 describe('--set and sweeps over the qdisc', () => {

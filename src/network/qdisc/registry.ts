@@ -287,9 +287,17 @@ const red: QdiscEntry = {
     if (params.nodrop && !params.ecn) return { param: 'nodrop', message: 'nodrop is only meaningful with ecn (the kernel refuses it)' };
     if (min < 1) return { param: 'min', message: `resolves to ${min} bytes; give min (bytes) or a larger limit` };
     if (max <= min) return { param: 'max', message: `must be above min (${min} bytes), as tc requires; for step marking write max = min + 1` };
+    if (min <= avpkt) {
+      const what = g.min !== undefined ? 'min' : g.max !== undefined ? 'max' : 'limit';
+      return { param: what, message: `gives min = ${min} bytes, not above avpkt (${avpkt}): tc cannot size RED's average for that (min must exceed one packet); give a larger ${what === 'limit' ? 'limit or link.queue' : what}` };
+    }
     if (burst < 1 && g.burst === undefined) return { param: 'burst', message: `resolves to 0 packets from min, max and avpkt; give burst (packets) of at least ${1 + Math.floor(min / avpkt)}` };
     const k = tcRedParams(params);
-    if (typeof k === 'string') return { param: k.startsWith('burst') ? 'burst' : k.includes('idle') ? 'bandwidth' : 'max', message: k };
+    if (typeof k === 'string') {
+      if (!k.startsWith('burst')) return { param: k.includes('idle') ? 'bandwidth' : 'max', message: k };
+      const derived = g.burst === undefined ? ` (derived as (2 min + max) / (3 avpkt) = ${burst}; give burst)` : '';
+      return { param: 'burst', message: `${k}${derived}` };
+    }
     if (!redCheckParams(k)) return { param: 'max', message: `thresholds too large for the EWMA weight 2^-${k.wlog} (the kernel's red_check_params refuses them)` };
     return { params: { ...params }, limitPackets: Math.max(1, Math.floor(limit / link.wireBytes)), limitBytes: limit };
   },
