@@ -8,6 +8,30 @@
  */
 import { ACK_WIRE_BYTES, dataWireBytes } from './wire.js';
 
+/**
+ * The ECN field of the IP header (RFC 3168), with Linux's values
+ * (include/net/inet_ecn.h: INET_ECN_NOT_ECT, INET_ECN_ECT_1, INET_ECN_ECT_0,
+ * INET_ECN_CE).
+ */
+export const ECN = {
+  NOT_ECT: 0,
+  ECT_1: 1,
+  ECT_0: 2,
+  CE: 3,
+} as const;
+export type EcnCodepoint = (typeof ECN)[keyof typeof ECN];
+
+/**
+ * INET_ECN_set_ce: mark a packet Congestion Experienced. True when the packet
+ * is ECN-capable (ECT(0) or ECT(1), now CE) or already CE; false for a
+ * Not-ECT packet, which the caller must drop instead (IP_ECN_set_ce).
+ */
+export function inetEcnSetCe(p: Packet): boolean {
+  if (p.ecn === ECN.NOT_ECT) return false;
+  p.ecn = ECN.CE;
+  return true;
+}
+
 /** Maximum SACK blocks per ACK: 4 minus 1 for the timestamp option, as Linux. */
 export const MAX_SACK_BLOCKS = 3;
 
@@ -16,8 +40,10 @@ export class Packet {
   isAck = false;
   /** Bytes occupied on the link (netem's qdisc_pkt_len). */
   wireBytes = 0;
-  /** When the packet entered the current queue (ns), for queueing-delay statistics. */
+  /** When the packet entered the current queue (ns): queueing delay, and the AQMs' sojourn time. */
   enqueueNs = 0;
+  /** ECN codepoint of the IP header (ECN.NOT_ECT unless the sender set ECT; an AQM may set CE). */
+  ecn: EcnCodepoint = ECN.NOT_ECT;
 
   // --- data segment ---
   seg = 0;
@@ -77,6 +103,7 @@ export class PacketPool {
     p.nSack = 0;
     p.dsack = false;
     p.psh = false;
+    p.ecn = ECN.NOT_ECT;
     return p;
   }
 
@@ -93,6 +120,7 @@ export class PacketPool {
     p.nSack = 0;
     p.dsack = false;
     p.len = 0;
+    p.ecn = ECN.NOT_ECT;
     return p;
   }
 

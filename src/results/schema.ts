@@ -67,17 +67,26 @@ export type FlowSummary = z.infer<typeof flowSummarySchema>;
 export const linkSummarySchema = z.object({
   rateMbps: z.number(),
   rttMs: z.number(),
+  /** The bottleneck's buffer: drop-tail limit, or the AQM's hard limit (packets). */
   queuePackets: z.number(),
+  /** The bottleneck's queue discipline when it is not drop-tail (absent: droptail). */
+  qdisc: z.string().optional(),
   /** Bits delivered by the bottleneck / (rate x duration). */
   utilization: z.number(),
   drops: z.object({
-    /** Tail drops at the bottleneck queue. */
+    /** Drops at the bottleneck queue: tail drops, and an AQM's early and overflow drops. */
     queue: z.number().int(),
     /** Random (netem) losses on the data direction. */
     random: z.number().int(),
     /** Random losses on the ACK direction. */
     ack: z.number().int(),
   }),
+  /**
+   * Packets the bottleneck's AQM marked CE instead of dropping (and at
+   * ce_threshold), as tc -s counts them; present when the qdisc is not
+   * drop-tail.
+   */
+  marks: z.number().int().optional(),
   /** Queue occupancy (packets) over the samples. */
   queuePkts: z.object({ mean: z.number(), p95: z.number(), max: z.number() }),
   /** Queueing delay (ms) seen by data packets at the bottleneck. */

@@ -63,8 +63,28 @@ export function parseSetValue(raw: string): unknown {
  */
 const ALTERNATIVES: readonly (readonly [string, string])[] = [['link.rtt', 'link.delay']];
 
+/**
+ * A qdisc parameter path (`link.qdisc.codel.target`) on a document that
+ * names its qdisc as a string (`qdisc: codel`): turn the string into the
+ * mapping form first, so the parameter can be set. A parameter of another
+ * qdisc than the one written is refused.
+ */
+function prepareQdiscPath(doc: Record<string, unknown>, path: string): void {
+  const m = /^link\.qdisc\.([A-Za-z0-9_-]+)(\.|$)/.exec(path);
+  if (!m) return;
+  const link = doc.link;
+  if (link === null || typeof link !== 'object' || Array.isArray(link)) return;
+  const l = link as Record<string, unknown>;
+  if (typeof l.qdisc !== 'string') return;
+  if (l.qdisc !== m[1]) {
+    throw new InputError(`${path}: link.qdisc is ${l.qdisc}, not ${m[1]}; set link.qdisc=${m[1]} first, or write link.qdisc={${m[1]}: {...}}`);
+  }
+  l.qdisc = { [l.qdisc]: {} };
+}
+
 /** setPath for a scenario document: also drops the alternative of the field it sets. */
 export function setField(doc: Record<string, unknown>, path: string, value: unknown): void {
+  prepareQdiscPath(doc, path);
   setPath(doc, path, value);
   for (const pair of ALTERNATIVES) {
     for (const [mine, other] of [pair, [pair[1], pair[0]]] as const) {

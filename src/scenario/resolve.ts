@@ -12,6 +12,9 @@ import { ccBlockDefaults, type LossModel, type ParsedScenario } from './schema.j
 import { ccSpec, type ParamValue } from '../cc/index.js';
 import type { BrutalConfig } from '../cc/brutal.js';
 import type { CubicParams } from '../cc/cubic.js';
+import type { QdiscParamValues, ResolvedQdisc } from '../network/qdisc/registry.js';
+import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
+import { parseQueue } from './units.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -22,13 +25,20 @@ export interface ResolvedLink {
   revDelayNs: number;
   /** Base round-trip time, ns (fwd + rev). */
   rttNs: number;
-  /** Bottleneck buffer in packets (drop-tail limit). */
+  /** Bottleneck buffer in packets: the drop-tail limit, or the AQM's hard limit. */
   queuePackets: number;
-  /** Byte limit when the scenario gave the queue in bytes (bfifo), else null. */
+  /** Byte limit when the queue is in bytes (bfifo, or RED's limit), else null. */
   queueBytes: number | null;
-  /** The queue as the user wrote it, e.g. "1bdp". */
+  /** The queue as the user wrote it, e.g. "1bdp", or the AQM's default limit ("10240p"). */
   queueSpec: string;
-  qdisc: 'droptail';
+  /** The bottleneck's queue discipline (network/qdisc/registry.ts). */
+  qdisc: string;
+  /**
+   * Every parameter of the qdisc, explicit, in base units (ns, bytes,
+   * packets, bits/s, fractions); absent for droptail, whose limit is
+   * queuePackets / queueBytes (so drop-tail scenarios keep their hashes).
+   */
+  qdiscParams?: QdiscParamValues;
   /** Random loss on the data direction, decided when a packet enters the bottleneck (as netem). */
   loss: LossModel;
   /** Bernoulli loss probability on the ACK direction. */
@@ -98,7 +108,14 @@ function resolveCcParams(cc: string, given: Record<string, ParamValue> | undefin
   return spec.resolveParams ? spec.resolveParams(block) : { ...block };
 }
 
-export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): ResolvedScenario {
+/** The bottleneck's buffer and queue discipline, from a parsed link and the flows' largest MSS. */
+export function resolveLinkQueue(p: Pick<ParsedScenario, 'link' | 'flows'>): {
+  fwd: number;
+  rev: number;
+  bdpBytes: number;
+  queue: { queuePackets: number; queueBytes: number | null; queueSpec: string };
+  qdisc: ResolvedQdisc | { path: (string | number)[]; message: string };
+} {
   const l = p.link;
   const fwd = l.delay ? l.delay.forward : Math.floor(l.rtt! / 2);
   const rev = l.delay ? l.delay.reverse : l.rtt! - Math.floor(l.rtt! / 2);
@@ -106,33 +123,53 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
   const bdpBytes = (l.rate / 8) * (rtt / 1e9);
   const mss = Math.max(...p.flows.map((f) => f.mss));
   const wire = dataWireBytes(mss);
+  const spec = l.queue ?? parseQueue('1bdp');
   let queuePackets: number;
   let queueBytes: number | null = null;
   let queueSpec: string;
-  switch (l.queue.kind) {
+  switch (spec.kind) {
     case 'packets':
-      queuePackets = l.queue.value;
-      queueSpec = `${l.queue.value}p`;
+      queuePackets = spec.value;
+      queueSpec = `${spec.value}p`;
       break;
     case 'bytes':
-      queueBytes = l.queue.value;
-      queuePackets = Math.max(1, Math.floor(l.queue.value / wire));
-      queueSpec = `${l.queue.value}b`;
+      queueBytes = spec.value;
+      queuePackets = Math.max(1, Math.floor(spec.value / wire));
+      queueSpec = `${spec.value}b`;
       break;
     case 'bdp':
-      queuePackets = Math.max(1, Math.round((bdpBytes * l.queue.value) / wire));
-      queueSpec = `${l.queue.value}bdp`;
+      queuePackets = Math.max(1, Math.round((bdpBytes * spec.value) / wire));
+      queueSpec = `${spec.value}bdp`;
       break;
   }
+  const choice = l.qdisc ?? DEFAULT_QDISC;
+  const qdisc = resolveQdisc(choice, { rateBps: l.rate, wireBytes: wire, queuePackets, queueBytes, queueGiven: l.queue !== undefined });
+  if (choice.name !== 'droptail' && !('message' in qdisc)) {
+    // an AQM's buffer is its own hard limit
+    queuePackets = qdisc.limitPackets;
+    queueBytes = qdisc.limitBytes;
+    // link.queue as written when it set the limit; else the limit itself
+    if (l.queue === undefined || choice.params.limit !== undefined) queueSpec = queueBytes !== null ? `${queueBytes}b` : `${queuePackets}p`;
+  }
+  return { fwd, rev, bdpBytes, queue: { queuePackets, queueBytes, queueSpec }, qdisc };
+}
+
+export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): ResolvedScenario {
+  const l = p.link;
+  const { fwd, rev, bdpBytes, queue, qdisc } = resolveLinkQueue(p);
+  if ('message' in qdisc) throw new Error(`internal error: link.qdisc passed the schema but does not resolve: ${qdisc.message}`);
+  const rtt = fwd + rev;
+  const qdiscName = (l.qdisc ?? DEFAULT_QDISC).name;
   const link: ResolvedLink = {
     rateBps: l.rate,
     fwdDelayNs: fwd,
     revDelayNs: rev,
     rttNs: rtt,
-    queuePackets,
-    queueBytes,
-    queueSpec,
-    qdisc: 'droptail',
+    queuePackets: queue.queuePackets,
+    queueBytes: queue.queueBytes,
+    queueSpec: queue.queueSpec,
+    qdisc: qdiscName,
+    ...(qdiscName !== 'droptail' ? { qdiscParams: qdisc.params } : {}),
     loss: l.loss,
     ackLoss: l.ackLoss,
     jitterNs: l.jitter,

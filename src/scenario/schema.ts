@@ -11,6 +11,8 @@
 import { z } from 'zod';
 import { parsePercent, parseQueue, parseRate, parseSize, parseTime, UnitError, type QueueSpec } from './units.js';
 import { ccNames, ccRegistryVersion, ccSpec, type AnyCcSpec, type ParamSpec, type ParamValue } from '../cc/index.js';
+import { qdiscSchema } from './qdisc.js';
+import { resolveLinkQueue } from './resolve.js';
 
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function obj<T extends z.ZodRawShape>(shape: T) {
@@ -105,15 +107,14 @@ const lossSchema = z.unknown().transform((v, ctx): LossModel => {
 /** Default end-host timing noise, ns. */
 export const HOST_JITTER_DEFAULT_NS = 20_000;
 
-export const QDISCS = ['droptail', 'codel', 'fq_codel'] as const;
-export const QDISCS_IMPLEMENTED = ['droptail'] as const;
-
 const linkSchema = obj({
   rate: positiveRate,
   rtt: time.optional(),
   delay: obj({ forward: time, reverse: time }).optional(),
-  queue: queue.default(parseQueue('1bdp')),
-  qdisc: enumOf(QDISCS, 'queue discipline').default('droptail'),
+  /** Default 1bdp (applied in resolve: written or not matters to an AQM's limit). */
+  queue: queue.optional(),
+  /** A name or {name: {params}} from network/qdisc/registry.ts; default droptail. */
+  qdisc: qdiscSchema.optional(),
   loss: lossSchema.optional().transform((l): LossModel => l ?? { kind: 'bernoulli', p: 0 }),
   ackLoss: percent.default(0),
   jitter: time.default(0),
@@ -153,9 +154,6 @@ const linkSchema = obj({
   }
   if (l.rtt !== undefined && l.delay !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give either link.rtt or link.delay, not both' });
-  }
-  if (l.qdisc !== 'droptail') {
-    ctx.addIssue({ code: 'custom', path: ['qdisc'], message: `"${l.qdisc}" is reserved but not implemented yet; implemented: ${QDISCS_IMPLEMENTED.join(', ')}` });
   }
 });
 
@@ -250,6 +248,11 @@ function buildScenarioSchema() {
     .optional(),
   harm: z.boolean({ error: () => 'expected true or false' }).optional(),
 }).superRefine((s, ctx) => {
+  // the qdisc's parameters that depend on the link and flows (limits, RED's thresholds)
+  if (s.link.rtt !== undefined || s.link.delay !== undefined) {
+    const q = resolveLinkQueue(s).qdisc;
+    if ('message' in q) ctx.addIssue({ code: 'custom', path: ['link', 'qdisc', ...q.path], message: q.message });
+  }
   s.flows.forEach((f, i) => {
     if (f.stop !== undefined && f.stop <= f.start) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: 'must be later than start' });

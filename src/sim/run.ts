@@ -173,6 +173,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
 
   const durationS = sc.durationNs / 1e9;
   const qd = net.bottleneck.queueDelayUs!;
+  // drop-tail summaries keep their shape (and the golden files their bytes)
+  const aqm = sc.link.qdisc !== 'droptail';
   const summary: RunSummary = {
     schema: SUMMARY_SCHEMA,
     source: 'sim',
@@ -184,8 +186,10 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       rateMbps: round6(sc.link.rateBps / 1e6),
       rttMs: round6(sc.link.rttNs / 1e6),
       queuePackets: sc.link.queuePackets,
+      ...(aqm ? { qdisc: sc.link.qdisc } : {}),
       utilization: round6((net.bottleneck.deliveredBytes * 8) / (sc.link.rateBps * durationS)),
       drops: { queue: net.bottleneck.drops, random: net.dataLoss.drops, ack: net.ackLoss.drops },
+      ...(aqm ? { marks: net.bottleneck.marks } : {}),
       queuePkts: { mean: round6(queueSamples.mean()), p95: round6(queueSamples.quantile(0.95)), max: queueMax },
       queueDelayMs: qd.count > 0 ? { mean: round6(qd.mean() / 1000), p95: round6(qd.quantile(0.95) / 1000) } : null,
     },

@@ -1,18 +1,22 @@
 /**
  * The simulated network of a scenario (a dumbbell):
  *
- *   senders -> access link -> random loss -> bottleneck queue + serializer
+ *   senders -> access link -> random loss -> bottleneck (qdisc + serializer)
  *           -> propagation delay (+ jitter) -> receivers
  *   receivers -> ACK loss -> host timing noise + reverse propagation delay -> senders
  *
  * All flows share the access link (one sending host, as in the kernel
  * harness) and the bottleneck. The access link runs at link.accessRate
- * (default ten times the bottleneck) with an unlimited queue.
+ * (default ten times the bottleneck) with an unlimited drop-tail queue; the
+ * bottleneck runs the scenario's queue discipline (link.qdisc) at link.rate.
  */
 import { Simulator } from '../engine/sim.js';
 import { DelayLine } from '../engine/pipe.js';
 import { Rng } from '../engine/rng.js';
-import { Link } from '../network/link.js';
+import { Bottleneck } from '../network/bottleneck.js';
+import { ConstantRate } from '../network/rate.js';
+import { DropTail } from '../network/qdisc/droptail.js';
+import { qdiscEntry } from '../network/qdisc/registry.js';
 import { LossStage } from '../network/loss.js';
 import { HostJitter } from '../network/host.js';
 import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
@@ -28,9 +32,9 @@ export interface Network {
   receivers: TcpReceiver[];
   /** Timing noise of the receiving host's ACKs. */
   receiverHost: HostJitter;
-  access: Link;
+  access: Bottleneck;
   dataLoss: LossStage;
-  bottleneck: Link;
+  bottleneck: Bottleneck;
   fwdPipe: DelayLine<Packet>;
   ackLoss: LossStage;
   revPipe: DelayLine<Packet>;
@@ -38,8 +42,10 @@ export interface Network {
   dataDrops: Float64Array;
   /** Per-flow data packets dropped by random loss. */
   randomDrops: Float64Array;
-  /** Per-flow data packets dropped at the bottleneck queue. */
+  /** Per-flow data packets dropped at the bottleneck queue (tail, overflow and AQM drops). */
   queueDrops: Float64Array;
+  /** Per-flow packets the bottleneck's qdisc marked CE. */
+  ceMarks: Float64Array;
 }
 
 export function buildNetwork(s: ResolvedScenario): Network {
@@ -50,19 +56,18 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const dataDrops = new Float64Array(nFlows);
   const randomDrops = new Float64Array(nFlows);
   const queueDrops = new Float64Array(nFlows);
+  const ceMarks = new Float64Array(nFlows);
 
   const senders: TcpSender[] = [];
   const receivers: TcpReceiver[] = [];
 
   const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver', l.ackJitter ?? null);
-  const access = new Link(sim, pool, { rateBps: l.accessRateBps, limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null });
+  const access = new Bottleneck(sim, pool, new ConstantRate(l.accessRateBps), (env) => new DropTail({ limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null }, env.hooks));
   const dataLoss = new LossStage(pool, l.loss, s.seed, 'loss/data');
-  const bottleneck = new Link(sim, pool, {
-    rateBps: l.rateBps,
-    limitPackets: l.queuePackets,
-    limitBytes: l.queueBytes,
-    recordDelay: true,
-  });
+  const qdisc = qdiscEntry(l.qdisc);
+  if (qdisc === undefined) throw new Error(`internal error: unknown qdisc ${l.qdisc}`);
+  const resolvedQdisc = { params: l.qdiscParams ?? {}, limitPackets: l.queuePackets, limitBytes: l.queueBytes };
+  const bottleneck = new Bottleneck(sim, pool, new ConstantRate(l.rateBps), (env) => qdisc.create(resolvedQdisc, env), { recordDelay: true }, s.seed, 'qdisc');
   const fwdPipe = new DelayLine<Packet>(sim, (p) => receivers[p.flow]!.receive(p), 4096);
   const ackLoss = new LossStage(pool, { kind: 'bernoulli', p: l.ackLoss }, s.seed, 'loss/ack');
   const revPipe = new DelayLine<Packet>(sim, (p) => senders[p.flow]!.receive(p), 4096);
@@ -74,6 +79,9 @@ export function buildNetwork(s: ResolvedScenario): Network {
   bottleneck.onDrop = (p) => {
     dataDrops[p.flow]!++;
     queueDrops[p.flow]!++;
+  };
+  bottleneck.onMark = (p) => {
+    ceMarks[p.flow]!++;
   };
 
   access.next = dataLoss;
@@ -118,7 +126,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
     receivers.push(receiver);
   }
 
-  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops };
+  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks };
 }
 
 /** Data packets of each flow currently inside the network (queues, wires, pipes). */

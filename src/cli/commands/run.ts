@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { addBackendOptions, collect, parseBackendOptions, type BackendCliOptions } from '../backend-options.js';
 import type { RunArtifacts } from '../../results/write.js';
+import { InputError } from '../../scenario/errors.js';
 
 export interface RunOptions extends BackendCliOptions {
   set: string[];
@@ -35,6 +36,11 @@ export function registerRun(program: Command): void {
       const log = (l: string) => process.stderr.write(`${l}\n`);
       if (loaded.doc.sweep !== undefined || loaded.doc.seeds !== undefined) {
         log(`note: ${file} describes a sweep; cclab run runs its base scenario once (seed ${loaded.resolved.seed}); use cclab sweep for every point`);
+      }
+      if (b.backend === 'kernel') {
+        const { kernelQdiscProblem } = await import('../../scenario/qdisc.js');
+        const problem = kernelQdiscProblem(loaded.resolved.link);
+        if (problem !== null) throw new InputError(problem);
       }
       const artifacts: RunArtifacts =
         b.backend === 'kernel'
