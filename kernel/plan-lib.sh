@@ -16,9 +16,19 @@
 #   10.201.1.1       10.201.1.2   10.201.2.2       10.201.2.1
 #
 # with TSO/GSO/GRO off on every veth (netem must see real packets), the
-# bottleneck ($NETEM_DATA) on rtr's egress towards the receiver and the ACK
-# path's delay and loss ($NETEM_ACK) on rtr's egress towards the sender,
-# and `fq` on the sender's device when a flow asks for fq pacing ($FQ = 1).
+# bottleneck on rtr's egress towards the receiver and the ACK path's delay
+# and loss ($NETEM_ACK) on rtr's egress towards the sender, and `fq` on the
+# sender's device when a flow asks for fq pacing ($FQ = 1). The bottleneck
+# is either
+#   - drop-tail ($AQM empty): netem alone ($NETEM_DATA: its limit is the
+#     queue plus the delay line, with delay, loss and the link's rate), or
+#   - an AQM ($AQM, tc arguments such as `fq_codel limit 1000 ...`): tbf at
+#     the link's rate ($SHAPER_RATE bit/s, a burst of one packet,
+#     $SHAPER_BURST bytes) as the root, netem as its child for the delay
+#     and the random loss only ($NETEM_DATA without a rate: no queue of its
+#     own, so the loss falls before the AQM's queue, as in the simulator),
+#     and the AQM as netem's child, where the standing queue forms:
+#       to-rcv: tbf 1: -> netem 2: -> $AQM 3:
 # The receive buffer may grow to $RMEM_MAX, the send buffer to $WMEM_MAX.
 #
 # Per flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i and,
@@ -60,7 +70,9 @@
 #   MODULE_HINT   how to load a missing congestion-control module here
 #   MTU           MTU of every veth, or empty for the default (1500)
 #   RMEM_MAX, WMEM_MAX        tcp_rmem and tcp_wmem maxima, bytes
-#   NETEM_DATA, NETEM_ACK     tc arguments of the two router qdiscs
+#   NETEM_DATA, NETEM_ACK     tc arguments of the two router netems
+#   AQM           tc arguments of the bottleneck's AQM, or empty for drop-tail
+#   SHAPER_RATE, SHAPER_BURST the AQM's shaper (tbf): bit/s and bytes
 #   FQ            1: fq on the sender's device
 #   FLOWS         number of flows
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
@@ -185,8 +197,16 @@ EOF
 
 # The bottleneck (data direction) and the ACK path, both on the router.
 setup_qdiscs() {
-  # shellcheck disable=SC2086 # tc arguments, split into words
-  "$TC" -n "$NS_RTR" qdisc add dev to-rcv root $NETEM_DATA || fail 5 "cannot add netem on the bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
+  if [ -z "$AQM" ]; then
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-rcv root $NETEM_DATA || fail 5 "cannot add netem on the bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
+  else
+    "$TC" -n "$NS_RTR" qdisc add dev to-rcv root handle 1: tbf rate "${SHAPER_RATE}bit" burst "$SHAPER_BURST" limit "$SHAPER_BURST" || fail 5 "cannot add tbf as the bottleneck's shaper (kernel module sch_tbf missing? modprobe sch_tbf)"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-rcv parent 1:1 handle 2: $NETEM_DATA || fail 5 "cannot add netem under the bottleneck's shaper (kernel module sch_netem missing? modprobe sch_netem)"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-rcv parent 2:1 handle 3: $AQM || fail 5 "cannot add the bottleneck's queue discipline: tc qdisc add ... $AQM failed (kernel module sch_${AQM%% *} missing? modprobe sch_${AQM%% *})"
+  fi
   # shellcheck disable=SC2086 # tc arguments, split into words
   "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
   if [ "$FQ" = 1 ]; then

@@ -14,6 +14,7 @@
  *   Runs until SIGTERM/SIGINT; one line per socket and per qdisc each tick:
  *   tcp t=<s> lport=.. cc=.. state=.. cwnd=.. ... (key=value, see below)
  *   qdisc t=<s> dev=.. kind=.. qlen=.. backlog=.. drops=.. bytes=.. packets=..
+ *   qdisc-child t=<s> dev=.. kind=.. handle=N: qlen=.. ...   (qdiscs under the root, e.g. an AQM under tbf)
  * Times are CLOCK_BOOTTIME seconds, the clock of /proc/uptime.
  *
  * Build: cc -O2 -o cclab_sampler cclab_sampler.c
@@ -137,7 +138,7 @@ static const char *qdisc_dev;
 
 static void on_qdisc(struct nlmsghdr *h, double t) {
     struct tcmsg *m = NLMSG_DATA(h);
-    if (h->nlmsg_type != RTM_NEWQDISC || m->tcm_ifindex != qdisc_ifindex || m->tcm_parent != TC_H_ROOT) return;
+    if (h->nlmsg_type != RTM_NEWQDISC || m->tcm_ifindex != qdisc_ifindex) return;
     char kind[32] = "?";
     struct gnet_stats_basic basic = {0};
     struct gnet_stats_queue queue = {0};
@@ -155,9 +156,14 @@ static void on_qdisc(struct nlmsghdr *h, double t) {
             }
         }
     }
-    printf("qdisc t=%.6f dev=%s kind=%s qlen=%u backlog=%u drops=%u requeues=%u overlimits=%u bytes=%llu packets=%u\n", t,
-           qdisc_dev, kind, queue.qlen, queue.backlog, queue.drops, queue.requeues, queue.overlimits,
-           (unsigned long long)basic.bytes, basic.packets);
+    if (m->tcm_parent == TC_H_ROOT)
+        printf("qdisc t=%.6f dev=%s kind=%s qlen=%u backlog=%u drops=%u requeues=%u overlimits=%u bytes=%llu packets=%u\n", t,
+               qdisc_dev, kind, queue.qlen, queue.backlog, queue.drops, queue.requeues, queue.overlimits,
+               (unsigned long long)basic.bytes, basic.packets);
+    else /* under a shaper (an AQM bottleneck): its own line, with its handle */
+        printf("qdisc-child t=%.6f dev=%s kind=%s handle=%x: qlen=%u backlog=%u drops=%u requeues=%u overlimits=%u bytes=%llu packets=%u\n", t,
+               qdisc_dev, kind, m->tcm_handle >> 16, queue.qlen, queue.backlog, queue.drops, queue.requeues, queue.overlimits,
+               (unsigned long long)basic.bytes, basic.packets);
 }
 
 int main(int argc, char **argv) {

@@ -22,7 +22,6 @@ import { InputError } from '../scenario/errors.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { parseSetValue } from '../scenario/load.js';
 import { simulatedCcNames } from '../cc/index.js';
-import { kernelQdiscProblem } from '../scenario/qdisc.js';
 import { writeFileAtomic, toJson } from '../results/io.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { planSweep, type SweepPlan } from './plan.js';
@@ -146,12 +145,6 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   const t0 = performance.now();
   const plan = planSweep(doc, name);
   if (opts.backend !== 'kernel') checkImplemented(plan);
-  else {
-    for (const c of plan.combos) {
-      const problem = kernelQdiscProblem(c.resolved.link);
-      if (problem !== null) throw new InputError('link.qdisc' in c.params ? `sweep.${problem}` : problem);
-    }
-  }
   const jobs = opts.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got ${jobs}`);
   const dir = opts.out ?? join(opts.results ?? 'results', plan.name);

@@ -48,6 +48,8 @@ export interface ParsedRun {
   shim: ShimLog[];
   tcp: TcpSample[];
   qdisc: QdiscSample[];
+  /** Samples of the qdiscs under the root (the AQM under its shaper). */
+  qdiscChildren: QdiscSample[];
   ss: SsSocket[];
   tcBefore: TcQdisc[];
   tcAfter: TcQdisc[];
@@ -67,7 +69,7 @@ function iperf(files: RawFiles, name: string): Iperf3Result | null {
 
 /** Parse every raw file of a run. */
 export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
-  const { tcp, qdisc } = parseSamples(text(files, 'samples.txt') ?? '');
+  const { tcp, qdisc, qdiscChildren } = parseSamples(text(files, 'samples.txt') ?? '');
   return {
     env: parseEnv(text(files, 'env.txt') ?? ''),
     timeline: parseTimeline(text(files, 'timeline.txt') ?? ''),
@@ -76,6 +78,7 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
     shim: s.flows.map((f) => parseShimLog(text(files, `shim-${f.id}.log`) ?? '')),
     tcp,
     qdisc,
+    qdiscChildren,
     ss: parseSs(text(files, 'ss.txt') ?? ''),
     tcBefore: parseTcQdiscs(text(files, 'tc-before.txt') ?? ''),
     tcAfter: parseTcQdiscs(text(files, 'tc-after.txt') ?? ''),
@@ -83,9 +86,22 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
   };
 }
 
-/** The bottleneck netem in a tc snapshot. */
+/** The bottleneck netem in a tc snapshot (drop-tail: the root; an AQM: the netem under the shaper). */
 export function bottleneckQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
   return qs.find((q) => q.kind === 'netem' && q.dev === 'to-rcv');
+}
+
+/** Handle of the AQM under the shaper (kernel/plan-lib.sh: tbf 1: -> netem 2: -> AQM 3:). */
+export const AQM_HANDLE = '3:';
+
+/** The bottleneck's AQM in a tc snapshot, or undefined for drop-tail. */
+export function aqmQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
+  return qs.find((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE);
+}
+
+/** The bottleneck's root qdisc in a tc snapshot (netem for drop-tail, the shaper for an AQM). */
+export function bottleneckRoot(qs: readonly TcQdisc[]): TcQdisc | undefined {
+  return qs.find((q) => q.dev === 'to-rcv' && q.parent === 'root');
 }
 
 export function ackQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
@@ -113,6 +129,24 @@ export function queueEstimates(qs: readonly QdiscSample[], fwdDelayNs: number): 
     const inLineBytes = ((b.bytes - a.bytes) / dt) * delaySec;
     // link_mbps: wire bits netem sent over the interval, as the simulator counts bits leaving the bottleneck
     out.push({ t: b.t, pkts: Math.max(0, b.qlen - inLinePkts), bytes: Math.max(0, b.backlog - inLineBytes), mbps: ((b.bytes - a.bytes) * 8) / dt / 1e6 });
+  }
+  return out;
+}
+
+/**
+ * The AQM's queue (packets, bytes) at each sample, and the link's departure
+ * rate from the shaper's (the root's) byte counter.
+ */
+export function aqmQueueSamples(roots: readonly QdiscSample[], aqm: readonly QdiscSample[]): { t: number; pkts: number; bytes: number; mbps: number }[] {
+  const out: { t: number; pkts: number; bytes: number; mbps: number }[] = [];
+  const byTime = new Map(aqm.map((q) => [q.t, q])); // one dump of the device gives both lines the same time
+  for (let i = 1; i < roots.length; i++) {
+    const a = roots[i - 1]!;
+    const b = roots[i]!;
+    const q = byTime.get(b.t);
+    const dt = b.t - a.t;
+    if (!q || !(dt > 0)) continue;
+    out.push({ t: b.t, pkts: q.qlen, bytes: q.backlog, mbps: ((b.bytes - a.bytes) * 8) / dt / 1e6 });
   }
   return out;
 }
@@ -183,13 +217,22 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   });
 
   const bn = bottleneckQdisc(p.tcAfter);
+  const aqm = s.link.qdisc !== 'droptail' ? aqmQdisc(p.tcAfter) : undefined;
   const ack = ackQdisc(p.tcAfter);
+  // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
+  // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
+  // drops reach its parents' counters), so random = netem's less the AQM's
   const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets : 0;
   const totalDrops = bn?.dropped ?? 0;
-  const random = Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
-  const bnSamples = p.qdisc.filter((q) => q.dev === 'to-rcv');
+  const random = aqm ? totalDrops - aqm.dropped : Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
+  const sent = aqm ? (bottleneckRoot(p.tcAfter)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0);
   const lastEnd = Math.max(...[...p.timeline.end.values()].map((e) => e.t), t0 + durationS);
-  const queue = queueEstimates(bnSamples, s.link.fwdDelayNs).filter((q) => q.t >= t0 && q.t <= lastEnd);
+  // the standing queue: an AQM's own samples (its queue holds no delay line); netem's less its delay line
+  const queue = (
+    aqm
+      ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === 'to-rcv'), p.qdiscChildren.filter((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE))
+      : queueEstimates(p.qdisc.filter((q) => q.dev === 'to-rcv'), s.link.fwdDelayNs)
+  ).filter((q) => q.t >= t0 && q.t <= lastEnd);
   const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
 
   const summary: RunSummary = {
@@ -203,8 +246,10 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       rateMbps: round6(s.link.rateBps / 1e6),
       rttMs: round6(s.link.rttNs / 1e6),
       queuePackets: s.link.queuePackets,
-      utilization: bn ? round6((bn.sentBytes * 8) / (s.link.rateBps * durationS)) : 0,
+      ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
+      utilization: round6((sent * 8) / (s.link.rateBps * durationS)),
       drops: { queue: totalDrops - random, random, ack: ack?.dropped ?? 0 },
+      ...(s.link.qdisc !== 'droptail' ? { marks: aqm?.marks ?? 0 } : {}),
       queuePkts: {
         mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
         p95: round6(quantile(qp, 0.95)),

@@ -67,6 +67,18 @@ export function dataNetemArgs(link: ResolvedLink, mss: number): string[] {
   return ['netem', 'limit', String(dataNetemLimit(link, mss)), ...delay, ...netemLossArgs(link.loss), 'rate', `${Math.round(link.rateBps)}bit`];
 }
 
+/**
+ * Arguments after `tc qdisc add dev DEV parent ...` for the netem under an
+ * AQM's shaper (plan-lib.sh): delay, jitter and random loss only. No rate:
+ * the shaper is the bottleneck, so netem holds only its delay line.
+ */
+export function aqmNetemArgs(link: ResolvedLink, mss: number): string[] {
+  const delay = ['delay', tcMicros(link.fwdDelayNs)];
+  if (link.jitterNs > 0) delay.push(tcMicros(link.jitterNs));
+  const limit = Math.max(NETEM_DEFAULT_LIMIT, ACK_LIMIT_FACTOR * delayLinePackets(link.rateBps, link.fwdDelayNs, mss) + 100);
+  return ['netem', 'limit', String(limit), ...delay, ...netemLossArgs(link.loss)];
+}
+
 /** Arguments after `tc qdisc add dev DEV root` for the ACK direction. */
 export function ackNetemArgs(link: ResolvedLink, mss: number): string[] {
   const loss = link.ackLoss > 0 ? ['loss', 'random', tcPercent(link.ackLoss)] : [];

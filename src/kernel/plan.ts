@@ -12,8 +12,10 @@
  * (tcp_adv_win_scale 1), so the largest window is the simulator's. The send
  * buffer may grow to 32 MB so that it never limits a flow.
  */
-import type { ResolvedFlow, ResolvedScenario } from '../scenario/resolve.js';
-import { ackNetemArgs, dataNetemArgs } from './netem.js';
+import type { ResolvedFlow, ResolvedLink, ResolvedScenario } from '../scenario/resolve.js';
+import { qdiscEntry } from '../network/qdisc/registry.js';
+import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs } from './netem.js';
 import { SAMPLER, SHIM } from './helpers.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
@@ -93,6 +95,17 @@ function clientEnv(f: ResolvedFlow): string[] {
   return shimEnv && params ? shimEnv(params) : [];
 }
 
+/**
+ * tc arguments of the bottleneck's AQM (the qdisc registry's tcArgs), or null
+ * for drop-tail, which netem's own queue models as the reference grid ran it.
+ */
+export function bottleneckAqmArgs(link: ResolvedLink): string[] | null {
+  if (link.qdisc === 'droptail') return null;
+  const entry = qdiscEntry(link.qdisc);
+  if (!entry) throw new Error(`internal error: unknown qdisc ${link.qdisc}`);
+  return entry.tcArgs({ params: link.qdiscParams ?? {}, limitPackets: link.queuePackets, limitBytes: link.queueBytes });
+}
+
 /** The fixed part of every plan (kernel/plan-lib.sh). */
 export const PLAN_LIB_FILE = join(KERNEL_ASSETS_DIR, 'plan-lib.sh');
 
@@ -117,6 +130,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const mtu = maxMss === DEFAULT_MSS ? '' : String(maxMss + MTU_OVERHEAD_BYTES);
   const ccs = [...new Set(s.flows.map((f) => f.cc))];
   const sampleMs = Math.max(1, Math.round(s.sampleIntervalNs / 1e6));
+  const aqm = bottleneckAqmArgs(s.link);
   const snapshotS = Math.max(SNAPSHOT_INTERVAL_S, s.sampleIntervalNs / 1e9);
   const L = [
     `# cclab kernel plan for scenario ${JSON.stringify(s.name)}: ${s.flows.length} flow(s), ${secs(s.durationNs)} s.`,
@@ -131,8 +145,11 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `MTU=${mtu}`,
     `RMEM_MAX=${receiveBufferMax(s)}`,
     `WMEM_MAX=${SOCKET_BUFFER_MAX_BYTES}`,
-    `NETEM_DATA=${shQuote(dataNetemArgs(s.link, maxMss).join(' '))}`,
+    `NETEM_DATA=${shQuote((aqm === null ? dataNetemArgs(s.link, maxMss) : aqmNetemArgs(s.link, maxMss)).join(' '))}`,
     `NETEM_ACK=${shQuote(ackNetemArgs(s.link, maxMss).join(' '))}`,
+    `AQM=${shQuote(aqm === null ? '' : aqm.join(' '))}`,
+    `SHAPER_RATE=${Math.round(s.link.rateBps)}`,
+    `SHAPER_BURST=${maxMss + DATA_OVERHEAD_BYTES}`,
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `FLOWS=${s.flows.length}`,
     `SAMPLE_MS=${sampleMs}`,

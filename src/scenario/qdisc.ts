@@ -129,12 +129,3 @@ export function resolveQdisc(choice: QdiscChoice, link: QdiscLinkContext): Resol
   return r;
 }
 
-/**
- * The kernel harness builds its bottleneck with netem's drop-tail queue
- * only, so far: an AQM scenario would silently run as drop-tail there. The
- * one-line reason to refuse it, or null.
- */
-export function kernelQdiscProblem(link: { qdisc: string }): string | null {
-  if (link.qdisc === 'droptail') return null;
-  return `link.qdisc: ${link.qdisc} runs in the simulator only so far (the kernel backend's bottleneck is netem's drop-tail queue); use --backend sim`;
-}

@@ -121,3 +121,18 @@ describe('the harness files', () => {
     expect(log.brutal).toEqual([{ lport: 40000, rate: 6250000, cwndGain: 20, rc: 0, message: 'ok' }]);
   });
 });
+
+describe('tc -s of the AQMs under the shaper (captured in the VM, marks edited)', () => {
+  const text = readFileSync(join(import.meta.dirname, 'fixtures', 'tc-aqm-leaves.txt'), 'utf8');
+  it('reads each qdisc and the CE marks it counts (ecn_mark, ce_mark; RED: marked)', () => {
+    const qs = parseTcQdiscs(text);
+    expect(qs.map((q) => [q.kind, q.handle, q.parent, q.marks])).toEqual([
+      ['fq_codel', '3:', '2:1', 11],
+      ['red', '3:', '2:1', 7],
+      ['codel', '3:', '2:1', 5],
+      ['pie', '3:', '2:1', 3],
+    ]);
+    expect(qs[1]!.dropped).toBe(64);
+    expect(qs[0]!.sentPackets).toBe(3140);
+  });
+});

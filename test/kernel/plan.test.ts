@@ -119,6 +119,36 @@ describe('plan script', () => {
   });
 });
 
+describe('an AQM bottleneck', () => {
+  it('is tbf at the link rate, then netem with only delay and loss, then the qdisc with tc\'s arguments', () => {
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['link.qdisc={fq_codel: {target: 2ms, ecn: false}}', 'link.loss=1%']).resolved;
+    const plan = generatePlan(s, { runId: 'x', moduleHint: HINT });
+    expect(plan).toMatch(/^AQM='fq_codel limit \d+ flows 1024 target 2000us interval 100000us quantum 1514 memory_limit 33554432 drop_batch 64 noecn'$/m);
+    expect(plan).toContain(`SHAPER_RATE=${s.link.rateBps}\n`);
+    expect(plan).toContain('SHAPER_BURST=1514\n');
+    // netem keeps the delay and the loss, not the rate: the shaper is the bottleneck
+    const netem = /^NETEM_DATA='(.*)'$/m.exec(plan)![1]!;
+    expect(netem).toMatch(/^netem limit \d+ delay \d+us loss random 1%$/);
+    expect(netem).not.toContain('rate');
+    // the library builds the tree tbf 1: -> netem 2: -> AQM 3: on the bottleneck
+    const lib = executablePlan(plan);
+    expect(lib).toContain('qdisc add dev to-rcv root handle 1: tbf rate "${SHAPER_RATE}bit" burst "$SHAPER_BURST"');
+    expect(lib).toContain('qdisc add dev to-rcv parent 1:1 handle 2: $NETEM_DATA');
+    expect(lib).toContain('qdisc add dev to-rcv parent 2:1 handle 3: $AQM');
+  });
+  it('is netem alone for drop-tail, as the reference grid ran', () => {
+    const plan = generatePlan(loadScenario(join(GOLDEN, 'single-flow.yaml')).resolved, { runId: 'x', moduleHint: HINT });
+    expect(plan).toContain("AQM=''\n");
+    expect(/^NETEM_DATA='(.*)'$/m.exec(plan)![1]).toMatch(/ rate \d+bit$/);
+  });
+  for (const q of ['codel', 'red', 'pie']) {
+    it(`passes ${q}'s resolved parameters to tc`, () => {
+      const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), [`link.qdisc=${q}`]).resolved;
+      expect(/^AQM='(\S+) /m.exec(generatePlan(s, { runId: 'x', moduleHint: HINT }))![1]).toBe(q);
+    });
+  }
+});
+
 describeWith('shellcheck', 'plan library', () => {
   it('passes shellcheck, alone and as the script a target runs', () => {
     execFileSync('shellcheck', ['-s', 'sh', PLAN_LIB_FILE], { encoding: 'utf8' });

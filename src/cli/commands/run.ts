@@ -37,11 +37,6 @@ export function registerRun(program: Command): void {
       if (loaded.doc.sweep !== undefined || loaded.doc.seeds !== undefined) {
         log(`note: ${file} describes a sweep; cclab run runs its base scenario once (seed ${loaded.resolved.seed}); use cclab sweep for every point`);
       }
-      if (b.backend === 'kernel') {
-        const { kernelQdiscProblem } = await import('../../scenario/qdisc.js');
-        const problem = kernelQdiscProblem(loaded.resolved.link);
-        if (problem !== null) throw new InputError(problem);
-      }
       const artifacts: RunArtifacts =
         b.backend === 'kernel'
           ? await (await import('../../kernel/index.js')).runKernelScenario(loaded, { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log })

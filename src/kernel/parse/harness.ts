@@ -33,11 +33,13 @@ export interface TcpSample {
   dataSegsOut: number;
 }
 
-/** One `qdisc ...` sampler line: the bottleneck's counters. */
+/** One `qdisc ...` sampler line: the bottleneck's counters (`qdisc-child` lines: a qdisc under the root, with its handle). */
 export interface QdiscSample {
   t: number;
   dev: string;
   kind: string;
+  /** A child's handle, e.g. "3:" (the AQM under the shaper); absent for the root. */
+  handle?: string;
   qlen: number;
   backlog: number;
   drops: number;
@@ -56,9 +58,10 @@ function kv(line: string): Record<string, string> {
 
 const num = (o: Record<string, string>, k: string): number => Number(o[k] ?? NaN);
 
-export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSample[] } {
+export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSample[]; qdiscChildren: QdiscSample[] } {
   const tcp: TcpSample[] = [];
   const qdisc: QdiscSample[] = [];
+  const qdiscChildren: QdiscSample[] = [];
   for (const line of text.split('\n')) {
     if (line.startsWith('tcp ')) {
       const o = kv(line);
@@ -87,12 +90,13 @@ export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSamp
         delivered: num(o, 'delivered'),
         dataSegsOut: num(o, 'data_segs_out'),
       });
-    } else if (line.startsWith('qdisc ')) {
+    } else if (line.startsWith('qdisc ') || line.startsWith('qdisc-child ')) {
       const o = kv(line);
-      qdisc.push({
+      (line.startsWith('qdisc ') ? qdisc : qdiscChildren).push({
         t: num(o, 't'),
         dev: o.dev ?? '',
         kind: o.kind ?? '',
+        ...(o.handle !== undefined ? { handle: o.handle } : {}),
         qlen: num(o, 'qlen'),
         backlog: num(o, 'backlog'),
         drops: num(o, 'drops'),
@@ -101,7 +105,7 @@ export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSamp
       });
     }
   }
-  return { tcp, qdisc };
+  return { tcp, qdisc, qdiscChildren };
 }
 
 export interface Timeline {

@@ -23,6 +23,12 @@ export interface TcQdisc {
   requeues: number;
   backlogBytes: number;
   backlogPackets: number;
+  /**
+   * Packets the qdisc marked CE instead of dropping, as its statistics print
+   * them: codel, fq_codel and pie `ecn_mark` (+ `ce_mark` above
+   * ce_threshold), red `marked`; 0 for the others.
+   */
+  marks: number;
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -57,6 +63,7 @@ export function parseTcQdiscs(text: string): TcQdisc[] {
         requeues: 0,
         backlogBytes: 0,
         backlogPackets: 0,
+        marks: 0,
       };
       out.push(cur);
       continue;
@@ -75,7 +82,9 @@ export function parseTcQdiscs(text: string): TcQdisc[] {
     if (b) {
       cur.backlogBytes = size(b[1]!);
       cur.backlogPackets = Number(b[2]);
+      continue;
     }
+    for (const m of line.matchAll(/\b(ecn_mark|ce_mark|marked)\s+(\d+)/g)) cur.marks += Number(m[2]);
   }
   return out;
 }

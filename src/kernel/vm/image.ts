@@ -26,7 +26,7 @@ import { CACHE_DIR, KERNEL_ASSETS_DIR } from '../paths.js';
 import { buildHelpers, SAMPLER, SHIM } from '../helpers.js';
 
 /** Kernel modules every image carries (file names without .ko). */
-export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'tcp_bbr', 'inet_diag', 'tcp_diag'] as const;
+export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'sch_codel', 'sch_fq_codel', 'sch_red', 'sch_pie', 'tcp_bbr', 'tcp_dctcp', 'inet_diag', 'tcp_diag'] as const;
 
 /**
  * More host binaries for the image, for measurements beyond cclab's own (e.g.
@@ -137,8 +137,24 @@ function moduleDeps(modulesDir: string, name: string): string[] {
   return [];
 }
 
-/** Modules in load order: dependencies first, each once. */
+/** Modules built into the kernel (modules.builtin): nothing to load. */
+function builtinModules(modulesDir: string): Set<string> {
+  try {
+    return new Set(
+      readFileSync(join(modulesDir, 'modules.builtin'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => basename(f).replace(/\.ko$/, '')),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+/** Modules in load order: dependencies first, each once; those built into the kernel are left out. */
 export function moduleLoadOrder(modulesDir: string, names: readonly string[]): string[] {
+  const builtin = builtinModules(modulesDir);
+  names = names.filter((n) => !builtin.has(n));
   const order: string[] = [];
   const visit = (n: string, stack: Set<string>): void => {
     if (order.includes(n) || stack.has(n)) return;

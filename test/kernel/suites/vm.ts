@@ -22,6 +22,7 @@ import { bootVm, VmTimeoutError } from '../../../src/kernel/vm/qemu.js';
 import { ensureVmImage, findKernel } from '../../../src/kernel/vm/image.js';
 import type { RunArtifacts } from '../../../src/results/write.js';
 import { cclab } from '../../helpers/cli.js';
+import { simulateLoaded } from '../../../src/sim/index.js';
 
 const SCENARIO = join(import.meta.dirname, '..', 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
 const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', '..', 'kernel', 'tcp_brutal_ref');
@@ -111,6 +112,27 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
           expect(String(a.extra!['raw/shim-0.log'])).toMatch(new RegExp(`^brutal fd=\\d+ lport=40000 rate=${BRUTAL_RATE_MBPS * 125_000} cwnd_gain=20 rc=0`, 'm'));
         }
       }
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'runs an AQM bottleneck: fq_codel under a tbf shaper keeps the standing queue near its target, as the simulator does',
+    async () => {
+      const loaded = loadScenario(join(REFERENCE, 'kernel-validation.yaml'), ['link.rtt=50ms', 'link.loss=0%', 'flows[0].cc=cubic', 'link.qdisc=fq_codel', 'duration=10s']);
+      const a = await runKernelScenario(loaded, { target: 'vm' });
+      const tc = parseTcQdiscs(String(a.extra!['raw/tc-after.txt'])).filter((q) => q.dev === 'to-rcv');
+      expect(tc.map((q) => `${q.kind} ${q.handle} ${q.parent}`)).toEqual(['tbf 1: root', 'netem 2: 1:1', 'fq_codel 3: 2:1']);
+      expect(a.summary.link.qdisc).toBe('fq_codel');
+      expect(a.summary.link.marks).toBe(0); // no ECN-capable flow
+      expect(a.summary.link.drops.random).toBe(0);
+      expect(a.summary.link.drops.queue).toBe(tc[2]!.dropped);
+      expect(a.summary.link.drops.queue).toBeGreaterThan(0); // CoDel drops Cubic's standing queue
+      // 5 ms of target at 50 Mbit/s is ~21 packets; a 1-BDP drop-tail queue would hold up to 206
+      expect(a.summary.link.queuePkts.mean).toBeLessThan(15);
+      const sim = simulateLoaded(loaded);
+      expect(Math.abs(a.summary.flows[0]!.goodputMbps - sim.summary.flows[0]!.goodputMbps) / sim.summary.flows[0]!.goodputMbps).toBeLessThan(0.1);
+      expect(Math.abs(a.summary.flows[0]!.srttMs!.mean - sim.summary.flows[0]!.srttMs!.mean) / sim.summary.flows[0]!.srttMs!.mean).toBeLessThan(0.1);
     },
     VM_TEST_TIMEOUT_MS,
   );
