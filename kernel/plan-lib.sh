@@ -74,6 +74,7 @@
 #   AQM           tc arguments of the bottleneck's AQM, or empty for drop-tail
 #   SHAPER_RATE, SHAPER_BURST the AQM's shaper (tbf): bit/s and bytes
 #   FQ            1: fq on the sender's device
+#   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
 # and a function plan_clients that calls start_client once per flow.
@@ -190,6 +191,15 @@ EOF
   "$IP" -n "$NS_SND" route add default via 10.201.1.2 || fail 3 "cannot add the sender's route"
   "$IP" -n "$NS_RCV" route add default via 10.201.2.2 || fail 3 "cannot add the receiver's route"
   "$IP" netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || fail 3 "cannot enable forwarding in the router"
+  # ECN per flow (net.ipv4.tcp_ecn is per namespace): an ECN flow's SYN asks for
+  # ECN because its source port selects a route with `features ecn`, as
+  # tcp_ecn = 1 would for every flow; the receiver accepts (tcp_ecn = 2)
+  if [ -n "$ECN_FLOWS" ]; then
+    "$IP" -n "$NS_SND" route add default via 10.201.1.2 table 100 features ecn || fail 3 "cannot add the ECN route"
+    for i in $ECN_FLOWS; do
+      "$IP" -n "$NS_SND" rule add ipproto 6 sport $((CLIENT_PORT_BASE + i)) lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
+    done
+  fi
   for ns in $NS_SND $NS_RCV; do
     "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 $RMEM_MAX" "net.ipv4.tcp_wmem=4096 16384 $WMEM_MAX" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"
   done

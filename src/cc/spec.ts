@@ -59,6 +59,11 @@ export interface CcSpec<R extends object = object> {
   resolveParams?: (p: Record<string, ParamValue>) => R;
   /** The CC's ops for one flow; `params` is the resolved block (undefined when the CC has none). */
   create: (params: R | undefined) => CongestionOps;
+  /**
+   * 'required': the CC needs ECN (TCP_CONG_NEEDS_ECN, e.g. DCTCP): its flows
+   * are ECN-capable by default and may not turn it off.
+   */
+  ecn?: 'required';
   /** Paces its flows (SK_PACING_NEEDED): costs more events per packet to simulate. */
   paced: boolean;
   /**

@@ -151,6 +151,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `SHAPER_RATE=${Math.round(s.link.rateBps)}`,
     `SHAPER_BURST=${maxMss + DATA_OVERHEAD_BYTES}`,
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
+    `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
     `SAMPLE_MS=${sampleMs}`,
     `SNAPSHOT_S=${snapshotS}`,

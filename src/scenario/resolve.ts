@@ -75,6 +75,8 @@ export interface ResolvedFlow {
   /** Receiver's maximum advertised window, bytes. */
   rwndBytes: number;
   pacing: 'auto' | 'fq';
+  /** ECN-capable (RFC 3168); absent when off. */
+  ecn?: true;
   /**
    * The CC's parameter block, in base units, under the CC's name (only when
    * the CC has parameters: its CcSpec.params, through resolveParams). The two
@@ -191,6 +193,8 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         mss: f.mss,
         rwndBytes: f.rwnd,
         pacing: f.pacing,
+        // only when on: scenarios without ECN keep their hashes
+        ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
       };
       const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
       if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;

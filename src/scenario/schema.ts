@@ -214,6 +214,13 @@ function flowSchema(names: [string, ...string[]]) {
   rwnd: size.refine((b) => b >= 1448, { message: 'must be at least one segment (1448 bytes)' }).default(3 * 1024 * 1024),
   /** auto: paced by the stack only when the CC asks (BBR, Brutal), as Linux; fq: an fq qdisc on the sender paces every flow. */
   pacing: enumOf(['auto', 'fq'] as const, 'pacing mode').default('auto'),
+  /**
+   * ECN (RFC 3168 as Linux does it): the sender asks for it in its SYN, as
+   * net.ipv4.tcp_ecn = 1 would, and marks its data ECT(0); the receiver
+   * echoes CE marks as ECE until the sender's CWR. Default: off, except for
+   * a congestion control that needs it (DCTCP).
+   */
+  ecn: z.boolean({ error: () => 'expected true or false' }).optional(),
   ...Object.fromEntries(names.map((n) => [n, ccBlockSchema(ccSpec(n)!).optional()])),
 });
 }
@@ -259,6 +266,9 @@ function buildScenarioSchema() {
     }
     if (f.start >= s.duration) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'start'], message: 'must be earlier than the scenario duration' });
+    }
+    if (f.ecn === false && ccSpec(f.cc)?.ecn === 'required') {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'ecn'], message: `${f.cc} needs ECN (Linux marks every packet of a ${f.cc} flow ECT); leave ecn out or set it to true` });
     }
     for (const k of names) {
       if ((f as Record<string, unknown>)[k] !== undefined && f.cc !== k) {

@@ -149,6 +149,21 @@ describe('an AQM bottleneck', () => {
   }
 });
 
+describe('ECN per flow', () => {
+  it('lists the ECN flows; the library routes their SYNs by source port through a route with features ecn', () => {
+    const file = join(GOLDEN, 'feature-mix.yaml');
+    const s = loadScenario(file, ['flows[0].ecn=true', 'flows[2].ecn=true']).resolved;
+    const plan = generatePlan(s, { runId: 'x', moduleHint: HINT });
+    expect(plan).toContain("ECN_FLOWS='0 2'\n");
+    expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).toContain("ECN_FLOWS=''\n");
+    const lib = executablePlan(plan);
+    expect(lib).toContain('route add default via 10.201.1.2 table 100 features ecn');
+    expect(lib).toContain('rule add ipproto 6 sport $((CLIENT_PORT_BASE + i)) lookup 100');
+    // an ECN flow resolves with ecn: true; others carry no field, so their scenario hashes stay
+    expect(s.flows.map((f) => f.ecn)).toEqual([true, undefined, true]);
+  });
+});
+
 describeWith('shellcheck', 'plan library', () => {
   it('passes shellcheck, alone and as the script a target runs', () => {
     execFileSync('shellcheck', ['-s', 'sh', PLAN_LIB_FILE], { encoding: 'utf8' });
