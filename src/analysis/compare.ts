@@ -132,7 +132,8 @@ export function loadRuns(root: string, what: string): RunRecord[] {
 /**
  * What makes two runs the same point: the emulated network and the flows
  * (rate, delays, queue, loss, jitter; per flow cc, start, stop, bytes, MSS,
- * pacing, Brutal's parameters). Name, seed, duration, sampling interval and
+ * pacing, Brutal's parameters, ECN; the qdisc and its parameters when not
+ * drop-tail). Name, seed, duration, sampling interval and
  * simulator-only fields are left out, so runs written by different versions
  * of either backend still match.
  */
@@ -148,6 +149,9 @@ export function pointKey(r: ResolvedScenario): string {
       loss: l.loss,
       ackLoss: l.ackLoss,
       jitterNs: l.jitterNs,
+      // the queue discipline, only when not drop-tail (keys of drop-tail points stay as they were)
+      qdisc: l.qdisc === 'droptail' ? undefined : l.qdisc,
+      qdiscParams: l.qdisc === 'droptail' ? undefined : l.qdiscParams,
     },
     flows: r.flows.map((f) => ({
       cc: f.cc,
@@ -157,6 +161,7 @@ export function pointKey(r: ResolvedScenario): string {
       mss: f.mss,
       pacing: f.pacing,
       brutal: f.brutal ? { rate: f.brutal.rateBytesPerSec, cwndGain: f.brutal.cwndGain } : null,
+      ecn: f.ecn,
     })),
   });
 }
@@ -175,6 +180,8 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
     cc: r.flows.map((f) => f.cc).join('+'),
     flows: r.flows.length,
   };
+  if (l.qdisc !== 'droptail') p.qdisc = l.qdisc;
+  if (r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;
