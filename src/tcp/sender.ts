@@ -84,44 +84,30 @@ import {
   type CongestionOps,
   type TcpSock,
 } from './types.js';
-
-// tcp_ack() flags
-const FLAG_DATA = 0x01;
-const FLAG_WIN_UPDATE = 0x02;
-const FLAG_DATA_ACKED = 0x04;
-const FLAG_RETRANS_DATA_ACKED = 0x08;
-const FLAG_SYN_ACKED = 0x10;
-const FLAG_DATA_SACKED = 0x20;
-const FLAG_ECE = 0x40;
-const FLAG_LOST_RETRANS = 0x80;
-const FLAG_SLOWPATH = 0x100;
-const FLAG_ORIG_SACK_ACKED = 0x200;
-const FLAG_SND_UNA_ADVANCED = 0x400;
-const FLAG_DSACKING_ACK = 0x800;
-const FLAG_SET_XMIT_TIMER = 0x1000;
-const FLAG_SACK_RENEGING = 0x2000;
-const FLAG_ACK_MAYBE_DELAYED = 0x10000;
-const FLAG_DSACK_TLP = 0x20000;
-const FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
-const FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
-const FLAG_CA_ALERT = FLAG_DATA_SACKED | FLAG_ECE | FLAG_DSACKING_ACK;
-const FLAG_FORWARD_PROGRESS = FLAG_ACKED | FLAG_DATA_SACKED;
-
-// what the retransmit timer is armed for (icsk_pending)
-const TIME_NONE = 0;
-const TIME_RETRANS = 1;
-const TIME_LOSS_PROBE = 3;
-const TIME_REO_TIMEOUT = 4;
-
-// tcp_xmit_recovery()
-const REXMIT_NONE = 0;
-const REXMIT_LOST = 1;
-const REXMIT_NEW = 2;
-
-/** sk_pacing_status. */
-export const PACING_NONE = 0;
-export const PACING_NEEDED = 1;
-export const PACING_FQ = 2;
+import {
+  FLAG_ACKED,
+  FLAG_ACK_MAYBE_DELAYED,
+  FLAG_CA_ALERT,
+  FLAG_DATA_ACKED,
+  FLAG_DATA_SACKED,
+  FLAG_DSACKING_ACK,
+  FLAG_DSACK_TLP,
+  FLAG_FORWARD_PROGRESS,
+  FLAG_LOST_RETRANS,
+  FLAG_NOT_DUP,
+  FLAG_ORIG_SACK_ACKED,
+  FLAG_RETRANS_DATA_ACKED,
+  FLAG_SET_XMIT_TIMER,
+  FLAG_SLOWPATH,
+  FLAG_SND_UNA_ADVANCED,
+  FLAG_SYN_ACKED,
+  FLAG_WIN_UPDATE,
+  Push,
+  Rexmit,
+  SkPacing,
+  Tx,
+  XmitTimer,
+} from './sock.js';
 
 /** Wire size of SYN and SYN-ACK (60 bytes TCP/IP with options + 14 Ethernet). */
 const SYN_PAYLOAD = 0;
@@ -258,7 +244,7 @@ export class TcpSender implements TcpSock, RateState {
   // ---------------- pacing ----------------
   pacingRate = 0;
   maxPacingRate = Number.MAX_SAFE_INTEGER;
-  pacingStatus = PACING_NONE;
+  pacingStatus = SkPacing.None;
   private wstampNs = 0;
   private dataSegsOut = 0;
   /** Last data transmission, jiffies (tp->lsndtime). */
@@ -270,7 +256,7 @@ export class TcpSender implements TcpSock, RateState {
   mstampUs = 0;
 
   // ---------------- timers ----------------
-  private pending = TIME_NONE;
+  private pending = XmitTimer.None;
   private timeoutJiffies = 0;
   private readonly xmitTimer: Timer;
   private readonly pacingTimer: Timer;
@@ -284,7 +270,7 @@ export class TcpSender implements TcpSock, RateState {
   /** Reused struct ack_sample for pkts_acked (no allocation per ACK). */
   private readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
   private ackFlag = 0;
-  private rexmit = REXMIT_NONE;
+  private rexmit = Rexmit.None;
   private firstSackt = 0;
   private lastSackt = 0;
   private sackReord = 0;
@@ -319,7 +305,7 @@ export class TcpSender implements TcpSock, RateState {
     this.pacingTimer = sim.timer(() => this.onPacingTimer());
     this.startTimer = sim.timer(() => this.connect());
     this.stopTimer = sim.timer(() => this.stop());
-    if (opts.fqPacing) this.pacingStatus = PACING_FQ;
+    if (opts.fqPacing) this.pacingStatus = SkPacing.Fq;
     this.startTimer.at(opts.startNs);
     if (opts.stopNs > opts.startNs) this.stopTimer.at(opts.stopNs);
   }
@@ -415,7 +401,7 @@ export class TcpSender implements TcpSock, RateState {
     this.stats.packetsToNetwork++;
     this.out.receive(p);
     // SYN retransmission timer: 1 s, doubling (tcp_retransmit_timer for SYN_SENT)
-    this.pending = TIME_RETRANS;
+    this.pending = XmitTimer.Retrans;
     const jf = this.jiffies + (TCP_TIMEOUT_INIT_JIFFIES << this.synRetries);
     this.timeoutJiffies = jf;
     this.xmitTimer.at(jf * JIFFY_NS);
@@ -443,12 +429,12 @@ export class TcpSender implements TcpSock, RateState {
     this.appLimited = 0;
     this.sndCwndStamp = this.jiffies;
     this.lsndtime = this.jiffies; // tcp_finish_connect()
-    if (this.ca.needsPacing && this.pacingStatus === PACING_NONE) this.pacingStatus = PACING_NEEDED;
+    if (this.ca.needsPacing && this.pacingStatus === SkPacing.None) this.pacingStatus = SkPacing.Needed;
     if (this.ca.init !== undefined) this.ca.init(this);
     this.updatePacingRateDefault();
     this.pool.release(p);
     if (this.stopped) return;
-    this.writeXmit(0);
+    this.writeXmit(Push.All);
   }
 
   /** The application stops writing (iperf3 -t elapsed). */
@@ -489,7 +475,7 @@ export class TcpSender implements TcpSock, RateState {
     this.tcpAck(p);
     this.pool.release(p);
     // tcp_data_snd_check
-    if (!this.finished) this.writeXmit(0);
+    if (!this.finished) this.writeXmit(Push.All);
     if (this.writeSegs !== Number.POSITIVE_INFINITY && this.sndUna >= this.writeSegs && this.completionNs < 0) {
       this.completionNs = this.sim.now;
       this.finished = true;
@@ -508,7 +494,7 @@ export class TcpSender implements TcpSock, RateState {
     const priorPackets = this.packetsOut;
     const deliveredBefore = this.delivered;
     const lostBefore = this.lost;
-    this.rexmit = REXMIT_NONE;
+    this.rexmit = Rexmit.None;
     this.firstSackt = 0;
     this.lastSackt = 0;
     this.sackDelivered = 0;
@@ -986,7 +972,7 @@ export class TcpSender implements TcpSock, RateState {
     this.rackAdvanced = false;
     const timeout = this.rackDetectLoss();
     if (timeout !== 0) {
-      this.resetXmitTimerRaw(TIME_REO_TIMEOUT, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
+      this.resetXmitTimerRaw(XmitTimer.ReoTimeout, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
       return true;
     }
     return false;
@@ -1002,7 +988,7 @@ export class TcpSender implements TcpSock, RateState {
       }
       this.xmitRetransmitQueue();
     }
-    if (this.pending !== TIME_RETRANS) this.rearmRto();
+    if (this.pending !== XmitTimer.Retrans) this.rearmRto();
   }
 
   private rackUpdateReoWnd(rs: RateSample): void {
@@ -1093,7 +1079,7 @@ export class TcpSender implements TcpSock, RateState {
         this.defaultAlert(flag);
         return;
     }
-    this.rexmit = REXMIT_LOST;
+    this.rexmit = Rexmit.Lost;
   }
 
   private defaultAlert(flag: number): void {
@@ -1104,7 +1090,7 @@ export class TcpSender implements TcpSock, RateState {
       return;
     }
     this.enterRecovery(false);
-    this.rexmit = REXMIT_LOST;
+    this.rexmit = Rexmit.Lost;
   }
 
   private identifyPacketLoss(): void {
@@ -1285,7 +1271,7 @@ export class TcpSender implements TcpSock, RateState {
       } else if (flag & FLAG_SND_UNA_ADVANCED && !recovered) {
         this.highSeq = this.sndNxt;
         if (this.unsentSegs() > 0 && this.sndWndTest()) {
-          this.rexmit = REXMIT_NEW;
+          this.rexmit = Rexmit.New;
           return;
         }
         this.frto = false;
@@ -1295,7 +1281,7 @@ export class TcpSender implements TcpSock, RateState {
       this.tryUndoRecovery();
       return;
     }
-    this.rexmit = REXMIT_LOST;
+    this.rexmit = Rexmit.Lost;
   }
 
   /** tcp_process_tlp_ack(). */
@@ -1391,10 +1377,10 @@ export class TcpSender implements TcpSock, RateState {
   // sending (tcp_write_xmit, tcp_xmit_retransmit_queue, pacing)
   // =====================================================================
 
-  private xmitRecovery(rexmit: number): void {
-    if (rexmit === REXMIT_NONE) return;
-    if (rexmit === REXMIT_NEW) {
-      this.writeXmit(0);
+  private xmitRecovery(rexmit: Rexmit): void {
+    if (rexmit === Rexmit.None) return;
+    if (rexmit === Rexmit.New) {
+      this.writeXmit(Push.All);
       if (this.sndNxt > this.highSeq) return;
       this.frto = false;
     }
@@ -1403,7 +1389,7 @@ export class TcpSender implements TcpSock, RateState {
 
   /** tcp_pacing_check(): true when the pacing clock forbids sending now (timer armed). */
   private pacingCheck(): boolean {
-    if (this.pacingStatus === PACING_NONE) return false;
+    if (this.pacingStatus === SkPacing.None) return false;
     if (this.wstampNs <= this.clockNs) return false;
     if (!this.pacingTimer.pending) {
       const slack = this.timerSlackNs > 0 ? Math.floor(this.slackRng.next() * this.timerSlackNs) : 0;
@@ -1417,7 +1403,7 @@ export class TcpSender implements TcpSock, RateState {
     if (this.finished) return;
     // tcp_tsq_write()
     if (this.lostOut > this.retransOut && this.sndCwnd > this.packetsInFlight()) this.xmitRetransmitQueue();
-    this.writeXmit(0);
+    this.writeXmit(Push.All);
   }
 
   /**
@@ -1443,21 +1429,20 @@ export class TcpSender implements TcpSock, RateState {
    * flow sends one skb per pacing slot and its pacing clock advances by the
    * whole skb; an unpaced flow sends skb after skb at once. The last segment
    * of an skb of two or more carries PSH (__tcp_transmit_skb), which a Linux
-   * receiver ACKs on read. pushOne: 0 = as many as allowed, 2 = a loss
-   * probe (ignores cwnd, one segment).
+   * receiver ACKs on read.
    */
-  private writeXmit(pushOne: number): boolean {
+  private writeXmit(pushOne: Push): boolean {
     this.refreshClock();
     let sent = 0;
     let isCwndLimited = false;
-    const paced = this.pacingStatus !== PACING_NONE;
+    const paced = this.pacingStatus !== SkPacing.None;
     const maxSegs = this.tsoSegs();
     while (this.unsentSegs() > 0) {
       if (this.pacingCheck()) break;
       const inFlight = this.packetsInFlight();
       let quota = this.sndCwnd > inFlight ? Math.min(Math.max(this.sndCwnd >> 1, 1), this.sndCwnd - inFlight) : 0;
       if (quota === 0) {
-        if (pushOne === 2) quota = 1;
+        if (pushOne === Push.LossProbe) quota = 1;
         else break;
       }
       if (!this.sndWndTest()) {
@@ -1465,7 +1450,7 @@ export class TcpSender implements TcpSock, RateState {
         break;
       }
       // tcp_mss_split_point(): the skb ends at the cwnd quota, max_segs or the window's end
-      let segs = pushOne !== 0 ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
+      let segs = pushOne !== Push.All ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
       while (segs > 1 && !this.sndWndTestAt(this.sndNxt + segs - 1)) segs--;
       const priorWstamp = this.wstampNs;
       const priorPackets = this.packetsOut;
@@ -1475,20 +1460,20 @@ export class TcpSender implements TcpSock, RateState {
         this.sb.append();
         // PSH: forced on the last segment of a multi-segment skb (__tcp_transmit_skb), and on the
         // last segment of a finite transfer (tcp_push at the end of the application's write)
-        bytes += this.transmit(seg, false, true, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1);
+        bytes += this.transmit(seg, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1 ? Tx.Psh : Tx.New);
         this.sndNxt = seg + 1;
       }
       // tcp_event_new_data_sent(), once per skb
-      if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
+      if (priorPackets === 0 || this.pending === XmitTimer.LossProbe) this.rearmRto();
       if (paced) this.paceAfterSend(priorWstamp, bytes);
       sent += segs;
-      if (pushOne !== 0) break;
+      if (pushOne !== Push.All) break;
     }
     isCwndLimited = isCwndLimited || this.packetsInFlight() >= this.sndCwnd;
     if (sent > 0 || isCwndLimited) this.cwndValidate(isCwndLimited);
     if (sent > 0) {
       if (this.inCwndReduction()) this.prrOut += sent;
-      if (pushOne !== 2) this.scheduleLossProbe(false);
+      if (pushOne !== Push.LossProbe) this.scheduleLossProbe(false);
       return false;
     }
     return this.packetsOut === 0 && this.unsentSegs() > 0;
@@ -1496,11 +1481,11 @@ export class TcpSender implements TcpSock, RateState {
 
   /**
    * __tcp_transmit_skb() for segment `seg` (new or retransmission): set the
-   * departure time, snapshot rate state, put it on the wire; then account
-   * pacing unless the caller does it for a whole skb (inSkb). Returns the
-   * segment's length.
+   * departure time, snapshot rate state, put it on the wire; a
+   * retransmission then accounts its own pacing (tcp_write_xmit() does it
+   * once for a new skb). Returns the segment's length.
    */
-  private transmit(seg: number, isRetrans: boolean, inSkb = false, psh = false): number {
+  private transmit(seg: number, how: Tx): number {
     const sb = this.sb;
     const i = sb.slot(seg);
     const len = this.segLen(seg);
@@ -1513,10 +1498,11 @@ export class TcpSender implements TcpSock, RateState {
     this.dataSegsOut++;
 
     const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1, this.tsRecent);
-    p.psh = psh;
+    p.psh = (how & Tx.Psh) !== 0;
     this.stats.segsSent++;
     this.stats.bytesSent += len;
     this.stats.packetsToNetwork++;
+    const isRetrans = (how & Tx.Retrans) !== 0;
     if (isRetrans) {
       this.stats.segsRetrans++;
       this.stats.bytesRetrans += len;
@@ -1524,7 +1510,7 @@ export class TcpSender implements TcpSock, RateState {
     }
 
     sb.txUs[i] = txUs;
-    if (!inSkb && this.pacingStatus !== PACING_NONE) this.paceAfterSend(priorWstamp, len);
+    if (isRetrans && this.pacingStatus !== SkPacing.None) this.paceAfterSend(priorWstamp, len);
     sb.tsMoveTail(seg);
     rateSkbSent(this, seg, txUs);
     this.out.receive(p);
@@ -1581,9 +1567,9 @@ export class TcpSender implements TcpSock, RateState {
       if (sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)) continue;
       this.retransmitSkb(seg);
       if (this.inCwndReduction()) this.prrOut++;
-      if (seg === this.sndUna && this.pending !== TIME_REO_TIMEOUT) rearmTimer = true;
+      if (seg === this.sndUna && this.pending !== XmitTimer.ReoTimeout) rearmTimer = true;
     }
-    if (rearmTimer) this.resetXmitTimer(TIME_RETRANS, this.rtoJiffies);
+    if (rearmTimer) this.resetXmitTimer(XmitTimer.Retrans, this.rtoJiffies);
   }
 
   /** tcp_retransmit_skb(). */
@@ -1591,7 +1577,7 @@ export class TcpSender implements TcpSock, RateState {
     this.refreshClock();
     const sb = this.sb;
     const i = sb.slot(seg);
-    this.transmit(seg, true);
+    this.transmit(seg, Tx.Retrans);
     sb.flags[i] = sb.flags[i]! | TCPCB_EVER_RETRANS | TCPCB_RETRANS;
     this.retransOut++;
     if (this.retransStamp === 0) this.retransStamp = Math.floor(sb.txUs[i]! / 1000) + 1;
@@ -1604,12 +1590,12 @@ export class TcpSender implements TcpSock, RateState {
   // =====================================================================
 
   private clearXmitTimer(): void {
-    this.pending = TIME_NONE;
+    this.pending = XmitTimer.None;
     this.xmitTimer.cancel();
   }
 
   /** inet_csk_reset_xmit_timer(): arm for `when` jiffies from now. */
-  private resetXmitTimerRaw(what: number, when: number): void {
+  private resetXmitTimerRaw(what: XmitTimer, when: number): void {
     if (when > TCP_RTO_MAX_JIFFIES) when = TCP_RTO_MAX_JIFFIES;
     this.pending = what;
     this.timeoutJiffies = this.jiffies + when;
@@ -1617,7 +1603,7 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   /** tcp_reset_xmit_timer(): as above plus the pacing delay. */
-  private resetXmitTimer(what: number, when: number): void {
+  private resetXmitTimer(what: XmitTimer, when: number): void {
     const delay = this.wstampNs - this.clockNs;
     const pacingDelay = delay > 0 ? Math.floor(delay / JIFFY_NS) : 0;
     this.resetXmitTimerRaw(what, when + pacingDelay);
@@ -1632,15 +1618,15 @@ export class TcpSender implements TcpSock, RateState {
   /** tcp_rearm_rto(). */
   private rearmRto(): void {
     if (this.packetsOut === 0) {
-      if (this.pending === TIME_RETRANS) this.clearXmitTimer();
+      if (this.pending === XmitTimer.Retrans) this.clearXmitTimer();
       return;
     }
     let rto = this.rtoJiffies;
-    if (this.pending === TIME_REO_TIMEOUT || this.pending === TIME_LOSS_PROBE) {
+    if (this.pending === XmitTimer.ReoTimeout || this.pending === XmitTimer.LossProbe) {
       const deltaUs = this.rtoDeltaUs();
       rto = usecsToJiffies(Math.max(deltaUs, 1));
     }
-    this.resetXmitTimer(TIME_RETRANS, rto);
+    this.resetXmitTimer(XmitTimer.Retrans, rto);
   }
 
   /** tcp_set_xmit_timer(). */
@@ -1662,7 +1648,7 @@ export class TcpSender implements TcpSock, RateState {
     }
     const rtoDeltaUs = advancingRto ? jiffiesToUsecs(this.rtoJiffies) : this.rtoDeltaUs();
     if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
-    this.resetXmitTimer(TIME_LOSS_PROBE, timeout);
+    this.resetXmitTimer(XmitTimer.LossProbe, timeout);
     return true;
   }
 
@@ -1677,18 +1663,18 @@ export class TcpSender implements TcpSock, RateState {
       return;
     }
     if (this.finished) {
-      this.pending = TIME_NONE;
+      this.pending = XmitTimer.None;
       return;
     }
     switch (event) {
-      case TIME_REO_TIMEOUT:
+      case XmitTimer.ReoTimeout:
         this.rackReoTimeout();
         break;
-      case TIME_LOSS_PROBE:
+      case XmitTimer.LossProbe:
         this.sendLossProbe();
         break;
-      case TIME_RETRANS:
-        this.pending = TIME_NONE;
+      case XmitTimer.Retrans:
+        this.pending = XmitTimer.None;
         this.retransmitTimer();
         break;
       default:
@@ -1706,7 +1692,7 @@ export class TcpSender implements TcpSock, RateState {
     let sentProbe = false;
     if (this.unsentSegs() > 0 && this.sndWndTest()) {
       const before = this.packetsOut;
-      this.writeXmit(2);
+      this.writeXmit(Push.LossProbe);
       if (this.packetsOut > before) sentProbe = true;
       else {
         this.rearmRto();
@@ -1714,12 +1700,12 @@ export class TcpSender implements TcpSock, RateState {
       }
     } else {
       if (this.packetsOut === 0) {
-        this.pending = TIME_NONE;
+        this.pending = XmitTimer.None;
         return;
       }
       // __tcp_retransmit_skb() of the last segment: marked EVER_RETRANS only, not counted in retrans_out
       const last = this.sndNxt - 1;
-      this.transmit(last, true);
+      this.transmit(last, Tx.Retrans);
       const li = this.sb.slot(last);
       this.sb.flags[li] = this.sb.flags[li]! | TCPCB_EVER_RETRANS;
       this.tlpRetrans = true;
@@ -1728,7 +1714,7 @@ export class TcpSender implements TcpSock, RateState {
     if (sentProbe) {
       this.stats.tlpCount++;
       this.tlpHighSeq = this.sndNxt;
-      this.pending = TIME_NONE;
+      this.pending = XmitTimer.None;
     }
     this.rearmRto();
   }
@@ -1743,7 +1729,7 @@ export class TcpSender implements TcpSock, RateState {
     this.retransmitSkb(this.sndUna);
     this.backoff++;
     this.rtoJiffies = Math.min(this.rtoJiffies * 2, TCP_RTO_MAX_JIFFIES);
-    this.resetXmitTimerRaw(TIME_RETRANS, this.rtoJiffies);
+    this.resetXmitTimerRaw(XmitTimer.Retrans, this.rtoJiffies);
   }
 
   // =====================================================================
@@ -1760,6 +1746,6 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   get pendingTimer(): 'none' | 'rto' | 'tlp' | 'reo' {
-    return this.pending === TIME_RETRANS ? 'rto' : this.pending === TIME_LOSS_PROBE ? 'tlp' : this.pending === TIME_REO_TIMEOUT ? 'reo' : 'none';
+    return this.pending === XmitTimer.Retrans ? 'rto' : this.pending === XmitTimer.LossProbe ? 'tlp' : this.pending === XmitTimer.ReoTimeout ? 'reo' : 'none';
   }
 }
