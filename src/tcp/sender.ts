@@ -39,7 +39,6 @@ import {
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
   TCP_MAX_REORDERING,
-  TCP_MIN_RTT_WLEN_S,
   TCP_PACING_CA_RATIO,
   TCP_PACING_SS_RATIO,
   TCP_RACK_RECOVERY_THRESH,
@@ -57,6 +56,7 @@ import {
   TCP_TSO_RTT_LOG,
 } from './constants.js';
 import { MinMax } from './minmax.js';
+import { ackUpdateRtt } from './rtt.js';
 import { rateGen, rateSkbDelivered, rateSkbSent, type RateState } from './rate.js';
 import {
   Scoreboard,
@@ -220,16 +220,16 @@ export class TcpSender implements TcpSock, RateState {
 
   // ---------------- RTT and RTO ----------------
   srttUs8 = 0;
-  private mdevUs = jiffiesToUsecs(TCP_TIMEOUT_INIT_JIFFIES);
-  private mdevMaxUs = 0;
+  mdevUs = jiffiesToUsecs(TCP_TIMEOUT_INIT_JIFFIES);
+  mdevMaxUs = 0;
   rttvarUs = 0;
-  private rttSeq = 0;
+  rttSeq = 0;
   rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
-  private backoff = 0;
+  backoff = 0;
   private retransmits = 0;
-  private readonly rttMin = new MinMax();
+  readonly rttMin = new MinMax();
   /** Timestamp echo of the ACK being processed (rx_opt.rcv_tsecr), ms clock; 0 = none. */
-  private rcvTsecr = 0;
+  rcvTsecr = 0;
 
   // ---------------- delivery rate ----------------
   delivered = 0;
@@ -252,7 +252,7 @@ export class TcpSender implements TcpSock, RateState {
 
   // ---------------- clocks ----------------
   /** tcp_clock_cache (ns) and tcp_mstamp (us) as of the current event. */
-  private clockNs = 0;
+  clockNs = 0;
   mstampUs = 0;
 
   // ---------------- timers ----------------
@@ -415,7 +415,7 @@ export class TcpSender implements TcpSock, RateState {
     this.clearXmitTimer();
     if (this.synRetries === 0) {
       const rttUs = this.mstampUs - Math.floor(this.synSentNs / 1000);
-      this.ackUpdateRtt(FLAG_SYN_ACKED, rttUs, -1, rttUs, this.rs);
+      ackUpdateRtt(this, FLAG_SYN_ACKED, rttUs, -1, rttUs, this.rs);
     } else {
       // Karn: no sample from a retransmitted SYN; Linux then falls back to 3 s initial cwnd rules we do not model
       this.rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
@@ -817,7 +817,7 @@ export class TcpSender implements TcpSock, RateState {
       sackRtt = this.mstampUs - this.firstSackt;
       caRtt = this.mstampUs - this.lastSackt;
     }
-    const rttUpdate = this.ackUpdateRtt(flag, seqRtt, sackRtt, caRtt, rs);
+    const rttUpdate = ackUpdateRtt(this, flag, seqRtt, sackRtt, caRtt, rs);
 
     if (flag & FLAG_ACKED) {
       flag |= FLAG_SET_XMIT_TIMER;
@@ -844,71 +844,6 @@ export class TcpSender implements TcpSock, RateState {
 
   private tsoptEcrBefore(when: number): boolean {
     return this.rcvTsecr !== 0 && this.rcvTsecr < when;
-  }
-
-  // ---------------------------------------------------------------------
-  // RTT estimation (tcp_ack_update_rtt, tcp_rtt_estimator, tcp_set_rto)
-  // ---------------------------------------------------------------------
-
-  private ackUpdateRtt(flag: number, seqRttUs: number, sackRttUs: number, caRttUs: number, rs: RateSample): boolean {
-    if (seqRttUs < 0) seqRttUs = sackRttUs;
-    if (seqRttUs < 0 && this.rcvTsecr !== 0 && flag & FLAG_ACKED) {
-      let delta = this.tsNow() - this.rcvTsecr;
-      if (delta >= 0) {
-        if (delta === 0) delta = 1;
-        seqRttUs = delta * 1000;
-        caRttUs = seqRttUs;
-      }
-    }
-    rs.rttUs = caRttUs;
-    if (seqRttUs < 0) return false;
-    this.updateRttMin(caRttUs, flag);
-    this.rttEstimator(seqRttUs);
-    this.setRto();
-    this.backoff = 0;
-    return true;
-  }
-
-  private updateRttMin(rttUs: number, flag: number): void {
-    if (flag & FLAG_ACK_MAYBE_DELAYED && rttUs > this.rttMin.get()) return;
-    this.rttMin.runningMin(TCP_MIN_RTT_WLEN_S * HZ, this.jiffies, rttUs !== 0 ? rttUs : jiffiesToUsecs(1));
-  }
-
-  private rttEstimator(mrttUs: number): void {
-    let m = mrttUs;
-    let srtt = this.srttUs8;
-    if (srtt !== 0) {
-      m -= srtt >> 3;
-      srtt += m;
-      if (m < 0) {
-        m = -m;
-        m -= this.mdevUs >> 2;
-        if (m > 0) m >>= 3;
-      } else {
-        m -= this.mdevUs >> 2;
-      }
-      this.mdevUs += m;
-      if (this.mdevUs > this.mdevMaxUs) {
-        this.mdevMaxUs = this.mdevUs;
-        if (this.mdevMaxUs > this.rttvarUs) this.rttvarUs = this.mdevMaxUs;
-      }
-      if (this.sndUna > this.rttSeq) {
-        if (this.mdevMaxUs < this.rttvarUs) this.rttvarUs -= (this.rttvarUs - this.mdevMaxUs) >> 2;
-        this.rttSeq = this.sndNxt;
-        this.mdevMaxUs = TCP_RTO_MIN_US;
-      }
-    } else {
-      srtt = m << 3;
-      this.mdevUs = m << 1;
-      this.rttvarUs = Math.max(this.mdevUs, TCP_RTO_MIN_US);
-      this.mdevMaxUs = this.rttvarUs;
-      this.rttSeq = this.sndNxt;
-    }
-    this.srttUs8 = Math.max(1, srtt);
-  }
-
-  private setRto(): void {
-    this.rtoJiffies = Math.min(usecsToJiffies((this.srttUs8 >> 3) + this.rttvarUs), TCP_RTO_MAX_JIFFIES);
   }
 
   // ---------------------------------------------------------------------
