@@ -43,10 +43,8 @@ import {
   TCP_PACING_SS_RATIO,
   TCP_RACK_RECOVERY_THRESH,
   TCP_RTO_MAX_JIFFIES,
-  TCP_RTO_MIN_US,
   TCP_TIMEOUT_INIT_JIFFIES,
   TCP_TIMEOUT_MIN_JIFFIES,
-  TCP_TIMEOUT_MIN_US,
   HZ,
   jiffiesToUsecs,
   usecsToJiffies,
@@ -57,6 +55,7 @@ import {
 } from './constants.js';
 import { MinMax } from './minmax.js';
 import { ackUpdateRtt } from './rtt.js';
+import { clearXmitTimer, rearmRto, resetXmitTimer, resetXmitTimerRaw, RtoFrom, scheduleLossProbe, setXmitTimer } from './xmit_timer.js';
 import { rateGen, rateSkbDelivered, rateSkbSent, type RateState } from './rate.js';
 import {
   Scoreboard,
@@ -245,7 +244,7 @@ export class TcpSender implements TcpSock, RateState {
   pacingRate = 0;
   maxPacingRate = Number.MAX_SAFE_INTEGER;
   pacingStatus = SkPacing.None;
-  private wstampNs = 0;
+  wstampNs = 0;
   private dataSegsOut = 0;
   /** Last data transmission, jiffies (tp->lsndtime). */
   lsndtime = 0;
@@ -256,9 +255,9 @@ export class TcpSender implements TcpSock, RateState {
   mstampUs = 0;
 
   // ---------------- timers ----------------
-  private pending = XmitTimer.None;
-  private timeoutJiffies = 0;
-  private readonly xmitTimer: Timer;
+  pending = XmitTimer.None;
+  timeoutJiffies = 0;
+  readonly xmitTimer: Timer;
   private readonly pacingTimer: Timer;
   private readonly startTimer: Timer;
   private readonly stopTimer: Timer;
@@ -283,7 +282,7 @@ export class TcpSender implements TcpSock, RateState {
   rwndLimited = false;
 
   constructor(
-    private readonly sim: Simulator,
+    readonly sim: Simulator,
     private readonly pool: PacketPool,
     readonly ca: CongestionOps,
     opts: SenderOptions,
@@ -412,7 +411,7 @@ export class TcpSender implements TcpSock, RateState {
     if (this.established) return;
     this.refreshClock();
     this.established = true;
-    this.clearXmitTimer();
+    clearXmitTimer(this);
     if (this.synRetries === 0) {
       const rttUs = this.mstampUs - Math.floor(this.synSentNs / 1000);
       ackUpdateRtt(this, FLAG_SYN_ACKED, rttUs, -1, rttUs, this.rs);
@@ -479,7 +478,7 @@ export class TcpSender implements TcpSock, RateState {
     if (this.writeSegs !== Number.POSITIVE_INFINITY && this.sndUna >= this.writeSegs && this.completionNs < 0) {
       this.completionNs = this.sim.now;
       this.finished = true;
-      this.clearXmitTimer();
+      clearXmitTimer(this);
       this.pacingTimer.cancel();
     }
   }
@@ -559,7 +558,7 @@ export class TcpSender implements TcpSock, RateState {
     }
     flag = this.ackFlag;
 
-    if (flag & FLAG_SET_XMIT_TIMER) this.setXmitTimer();
+    if (flag & FLAG_SET_XMIT_TIMER) setXmitTimer(this);
 
     const delivered = this.delivered - deliveredBefore;
     const lostNow = this.lost - lostBefore;
@@ -907,7 +906,7 @@ export class TcpSender implements TcpSock, RateState {
     this.rackAdvanced = false;
     const timeout = this.rackDetectLoss();
     if (timeout !== 0) {
-      this.resetXmitTimerRaw(XmitTimer.ReoTimeout, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
+      resetXmitTimerRaw(this, XmitTimer.ReoTimeout, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
       return true;
     }
     return false;
@@ -923,7 +922,7 @@ export class TcpSender implements TcpSock, RateState {
       }
       this.xmitRetransmitQueue();
     }
-    if (this.pending !== XmitTimer.Retrans) this.rearmRto();
+    if (this.pending !== XmitTimer.Retrans) rearmRto(this);
   }
 
   private rackUpdateReoWnd(rs: RateSample): void {
@@ -1399,7 +1398,7 @@ export class TcpSender implements TcpSock, RateState {
         this.sndNxt = seg + 1;
       }
       // tcp_event_new_data_sent(), once per skb
-      if (priorPackets === 0 || this.pending === XmitTimer.LossProbe) this.rearmRto();
+      if (priorPackets === 0 || this.pending === XmitTimer.LossProbe) rearmRto(this);
       if (paced) this.paceAfterSend(priorWstamp, bytes);
       sent += segs;
       if (pushOne !== Push.All) break;
@@ -1408,7 +1407,7 @@ export class TcpSender implements TcpSock, RateState {
     if (sent > 0 || isCwndLimited) this.cwndValidate(isCwndLimited);
     if (sent > 0) {
       if (this.inCwndReduction()) this.prrOut += sent;
-      if (pushOne !== Push.LossProbe) this.scheduleLossProbe(false);
+      if (pushOne !== Push.LossProbe) scheduleLossProbe(this, RtoFrom.HeadSent);
       return false;
     }
     return this.packetsOut === 0 && this.unsentSegs() > 0;
@@ -1504,7 +1503,7 @@ export class TcpSender implements TcpSock, RateState {
       if (this.inCwndReduction()) this.prrOut++;
       if (seg === this.sndUna && this.pending !== XmitTimer.ReoTimeout) rearmTimer = true;
     }
-    if (rearmTimer) this.resetXmitTimer(XmitTimer.Retrans, this.rtoJiffies);
+    if (rearmTimer) resetXmitTimer(this, XmitTimer.Retrans, this.rtoJiffies);
   }
 
   /** tcp_retransmit_skb(). */
@@ -1523,69 +1522,6 @@ export class TcpSender implements TcpSock, RateState {
   // =====================================================================
   // the retransmission timer: RTO, tail loss probe, RACK reordering timeout
   // =====================================================================
-
-  private clearXmitTimer(): void {
-    this.pending = XmitTimer.None;
-    this.xmitTimer.cancel();
-  }
-
-  /** inet_csk_reset_xmit_timer(): arm for `when` jiffies from now. */
-  private resetXmitTimerRaw(what: XmitTimer, when: number): void {
-    if (when > TCP_RTO_MAX_JIFFIES) when = TCP_RTO_MAX_JIFFIES;
-    this.pending = what;
-    this.timeoutJiffies = this.jiffies + when;
-    this.xmitTimer.at(Math.max(this.sim.now, this.timeoutJiffies * JIFFY_NS));
-  }
-
-  /** tcp_reset_xmit_timer(): as above plus the pacing delay. */
-  private resetXmitTimer(what: XmitTimer, when: number): void {
-    const delay = this.wstampNs - this.clockNs;
-    const pacingDelay = delay > 0 ? Math.floor(delay / JIFFY_NS) : 0;
-    this.resetXmitTimerRaw(what, when + pacingDelay);
-  }
-
-  /** tcp_rto_delta_us(): time until the RTO of the head segment would fire. */
-  private rtoDeltaUs(): number {
-    const txUs = this.sb.txUs[this.sb.slot(this.sndUna)]!;
-    return txUs + jiffiesToUsecs(this.rtoJiffies) - this.mstampUs;
-  }
-
-  /** tcp_rearm_rto(). */
-  private rearmRto(): void {
-    if (this.packetsOut === 0) {
-      if (this.pending === XmitTimer.Retrans) this.clearXmitTimer();
-      return;
-    }
-    let rto = this.rtoJiffies;
-    if (this.pending === XmitTimer.ReoTimeout || this.pending === XmitTimer.LossProbe) {
-      const deltaUs = this.rtoDeltaUs();
-      rto = usecsToJiffies(Math.max(deltaUs, 1));
-    }
-    this.resetXmitTimer(XmitTimer.Retrans, rto);
-  }
-
-  /** tcp_set_xmit_timer(). */
-  private setXmitTimer(): void {
-    if (!this.scheduleLossProbe(true)) this.rearmRto();
-  }
-
-  /** tcp_schedule_loss_probe(). */
-  private scheduleLossProbe(advancingRto: boolean): boolean {
-    if (this.packetsOut === 0 || (this.caState !== CA_OPEN && this.caState !== CA_CWR)) return false;
-    let timeout: number;
-    if (this.srttUs8 !== 0) {
-      let timeoutUs = this.srttUs8 >> 2;
-      if (this.packetsOut === 1) timeoutUs += TCP_RTO_MIN_US;
-      else timeoutUs += TCP_TIMEOUT_MIN_US;
-      timeout = usecsToJiffies(timeoutUs);
-    } else {
-      timeout = TCP_TIMEOUT_INIT_JIFFIES;
-    }
-    const rtoDeltaUs = advancingRto ? jiffiesToUsecs(this.rtoJiffies) : this.rtoDeltaUs();
-    if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
-    this.resetXmitTimer(XmitTimer.LossProbe, timeout);
-    return true;
-  }
 
   private onXmitTimer(): void {
     this.refreshClock();
@@ -1620,7 +1556,7 @@ export class TcpSender implements TcpSock, RateState {
   /** tcp_send_loss_probe(). */
   private sendLossProbe(): void {
     if (this.tlpHighSeq !== 0) {
-      this.rearmRto();
+      rearmRto(this);
       return;
     }
     this.tlpRetrans = false;
@@ -1630,7 +1566,7 @@ export class TcpSender implements TcpSock, RateState {
       this.writeXmit(Push.LossProbe);
       if (this.packetsOut > before) sentProbe = true;
       else {
-        this.rearmRto();
+        rearmRto(this);
         return;
       }
     } else {
@@ -1651,7 +1587,7 @@ export class TcpSender implements TcpSock, RateState {
       this.tlpHighSeq = this.sndNxt;
       this.pending = XmitTimer.None;
     }
-    this.rearmRto();
+    rearmRto(this);
   }
 
   /** tcp_retransmit_timer(): the RTO fired. */
@@ -1664,7 +1600,7 @@ export class TcpSender implements TcpSock, RateState {
     this.retransmitSkb(this.sndUna);
     this.backoff++;
     this.rtoJiffies = Math.min(this.rtoJiffies * 2, TCP_RTO_MAX_JIFFIES);
-    this.resetXmitTimerRaw(XmitTimer.Retrans, this.rtoJiffies);
+    resetXmitTimerRaw(this, XmitTimer.Retrans, this.rtoJiffies);
   }
 
   // =====================================================================
