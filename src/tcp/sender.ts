@@ -31,7 +31,6 @@
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
 import type { Packet, PacketPool, PacketSink } from '../network/packet.js';
-import { LogHistogram } from '../network/histogram.js';
 import {
   JIFFY_NS,
   TCP_CWND_CLAMP_DEFAULT,
@@ -39,8 +38,6 @@ import {
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
   TCP_MAX_REORDERING,
-  TCP_PACING_CA_RATIO,
-  TCP_PACING_SS_RATIO,
   TCP_RACK_RECOVERY_THRESH,
   TCP_RTO_MAX_JIFFIES,
   TCP_TIMEOUT_INIT_JIFFIES,
@@ -48,15 +45,31 @@ import {
   HZ,
   jiffiesToUsecs,
   usecsToJiffies,
-  GSO_MAX_SIZE,
-  SK_PACING_SHIFT,
-  TCP_MIN_TSO_SEGS,
-  TCP_TSO_RTT_LOG,
 } from './constants.js';
 import { MinMax } from './minmax.js';
 import { ackUpdateRtt } from './rtt.js';
-import { clearXmitTimer, rearmRto, resetXmitTimer, resetXmitTimerRaw, RtoFrom, scheduleLossProbe, setXmitTimer } from './xmit_timer.js';
-import { rateGen, rateSkbDelivered, rateSkbSent, type RateState } from './rate.js';
+import {
+  inCwndReduction,
+  caEvent,
+  mstampRefresh,
+  SenderStats,
+} from './sock.js';
+import {
+  pacingTimerFired,
+  tsoSegs,
+  retransmitSkb,
+  sendLossProbe,
+  sendSyn,
+  segLen,
+  sndWndTest,
+  unsentSegs,
+  updatePacingRate,
+  writeXmit,
+  xmitRecovery,
+  xmitRetransmitQueue,
+} from './output.js';
+import { clearXmitTimer, rearmRto, resetXmitTimerRaw, setXmitTimer } from './xmit_timer.js';
+import { rateGen, rateSkbDelivered, type RateState } from './rate.js';
 import {
   Scoreboard,
   TCPCB_EVER_RETRANS,
@@ -72,12 +85,10 @@ import {
   CA_DISORDER,
   CA_EVENT_COMPLETE_CWR,
   CA_EVENT_LOSS,
-  CA_EVENT_TX_START,
   CA_LOSS,
   CA_OPEN,
   CA_RECOVERY,
   RateSample,
-  type CaEvent,
   type AckSample,
   type CaState,
   type CongestionOps,
@@ -104,12 +115,8 @@ import {
   Push,
   Rexmit,
   SkPacing,
-  Tx,
   XmitTimer,
 } from './sock.js';
-
-/** Wire size of SYN and SYN-ACK (60 bytes TCP/IP with options + 14 Ethernet). */
-const SYN_PAYLOAD = 0;
 
 export interface SenderOptions {
   flow: number;
@@ -128,22 +135,6 @@ export interface SenderOptions {
   seed: number;
 }
 
-/** Per-flow counters the metrics layer reads. */
-export class SenderStats {
-  segsSent = 0;
-  segsRetrans = 0;
-  bytesSent = 0;
-  bytesRetrans = 0;
-  rtoCount = 0;
-  /** When each RTO fired (ns). */
-  readonly rtoTimesNs: number[] = [];
-  tlpCount = 0;
-  /** Data packets handed to the network (first transmissions, retransmissions and SYN). */
-  packetsToNetwork = 0;
-  /** RTT samples (rs.rtt_us of each ACK that has one), microseconds. */
-  readonly rttUs = new LogHistogram();
-}
-
 export class TcpSender implements TcpSock, RateState {
   readonly flow: number;
   readonly mss: number;
@@ -153,13 +144,13 @@ export class TcpSender implements TcpSock, RateState {
 
   // ---------------- application ----------------
   /** Total segments the application will write (Infinity for bulk until stop). */
-  private writeSegs: number;
-  private readonly lastSegLen: number;
+  writeSegs: number;
+  readonly lastSegLen: number;
   /** The receiver's advertised window (snd_wnd), bytes: snd_nxt may not pass snd_una + this. */
   sndWnd = 0;
   /** Timestamp of the peer to echo (ts_recent), its ms clock. */
-  private tsRecent = 0;
-  private stopped = false;
+  tsRecent = 0;
+  stopped = false;
   established = false;
   finished = false;
   completionNs = -1;
@@ -181,9 +172,9 @@ export class TcpSender implements TcpSock, RateState {
   priorSsthresh = 0;
   sndCwndStamp = 0;
   sndCwndUsed = 0;
-  private isCwndLimitedFlag = false;
-  private maxPacketsOut = 0;
-  private cwndUsageSeq = 0;
+  isCwndLimitedFlag = false;
+  maxPacketsOut = 0;
+  cwndUsageSeq = 0;
 
   // ---------------- loss recovery ----------------
   caState: CaState = CA_OPEN;
@@ -200,22 +191,22 @@ export class TcpSender implements TcpSock, RateState {
   tlpHighSeq = 0;
   tlpRetrans = false;
   isSackReneg = false;
-  private highestSackEnd = 0;
+  highestSackEnd = 0;
   /** Lowest segment that may need retransmitting (retransmit_skb_hint), -1 = none. */
-  private rtxHint = -1;
-  private totalRetrans = 0;
-  private dsackDups = 0;
-  private sackCache: number[] = [];
+  rtxHint = -1;
+  totalRetrans = 0;
+  dsackDups = 0;
+  sackCache: number[] = [];
 
   // RACK
-  private rackMstamp = 0;
-  private rackEndSeq = 0;
-  private rackRttUs = 0;
-  private rackAdvanced = false;
-  private rackReoWndSteps = 1;
-  private rackDsackSeen = false;
-  private rackLastDelivered = 0;
-  private rackReoWndPersist = 0;
+  rackMstamp = 0;
+  rackEndSeq = 0;
+  rackRttUs = 0;
+  rackAdvanced = false;
+  rackReoWndSteps = 1;
+  rackDsackSeen = false;
+  rackLastDelivered = 0;
+  rackReoWndPersist = 0;
 
   // ---------------- RTT and RTO ----------------
   srttUs8 = 0;
@@ -225,7 +216,7 @@ export class TcpSender implements TcpSock, RateState {
   rttSeq = 0;
   rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
   backoff = 0;
-  private retransmits = 0;
+  retransmits = 0;
   readonly rttMin = new MinMax();
   /** Timestamp echo of the ACK being processed (rx_opt.rcv_tsecr), ms clock; 0 = none. */
   rcvTsecr = 0;
@@ -245,7 +236,7 @@ export class TcpSender implements TcpSock, RateState {
   maxPacingRate = Number.MAX_SAFE_INTEGER;
   pacingStatus = SkPacing.None;
   wstampNs = 0;
-  private dataSegsOut = 0;
+  dataSegsOut = 0;
   /** Last data transmission, jiffies (tp->lsndtime). */
   lsndtime = 0;
 
@@ -258,32 +249,32 @@ export class TcpSender implements TcpSock, RateState {
   pending = XmitTimer.None;
   timeoutJiffies = 0;
   readonly xmitTimer: Timer;
-  private readonly pacingTimer: Timer;
-  private readonly startTimer: Timer;
-  private readonly stopTimer: Timer;
-  private synSentNs = 0;
-  private synRetries = 0;
+  readonly pacingTimer: Timer;
+  readonly startTimer: Timer;
+  readonly stopTimer: Timer;
+  synSentNs = 0;
+  synRetries = 0;
 
   // ---------------- per-ACK scratch ----------------
-  private readonly rs = new RateSample();
+  readonly rs = new RateSample();
   /** Reused struct ack_sample for pkts_acked (no allocation per ACK). */
-  private readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
-  private ackFlag = 0;
-  private rexmit = Rexmit.None;
-  private firstSackt = 0;
-  private lastSackt = 0;
-  private sackReord = 0;
-  private sackDelivered = 0;
+  readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
+  ackFlag = 0;
+  rexmit = Rexmit.None;
+  firstSackt = 0;
+  lastSackt = 0;
+  sackReord = 0;
+  sackDelivered = 0;
 
-  private readonly rng: Rng;
-  private readonly slackRng: Rng;
-  private readonly timerSlackNs: number;
+  readonly rng: Rng;
+  readonly slackRng: Rng;
+  readonly timerSlackNs: number;
   /** Set when the receive window stopped a transmission (for inspection). */
   rwndLimited = false;
 
   constructor(
     readonly sim: Simulator,
-    private readonly pool: PacketPool,
+    readonly pool: PacketPool,
     readonly ca: CongestionOps,
     opts: SenderOptions,
   ) {
@@ -301,7 +292,10 @@ export class TcpSender implements TcpSock, RateState {
     this.timerSlackNs = opts.timerSlackNs ?? 0;
     this.rttMin.reset(0, 0xffffffff);
     this.xmitTimer = sim.timer(() => this.onXmitTimer());
-    this.pacingTimer = sim.timer(() => this.onPacingTimer());
+    this.pacingTimer = sim.timer(() => {
+      mstampRefresh(this);
+      pacingTimerFired(this);
+    });
     this.startTimer = sim.timer(() => this.connect());
     this.stopTimer = sim.timer(() => this.stop());
     if (opts.fqPacing) this.pacingStatus = SkPacing.Fq;
@@ -357,31 +351,9 @@ export class TcpSender implements TcpSock, RateState {
     return this.srttUs8 / 8;
   }
 
-  private inCwndReduction(): boolean {
-    return this.caState === CA_CWR || this.caState === CA_RECOVERY;
-  }
-
   private setCaState(s: CaState): void {
     if (this.ca.setState !== undefined) this.ca.setState(this, s);
     this.caState = s;
-  }
-
-  private caEvent(ev: CaEvent): void {
-    if (this.ca.cwndEvent !== undefined) this.ca.cwndEvent(this, ev);
-  }
-
-  private refreshClock(): void {
-    this.clockNs = this.sim.now;
-    this.mstampUs = Math.floor(this.clockNs / 1000);
-  }
-
-  /** TCP timestamp clock (ms); never 0 so that 0 can mean "no echo". */
-  private tsNow(): number {
-    return Math.floor(this.clockNs / 1e6) + 1;
-  }
-
-  private segLen(seg: number): number {
-    return seg === this.writeSegs - 1 ? this.lastSegLen : this.mss;
   }
 
   // =====================================================================
@@ -389,27 +361,15 @@ export class TcpSender implements TcpSock, RateState {
   // =====================================================================
 
   private connect(): void {
-    this.refreshClock();
+    mstampRefresh(this);
     this.synSentNs = this.sim.now;
-    this.sendSyn();
-  }
-
-  private sendSyn(): void {
-    const p = this.pool.data(this.flow, -1, SYN_PAYLOAD, this.tsNow(), 0);
-    p.wireBytes = 74;
-    this.stats.packetsToNetwork++;
-    this.out.receive(p);
-    // SYN retransmission timer: 1 s, doubling (tcp_retransmit_timer for SYN_SENT)
-    this.pending = XmitTimer.Retrans;
-    const jf = this.jiffies + (TCP_TIMEOUT_INIT_JIFFIES << this.synRetries);
-    this.timeoutJiffies = jf;
-    this.xmitTimer.at(jf * JIFFY_NS);
+    sendSyn(this);
   }
 
   /** The SYN-ACK arrived: the RTT sample of the handshake, then tcp_init_transfer. */
   private onSynAck(p: Packet): void {
     if (this.established) return;
-    this.refreshClock();
+    mstampRefresh(this);
     this.established = true;
     clearXmitTimer(this);
     if (this.synRetries === 0) {
@@ -430,31 +390,16 @@ export class TcpSender implements TcpSock, RateState {
     this.lsndtime = this.jiffies; // tcp_finish_connect()
     if (this.ca.needsPacing && this.pacingStatus === SkPacing.None) this.pacingStatus = SkPacing.Needed;
     if (this.ca.init !== undefined) this.ca.init(this);
-    this.updatePacingRateDefault();
+    updatePacingRate(this);
     this.pool.release(p);
     if (this.stopped) return;
-    this.writeXmit(Push.All);
+    writeXmit(this, Push.All);
   }
 
   /** The application stops writing (iperf3 -t elapsed). */
   private stop(): void {
     this.stopped = true;
     if (this.writeSegs > this.sndNxt) this.writeSegs = this.sndNxt;
-  }
-
-  /** Segments written by the application and not yet sent. */
-  private unsentSegs(): number {
-    return this.writeSegs - this.sndNxt;
-  }
-
-  /** tcp_snd_wnd_test(): the next new segment ends within snd_una + snd_wnd. */
-  private sndWndTest(): boolean {
-    return this.sndWndTestAt(this.sndNxt);
-  }
-
-  /** Segment `seg` ends within snd_una + snd_wnd. */
-  private sndWndTestAt(seg: number): boolean {
-    return (seg - this.sndUna) * this.mss + this.segLen(seg) <= this.sndWnd;
   }
 
   // =====================================================================
@@ -470,11 +415,11 @@ export class TcpSender implements TcpSock, RateState {
       this.pool.release(p);
       return;
     }
-    this.refreshClock();
+    mstampRefresh(this);
     this.tcpAck(p);
     this.pool.release(p);
     // tcp_data_snd_check
-    if (!this.finished) this.writeXmit(Push.All);
+    if (!this.finished) writeXmit(this, Push.All);
     if (this.writeSegs !== Number.POSITIVE_INFINITY && this.sndUna >= this.writeSegs && this.completionNs < 0) {
       this.completionNs = this.sim.now;
       this.finished = true;
@@ -506,7 +451,7 @@ export class TcpSender implements TcpSock, RateState {
       if (p.nSack > 0) {
         this.ackFlag = this.sacktagWriteQueue(p, priorSndUna);
         this.fastretransAlert(priorSndUna, numDupack);
-        this.xmitRecovery(this.rexmit);
+        xmitRecovery(this, this.rexmit);
       }
       return;
     }
@@ -566,7 +511,7 @@ export class TcpSender implements TcpSock, RateState {
     rateGen(this, delivered, lostNow, isSackReneg, rs);
     if (rs.rttUs >= 0) this.stats.rttUs.record(rs.rttUs);
     this.congControl(ack, delivered, flag, rs);
-    this.xmitRecovery(this.rexmit);
+    xmitRecovery(this, this.rexmit);
   }
 
   private inAckEvent(flag: number): void {
@@ -679,7 +624,7 @@ export class TcpSender implements TcpSock, RateState {
     return stateFlag;
   }
 
-  private curSackFlag = 0;
+  curSackFlag = 0;
 
   private sacktagRange(s: number, e: number): void {
     const sb = this.sb;
@@ -790,7 +735,7 @@ export class TcpSender implements TcpSock, RateState {
       }
       if (sacked & TCPCB_LOST) this.lostOut--;
       pktsAcked++;
-      ackedBytes += this.segLen(seg);
+      ackedBytes += segLen(this, seg);
       rateSkbDelivered(this, seg, rs);
       flag |= FLAG_DATA_ACKED;
       sb.tsRemove(seg);
@@ -920,7 +865,7 @@ export class TcpSender implements TcpSock, RateState {
         this.enterRecovery(false);
         if (this.ca.congControl === undefined) this.cwndReduction(1, 0, 0);
       }
-      this.xmitRetransmitQueue();
+      xmitRetransmitQueue(this);
     }
     if (this.pending !== XmitTimer.Retrans) rearmRto(this);
   }
@@ -1066,7 +1011,7 @@ export class TcpSender implements TcpSock, RateState {
     if (!this.anyRetransDone()) this.retransStamp = 0;
     this.priorSsthresh = 0;
     this.initUndo();
-    if (!this.inCwndReduction()) {
+    if (!inCwndReduction(this)) {
       if (!eceAck) this.priorSsthresh = this.currentSsthresh();
       this.initCwndReduction();
     }
@@ -1081,7 +1026,7 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   private currentSsthresh(): number {
-    if (this.inCwndReduction()) return this.sndSsthresh;
+    if (inCwndReduction(this)) return this.sndSsthresh;
     return Math.max(this.sndSsthresh, (this.sndCwnd >>> 1) + (this.sndCwnd >>> 2));
   }
 
@@ -1120,7 +1065,7 @@ export class TcpSender implements TcpSock, RateState {
       this.sndCwnd = this.sndSsthresh;
       this.sndCwndStamp = this.jiffies;
     }
-    this.caEvent(CA_EVENT_COMPLETE_CWR);
+    caEvent(this, CA_EVENT_COMPLETE_CWR);
   }
 
   /** tcp_packet_delayed(): the ACK echoes a timestamp older than our first retransmission. */
@@ -1204,7 +1149,7 @@ export class TcpSender implements TcpSock, RateState {
         if (flag & FLAG_DATA_SACKED || numDupack) this.frto = false;
       } else if (flag & FLAG_SND_UNA_ADVANCED && !recovered) {
         this.highSeq = this.sndNxt;
-        if (this.unsentSegs() > 0 && this.sndWndTest()) {
+        if (unsentSegs(this) > 0 && sndWndTest(this)) {
           this.rexmit = Rexmit.New;
           return;
         }
@@ -1243,7 +1188,7 @@ export class TcpSender implements TcpSock, RateState {
       this.priorSsthresh = this.currentSsthresh();
       this.priorCwnd = this.sndCwnd;
       this.sndSsthresh = this.ca.ssthresh(this);
-      this.caEvent(CA_EVENT_LOSS);
+      caEvent(this, CA_EVENT_LOSS);
       this.initUndo();
     }
     this.sndCwnd = this.packetsInFlight() + 1;
@@ -1283,7 +1228,7 @@ export class TcpSender implements TcpSock, RateState {
       ca.congControl(this, rs);
       return;
     }
-    if (this.inCwndReduction()) {
+    if (inCwndReduction(this)) {
       this.cwndReduction(ackedSacked, rs.losses, flag);
     } else {
       // tcp_may_raise_cwnd(): grow only on in-order delivery unless reordering is high
@@ -1294,229 +1239,16 @@ export class TcpSender implements TcpSock, RateState {
         this.sndCwndStamp = this.jiffies;
       }
     }
-    this.updatePacingRateDefault();
-  }
-
-  /** tcp_update_pacing_rate(): 200% (slow start) or 120% of cwnd*mss/srtt. */
-  private updatePacingRateDefault(): void {
-    if (this.ca.congControl !== undefined) return;
-    let rate = this.mss * ((1e6 / 100) * 8);
-    rate *= this.sndCwnd < this.sndSsthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
-    rate *= Math.max(this.sndCwnd, this.packetsOut);
-    if (this.srttUs8 !== 0) rate = Math.floor(rate / this.srttUs8);
-    this.pacingRate = Math.min(rate, this.maxPacingRate);
+    updatePacingRate(this);
   }
 
   // =====================================================================
   // sending (tcp_write_xmit, tcp_xmit_retransmit_queue, pacing)
   // =====================================================================
 
-  private xmitRecovery(rexmit: Rexmit): void {
-    if (rexmit === Rexmit.None) return;
-    if (rexmit === Rexmit.New) {
-      this.writeXmit(Push.All);
-      if (this.sndNxt > this.highSeq) return;
-      this.frto = false;
-    }
-    this.xmitRetransmitQueue();
-  }
-
-  /** tcp_pacing_check(): true when the pacing clock forbids sending now (timer armed). */
-  private pacingCheck(): boolean {
-    if (this.pacingStatus === SkPacing.None) return false;
-    if (this.wstampNs <= this.clockNs) return false;
-    if (!this.pacingTimer.pending) {
-      const slack = this.timerSlackNs > 0 ? Math.floor(this.slackRng.next() * this.timerSlackNs) : 0;
-      this.pacingTimer.at(Math.ceil(this.wstampNs) + slack);
-    }
-    return true;
-  }
-
-  private onPacingTimer(): void {
-    this.refreshClock();
-    if (this.finished) return;
-    // tcp_tsq_write()
-    if (this.lostOut > this.retransOut && this.sndCwnd > this.packetsInFlight()) this.xmitRetransmitQueue();
-    this.writeXmit(Push.All);
-  }
-
-  /**
-   * tcp_tso_segs(): segments per skb. TCP always builds GSO skbs (the device,
-   * or software GSO when the device has it off, cuts them into packets that
-   * leave back to back): about 1 ms of the pacing rate (tcp_tso_autosize,
-   * plus up to 64 KB on paths under a few ms), at least the congestion
-   * control's min_tso_segs (sysctl_tcp_min_tso_segs = 2 by default).
-   */
+  /** tcp_tso_segs(): segments per skb now (see output.ts). */
   tsoSegs(): number {
-    const minTso = this.ca.minTsoSegs ? this.ca.minTsoSegs(this) : TCP_MIN_TSO_SEGS;
-    let bytes = Math.floor(this.pacingRate / 2 ** SK_PACING_SHIFT);
-    const r = Math.floor(this.minRttUs / 2 ** TCP_TSO_RTT_LOG);
-    if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
-    bytes = Math.min(bytes, GSO_MAX_SIZE);
-    return Math.max(Math.floor(bytes / this.mss), minTso);
-  }
-
-  /**
-   * tcp_write_xmit(): send new data while cwnd, the receive window and
-   * pacing allow, in skbs of up to tcp_tso_segs() segments (never more than
-   * half of cwnd: tcp_cwnd_test) whose segments leave together. A paced
-   * flow sends one skb per pacing slot and its pacing clock advances by the
-   * whole skb; an unpaced flow sends skb after skb at once. The last segment
-   * of an skb of two or more carries PSH (__tcp_transmit_skb), which a Linux
-   * receiver ACKs on read.
-   */
-  private writeXmit(pushOne: Push): boolean {
-    this.refreshClock();
-    let sent = 0;
-    let isCwndLimited = false;
-    const paced = this.pacingStatus !== SkPacing.None;
-    const maxSegs = this.tsoSegs();
-    while (this.unsentSegs() > 0) {
-      if (this.pacingCheck()) break;
-      const inFlight = this.packetsInFlight();
-      let quota = this.sndCwnd > inFlight ? Math.min(Math.max(this.sndCwnd >> 1, 1), this.sndCwnd - inFlight) : 0;
-      if (quota === 0) {
-        if (pushOne === Push.LossProbe) quota = 1;
-        else break;
-      }
-      if (!this.sndWndTest()) {
-        this.rwndLimited = true;
-        break;
-      }
-      // tcp_mss_split_point(): the skb ends at the cwnd quota, max_segs or the window's end
-      let segs = pushOne !== Push.All ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
-      while (segs > 1 && !this.sndWndTestAt(this.sndNxt + segs - 1)) segs--;
-      const priorWstamp = this.wstampNs;
-      const priorPackets = this.packetsOut;
-      let bytes = 0;
-      for (let k = 0; k < segs; k++) {
-        const seg = this.sndNxt;
-        this.sb.append();
-        // PSH: forced on the last segment of a multi-segment skb (__tcp_transmit_skb), and on the
-        // last segment of a finite transfer (tcp_push at the end of the application's write)
-        bytes += this.transmit(seg, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1 ? Tx.Psh : Tx.New);
-        this.sndNxt = seg + 1;
-      }
-      // tcp_event_new_data_sent(), once per skb
-      if (priorPackets === 0 || this.pending === XmitTimer.LossProbe) rearmRto(this);
-      if (paced) this.paceAfterSend(priorWstamp, bytes);
-      sent += segs;
-      if (pushOne !== Push.All) break;
-    }
-    isCwndLimited = isCwndLimited || this.packetsInFlight() >= this.sndCwnd;
-    if (sent > 0 || isCwndLimited) this.cwndValidate(isCwndLimited);
-    if (sent > 0) {
-      if (this.inCwndReduction()) this.prrOut += sent;
-      if (pushOne !== Push.LossProbe) scheduleLossProbe(this, RtoFrom.HeadSent);
-      return false;
-    }
-    return this.packetsOut === 0 && this.unsentSegs() > 0;
-  }
-
-  /**
-   * __tcp_transmit_skb() for segment `seg` (new or retransmission): set the
-   * departure time, snapshot rate state, put it on the wire; a
-   * retransmission then accounts its own pacing (tcp_write_xmit() does it
-   * once for a new skb). Returns the segment's length.
-   */
-  private transmit(seg: number, how: Tx): number {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    const len = this.segLen(seg);
-    const priorWstamp = this.wstampNs;
-    if (this.wstampNs < this.clockNs) this.wstampNs = this.clockNs;
-    const txUs = Math.floor(this.wstampNs / 1000);
-    // tcp_event_data_sent
-    if (this.packetsInFlight() === 0) this.caEvent(CA_EVENT_TX_START);
-    this.lsndtime = this.jiffies;
-    this.dataSegsOut++;
-
-    const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1, this.tsRecent);
-    p.psh = (how & Tx.Psh) !== 0;
-    this.stats.segsSent++;
-    this.stats.bytesSent += len;
-    this.stats.packetsToNetwork++;
-    const isRetrans = (how & Tx.Retrans) !== 0;
-    if (isRetrans) {
-      this.stats.segsRetrans++;
-      this.stats.bytesRetrans += len;
-      this.totalRetrans++;
-    }
-
-    sb.txUs[i] = txUs;
-    if (isRetrans && this.pacingStatus !== SkPacing.None) this.paceAfterSend(priorWstamp, len);
-    sb.tsMoveTail(seg);
-    rateSkbSent(this, seg, txUs);
-    this.out.receive(p);
-    return len;
-  }
-
-  /**
-   * tcp_update_skb_after_send(): the next skb may leave `bytes` at the pacing
-   * rate later; a late send (OS jitter) gets up to half of that back.
-   */
-  private paceAfterSend(priorWstamp: number, bytes: number): void {
-    const rate = this.pacingRate;
-    if (rate > 0 && this.dataSegsOut >= 10) {
-      let lenNs = Math.floor((bytes * 1e9) / rate);
-      const credit = this.wstampNs - priorWstamp;
-      lenNs -= Math.min(Math.floor(lenNs / 2), credit);
-      this.wstampNs += lenNs;
-    }
-  }
-
-  /** tcp_cwnd_validate(): remember whether cwnd was the limit in this window. */
-  private cwndValidate(isCwndLimited: boolean): void {
-    if (this.sndUna >= this.cwndUsageSeq || isCwndLimited || (!this.isCwndLimitedFlag && this.packetsOut > this.maxPacketsOut)) {
-      this.isCwndLimitedFlag = isCwndLimited;
-      this.maxPacketsOut = this.packetsOut;
-      this.cwndUsageSeq = this.sndNxt;
-    }
-    if (this.isCwndLimited()) {
-      this.sndCwndUsed = 0;
-      this.sndCwndStamp = this.jiffies;
-    } else {
-      if (this.packetsOut > this.sndCwndUsed) this.sndCwndUsed = this.packetsOut;
-      // tcp_slow_start_after_idle: the application is never idle in our workloads
-    }
-  }
-
-  /** tcp_xmit_retransmit_queue(): retransmit segments marked lost, in order. */
-  private xmitRetransmitQueue(): void {
-    if (this.packetsOut === 0) return;
-    const sb = this.sb;
-    let seg = this.rtxHint !== -1 && this.rtxHint >= this.sndUna ? this.rtxHint : this.sndUna;
-    let hole = -1;
-    let rearmTimer = false;
-    for (; seg < this.sndNxt; seg++) {
-      if (this.pacingCheck()) break;
-      if (hole === -1) this.rtxHint = seg;
-      if (this.sndCwnd - this.packetsInFlight() <= 0) break;
-      const sacked = sb.flags[sb.slot(seg)]!;
-      if (this.retransOut >= this.lostOut) break;
-      if (!(sacked & TCPCB_LOST)) {
-        if (hole === -1 && !(sacked & (TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED))) hole = seg;
-        continue;
-      }
-      if (sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)) continue;
-      this.retransmitSkb(seg);
-      if (this.inCwndReduction()) this.prrOut++;
-      if (seg === this.sndUna && this.pending !== XmitTimer.ReoTimeout) rearmTimer = true;
-    }
-    if (rearmTimer) resetXmitTimer(this, XmitTimer.Retrans, this.rtoJiffies);
-  }
-
-  /** tcp_retransmit_skb(). */
-  private retransmitSkb(seg: number): void {
-    this.refreshClock();
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    this.transmit(seg, Tx.Retrans);
-    sb.flags[i] = sb.flags[i]! | TCPCB_EVER_RETRANS | TCPCB_RETRANS;
-    this.retransOut++;
-    if (this.retransStamp === 0) this.retransStamp = Math.floor(sb.txUs[i]! / 1000) + 1;
-    if (this.undoRetrans < 0) this.undoRetrans = 0;
-    this.undoRetrans++;
+    return tsoSegs(this);
   }
 
   // =====================================================================
@@ -1524,13 +1256,13 @@ export class TcpSender implements TcpSock, RateState {
   // =====================================================================
 
   private onXmitTimer(): void {
-    this.refreshClock();
+    mstampRefresh(this);
     const event = this.pending;
     if (!this.established) {
       // SYN retransmission
       this.synRetries++;
       this.synSentNs = this.sim.now;
-      this.sendSyn();
+      sendSyn(this);
       return;
     }
     if (this.finished) {
@@ -1542,7 +1274,7 @@ export class TcpSender implements TcpSock, RateState {
         this.rackReoTimeout();
         break;
       case XmitTimer.LossProbe:
-        this.sendLossProbe();
+        sendLossProbe(this);
         break;
       case XmitTimer.Retrans:
         this.pending = XmitTimer.None;
@@ -1553,43 +1285,6 @@ export class TcpSender implements TcpSock, RateState {
     }
   }
 
-  /** tcp_send_loss_probe(). */
-  private sendLossProbe(): void {
-    if (this.tlpHighSeq !== 0) {
-      rearmRto(this);
-      return;
-    }
-    this.tlpRetrans = false;
-    let sentProbe = false;
-    if (this.unsentSegs() > 0 && this.sndWndTest()) {
-      const before = this.packetsOut;
-      this.writeXmit(Push.LossProbe);
-      if (this.packetsOut > before) sentProbe = true;
-      else {
-        rearmRto(this);
-        return;
-      }
-    } else {
-      if (this.packetsOut === 0) {
-        this.pending = XmitTimer.None;
-        return;
-      }
-      // __tcp_retransmit_skb() of the last segment: marked EVER_RETRANS only, not counted in retrans_out
-      const last = this.sndNxt - 1;
-      this.transmit(last, Tx.Retrans);
-      const li = this.sb.slot(last);
-      this.sb.flags[li] = this.sb.flags[li]! | TCPCB_EVER_RETRANS;
-      this.tlpRetrans = true;
-      sentProbe = true;
-    }
-    if (sentProbe) {
-      this.stats.tlpCount++;
-      this.tlpHighSeq = this.sndNxt;
-      this.pending = XmitTimer.None;
-    }
-    rearmRto(this);
-  }
-
   /** tcp_retransmit_timer(): the RTO fired. */
   private retransmitTimer(): void {
     if (this.packetsOut === 0) return;
@@ -1597,7 +1292,7 @@ export class TcpSender implements TcpSock, RateState {
     this.stats.rtoTimesNs.push(this.sim.now);
     this.enterLoss();
     this.retransmits++;
-    this.retransmitSkb(this.sndUna);
+    retransmitSkb(this, this.sndUna);
     this.backoff++;
     this.rtoJiffies = Math.min(this.rtoJiffies * 2, TCP_RTO_MAX_JIFFIES);
     resetXmitTimerRaw(this, XmitTimer.Retrans, this.rtoJiffies);

@@ -11,6 +11,9 @@
  * a time (RTO, tail loss probe, or RACK's reordering timeout), on the
  * jiffies clock.
  */
+import type { Simulator } from '../engine/sim.js';
+import { LogHistogram } from '../network/histogram.js';
+import { CA_CWR, CA_RECOVERY, type CaEvent, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
 // ---------------------------------------------------------------------------
 // tcp_ack() flags (tcp_input.c): what one ACK did. Bits, combined with |.
@@ -104,4 +107,54 @@ export const enum Tx {
   Psh = 1,
   /** A retransmission: a one-segment skb of its own, paced alone, counted as retransmitted. */
   Retrans = 2,
+}
+
+// ---------------------------------------------------------------------------
+// Shared state and helpers
+// ---------------------------------------------------------------------------
+
+/** Per-flow counters the metrics layer reads. */
+export class SenderStats {
+  segsSent = 0;
+  segsRetrans = 0;
+  bytesSent = 0;
+  bytesRetrans = 0;
+  rtoCount = 0;
+  /** When each RTO fired (ns). */
+  readonly rtoTimesNs: number[] = [];
+  tlpCount = 0;
+  /** Data packets handed to the network (first transmissions, retransmissions and SYN). */
+  packetsToNetwork = 0;
+  /** RTT samples (rs.rtt_us of each ACK that has one), microseconds. */
+  readonly rttUs = new LogHistogram();
+}
+
+/** The event's clocks. */
+export interface ClockState {
+  readonly sim: Simulator;
+  /** tcp_clock_cache, ns. */
+  clockNs: number;
+  /** tcp_mstamp, us. */
+  mstampUs: number;
+}
+
+/** tcp_mstamp_refresh(): read the clock once per event (ns and us views). */
+export function mstampRefresh(tp: ClockState): void {
+  tp.clockNs = tp.sim.now;
+  tp.mstampUs = Math.floor(tp.clockNs / 1000);
+}
+
+/** tcp_in_cwnd_reduction(): CWR or Recovery, where PRR sets cwnd. */
+export function inCwndReduction(tp: { readonly caState: CaState }): boolean {
+  return tp.caState === CA_CWR || tp.caState === CA_RECOVERY;
+}
+
+/** A socket with its congestion control: what calls the CC's hooks. */
+export interface CcSock extends TcpSock {
+  readonly ca: CongestionOps;
+}
+
+/** tcp_ca_event(): tell the congestion control (cwnd_event). */
+export function caEvent(tp: CcSock, ev: CaEvent): void {
+  if (tp.ca.cwndEvent !== undefined) tp.ca.cwndEvent(tp, ev);
 }
