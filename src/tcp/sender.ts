@@ -37,17 +37,15 @@ import {
   TCP_FASTRETRANS_THRESH,
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
-  TCP_MAX_REORDERING,
   TCP_RACK_RECOVERY_THRESH,
   TCP_RTO_MAX_JIFFIES,
   TCP_TIMEOUT_INIT_JIFFIES,
-  TCP_TIMEOUT_MIN_JIFFIES,
   HZ,
   jiffiesToUsecs,
-  usecsToJiffies,
 } from './constants.js';
 import { MinMax } from './minmax.js';
 import { ackUpdateRtt } from './rtt.js';
+import { checkSackReordering, highestSackSeq, markSkbLost, rackAdvance, rackDetectLoss, rackMarkLost, rackUpdateReoWnd } from './rack.js';
 import {
   inCwndReduction,
   caEvent,
@@ -461,7 +459,7 @@ export class TcpSender implements TcpSock, RateState {
       flag |= FLAG_SND_UNA_ADVANCED;
       this.retransmits = 0;
     }
-    const priorFack = this.highestSackSeq();
+    const priorFack = highestSackSeq(this);
     rs.priorInFlight = this.packetsInFlight();
     this.rcvTsecr = p.tsEcr;
     this.tsRecent = p.tsVal; // tcp_replace_ts_recent(): a pure ACK is always in sequence
@@ -492,7 +490,7 @@ export class TcpSender implements TcpSock, RateState {
     }
 
     flag |= this.cleanRtxQueue(priorFack, priorSndUna);
-    this.rackUpdateReoWnd(rs);
+    rackUpdateReoWnd(this, rs);
     this.inAckEvent(flag);
     if (this.tlpHighSeq !== 0) this.processTlpAck(ack, flag);
 
@@ -520,12 +518,6 @@ export class TcpSender implements TcpSock, RateState {
     if (flag & FLAG_WIN_UPDATE) ev |= CA_ACK_WIN_UPDATE;
     if (flag & FLAG_SLOWPATH) ev |= CA_ACK_SLOWPATH;
     this.ca.inAckEvent(this, ev);
-  }
-
-  /** tcp_highest_sack_seq(). */
-  private highestSackSeq(): number {
-    if (this.sackedOut === 0) return this.sndUna;
-    return this.highestSackEnd;
   }
 
   // ---------------------------------------------------------------------
@@ -620,7 +612,7 @@ export class TcpSender implements TcpSock, RateState {
     this.sackCache = blocks;
     stateFlag |= this.curSackFlag;
 
-    if (this.caState !== CA_LOSS || this.undoMarker !== 0) this.checkSackReordering(this.sackReord, 0);
+    if (this.caState !== CA_LOSS || this.undoMarker !== 0) checkSackReordering(this, this.sackReord);
     return stateFlag;
   }
 
@@ -639,7 +631,7 @@ export class TcpSender implements TcpSock, RateState {
     const i = sb.slot(seg);
     let sacked = sb.flags[i]!;
     const txUs = sb.txUs[i]!;
-    this.rackAdvance(sacked, seg + 1, txUs);
+    rackAdvance(this, sacked, seg + 1, txUs);
     if (sacked & TCPCB_SACKED_RETRANS) {
       if (sacked & TCPCB_LOST) {
         sacked &= ~(TCPCB_LOST | TCPCB_SACKED_RETRANS);
@@ -648,7 +640,7 @@ export class TcpSender implements TcpSock, RateState {
       }
     } else {
       if (!(sacked & TCPCB_RETRANS)) {
-        if (seg < this.highestSackSeqDuringWalk() && seg < this.sackReord) this.sackReord = seg;
+        if (seg < highestSackSeq(this) && seg < this.sackReord) this.sackReord = seg;
         if (seg + 1 <= this.highSeq) this.curSackFlag |= FLAG_ORIG_SACK_ACKED;
         if (this.firstSackt === 0) this.firstSackt = txUs;
         this.lastSackt = txUs;
@@ -670,10 +662,6 @@ export class TcpSender implements TcpSock, RateState {
     rateSkbDelivered(this, seg, this.rs);
   }
 
-  private highestSackSeqDuringWalk(): number {
-    return this.sackedOut === 0 ? this.sndUna : this.highestSackEnd;
-  }
-
   /** D-SACK for a segment still in the queue: its retransmission was not needed. */
   private sacktagDup(seg: number): void {
     const sb = this.sb;
@@ -686,15 +674,6 @@ export class TcpSender implements TcpSock, RateState {
       sb.flags[i] = sacked & ~TCPCB_SACKED_RETRANS;
       this.retransOut--;
     }
-  }
-
-  /** tcp_check_sack_reordering(). */
-  private checkSackReordering(lowSeq: number, _ts: number): void {
-    const fack = this.highestSackSeq();
-    if (lowSeq >= fack) return;
-    const metric = fack - lowSeq;
-    if (metric > this.reordering) this.reordering = Math.min(metric, TCP_MAX_REORDERING);
-    this.reordSeen++;
   }
 
   // ---------------------------------------------------------------------
@@ -731,7 +710,7 @@ export class TcpSender implements TcpSock, RateState {
         this.sackedOut--;
       } else {
         this.delivered++;
-        if (!this.skbSpuriousRetrans(sacked, sb.txUs[i]!)) this.rackAdvance(sacked, seg + 1, sb.txUs[i]!);
+        if (!this.skbSpuriousRetrans(sacked, sb.txUs[i]!)) rackAdvance(this, sacked, seg + 1, sb.txUs[i]!);
       }
       if (sacked & TCPCB_LOST) this.lostOut--;
       pktsAcked++;
@@ -765,7 +744,7 @@ export class TcpSender implements TcpSock, RateState {
 
     if (flag & FLAG_ACKED) {
       flag |= FLAG_SET_XMIT_TIMER;
-      if (reord < priorFack) this.checkSackReordering(reord, 0);
+      if (reord < priorFack) checkSackReordering(this, reord);
     } else if (this.packetsOut > 0 && rttUpdate && sackRtt >= 0 && sackRtt > this.mstampUs - sb.txUs[sb.slot(this.sndUna)]!) {
       flag |= FLAG_SET_XMIT_TIMER;
     }
@@ -794,72 +773,9 @@ export class TcpSender implements TcpSock, RateState {
   // RACK (tcp_recovery.c)
   // ---------------------------------------------------------------------
 
-  private rackSentAfter(t1: number, t2: number, seq1: number, seq2: number): boolean {
-    return t1 > t2 || (t1 === t2 && seq1 > seq2);
-  }
-
-  private rackAdvance(sacked: number, endSeq: number, xmitUs: number): void {
-    const rttUs = this.mstampUs - xmitUs;
-    if (rttUs < this.rttMin.get() && sacked & TCPCB_RETRANS) return;
-    this.rackAdvanced = true;
-    this.rackRttUs = rttUs;
-    if (this.rackSentAfter(xmitUs, this.rackMstamp, endSeq, this.rackEndSeq)) {
-      this.rackMstamp = xmitUs;
-      this.rackEndSeq = endSeq;
-    }
-  }
-
-  private rackReoWnd(): number {
-    if (this.reordSeen === 0) {
-      if (this.caState >= CA_RECOVERY) return 0;
-      if (this.sackedOut >= this.reordering) return 0;
-    }
-    return Math.min((this.rttMin.get() >>> 2) * this.rackReoWndSteps, this.srttUs8 >> 3);
-  }
-
-  /** tcp_rack_detect_loss(): returns the reordering timeout still to wait (us), 0 = none. */
-  private rackDetectLoss(): number {
-    let reoTimeout = 0;
-    const reoWnd = this.rackReoWnd();
-    const sb = this.sb;
-    let seg = sb.tsHead;
-    while (seg !== -1) {
-      const next = sb.tsNext(seg);
-      const i = sb.slot(seg);
-      const sacked = sb.flags[i]!;
-      if (sacked & TCPCB_LOST && !(sacked & TCPCB_SACKED_RETRANS)) {
-        seg = next;
-        continue;
-      }
-      const txUs = sb.txUs[i]!;
-      if (!this.rackSentAfter(this.rackMstamp, txUs, this.rackEndSeq, seg + 1)) break;
-      const remaining = this.rackRttUs + reoWnd - (this.mstampUs - txUs);
-      if (remaining <= 0) {
-        this.markSkbLost(seg);
-        sb.tsRemove(seg);
-      } else if (remaining > reoTimeout) {
-        reoTimeout = remaining;
-      }
-      seg = next;
-    }
-    return reoTimeout;
-  }
-
-  /** tcp_rack_mark_lost(): true when a reordering timer was armed. */
-  private rackMarkLost(): boolean {
-    if (!this.rackAdvanced) return false;
-    this.rackAdvanced = false;
-    const timeout = this.rackDetectLoss();
-    if (timeout !== 0) {
-      resetXmitTimerRaw(this, XmitTimer.ReoTimeout, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
-      return true;
-    }
-    return false;
-  }
-
   private rackReoTimeout(): void {
     const priorInflight = this.packetsInFlight();
-    this.rackDetectLoss();
+    rackDetectLoss(this);
     if (priorInflight !== this.packetsInFlight()) {
       if (this.caState !== CA_RECOVERY) {
         this.enterRecovery(false);
@@ -868,42 +784,6 @@ export class TcpSender implements TcpSock, RateState {
       xmitRetransmitQueue(this);
     }
     if (this.pending !== XmitTimer.Retrans) rearmRto(this);
-  }
-
-  private rackUpdateReoWnd(rs: RateSample): void {
-    if (rs.priorDelivered === 0) return;
-    if (rs.priorDelivered < this.rackLastDelivered) this.rackDsackSeen = false;
-    if (this.rackDsackSeen) {
-      this.rackReoWndSteps = Math.min(0xff, this.rackReoWndSteps + 1);
-      this.rackDsackSeen = false;
-      this.rackLastDelivered = this.delivered;
-      this.rackReoWndPersist = TCP_RACK_RECOVERY_THRESH;
-    } else if (this.rackReoWndPersist === 0) {
-      this.rackReoWndSteps = 1;
-    }
-  }
-
-  /** tcp_mark_skb_lost(). */
-  private markSkbLost(seg: number): void {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    const sacked = sb.flags[i]!;
-    if (sacked & TCPCB_SACKED_ACKED) return;
-    // tcp_verify_retransmit_hint
-    if ((this.rtxHint === -1 && this.retransOut >= this.lostOut) || (this.rtxHint !== -1 && seg < this.rtxHint)) {
-      this.rtxHint = seg;
-    }
-    if (sacked & TCPCB_LOST) {
-      if (sacked & TCPCB_SACKED_RETRANS) {
-        sb.flags[i] = sacked & ~TCPCB_SACKED_RETRANS;
-        this.retransOut--;
-        this.lost++;
-      }
-    } else {
-      this.lostOut++;
-      sb.flags[i] = sacked | TCPCB_LOST;
-      this.lost++;
-    }
   }
 
   // ---------------------------------------------------------------------
@@ -975,7 +855,7 @@ export class TcpSender implements TcpSock, RateState {
   private identifyPacketLoss(): void {
     if (this.packetsOut === 0) return;
     const priorRetrans = this.retransOut;
-    if (this.rackMarkLost()) this.ackFlag &= ~FLAG_SET_XMIT_TIMER;
+    if (rackMarkLost(this)) this.ackFlag &= ~FLAG_SET_XMIT_TIMER;
     if (priorRetrans > this.retransOut) this.ackFlag |= FLAG_LOST_RETRANS;
   }
 
@@ -1130,7 +1010,7 @@ export class TcpSender implements TcpSock, RateState {
 
   private tryUndoPartial(priorSndUna: number): boolean {
     if (this.undoMarker !== 0 && this.packetDelayed()) {
-      this.checkSackReordering(priorSndUna, 1);
+      checkSackReordering(this, priorSndUna);
       if (this.retransOut !== 0) return true;
       if (!this.anyRetransDone()) this.retransStamp = 0;
       this.undoCwndReduction(true);
@@ -1212,7 +1092,7 @@ export class TcpSender implements TcpSock, RateState {
         // RACK: don't mark recently sent ones lost yet (tcp_rack_skb_timeout(skb, 0) > 0)
         if (this.rackRttUs - (this.mstampUs - txUs) > 0) continue;
       }
-      this.markSkbLost(seg);
+      markSkbLost(this, seg);
     }
     // tcp_clear_all_retrans_hints(): the next retransmission walk starts at snd_una
     this.rtxHint = -1;
