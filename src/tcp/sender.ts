@@ -37,7 +37,6 @@ import {
   TCP_FASTRETRANS_THRESH,
   TCP_INFINITE_SSTHRESH,
   TCP_INIT_CWND,
-  TCP_RACK_RECOVERY_THRESH,
   TCP_RTO_MAX_JIFFIES,
   TCP_TIMEOUT_INIT_JIFFIES,
   HZ,
@@ -45,10 +44,12 @@ import {
 } from './constants.js';
 import { MinMax } from './minmax.js';
 import { ackUpdateRtt } from './rtt.js';
-import { checkSackReordering, highestSackSeq, markSkbLost, rackAdvance, rackDetectLoss, rackMarkLost, rackUpdateReoWnd } from './rack.js';
+import { enterLoss, fastretransAlert, processTlpAck, rackReoTimeout } from './recovery.js';
+import { cwndReduction } from './prr.js';
+import { checkSackReordering, highestSackSeq, rackAdvance, rackUpdateReoWnd } from './rack.js';
 import {
   inCwndReduction,
-  caEvent,
+  tsoptEcrBefore,
   mstampRefresh,
   SenderStats,
 } from './sock.js';
@@ -59,18 +60,14 @@ import {
   sendLossProbe,
   sendSyn,
   segLen,
-  sndWndTest,
-  unsentSegs,
   updatePacingRate,
   writeXmit,
   xmitRecovery,
-  xmitRetransmitQueue,
 } from './output.js';
-import { clearXmitTimer, rearmRto, resetXmitTimerRaw, setXmitTimer } from './xmit_timer.js';
+import { clearXmitTimer, resetXmitTimerRaw, setXmitTimer } from './xmit_timer.js';
 import { rateGen, rateSkbDelivered, type RateState } from './rate.js';
 import {
   Scoreboard,
-  TCPCB_EVER_RETRANS,
   TCPCB_LOST,
   TCPCB_RETRANS,
   TCPCB_SACKED_ACKED,
@@ -79,13 +76,8 @@ import {
 import {
   CA_ACK_SLOWPATH,
   CA_ACK_WIN_UPDATE,
-  CA_CWR,
-  CA_DISORDER,
-  CA_EVENT_COMPLETE_CWR,
-  CA_EVENT_LOSS,
   CA_LOSS,
   CA_OPEN,
-  CA_RECOVERY,
   RateSample,
   type AckSample,
   type CaState,
@@ -101,7 +93,6 @@ import {
   FLAG_DSACKING_ACK,
   FLAG_DSACK_TLP,
   FLAG_FORWARD_PROGRESS,
-  FLAG_LOST_RETRANS,
   FLAG_NOT_DUP,
   FLAG_ORIG_SACK_ACKED,
   FLAG_RETRANS_DATA_ACKED,
@@ -349,11 +340,6 @@ export class TcpSender implements TcpSock, RateState {
     return this.srttUs8 / 8;
   }
 
-  private setCaState(s: CaState): void {
-    if (this.ca.setState !== undefined) this.ca.setState(this, s);
-    this.caState = s;
-  }
-
   // =====================================================================
   // connection start and stop (handshake, application)
   // =====================================================================
@@ -448,7 +434,7 @@ export class TcpSender implements TcpSock, RateState {
       this.tsRecent = p.tsVal;
       if (p.nSack > 0) {
         this.ackFlag = this.sacktagWriteQueue(p, priorSndUna);
-        this.fastretransAlert(priorSndUna, numDupack);
+        fastretransAlert(this, priorSndUna, numDupack);
         xmitRecovery(this, this.rexmit);
       }
       return;
@@ -483,21 +469,21 @@ export class TcpSender implements TcpSock, RateState {
       this.inAckEvent(flag);
       if (flag & FLAG_DSACKING_ACK) {
         this.ackFlag = flag;
-        this.fastretransAlert(priorSndUna, numDupack);
+        fastretransAlert(this, priorSndUna, numDupack);
       }
-      if (this.tlpHighSeq !== 0) this.processTlpAck(ack, flag);
+      if (this.tlpHighSeq !== 0) processTlpAck(this, ack, flag);
       return;
     }
 
     flag |= this.cleanRtxQueue(priorFack, priorSndUna);
     rackUpdateReoWnd(this, rs);
     this.inAckEvent(flag);
-    if (this.tlpHighSeq !== 0) this.processTlpAck(ack, flag);
+    if (this.tlpHighSeq !== 0) processTlpAck(this, ack, flag);
 
     this.ackFlag = flag;
     if (!(flag & FLAG_NOT_DUP) || flag & FLAG_CA_ALERT || this.caState !== CA_OPEN) {
       if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK))) numDupack = 1;
-      this.fastretransAlert(priorSndUna, numDupack);
+      fastretransAlert(this, priorSndUna, numDupack);
     }
     flag = this.ackFlag;
 
@@ -762,341 +748,12 @@ export class TcpSender implements TcpSock, RateState {
 
   /** tcp_skb_spurious_retrans(): a retransmitted segment whose echo predates the retransmission. */
   private skbSpuriousRetrans(sacked: number, txUs: number): boolean {
-    return (sacked & TCPCB_RETRANS) !== 0 && this.tsoptEcrBefore(Math.floor(txUs / 1000) + 1);
-  }
-
-  private tsoptEcrBefore(when: number): boolean {
-    return this.rcvTsecr !== 0 && this.rcvTsecr < when;
+    return (sacked & TCPCB_RETRANS) !== 0 && tsoptEcrBefore(this, Math.floor(txUs / 1000) + 1);
   }
 
   // ---------------------------------------------------------------------
   // RACK (tcp_recovery.c)
   // ---------------------------------------------------------------------
-
-  private rackReoTimeout(): void {
-    const priorInflight = this.packetsInFlight();
-    rackDetectLoss(this);
-    if (priorInflight !== this.packetsInFlight()) {
-      if (this.caState !== CA_RECOVERY) {
-        this.enterRecovery(false);
-        if (this.ca.congControl === undefined) this.cwndReduction(1, 0, 0);
-      }
-      xmitRetransmitQueue(this);
-    }
-    if (this.pending !== XmitTimer.Retrans) rearmRto(this);
-  }
-
-  // ---------------------------------------------------------------------
-  // loss state machine (tcp_fastretrans_alert and friends)
-  // ---------------------------------------------------------------------
-
-  private fastretransAlert(priorSndUna: number, numDupack: number): void {
-    const flag = this.ackFlag;
-    if (this.packetsOut === 0 && this.sackedOut !== 0) this.sackedOut = 0;
-
-    // D. state exit conditions
-    if (this.caState === CA_OPEN) {
-      this.retransStamp = 0;
-    } else if (this.sndUna >= this.highSeq) {
-      switch (this.caState) {
-        case CA_CWR:
-          if (this.sndUna !== this.highSeq) {
-            this.endCwndReduction();
-            this.setCaState(CA_OPEN);
-          }
-          break;
-        case CA_RECOVERY:
-          if (this.tryUndoRecovery()) return;
-          this.endCwndReduction();
-          break;
-      }
-    }
-
-    // E. process state
-    switch (this.caState) {
-      case CA_RECOVERY: {
-        if (flag & FLAG_SND_UNA_ADVANCED) {
-          if (this.tryUndoPartial(priorSndUna)) return;
-        }
-        if (this.tryUndoDsack()) this.tryToOpen(flag);
-        this.identifyPacketLoss();
-        if (this.caState !== CA_RECOVERY) {
-          if (!this.timeToRecover()) return;
-          this.enterRecovery(false);
-        }
-        break;
-      }
-      case CA_LOSS: {
-        this.processLoss(flag, numDupack);
-        this.identifyPacketLoss();
-        if (!((this.caState as CaState) === CA_OPEN || this.ackFlag & FLAG_LOST_RETRANS)) return;
-        // fall through to default handling
-        this.defaultAlert(flag);
-        return;
-      }
-      default:
-        this.defaultAlert(flag);
-        return;
-    }
-    this.rexmit = Rexmit.Lost;
-  }
-
-  private defaultAlert(flag: number): void {
-    if (this.caState <= CA_DISORDER) this.tryUndoDsack();
-    this.identifyPacketLoss();
-    if (!this.timeToRecover()) {
-      this.tryToOpen(flag);
-      return;
-    }
-    this.enterRecovery(false);
-    this.rexmit = Rexmit.Lost;
-  }
-
-  private identifyPacketLoss(): void {
-    if (this.packetsOut === 0) return;
-    const priorRetrans = this.retransOut;
-    if (rackMarkLost(this)) this.ackFlag &= ~FLAG_SET_XMIT_TIMER;
-    if (priorRetrans > this.retransOut) this.ackFlag |= FLAG_LOST_RETRANS;
-  }
-
-  /** tcp_time_to_recover(): with RACK, only proven loss starts recovery. */
-  private timeToRecover(): boolean {
-    return this.lostOut !== 0;
-  }
-
-  private tryToOpen(flag: number): void {
-    if (!this.anyRetransDone()) this.retransStamp = 0;
-    void flag;
-    if (this.caState !== CA_CWR) this.tryKeepOpen();
-  }
-
-  private tryKeepOpen(): void {
-    let state: CaState = CA_OPEN;
-    if (this.sackedOut + this.lostOut !== 0 || this.anyRetransDone()) state = CA_DISORDER;
-    if (this.caState !== state) {
-      this.setCaState(state);
-      this.highSeq = this.sndNxt;
-    }
-  }
-
-  private anyRetransDone(): boolean {
-    if (this.retransOut !== 0) return true;
-    if (this.packetsOut > 0 && this.sb.flags[this.sb.slot(this.sndUna)]! & TCPCB_EVER_RETRANS) return true;
-    return false;
-  }
-
-  /** tcp_enter_recovery(). */
-  private enterRecovery(eceAck: boolean): void {
-    // tcp_retrans_stamp_cleanup
-    if (!this.anyRetransDone()) this.retransStamp = 0;
-    this.priorSsthresh = 0;
-    this.initUndo();
-    if (!inCwndReduction(this)) {
-      if (!eceAck) this.priorSsthresh = this.currentSsthresh();
-      this.initCwndReduction();
-    }
-    this.setCaState(CA_RECOVERY);
-  }
-
-  private initUndo(): void {
-    this.undoMarker = this.sndUna + 1; // +1 so that segment 0 is a valid marker (0 means none)
-    this.undoRetrans = this.retransOut;
-    if (this.tlpHighSeq !== 0 && this.tlpRetrans) this.undoRetrans++;
-    if (this.undoRetrans === 0) this.undoRetrans = -1;
-  }
-
-  private currentSsthresh(): number {
-    if (inCwndReduction(this)) return this.sndSsthresh;
-    return Math.max(this.sndSsthresh, (this.sndCwnd >>> 1) + (this.sndCwnd >>> 2));
-  }
-
-  /** tcp_init_cwnd_reduction(). */
-  private initCwndReduction(): void {
-    this.highSeq = this.sndNxt;
-    this.tlpHighSeq = 0;
-    this.sndCwndCnt = 0;
-    this.priorCwnd = this.sndCwnd;
-    this.prrDelivered = 0;
-    this.prrOut = 0;
-    this.sndSsthresh = this.ca.ssthresh(this);
-  }
-
-  /** tcp_cwnd_reduction(): Proportional Rate Reduction (RFC 6937). */
-  private cwndReduction(newlyAckedSacked: number, newlyLost: number, flag: number): void {
-    if (newlyAckedSacked <= 0 || this.priorCwnd === 0) return;
-    let sndcnt: number;
-    const delta = this.sndSsthresh - this.packetsInFlight();
-    this.prrDelivered += newlyAckedSacked;
-    if (delta < 0) {
-      const dividend = this.sndSsthresh * this.prrDelivered + this.priorCwnd - 1;
-      sndcnt = Math.floor(dividend / this.priorCwnd) - this.prrOut;
-    } else {
-      sndcnt = Math.max(this.prrDelivered - this.prrOut, newlyAckedSacked);
-      if (flag & FLAG_SND_UNA_ADVANCED && newlyLost === 0) sndcnt++;
-      sndcnt = Math.min(delta, sndcnt);
-    }
-    sndcnt = Math.max(sndcnt, this.prrOut !== 0 ? 0 : 1);
-    this.sndCwnd = this.packetsInFlight() + sndcnt;
-  }
-
-  private endCwndReduction(): void {
-    if (this.ca.congControl !== undefined) return;
-    if (this.sndSsthresh < TCP_INFINITE_SSTHRESH && (this.caState === CA_CWR || this.undoMarker !== 0)) {
-      this.sndCwnd = this.sndSsthresh;
-      this.sndCwndStamp = this.jiffies;
-    }
-    caEvent(this, CA_EVENT_COMPLETE_CWR);
-  }
-
-  /** tcp_packet_delayed(): the ACK echoes a timestamp older than our first retransmission. */
-  private packetDelayed(): boolean {
-    if (this.retransStamp !== 0) return this.tsoptEcrBefore(this.retransStamp);
-    return true;
-  }
-
-  private mayUndo(): boolean {
-    return this.undoMarker !== 0 && (this.undoRetrans === 0 || this.packetDelayed());
-  }
-
-  private undoCwndReduction(unmarkLoss: boolean): void {
-    if (unmarkLoss) {
-      const sb = this.sb;
-      for (let seg = this.sndUna; seg < this.sndNxt; seg++) {
-        const i = sb.slot(seg);
-        sb.flags[i] = sb.flags[i]! & ~TCPCB_LOST;
-      }
-      this.lostOut = 0;
-      this.rtxHint = -1;
-    }
-    if (this.priorSsthresh !== 0) {
-      this.sndCwnd = this.ca.undoCwnd(this);
-      if (this.priorSsthresh > this.sndSsthresh) this.sndSsthresh = this.priorSsthresh;
-    }
-    this.sndCwndStamp = this.jiffies;
-    this.undoMarker = 0;
-    this.rackAdvanced = true;
-  }
-
-  private tryUndoRecovery(): boolean {
-    if (this.mayUndo()) {
-      this.undoCwndReduction(false);
-    } else if (this.rackReoWndPersist > 0) {
-      this.rackReoWndPersist--;
-    }
-    this.setCaState(CA_OPEN);
-    this.isSackReneg = false;
-    return false;
-  }
-
-  private tryUndoDsack(): boolean {
-    if (this.undoMarker !== 0 && this.undoRetrans === 0) {
-      this.rackReoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, this.rackReoWndPersist + 1);
-      this.undoCwndReduction(false);
-      return true;
-    }
-    return false;
-  }
-
-  private tryUndoLoss(frtoUndo: boolean): boolean {
-    if (frtoUndo || this.mayUndo()) {
-      this.undoCwndReduction(true);
-      this.retransmits = 0;
-      this.setCaState(CA_OPEN);
-      this.isSackReneg = false;
-      return true;
-    }
-    return false;
-  }
-
-  private tryUndoPartial(priorSndUna: number): boolean {
-    if (this.undoMarker !== 0 && this.packetDelayed()) {
-      checkSackReordering(this, priorSndUna);
-      if (this.retransOut !== 0) return true;
-      if (!this.anyRetransDone()) this.retransStamp = 0;
-      this.undoCwndReduction(true);
-      this.tryKeepOpen();
-    }
-    return false;
-  }
-
-  /** tcp_process_loss(): ACK processing in the Loss state (RTO recovery, F-RTO). */
-  private processLoss(flag: number, numDupack: number): void {
-    const recovered = this.sndUna >= this.highSeq;
-    if (flag & FLAG_SND_UNA_ADVANCED && this.tryUndoLoss(false)) return;
-    if (this.frto) {
-      if (flag & FLAG_ORIG_SACK_ACKED && this.tryUndoLoss(true)) return;
-      if (this.sndNxt > this.highSeq) {
-        if (flag & FLAG_DATA_SACKED || numDupack) this.frto = false;
-      } else if (flag & FLAG_SND_UNA_ADVANCED && !recovered) {
-        this.highSeq = this.sndNxt;
-        if (unsentSegs(this) > 0 && sndWndTest(this)) {
-          this.rexmit = Rexmit.New;
-          return;
-        }
-        this.frto = false;
-      }
-    }
-    if (recovered) {
-      this.tryUndoRecovery();
-      return;
-    }
-    this.rexmit = Rexmit.Lost;
-  }
-
-  /** tcp_process_tlp_ack(). */
-  private processTlpAck(ack: number, flag: number): void {
-    if (ack < this.tlpHighSeq) return;
-    if (!this.tlpRetrans) {
-      this.tlpHighSeq = 0;
-    } else if (flag & FLAG_DSACK_TLP) {
-      this.tlpHighSeq = 0;
-    } else if (ack > this.tlpHighSeq) {
-      this.initCwndReduction();
-      this.setCaState(CA_CWR);
-      this.endCwndReduction();
-      this.tryKeepOpen();
-    } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
-      this.tlpHighSeq = 0;
-    }
-  }
-
-  /** tcp_enter_loss(): after an RTO. */
-  private enterLoss(): void {
-    const newRecovery = this.caState < CA_RECOVERY;
-    this.timeoutMarkLost();
-    if (this.caState <= CA_DISORDER || this.highSeq <= this.sndUna || (this.caState === CA_LOSS && this.retransmits === 0)) {
-      this.priorSsthresh = this.currentSsthresh();
-      this.priorCwnd = this.sndCwnd;
-      this.sndSsthresh = this.ca.ssthresh(this);
-      caEvent(this, CA_EVENT_LOSS);
-      this.initUndo();
-    }
-    this.sndCwnd = this.packetsInFlight() + 1;
-    this.sndCwndCnt = 0;
-    this.sndCwndStamp = this.jiffies;
-    if (this.caState <= CA_DISORDER && this.sackedOut >= TCP_FASTRETRANS_THRESH) {
-      this.reordering = Math.min(this.reordering, TCP_FASTRETRANS_THRESH);
-    }
-    this.setCaState(CA_LOSS);
-    this.highSeq = this.sndNxt;
-    this.tlpHighSeq = 0;
-    this.frto = newRecovery || this.retransmits !== 0;
-  }
-
-  /** tcp_timeout_mark_lost(). */
-  private timeoutMarkLost(): void {
-    const sb = this.sb;
-    for (let seg = this.sndUna; seg < this.sndNxt; seg++) {
-      if (seg !== this.sndUna) {
-        const txUs = sb.txUs[sb.slot(seg)]!;
-        // RACK: don't mark recently sent ones lost yet (tcp_rack_skb_timeout(skb, 0) > 0)
-        if (this.rackRttUs - (this.mstampUs - txUs) > 0) continue;
-      }
-      markSkbLost(this, seg);
-    }
-    // tcp_clear_all_retrans_hints(): the next retransmission walk starts at snd_una
-    this.rtxHint = -1;
-  }
 
   // ---------------------------------------------------------------------
   // congestion control hooks (tcp_cong_control)
@@ -1109,7 +766,7 @@ export class TcpSender implements TcpSock, RateState {
       return;
     }
     if (inCwndReduction(this)) {
-      this.cwndReduction(ackedSacked, rs.losses, flag);
+      cwndReduction(this, ackedSacked, rs.losses, flag);
     } else {
       // tcp_may_raise_cwnd(): grow only on in-order delivery unless reordering is high
       const mayRaise =
@@ -1151,7 +808,7 @@ export class TcpSender implements TcpSock, RateState {
     }
     switch (event) {
       case XmitTimer.ReoTimeout:
-        this.rackReoTimeout();
+        rackReoTimeout(this);
         break;
       case XmitTimer.LossProbe:
         sendLossProbe(this);
@@ -1170,7 +827,7 @@ export class TcpSender implements TcpSock, RateState {
     if (this.packetsOut === 0) return;
     this.stats.rtoCount++;
     this.stats.rtoTimesNs.push(this.sim.now);
-    this.enterLoss();
+    enterLoss(this);
     this.retransmits++;
     retransmitSkb(this, this.sndUna);
     this.backoff++;

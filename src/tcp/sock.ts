@@ -158,3 +158,22 @@ export interface CcSock extends TcpSock {
 export function caEvent(tp: CcSock, ev: CaEvent): void {
   if (tp.ca.cwndEvent !== undefined) tp.ca.cwndEvent(tp, ev);
 }
+
+/** A socket whose CA state changes: the CC sees each change first (set_state). */
+export interface CaStateSock extends CcSock {
+  caState: CaState;
+}
+
+/**
+ * tcp_set_ca_state(): the one place the congestion state (Open, Disorder,
+ * CWR, Recovery, Loss) changes. The congestion control hears of it first.
+ */
+export function setCaState(tp: CaStateSock, s: CaState): void {
+  if (tp.ca.setState !== undefined) tp.ca.setState(tp, s);
+  tp.caState = s;
+}
+
+/** tcp_tsopt_ecr_before(): the ACK echoes a timestamp (ms clock) older than `when`. */
+export function tsoptEcrBefore(tp: { readonly rcvTsecr: number }, when: number): boolean {
+  return tp.rcvTsecr !== 0 && tp.rcvTsecr < when;
+}
