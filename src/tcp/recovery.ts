@@ -29,6 +29,7 @@ import { checkSackReordering, markSkbLost, rackDetectLoss, rackMarkLost, type Ra
 import { TCPCB_EVER_RETRANS, TCPCB_LOST } from './scoreboard.js';
 import {
   caEvent,
+  type CaStateSock,
   FLAG_DATA_SACKED,
   FLAG_DSACK_TLP,
   FLAG_ECE,
@@ -48,7 +49,7 @@ import { CA_CWR, CA_DISORDER, CA_EVENT_LOSS, CA_LOSS, CA_OPEN, CA_RECOVERY, type
 import { rearmRto } from './xmit_timer.js';
 
 /** The connection state the state machine reads and writes. */
-export interface RecoveryState extends OutputState, RackState, PrrState {
+export interface RecoveryState extends OutputState, RackState, PrrState, CaStateSock {
   // fields the interfaces above declare with different access
   clockNs: number;
   mstampUs: number;

@@ -53,7 +53,7 @@ import { MinMax } from './minmax.js';
 import { pacingTimerFired, sendSyn, tsoSegs } from './output.js';
 import type { RateState } from './rate.js';
 import { Scoreboard } from './scoreboard.js';
-import { mstampRefresh, Rexmit, SenderStats, SkPacing, XmitTimer } from './sock.js';
+import { mstampRefresh, Rexmit, SenderStats, SkPacing, XmitTimer, type StateLog } from './sock.js';
 import { writeTimerHandler, type TimerState } from './timer.js';
 import { CA_OPEN, RateSample, type AckSample, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
@@ -211,6 +211,10 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   readonly timerSlackNs: number;
   /** Set when the receive window stopped a transmission (for inspection). */
   rwndLimited = false;
+  /** The congestion control's named mode ('' for one without modes), for the time series. */
+  ccMode = '';
+  /** Where state changes are recorded (set by the run); null = nowhere. */
+  stateLog: StateLog | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -284,6 +288,13 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
 
   randomU32(): number {
     return this.rng.nextU32();
+  }
+
+  ccModeChanged(mode: string): void {
+    if (mode === this.ccMode) return;
+    // the mode a CC starts in is not a change
+    if (this.ccMode !== '' && this.stateLog !== null) this.stateLog.record(this.sim.now, this.flow, 'cc_mode', this.ccMode, mode);
+    this.ccMode = mode;
   }
 
   /** Smoothed RTT in microseconds (srtt_us >> 3). */

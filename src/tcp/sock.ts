@@ -13,7 +13,7 @@
  */
 import type { Simulator } from '../engine/sim.js';
 import { LogHistogram } from '../network/histogram.js';
-import { CA_CWR, CA_RECOVERY, type CaEvent, type CaState, type CongestionOps, type TcpSock } from './types.js';
+import { CA_CWR, CA_RECOVERY, CA_STATE_NAMES, type CaEvent, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
 // ---------------------------------------------------------------------------
 // tcp_ack() flags (tcp_input.c): what one ACK did. Bits, combined with |.
@@ -159,17 +159,31 @@ export function caEvent(tp: CcSock, ev: CaEvent): void {
   if (tp.ca.cwndEvent !== undefined) tp.ca.cwndEvent(tp, ev);
 }
 
-/** A socket whose CA state changes: the CC sees each change first (set_state). */
+/** The kinds of named state a flow reports: the CA state, and the CC's own mode (BBR's). */
+export type StateKind = 'ca_state' | 'cc_mode';
+
+/** Where a sender reports its state changes: the run's transition log (sim/run.ts). */
+export interface StateLog {
+  /** At timeNs, flow's `kind` went from one named state to another. */
+  record(timeNs: number, flow: number, kind: StateKind, from: string, to: string): void;
+}
+
+/** A socket whose CA state changes: the CC sees each change first (set_state); the log records it. */
 export interface CaStateSock extends CcSock {
   caState: CaState;
+  readonly flow: number;
+  readonly sim: Simulator;
+  readonly stateLog: StateLog | null;
 }
 
 /**
  * tcp_set_ca_state(): the one place the congestion state (Open, Disorder,
- * CWR, Recovery, Loss) changes. The congestion control hears of it first.
+ * CWR, Recovery, Loss) changes. The congestion control hears of it first;
+ * a change is recorded in the transition log.
  */
 export function setCaState(tp: CaStateSock, s: CaState): void {
   if (tp.ca.setState !== undefined) tp.ca.setState(tp, s);
+  if (s !== tp.caState && tp.stateLog !== null) tp.stateLog.record(tp.sim.now, tp.flow, 'ca_state', CA_STATE_NAMES[tp.caState], CA_STATE_NAMES[s]);
   tp.caState = s;
 }
 

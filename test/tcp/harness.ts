@@ -14,6 +14,7 @@ import { Simulator } from '../../src/engine/sim.js';
 import { MAX_SACK_BLOCKS, PacketPool, type Packet } from '../../src/network/packet.js';
 import { createReno } from '../../src/cc/reno.js';
 import { TcpSender } from '../../src/tcp/sender.js';
+import type { StateKind } from '../../src/tcp/sock.js';
 import type { CongestionOps } from '../../src/tcp/types.js';
 import { CA_STATE_NAMES } from '../../src/tcp/types.js';
 
@@ -44,6 +45,14 @@ export interface HarnessOptions {
   fq?: boolean;
 }
 
+/** A change of the congestion state or CC mode, as the sender logged it. */
+export interface Transition {
+  atMs: number;
+  kind: StateKind;
+  from: string;
+  to: string;
+}
+
 /** An ACK as the receiver would send it. */
 export interface AckSpec {
   /** Cumulative ACK: the next segment expected. */
@@ -70,6 +79,8 @@ export class SenderHarness {
   readonly sent: SentSegment[] = [];
   /** SYNs sent (1 + retransmissions). */
   syns = 0;
+  /** Every change of the congestion state and CC mode the sender logged, in order. */
+  readonly transitions: Transition[] = [];
   private readonly rwnd: number;
   private readonly rttNs: number;
   private nextNew = 0;
@@ -89,11 +100,19 @@ export class SenderHarness {
       seed: 1,
     });
     this.tp.out = { receive: (p: Packet) => this.capture(p) };
+    this.tp.stateLog = {
+      record: (timeNs, _flow, kind, from, to) => this.transitions.push({ atMs: timeNs / 1e6, kind, from, to }),
+    };
   }
 
   /** Now, ns. */
   get now(): number {
     return this.sim.now;
+  }
+
+  /** The CA-state changes so far as "from>to@ms". */
+  get caChanges(): string[] {
+    return this.transitions.filter((t) => t.kind === 'ca_state').map((t) => `${t.from}>${t.to}@${t.atMs}`);
   }
 
   /** The congestion state's name (Open, Disorder, CWR, Recovery, Loss). */

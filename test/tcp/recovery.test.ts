@@ -29,6 +29,8 @@ describe('fast retransmit', () => {
     h.ack({ ack: 0, sack: [[1, 4]] });
     expect(h.state).toBe('Recovery');
     expect(h.retransmissions.map((s) => [s.seg, s.atNs / 1e6])).toEqual([[0, 20]]);
+    // every change is logged, where it happened
+    expect(h.caChanges).toEqual(['Open>Disorder@20', 'Disorder>Recovery@20']);
     // Reno's ssthresh: half the window when loss was detected
     expect(h.tp.priorCwnd).toBe(10);
     expect(h.tp.sndSsthresh).toBe(5);

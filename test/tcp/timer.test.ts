@@ -84,6 +84,37 @@ describe('the tail loss probe', () => {
   });
 });
 
+describe('what the tail loss probe reveals (tcp_process_tlp_ack)', () => {
+  /** A steady flow whose window is full, so the probe retransmits the last segment; then ACKs resume. */
+  function probed(): { h: SenderHarness; probe: number } {
+    const h = steadyTenMs();
+    h.advance(30); // the probe at +22 ms
+    expect(h.tp.stats.tlpCount).toBe(1);
+    const probe = h.retransmissions.at(-1)!.seg;
+    expect(h.tp.tlpRetrans).toBe(true);
+    return { h, probe };
+  }
+
+  it('a probe that repaired a loss (no D-SACK for it) is a congestion signal: a CWR episode halves cwnd', () => {
+    const { h, probe } = probed();
+    const cwnd = h.tp.sndCwnd;
+    h.ack({ ack: probe + 1 }); // everything up to the probe: new data leaves
+    h.advance(10).ack({ ack: probe + 2 }); // and beyond the probe's snd_nxt
+    expect(h.tp.sndSsthresh).toBe(cwnd / 2);
+    expect(h.tp.sndCwnd).toBeLessThanOrEqual(cwnd / 2 + 1);
+    expect(h.caChanges).toEqual([`Open>CWR@${h.now / 1e6}`, `CWR>Open@${h.now / 1e6}`]);
+  });
+
+  it('a D-SACK for the probe means nothing was lost: no reduction', () => {
+    const { h, probe } = probed();
+    const cwnd = h.tp.sndCwnd;
+    h.ack({ ack: probe + 1, dsack: [probe, probe + 1] });
+    h.advance(10).ack({ ack: probe + 2 });
+    expect(h.tp.sndSsthresh).toBeGreaterThan(cwnd);
+    expect(h.caChanges).toEqual([]);
+  });
+});
+
 describe('the Loss state after an RTO', () => {
   it('cwnd 1 and ssthresh halved, every outstanding segment marked lost and retransmitted in order in slow start, then Open', () => {
     const h = new SenderHarness({ bytes: 20 * MSS }).handshake();
@@ -92,6 +123,7 @@ describe('the Loss state after an RTO', () => {
     const tp = h.tp;
     expect(tp.stats.rtoTimesNs.map((t) => t / 1e6)).toEqual([256]);
     expect(h.state).toBe('Loss');
+    expect(h.caChanges).toEqual(['Open>Loss@256']);
     expect(tp.sndSsthresh).toBe(10);
     expect(tp.sndCwnd).toBe(1);
     expect(tp.lostOut).toBe(10);
@@ -112,6 +144,7 @@ describe('the Loss state after an RTO', () => {
     // snd_una passes high_seq: back to Open
     h.advance(10).ack({ ack: 20 });
     expect(h.state).toBe('Open');
+    expect(h.caChanges).toEqual(['Open>Loss@256', 'Loss>Open@460']);
     expect(tp.stats.rtoCount).toBe(1);
   });
 
