@@ -208,6 +208,7 @@ export function tcpAck(tp: AckState, p: Packet): void {
     if (ack > priorSndUna) flag |= FLAG_WIN_UPDATE;
     tp.sndUna = ack;
     if (p.nSack > 0) flag |= sacktagWriteQueue(tp, p, priorSndUna);
+    // ECN's seam: tcp_ecn_rcv_ecn_echo() adds FLAG_ECE here (and in_ack_event gets CA_ACK_ECE)
     if (tp.sackDelivered > 0) tp.delivered += tp.sackDelivered;
   }
 

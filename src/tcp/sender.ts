@@ -74,6 +74,12 @@ export interface SenderOptions {
   seed: number;
 }
 
+/**
+ * One connection's sender: the fields of struct tcp_sock the modules share
+ * (each module's state interface documents the ones it uses), its timers,
+ * and the entry points: receive() for the receiver's packets, and the
+ * timers' callbacks.
+ */
 export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   readonly flow: number;
   readonly mss: number;

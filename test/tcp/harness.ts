@@ -19,6 +19,8 @@ import type { CongestionOps } from '../../src/tcp/types.js';
 import { CA_STATE_NAMES } from '../../src/tcp/types.js';
 
 export const MSS = 1448;
+/** One jiffy at HZ=250, ms: the resolution of every TCP timer. */
+export const JIFFY_MS = 4;
 
 /** One data segment as it left the sender. */
 export interface SentSegment {
@@ -195,6 +197,3 @@ export class SenderHarness {
     return Math.floor(this.sim.now / 1e6) + 1;
   }
 }
-
-/** One jiffy at HZ=250, ns: the resolution of every TCP timer. */
-export const JIFFY_MS = 4;
