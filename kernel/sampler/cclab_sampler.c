@@ -12,7 +12,8 @@
  * Usage: cclab_sampler INTERVAL_MS SENDER_NETNS PORTS ROUTER_NETNS DEV
  *   PORTS: comma-separated local ports of the flows' sockets (iperf3 --cport)
  *   Runs until SIGTERM/SIGINT; one line per socket and per qdisc each tick:
- *   tcp t=<s> lport=.. cc=.. state=.. cwnd=.. ... (key=value, see below)
+ *   tcp t=<s> lport=.. state=.. ca_state=.. cc=.. cwnd=.. ... (key=value, see below;
+ *     ca_state is tcpi_ca_state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss)
  *   qdisc t=<s> dev=.. kind=.. qlen=.. backlog=.. drops=.. bytes=.. packets=..
  *   qdisc-child t=<s> dev=.. kind=.. handle=N: qlen=.. ...   (qdiscs under the root, e.g. an AQM under tbf)
  * Times are CLOCK_BOOTTIME seconds, the clock of /proc/uptime.
@@ -122,10 +123,10 @@ static void on_socket(struct nlmsghdr *h, double t) {
         }
     }
     if (!have_info) return;
-    printf("tcp t=%.6f lport=%d rport=%d state=%u cc=%s mss=%u cwnd=%u ssthresh=%u rtt_us=%u rttvar_us=%u min_rtt_us=%u "
+    printf("tcp t=%.6f lport=%d rport=%d state=%u ca_state=%u cc=%s mss=%u cwnd=%u ssthresh=%u rtt_us=%u rttvar_us=%u min_rtt_us=%u "
            "pacing_rate=%llu delivery_rate=%llu app_limited=%u unacked=%u sacked=%u lost=%u retrans=%u total_retrans=%u "
            "bytes_sent=%llu bytes_retrans=%llu bytes_acked=%llu delivered=%u data_segs_out=%u\n",
-           t, lport, ntohs(m->id.idiag_dport), m->idiag_state, cc, ti.tcpi_snd_mss, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
+           t, lport, ntohs(m->id.idiag_dport), m->idiag_state, ti.tcpi_ca_state, cc, ti.tcpi_snd_mss, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
            ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_min_rtt, (unsigned long long)ti.tcpi_pacing_rate,
            (unsigned long long)ti.tcpi_delivery_rate, ti.tcpi_delivery_rate_app_limited, ti.tcpi_unacked, ti.tcpi_sacked,
            ti.tcpi_lost, ti.tcpi_retrans, ti.tcpi_total_retrans, (unsigned long long)ti.tcpi_bytes_sent,

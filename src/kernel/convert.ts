@@ -23,12 +23,18 @@
  *                    queue = the rest (an estimate; exact when loss is 0)
  *   queuePkts        netem's qlen minus the packets in its delay line
  *                    (departure rate over the last interval x delay)
+ * Time series: ca_state from each sample's tcpi_ca_state; cc_mode stays
+ * empty (Linux 6.1's tcp_info does not expose BBR's mode). transitions.csv
+ * lists the changes of ca_state between consecutive samples of a flow, at
+ * the later sample's time (states shorter than the interval go unseen);
+ * runs sampled before the sampler printed ca_state have neither.
  */
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
-import type { RunArtifacts, TimeseriesRow } from '../results/write.js';
+import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
+import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
 import { CLIENT_PORT_BASE } from './plan.js';
@@ -271,9 +277,11 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
   }
 
+  const transitions = transitionRows(s, p, t0);
   return {
     summary,
     timeseries: timeseriesRows(s, p, t0),
+    ...(transitions !== null ? { transitions } : {}),
     meta: {
       cclabVersion: CCLAB_VERSION,
       backend: 'kernel',
@@ -309,6 +317,7 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
         srtt_ms: round6(x.rttUs / 1000),
         goodput_mbps: prev && dt > 0 ? round6(((x.bytesAcked - prev.bytesAcked) * 8) / dt / 1e6) : 0,
         retrans_segs: x.totalRetrans,
+        ...(x.caState !== undefined ? { ca_state: caStateName(x.caState) } : {}),
       });
       prev = x;
     }
@@ -320,3 +329,31 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
   return rows;
 }
 
+
+/** tcpi_ca_state as the time series names it. */
+function caStateName(n: number): string {
+  return CA_STATE_NAMES[n as 0 | 1 | 2 | 3 | 4] ?? String(n);
+}
+
+/**
+ * transitions.csv rows: each change of a flow's tcpi_ca_state between two
+ * consecutive samples, at the later one's time. Null when the samples do
+ * not carry ca_state (runs sampled before the sampler printed it).
+ */
+function transitionRows(s: ResolvedScenario, p: ParsedRun, t0: number): TransitionRow[] | null {
+  if (!p.tcp.some((x) => x.caState !== undefined)) return null;
+  const rows: TransitionRow[] = [];
+  const base = Number.isFinite(t0) ? t0 : (p.tcp[0]?.t ?? 0);
+  for (const f of s.flows) {
+    const lport = CLIENT_PORT_BASE + f.id;
+    let prev: number | undefined;
+    for (const x of p.tcp) {
+      if (x.lport !== lport || x.caState === undefined) continue;
+      if (prev !== undefined && x.caState !== prev) {
+        rows.push({ time_s: round6(x.t - base), flow: f.id, kind: 'ca_state', from: caStateName(prev), to: caStateName(x.caState) });
+      }
+      prev = x.caState;
+    }
+  }
+  return rows.sort((a, b) => a.time_s - b.time_s);
+}

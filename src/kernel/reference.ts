@@ -26,7 +26,7 @@ import YAML from 'yaml';
 import { findRuns, type RunRecord } from '../analysis/compare.js';
 import { writeFileAtomic, toJson } from '../results/io.js';
 import { runSummarySchema, type RunMeta } from '../results/schema.js';
-import { timeseriesCsv, writeRun, type RunArtifacts } from '../results/write.js';
+import { timeseriesCsv, transitionsCsv, writeRun, type RunArtifacts } from '../results/write.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { InputError } from '../scenario/errors.js';
 import { validateScenario } from '../scenario/load.js';
@@ -123,6 +123,7 @@ export function deriveRun(run: StoredRun, where: string, opts: { reresolve?: boo
 /** The derived files of a run as writeRun would write them. */
 export function derivedFiles(a: RunArtifacts): Record<string, string> {
   const out: Record<string, string> = { 'summary.json': toJson(a.summary), 'timeseries.csv': timeseriesCsv(a.timeseries) };
+  if (a.transitions !== undefined) out['transitions.csv'] = transitionsCsv(a.transitions);
   for (const [name, content] of Object.entries(a.extra ?? {})) if (!name.startsWith(STORED_DIR) && typeof content === 'string') out[name] = content;
   return out;
 }

@@ -5,6 +5,8 @@
  *   summary.json     RunSummary below (versioned by `schema`)
  *   timeseries.csv   TIMESERIES_COLUMNS, one row per sample and flow, plus
  *                    rows with flow = "link" for the bottleneck queue
+ *   transitions.csv  TRANSITIONS_COLUMNS, one row per change of a flow's
+ *                    congestion state or congestion-control mode
  *   scenario.yaml    the scenario as run (file + --set overrides)
  *   resolved.json    the ResolvedScenario (every number explicit)
  *   meta.json        RunMeta: cclab version, seed, backend, wall time, host
@@ -135,7 +137,11 @@ export type RunMeta = z.infer<typeof runMetaSchema>;
  * Columns of timeseries.csv, in order. Empty cells where a column does not
  * apply. Flow rows: cwnd, pacing rate, in-flight, delivery rate (as ss
  * reports it), smoothed RTT, goodput over the interval, retransmitted
- * segments so far. Link rows (flow = "link"): bottleneck queue in packets and
+ * segments so far, and at the sample instant the congestion state
+ * (ca_state: Open, Disorder, CWR, Recovery, Loss) and the congestion
+ * control's mode (cc_mode: BBR's STARTUP, DRAIN, PROBE_BW, PROBE_RTT; empty
+ * for CCs without modes, and on kernel runs, whose tcp_info does not
+ * expose it). Link rows (flow = "link"): bottleneck queue in packets and
  * bytes, and bits leaving the bottleneck over the interval (link_mbps).
  */
 export const TIMESERIES_COLUMNS = [
@@ -151,5 +157,17 @@ export const TIMESERIES_COLUMNS = [
   'queue_pkts',
   'queue_bytes',
   'link_mbps',
+  'ca_state',
+  'cc_mode',
 ] as const;
 export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number];
+
+/**
+ * Columns of transitions.csv: each change of a flow's congestion state
+ * (kind = ca_state) or of its congestion control's mode (kind = cc_mode),
+ * with when it happened (s) and the states' names. The simulator logs every
+ * change as it happens; a kernel run has only its samples, so its rows are
+ * the changes between consecutive samples, at the later sample's time.
+ */
+export const TRANSITIONS_COLUMNS = ['time_s', 'flow', 'kind', 'from', 'to'] as const;
+export type TransitionColumn = (typeof TRANSITIONS_COLUMNS)[number];

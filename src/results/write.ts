@@ -4,18 +4,46 @@
 import YAML from 'yaml';
 import { join } from 'node:path';
 import { writeDirAtomic, toJson } from './io.js';
-import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, type RunMeta, type RunSummary, type TimeseriesColumn } from './schema.js';
+import {
+  runMetaSchema,
+  runSummarySchema,
+  TIMESERIES_COLUMNS,
+  TRANSITIONS_COLUMNS,
+  type RunMeta,
+  type RunSummary,
+  type TimeseriesColumn,
+  type TransitionColumn,
+} from './schema.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 
 export type TimeseriesRow = Partial<Record<TimeseriesColumn, number | string>>;
 
-/** Render rows as timeseries.csv (fixed column order, empty cells where absent). */
-export function timeseriesCsv(rows: readonly TimeseriesRow[]): string {
-  const out: string[] = [TIMESERIES_COLUMNS.join(',')];
+/** One change of a flow's congestion state or CC mode (transitions.csv). */
+export interface TransitionRow {
+  time_s: number;
+  flow: number;
+  kind: 'ca_state' | 'cc_mode';
+  from: string;
+  to: string;
+}
+
+/** Render rows as CSV with a fixed column order, empty cells where absent. */
+function csv<C extends string>(columns: readonly C[], rows: readonly Partial<Record<C, number | string>>[]): string {
+  const out: string[] = [columns.join(',')];
   for (const r of rows) {
-    out.push(TIMESERIES_COLUMNS.map((c) => formatCell(r[c])).join(','));
+    out.push(columns.map((c) => formatCell(r[c])).join(','));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Render rows as timeseries.csv (fixed column order, empty cells where absent). */
+export function timeseriesCsv(rows: readonly TimeseriesRow[]): string {
+  return csv(TIMESERIES_COLUMNS, rows);
+}
+
+/** Render rows as transitions.csv. */
+export function transitionsCsv(rows: readonly TransitionRow[]): string {
+  return csv<TransitionColumn>(TRANSITIONS_COLUMNS, rows);
 }
 
 function formatCell(v: number | string | undefined): string {
@@ -28,6 +56,8 @@ function formatCell(v: number | string | undefined): string {
 export interface RunArtifacts {
   summary: RunSummary;
   timeseries: readonly TimeseriesRow[];
+  /** Changes of each flow's congestion state and CC mode (transitions.csv, when given). */
+  transitions?: readonly TransitionRow[];
   meta: RunMeta;
   /** The scenario document as run (file + overrides). */
   scenarioDoc: Record<string, unknown>;
@@ -43,6 +73,7 @@ export function writeRun(dir: string, a: RunArtifacts): void {
   writeDirAtomic(dir, {
     'summary.json': toJson(a.summary),
     'timeseries.csv': timeseriesCsv(a.timeseries),
+    ...(a.transitions !== undefined ? { 'transitions.csv': transitionsCsv(a.transitions) } : {}),
     'scenario.yaml': YAML.stringify(a.scenarioDoc),
     'resolved.json': toJson(a.resolved),
     'meta.json': toJson(a.meta),

@@ -19,6 +19,7 @@ export function simulate(resolved: ResolvedScenario, doc: Record<string, unknown
   return {
     summary: r.summary,
     timeseries: r.timeseries,
+    transitions: r.transitions,
     scenarioDoc: doc,
     resolved,
     meta: {

@@ -2,22 +2,28 @@
  * Run a scenario in the simulator and produce the shared result schema.
  *
  * The run samples every flow and the bottleneck queue at the scenario's
- * sampling interval (timeseries.csv), snapshots each flow when its
- * application stops, and at the end checks packet conservation per flow:
- * data packets sent = delivered + dropped + still in the network.
+ * sampling interval (timeseries.csv), logs every change of a flow's
+ * congestion state and CC mode as it happens (transitions.csv), snapshots
+ * each flow when its application stops, and at the end checks packet
+ * conservation per flow: data packets sent = delivered + dropped + still in
+ * the network.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioHash } from '../scenario/resolve.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
-import type { TimeseriesRow } from '../results/write.js';
+import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { buildNetwork, dataPacketsInNetwork, type Network } from './topology.js';
 import type { TcpSender } from '../tcp/sender.js';
+import type { StateLog } from '../tcp/sock.js';
+import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
 
 export interface SimResult {
   summary: RunSummary;
   timeseries: TimeseriesRow[];
+  /** Every change of a flow's congestion state or CC mode, in time order. */
+  transitions: TransitionRow[];
   events: number;
   dataPackets: number;
   /** Per-flow extra state for tests (cc info at the end). */
@@ -66,6 +72,15 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const queueSamples = new LogHistogram();
   let queueMax = 0;
 
+  // the transition log: every sender reports its state changes here
+  const transitions: TransitionRow[] = [];
+  const stateLog: StateLog = {
+    record(timeNs, flow, kind, from, to) {
+      transitions.push({ time_s: round6(timeNs / 1e9), flow, kind, from, to });
+    },
+  };
+  for (const s of net.senders) s.stateLog = stateLog;
+
   // flow-end snapshots at each flow's stop time
   sc.flows.forEach((f, i) => {
     const t = sim.timer(() => {
@@ -103,6 +118,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         srtt_ms: round6(s.srttUs / 1000),
         goodput_mbps: round6((delivered * 8) / (interval / 1e9) / 1e6),
         retrans_segs: s.stats.segsRetrans,
+        ca_state: CA_STATE_NAMES[s.caState],
+        cc_mode: s.ccMode,
       });
     }
     const q = net.bottleneck.queuedPackets;
@@ -202,5 +219,5 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   };
 
   const dataPackets = net.senders.reduce((a, s) => a + s.stats.packetsToNetwork, 0);
-  return { summary, timeseries: rows, events: sim.events, dataPackets, network: net };
+  return { summary, timeseries: rows, transitions, events: sim.events, dataPackets, network: net };
 }

@@ -28,8 +28,8 @@ export const TCP_TIMEOUT_INIT_JIFFIES = HZ;
 export const TCP_TIMEOUT_MIN_JIFFIES = 2;
 /** Same in microseconds (TCP_TIMEOUT_MIN_US). */
 export const TCP_TIMEOUT_MIN_US = 2000;
-/** RTO min in microseconds (tcp_rto_min_us). */
-export const TCP_RTO_MIN_US = 200_000;
+/** RTO min in microseconds (tcp_rto_min_us): TCP_RTO_MIN_JIFFIES, 200 ms. */
+export const TCP_RTO_MIN_US = TCP_RTO_MIN_JIFFIES * (1e6 / HZ);
 
 /** Delayed-ACK bounds and initial ato, jiffies. */
 export const TCP_DELACK_MAX_JIFFIES = HZ / 5;

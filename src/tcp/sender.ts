@@ -1,6 +1,22 @@
 /**
- * The TCP sender, following Linux 6.1 (net/ipv4/tcp_input.c, tcp_output.c,
- * tcp_timer.c, tcp_recovery.c, tcp_rate.c).
+ * The TCP sender, following Linux 6.1: the socket object (the sender's
+ * struct tcp_sock) with its state, and the events that drive it. The
+ * mechanics live in modules cut along Linux's files, each a set of
+ * functions over the narrow part of this state it uses:
+ *
+ *   input.ts       tcp_input.c: tcp_ack(), the SACK scoreboard, the
+ *                  cumulative ACK, tcp_cong_control(), the SYN-ACK
+ *   rtt.ts         tcp_input.c: RTT estimation and the RTO
+ *   recovery.ts    tcp_input.c: the congestion state machine (Open,
+ *                  Disorder, CWR, Recovery, Loss), undo, F-RTO
+ *   prr.ts         tcp_input.c: Proportional Rate Reduction
+ *   rack.ts        tcp_recovery.c: RACK loss detection
+ *   output.ts      tcp_output.c: sending, GSO sizing, pacing, retransmission,
+ *                  the tail loss probe
+ *   xmit_timer.ts  arming the retransmission timer (RTO, TLP, RACK)
+ *   timer.ts       tcp_timer.c: what the timer does when it fires
+ *   rate.ts        tcp_rate.c: delivery-rate samples
+ *   sock.ts        what they share: FLAG_* bits, named codes, setCaState()
  *
  * Model in plain words. The application (an iperf3-like bulk writer, or a
  * fixed number of bytes) always has the next segment ready. A segment may go
@@ -31,100 +47,15 @@
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
 import type { Packet, PacketPool, PacketSink } from '../network/packet.js';
-import { LogHistogram } from '../network/histogram.js';
-import {
-  JIFFY_NS,
-  TCP_CWND_CLAMP_DEFAULT,
-  TCP_FASTRETRANS_THRESH,
-  TCP_INFINITE_SSTHRESH,
-  TCP_INIT_CWND,
-  TCP_MAX_REORDERING,
-  TCP_MIN_RTT_WLEN_S,
-  TCP_PACING_CA_RATIO,
-  TCP_PACING_SS_RATIO,
-  TCP_RACK_RECOVERY_THRESH,
-  TCP_RTO_MAX_JIFFIES,
-  TCP_RTO_MIN_US,
-  TCP_TIMEOUT_INIT_JIFFIES,
-  TCP_TIMEOUT_MIN_JIFFIES,
-  TCP_TIMEOUT_MIN_US,
-  HZ,
-  jiffiesToUsecs,
-  usecsToJiffies,
-  GSO_MAX_SIZE,
-  SK_PACING_SHIFT,
-  TCP_MIN_TSO_SEGS,
-  TCP_TSO_RTT_LOG,
-} from './constants.js';
+import { HZ, JIFFY_NS, TCP_CWND_CLAMP_DEFAULT, TCP_FASTRETRANS_THRESH, TCP_INFINITE_SSTHRESH, TCP_INIT_CWND, TCP_TIMEOUT_INIT_JIFFIES, jiffiesToUsecs } from './constants.js';
+import { rcvEstablished, rcvSynAck, type AckState } from './input.js';
 import { MinMax } from './minmax.js';
-import { rateGen, rateSkbDelivered, rateSkbSent, type RateState } from './rate.js';
-import {
-  Scoreboard,
-  TCPCB_EVER_RETRANS,
-  TCPCB_LOST,
-  TCPCB_RETRANS,
-  TCPCB_SACKED_ACKED,
-  TCPCB_SACKED_RETRANS,
-} from './scoreboard.js';
-import {
-  CA_ACK_SLOWPATH,
-  CA_ACK_WIN_UPDATE,
-  CA_CWR,
-  CA_DISORDER,
-  CA_EVENT_COMPLETE_CWR,
-  CA_EVENT_LOSS,
-  CA_EVENT_TX_START,
-  CA_LOSS,
-  CA_OPEN,
-  CA_RECOVERY,
-  RateSample,
-  type CaEvent,
-  type AckSample,
-  type CaState,
-  type CongestionOps,
-  type TcpSock,
-} from './types.js';
-
-// tcp_ack() flags
-const FLAG_DATA = 0x01;
-const FLAG_WIN_UPDATE = 0x02;
-const FLAG_DATA_ACKED = 0x04;
-const FLAG_RETRANS_DATA_ACKED = 0x08;
-const FLAG_SYN_ACKED = 0x10;
-const FLAG_DATA_SACKED = 0x20;
-const FLAG_ECE = 0x40;
-const FLAG_LOST_RETRANS = 0x80;
-const FLAG_SLOWPATH = 0x100;
-const FLAG_ORIG_SACK_ACKED = 0x200;
-const FLAG_SND_UNA_ADVANCED = 0x400;
-const FLAG_DSACKING_ACK = 0x800;
-const FLAG_SET_XMIT_TIMER = 0x1000;
-const FLAG_SACK_RENEGING = 0x2000;
-const FLAG_ACK_MAYBE_DELAYED = 0x10000;
-const FLAG_DSACK_TLP = 0x20000;
-const FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
-const FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
-const FLAG_CA_ALERT = FLAG_DATA_SACKED | FLAG_ECE | FLAG_DSACKING_ACK;
-const FLAG_FORWARD_PROGRESS = FLAG_ACKED | FLAG_DATA_SACKED;
-
-// what the retransmit timer is armed for (icsk_pending)
-const TIME_NONE = 0;
-const TIME_RETRANS = 1;
-const TIME_LOSS_PROBE = 3;
-const TIME_REO_TIMEOUT = 4;
-
-// tcp_xmit_recovery()
-const REXMIT_NONE = 0;
-const REXMIT_LOST = 1;
-const REXMIT_NEW = 2;
-
-/** sk_pacing_status. */
-export const PACING_NONE = 0;
-export const PACING_NEEDED = 1;
-export const PACING_FQ = 2;
-
-/** Wire size of SYN and SYN-ACK (60 bytes TCP/IP with options + 14 Ethernet). */
-const SYN_PAYLOAD = 0;
+import { pacingTimerFired, sendSyn, tsoSegs } from './output.js';
+import type { RateState } from './rate.js';
+import { Scoreboard } from './scoreboard.js';
+import { mstampRefresh, Rexmit, SenderStats, SkPacing, XmitTimer, type StateLog } from './sock.js';
+import { writeTimerHandler, type TimerState } from './timer.js';
+import { CA_OPEN, RateSample, type AckSample, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
 export interface SenderOptions {
   flow: number;
@@ -143,23 +74,13 @@ export interface SenderOptions {
   seed: number;
 }
 
-/** Per-flow counters the metrics layer reads. */
-export class SenderStats {
-  segsSent = 0;
-  segsRetrans = 0;
-  bytesSent = 0;
-  bytesRetrans = 0;
-  rtoCount = 0;
-  /** When each RTO fired (ns). */
-  readonly rtoTimesNs: number[] = [];
-  tlpCount = 0;
-  /** Data packets handed to the network (first transmissions, retransmissions and SYN). */
-  packetsToNetwork = 0;
-  /** RTT samples (rs.rtt_us of each ACK that has one), microseconds. */
-  readonly rttUs = new LogHistogram();
-}
-
-export class TcpSender implements TcpSock, RateState {
+/**
+ * One connection's sender: the fields of struct tcp_sock the modules share
+ * (each module's state interface documents the ones it uses), its timers,
+ * and the entry points: receive() for the receiver's packets, and the
+ * timers' callbacks.
+ */
+export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   readonly flow: number;
   readonly mss: number;
   readonly stats = new SenderStats();
@@ -168,13 +89,13 @@ export class TcpSender implements TcpSock, RateState {
 
   // ---------------- application ----------------
   /** Total segments the application will write (Infinity for bulk until stop). */
-  private writeSegs: number;
-  private readonly lastSegLen: number;
+  writeSegs: number;
+  readonly lastSegLen: number;
   /** The receiver's advertised window (snd_wnd), bytes: snd_nxt may not pass snd_una + this. */
   sndWnd = 0;
   /** Timestamp of the peer to echo (ts_recent), its ms clock. */
-  private tsRecent = 0;
-  private stopped = false;
+  tsRecent = 0;
+  stopped = false;
   established = false;
   finished = false;
   completionNs = -1;
@@ -196,9 +117,9 @@ export class TcpSender implements TcpSock, RateState {
   priorSsthresh = 0;
   sndCwndStamp = 0;
   sndCwndUsed = 0;
-  private isCwndLimitedFlag = false;
-  private maxPacketsOut = 0;
-  private cwndUsageSeq = 0;
+  isCwndLimitedFlag = false;
+  maxPacketsOut = 0;
+  cwndUsageSeq = 0;
 
   // ---------------- loss recovery ----------------
   caState: CaState = CA_OPEN;
@@ -215,35 +136,35 @@ export class TcpSender implements TcpSock, RateState {
   tlpHighSeq = 0;
   tlpRetrans = false;
   isSackReneg = false;
-  private highestSackEnd = 0;
+  highestSackEnd = 0;
   /** Lowest segment that may need retransmitting (retransmit_skb_hint), -1 = none. */
-  private rtxHint = -1;
-  private totalRetrans = 0;
-  private dsackDups = 0;
-  private sackCache: number[] = [];
+  rtxHint = -1;
+  totalRetrans = 0;
+  dsackDups = 0;
+  sackCache: number[] = [];
 
   // RACK
-  private rackMstamp = 0;
-  private rackEndSeq = 0;
-  private rackRttUs = 0;
-  private rackAdvanced = false;
-  private rackReoWndSteps = 1;
-  private rackDsackSeen = false;
-  private rackLastDelivered = 0;
-  private rackReoWndPersist = 0;
+  rackMstamp = 0;
+  rackEndSeq = 0;
+  rackRttUs = 0;
+  rackAdvanced = false;
+  rackReoWndSteps = 1;
+  rackDsackSeen = false;
+  rackLastDelivered = 0;
+  rackReoWndPersist = 0;
 
   // ---------------- RTT and RTO ----------------
   srttUs8 = 0;
-  private mdevUs = jiffiesToUsecs(TCP_TIMEOUT_INIT_JIFFIES);
-  private mdevMaxUs = 0;
+  mdevUs = jiffiesToUsecs(TCP_TIMEOUT_INIT_JIFFIES);
+  mdevMaxUs = 0;
   rttvarUs = 0;
-  private rttSeq = 0;
+  rttSeq = 0;
   rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
-  private backoff = 0;
-  private retransmits = 0;
-  private readonly rttMin = new MinMax();
+  backoff = 0;
+  retransmits = 0;
+  readonly rttMin = new MinMax();
   /** Timestamp echo of the ACK being processed (rx_opt.rcv_tsecr), ms clock; 0 = none. */
-  private rcvTsecr = 0;
+  rcvTsecr = 0;
 
   // ---------------- delivery rate ----------------
   delivered = 0;
@@ -258,47 +179,52 @@ export class TcpSender implements TcpSock, RateState {
   // ---------------- pacing ----------------
   pacingRate = 0;
   maxPacingRate = Number.MAX_SAFE_INTEGER;
-  pacingStatus = PACING_NONE;
-  private wstampNs = 0;
-  private dataSegsOut = 0;
+  pacingStatus = SkPacing.None;
+  wstampNs = 0;
+  dataSegsOut = 0;
   /** Last data transmission, jiffies (tp->lsndtime). */
   lsndtime = 0;
 
   // ---------------- clocks ----------------
   /** tcp_clock_cache (ns) and tcp_mstamp (us) as of the current event. */
-  private clockNs = 0;
+  clockNs = 0;
   mstampUs = 0;
 
   // ---------------- timers ----------------
-  private pending = TIME_NONE;
-  private timeoutJiffies = 0;
-  private readonly xmitTimer: Timer;
-  private readonly pacingTimer: Timer;
-  private readonly startTimer: Timer;
-  private readonly stopTimer: Timer;
-  private synSentNs = 0;
-  private synRetries = 0;
+  pending = XmitTimer.None;
+  timeoutJiffies = 0;
+  readonly xmitTimer: Timer;
+  readonly pacingTimer: Timer;
+  readonly startTimer: Timer;
+  readonly stopTimer: Timer;
+  synSentNs = 0;
+  synRetries = 0;
 
   // ---------------- per-ACK scratch ----------------
-  private readonly rs = new RateSample();
+  readonly rs = new RateSample();
   /** Reused struct ack_sample for pkts_acked (no allocation per ACK). */
-  private readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
-  private ackFlag = 0;
-  private rexmit = REXMIT_NONE;
-  private firstSackt = 0;
-  private lastSackt = 0;
-  private sackReord = 0;
-  private sackDelivered = 0;
+  readonly ackSample: AckSample = { pktsAcked: 0, rttUs: 0, inFlight: 0 };
+  ackFlag = 0;
+  rexmit = Rexmit.None;
+  firstSackt = 0;
+  lastSackt = 0;
+  sackReord = 0;
+  sackDelivered = 0;
+  curSackFlag = 0;
 
-  private readonly rng: Rng;
-  private readonly slackRng: Rng;
-  private readonly timerSlackNs: number;
+  readonly rng: Rng;
+  readonly slackRng: Rng;
+  readonly timerSlackNs: number;
   /** Set when the receive window stopped a transmission (for inspection). */
   rwndLimited = false;
+  /** The congestion control's named mode ('' for one without modes), for the time series. */
+  ccMode = '';
+  /** Where state changes are recorded (set by the run); null = nowhere. */
+  stateLog: StateLog | null = null;
 
   constructor(
-    private readonly sim: Simulator,
-    private readonly pool: PacketPool,
+    readonly sim: Simulator,
+    readonly pool: PacketPool,
     readonly ca: CongestionOps,
     opts: SenderOptions,
   ) {
@@ -315,11 +241,14 @@ export class TcpSender implements TcpSock, RateState {
     this.slackRng = new Rng(opts.seed, `host/sender/flow${opts.flow}`);
     this.timerSlackNs = opts.timerSlackNs ?? 0;
     this.rttMin.reset(0, 0xffffffff);
-    this.xmitTimer = sim.timer(() => this.onXmitTimer());
-    this.pacingTimer = sim.timer(() => this.onPacingTimer());
+    this.xmitTimer = sim.timer(() => writeTimerHandler(this));
+    this.pacingTimer = sim.timer(() => {
+      mstampRefresh(this);
+      pacingTimerFired(this);
+    });
     this.startTimer = sim.timer(() => this.connect());
     this.stopTimer = sim.timer(() => this.stop());
-    if (opts.fqPacing) this.pacingStatus = PACING_FQ;
+    if (opts.fqPacing) this.pacingStatus = SkPacing.Fq;
     this.startTimer.at(opts.startNs);
     if (opts.stopNs > opts.startNs) this.stopTimer.at(opts.stopNs);
   }
@@ -367,88 +296,27 @@ export class TcpSender implements TcpSock, RateState {
     return this.rng.nextU32();
   }
 
+  ccModeChanged(mode: string): void {
+    if (mode === this.ccMode) return;
+    // the mode a CC starts in is not a change
+    if (this.ccMode !== '' && this.stateLog !== null) this.stateLog.record(this.sim.now, this.flow, 'cc_mode', this.ccMode, mode);
+    this.ccMode = mode;
+  }
+
   /** Smoothed RTT in microseconds (srtt_us >> 3). */
   get srttUs(): number {
     return this.srttUs8 / 8;
-  }
-
-  private inCwndReduction(): boolean {
-    return this.caState === CA_CWR || this.caState === CA_RECOVERY;
-  }
-
-  private setCaState(s: CaState): void {
-    if (this.ca.setState !== undefined) this.ca.setState(this, s);
-    this.caState = s;
-  }
-
-  private caEvent(ev: CaEvent): void {
-    if (this.ca.cwndEvent !== undefined) this.ca.cwndEvent(this, ev);
-  }
-
-  private refreshClock(): void {
-    this.clockNs = this.sim.now;
-    this.mstampUs = Math.floor(this.clockNs / 1000);
-  }
-
-  /** TCP timestamp clock (ms); never 0 so that 0 can mean "no echo". */
-  private tsNow(): number {
-    return Math.floor(this.clockNs / 1e6) + 1;
-  }
-
-  private segLen(seg: number): number {
-    return seg === this.writeSegs - 1 ? this.lastSegLen : this.mss;
   }
 
   // =====================================================================
   // connection start and stop (handshake, application)
   // =====================================================================
 
+  /** tcp_connect(): the application connects (iperf3 starts the flow). */
   private connect(): void {
-    this.refreshClock();
+    mstampRefresh(this);
     this.synSentNs = this.sim.now;
-    this.sendSyn();
-  }
-
-  private sendSyn(): void {
-    const p = this.pool.data(this.flow, -1, SYN_PAYLOAD, this.tsNow(), 0);
-    p.wireBytes = 74;
-    this.stats.packetsToNetwork++;
-    this.out.receive(p);
-    // SYN retransmission timer: 1 s, doubling (tcp_retransmit_timer for SYN_SENT)
-    this.pending = TIME_RETRANS;
-    const jf = this.jiffies + (TCP_TIMEOUT_INIT_JIFFIES << this.synRetries);
-    this.timeoutJiffies = jf;
-    this.xmitTimer.at(jf * JIFFY_NS);
-  }
-
-  /** The SYN-ACK arrived: the RTT sample of the handshake, then tcp_init_transfer. */
-  private onSynAck(p: Packet): void {
-    if (this.established) return;
-    this.refreshClock();
-    this.established = true;
-    this.clearXmitTimer();
-    if (this.synRetries === 0) {
-      const rttUs = this.mstampUs - Math.floor(this.synSentNs / 1000);
-      this.ackUpdateRtt(FLAG_SYN_ACKED, rttUs, -1, rttUs, this.rs);
-    } else {
-      // Karn: no sample from a retransmitted SYN; Linux then falls back to 3 s initial cwnd rules we do not model
-      this.rtoJiffies = TCP_TIMEOUT_INIT_JIFFIES;
-    }
-    this.sndWnd = p.wnd;
-    this.tsRecent = p.tsVal;
-    // tcp_ack() of the SYN-ACK: the SYN counts as delivered, and tcp_rate_gen() clears the
-    // initial app_limited (~0U), so the first data window is not marked app-limited
-    this.delivered = 1;
-    this.deliveredMstamp = this.mstampUs;
-    this.appLimited = 0;
-    this.sndCwndStamp = this.jiffies;
-    this.lsndtime = this.jiffies; // tcp_finish_connect()
-    if (this.ca.needsPacing && this.pacingStatus === PACING_NONE) this.pacingStatus = PACING_NEEDED;
-    if (this.ca.init !== undefined) this.ca.init(this);
-    this.updatePacingRateDefault();
-    this.pool.release(p);
-    if (this.stopped) return;
-    this.writeXmit(0);
+    sendSyn(this);
   }
 
   /** The application stops writing (iperf3 -t elapsed). */
@@ -457,1298 +325,31 @@ export class TcpSender implements TcpSock, RateState {
     if (this.writeSegs > this.sndNxt) this.writeSegs = this.sndNxt;
   }
 
-  /** Segments written by the application and not yet sent. */
-  private unsentSegs(): number {
-    return this.writeSegs - this.sndNxt;
-  }
-
-  /** tcp_snd_wnd_test(): the next new segment ends within snd_una + snd_wnd. */
-  private sndWndTest(): boolean {
-    return this.sndWndTestAt(this.sndNxt);
-  }
-
-  /** Segment `seg` ends within snd_una + snd_wnd. */
-  private sndWndTestAt(seg: number): boolean {
-    return (seg - this.sndUna) * this.mss + this.segLen(seg) <= this.sndWnd;
-  }
-
   // =====================================================================
-  // receiving ACKs (tcp_ack)
+  // arrivals (input.ts)
   // =====================================================================
 
+  /** A packet from the receiver: the SYN-ACK, or an ACK. */
   receive(p: Packet): void {
     if (p.seg === -1 && p.isAck && !this.established) {
-      this.onSynAck(p);
+      rcvSynAck(this, p);
       return;
     }
     if (!this.established) {
       this.pool.release(p);
       return;
     }
-    this.refreshClock();
-    this.tcpAck(p);
-    this.pool.release(p);
-    // tcp_data_snd_check
-    if (!this.finished) this.writeXmit(0);
-    if (this.writeSegs !== Number.POSITIVE_INFINITY && this.sndUna >= this.writeSegs && this.completionNs < 0) {
-      this.completionNs = this.sim.now;
-      this.finished = true;
-      this.clearXmitTimer();
-      this.pacingTimer.cancel();
-    }
-  }
-
-  private tcpAck(p: Packet): void {
-    const ack = p.ackSeg;
-    const rs = this.rs;
-    rs.reset();
-    const priorSndUna = this.sndUna;
-    const isSackReneg = this.isSackReneg;
-    let numDupack = 0;
-    const priorPackets = this.packetsOut;
-    const deliveredBefore = this.delivered;
-    const lostBefore = this.lost;
-    this.rexmit = REXMIT_NONE;
-    this.firstSackt = 0;
-    this.lastSackt = 0;
-    this.sackDelivered = 0;
-    let flag = 0;
-
-    if (ack < priorSndUna) {
-      // old ACK: may still carry SACK information
-      this.rcvTsecr = p.tsEcr;
-      this.tsRecent = p.tsVal;
-      if (p.nSack > 0) {
-        this.ackFlag = this.sacktagWriteQueue(p, priorSndUna);
-        this.fastretransAlert(priorSndUna, numDupack);
-        this.xmitRecovery(this.rexmit);
-      }
-      return;
-    }
-    if (ack > this.sndNxt) return;
-
-    if (ack > priorSndUna) {
-      flag |= FLAG_SND_UNA_ADVANCED;
-      this.retransmits = 0;
-    }
-    const priorFack = this.highestSackSeq();
-    rs.priorInFlight = this.packetsInFlight();
-    this.rcvTsecr = p.tsEcr;
-    this.tsRecent = p.tsVal; // tcp_replace_ts_recent(): a pure ACK is always in sequence
-    // tcp_ack_update_window(): a new window comes with an advancing ACK, or when it grows
-    if (ack > priorSndUna || p.wnd > this.sndWnd) this.sndWnd = p.wnd;
-
-    if (p.nSack === 0 && ack > priorSndUna) {
-      // fast path: pure forward advance
-      this.sndUna = ack;
-      flag |= FLAG_WIN_UPDATE;
-    } else {
-      flag |= FLAG_SLOWPATH;
-      if (ack > priorSndUna) flag |= FLAG_WIN_UPDATE;
-      this.sndUna = ack;
-      if (p.nSack > 0) flag |= this.sacktagWriteQueue(p, priorSndUna);
-      if (this.sackDelivered > 0) this.delivered += this.sackDelivered;
-    }
-
-    if (priorPackets === 0) {
-      // no_queue
-      this.inAckEvent(flag);
-      if (flag & FLAG_DSACKING_ACK) {
-        this.ackFlag = flag;
-        this.fastretransAlert(priorSndUna, numDupack);
-      }
-      if (this.tlpHighSeq !== 0) this.processTlpAck(ack, flag);
-      return;
-    }
-
-    flag |= this.cleanRtxQueue(priorFack, priorSndUna);
-    this.rackUpdateReoWnd(rs);
-    this.inAckEvent(flag);
-    if (this.tlpHighSeq !== 0) this.processTlpAck(ack, flag);
-
-    this.ackFlag = flag;
-    if (!(flag & FLAG_NOT_DUP) || flag & FLAG_CA_ALERT || this.caState !== CA_OPEN) {
-      if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK))) numDupack = 1;
-      this.fastretransAlert(priorSndUna, numDupack);
-    }
-    flag = this.ackFlag;
-
-    if (flag & FLAG_SET_XMIT_TIMER) this.setXmitTimer();
-
-    const delivered = this.delivered - deliveredBefore;
-    const lostNow = this.lost - lostBefore;
-    rs.isAckDelayed = (flag & FLAG_ACK_MAYBE_DELAYED) !== 0;
-    rateGen(this, delivered, lostNow, isSackReneg, rs);
-    if (rs.rttUs >= 0) this.stats.rttUs.record(rs.rttUs);
-    this.congControl(ack, delivered, flag, rs);
-    this.xmitRecovery(this.rexmit);
-  }
-
-  private inAckEvent(flag: number): void {
-    if (this.ca.inAckEvent === undefined) return;
-    let ev = 0;
-    if (flag & FLAG_WIN_UPDATE) ev |= CA_ACK_WIN_UPDATE;
-    if (flag & FLAG_SLOWPATH) ev |= CA_ACK_SLOWPATH;
-    this.ca.inAckEvent(this, ev);
-  }
-
-  /** tcp_highest_sack_seq(). */
-  private highestSackSeq(): number {
-    if (this.sackedOut === 0) return this.sndUna;
-    return this.highestSackEnd;
-  }
-
-  // ---------------------------------------------------------------------
-  // SACK scoreboard (tcp_sacktag_write_queue, tcp_sacktag_one)
-  // ---------------------------------------------------------------------
-
-  private sacktagWriteQueue(p: Packet, priorSndUna: number): number {
-    let stateFlag = 0;
-    this.sackReord = this.sndNxt;
-    if (this.sackedOut === 0) this.highestSackEnd = this.sndUna;
-
-    // D-SACK detection (tcp_check_dsack)
-    const s0 = p.sack[0]!;
-    const e0 = p.sack[1]!;
-    let foundDup = false;
-    if (s0 < p.ackSeg) foundDup = true;
-    else if (p.nSack > 1) {
-      const s1 = p.sack[2]!;
-      const e1 = p.sack[3]!;
-      if (!(e0 > e1 || s0 < s1)) foundDup = true;
-    }
-    if (foundDup) {
-      const dupSegs = e0 - s0;
-      if (dupSegs <= 0) foundDup = false;
-      else {
-        if (this.tlpHighSeq !== 0 && this.tlpHighSeq === e0 && dupSegs === 1) stateFlag |= FLAG_DSACK_TLP;
-        this.dsackDups += dupSegs;
-        if (this.dsackDups > this.totalRetrans) foundDup = false;
-        else {
-          if (this.reordSeen !== 0 && !(stateFlag & FLAG_DSACK_TLP)) this.rackDsackSeen = true;
-          stateFlag |= FLAG_DSACKING_ACK;
-          this.sackDelivered += dupSegs;
-          if (this.undoMarker !== 0 && this.undoRetrans > 0 && e0 <= priorSndUna && e0 > this.undoMarker - 1) {
-            this.undoRetrans = Math.max(0, this.undoRetrans - dupSegs);
-          }
-        }
-      }
-    }
-
-    if (this.packetsOut === 0) return stateFlag;
-
-    // collect valid blocks, sorted by start
-    const blocks: number[] = [];
-    for (let i = 0; i < p.nSack; i++) {
-      let s = p.sack[2 * i]!;
-      let e = p.sack[2 * i + 1]!;
-      const dup = i === 0 && foundDup;
-      if (e <= s || e > this.sndNxt) continue;
-      if (e <= priorSndUna && !dup) continue;
-      if (dup) {
-        // D-SACK above snd_una: clear in-flight retransmission marks (tcp_sacktag_one dup path)
-        for (let seg = Math.max(s, this.sndUna); seg < e; seg++) this.sacktagDup(seg);
-        continue;
-      }
-      if (s < this.sndUna) s = this.sndUna;
-      if (e > this.sndNxt) e = this.sndNxt;
-      if (s < e) blocks.push(s, e);
-    }
-    // sort pairs by start (few blocks: insertion sort)
-    for (let i = 2; i < blocks.length; i += 2) {
-      const s = blocks[i]!;
-      const e = blocks[i + 1]!;
-      let j = i - 2;
-      while (j >= 0 && blocks[j]! > s) {
-        blocks[j + 2] = blocks[j]!;
-        blocks[j + 3] = blocks[j + 1]!;
-        j -= 2;
-      }
-      blocks[j + 2] = s;
-      blocks[j + 3] = e;
-    }
-
-    // walk, skipping ranges the previous ACK's blocks already covered (recv_sack_cache)
-    const cache = this.sackedOut > 0 ? this.sackCache : [];
-    let c = 0;
-    this.curSackFlag = 0;
-    for (let i = 0; i < blocks.length; i += 2) {
-      const s = blocks[i]!;
-      const e = blocks[i + 1]!;
-      while (c < cache.length && s >= cache[c + 1]!) c += 2;
-      let cur = s;
-      let k = c;
-      while (k < cache.length && cache[k]! < e) {
-        const cs = cache[k]!;
-        const ce = cache[k + 1]!;
-        if (cs > cur) this.sacktagRange(cur, cs);
-        if (ce > cur) cur = ce;
-        k += 2;
-      }
-      if (cur < e) this.sacktagRange(cur, e);
-    }
-    this.sackCache = blocks;
-    stateFlag |= this.curSackFlag;
-
-    if (this.caState !== CA_LOSS || this.undoMarker !== 0) this.checkSackReordering(this.sackReord, 0);
-    return stateFlag;
-  }
-
-  private curSackFlag = 0;
-
-  private sacktagRange(s: number, e: number): void {
-    const sb = this.sb;
-    for (let seg = s; seg < e; seg++) {
-      if ((sb.flags[sb.slot(seg)]! & TCPCB_SACKED_ACKED) === 0) this.sacktagOne(seg);
-    }
-  }
-
-  /** tcp_sacktag_one() for a segment newly covered by a (non-duplicate) SACK block. */
-  private sacktagOne(seg: number): void {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    let sacked = sb.flags[i]!;
-    const txUs = sb.txUs[i]!;
-    this.rackAdvance(sacked, seg + 1, txUs);
-    if (sacked & TCPCB_SACKED_RETRANS) {
-      if (sacked & TCPCB_LOST) {
-        sacked &= ~(TCPCB_LOST | TCPCB_SACKED_RETRANS);
-        this.lostOut--;
-        this.retransOut--;
-      }
-    } else {
-      if (!(sacked & TCPCB_RETRANS)) {
-        if (seg < this.highestSackSeqDuringWalk() && seg < this.sackReord) this.sackReord = seg;
-        if (seg + 1 <= this.highSeq) this.curSackFlag |= FLAG_ORIG_SACK_ACKED;
-        if (this.firstSackt === 0) this.firstSackt = txUs;
-        this.lastSackt = txUs;
-      }
-      if (sacked & TCPCB_LOST) {
-        sacked &= ~TCPCB_LOST;
-        this.lostOut--;
-      }
-    }
-    sacked |= TCPCB_SACKED_ACKED;
-    this.curSackFlag |= FLAG_DATA_SACKED;
-    this.sackedOut++;
-    this.sackDelivered++;
-    sb.flags[i] = sacked;
-    // SACKed segments leave the time-sorted list (tcp_sacktag_walk)
-    sb.tsRemove(seg);
-    if (seg + 1 > this.highestSackEnd) this.highestSackEnd = seg + 1;
-    // the rate sample takes this segment's snapshot
-    rateSkbDelivered(this, seg, this.rs);
-  }
-
-  private highestSackSeqDuringWalk(): number {
-    return this.sackedOut === 0 ? this.sndUna : this.highestSackEnd;
-  }
-
-  /** D-SACK for a segment still in the queue: its retransmission was not needed. */
-  private sacktagDup(seg: number): void {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    const sacked = sb.flags[i]!;
-    if (sacked & TCPCB_RETRANS && this.undoMarker !== 0 && this.undoRetrans > 0 && seg + 1 > this.undoMarker - 1) {
-      this.undoRetrans = Math.max(0, this.undoRetrans - 1);
-    }
-    if (sacked & TCPCB_SACKED_RETRANS && !(sacked & TCPCB_SACKED_ACKED)) {
-      sb.flags[i] = sacked & ~TCPCB_SACKED_RETRANS;
-      this.retransOut--;
-    }
-  }
-
-  /** tcp_check_sack_reordering(). */
-  private checkSackReordering(lowSeq: number, _ts: number): void {
-    const fack = this.highestSackSeq();
-    if (lowSeq >= fack) return;
-    const metric = fack - lowSeq;
-    if (metric > this.reordering) this.reordering = Math.min(metric, TCP_MAX_REORDERING);
-    this.reordSeen++;
-  }
-
-  // ---------------------------------------------------------------------
-  // cumulative ACK (tcp_clean_rtx_queue)
-  // ---------------------------------------------------------------------
-
-  private cleanRtxQueue(priorFack: number, priorSndUna: number): number {
-    const sb = this.sb;
-    const rs = this.rs;
-    const priorSacked = this.sackedOut;
-    let reord = this.sndNxt;
-    let firstAckt = 0;
-    let lastAckt = 0;
-    let seqRtt = -1;
-    let caRtt = -1;
-    let sackRtt = -1;
-    let pktsAcked = 0;
-    let ackedBytes = 0;
-    let flag = 0;
-
-    for (let seg = sb.base; seg < this.sndUna; seg++) {
-      const i = sb.slot(seg);
-      const sacked = sb.flags[i]!;
-      if (sacked & TCPCB_RETRANS) {
-        if (sacked & TCPCB_SACKED_RETRANS) this.retransOut--;
-        flag |= FLAG_RETRANS_DATA_ACKED;
-      } else if (!(sacked & TCPCB_SACKED_ACKED)) {
-        lastAckt = sb.txUs[i]!;
-        if (firstAckt === 0) firstAckt = lastAckt;
-        if (seg < reord) reord = seg;
-        if (seg + 1 <= this.highSeq) flag |= FLAG_ORIG_SACK_ACKED;
-      }
-      if (sacked & TCPCB_SACKED_ACKED) {
-        this.sackedOut--;
-      } else {
-        this.delivered++;
-        if (!this.skbSpuriousRetrans(sacked, sb.txUs[i]!)) this.rackAdvance(sacked, seg + 1, sb.txUs[i]!);
-      }
-      if (sacked & TCPCB_LOST) this.lostOut--;
-      pktsAcked++;
-      ackedBytes += this.segLen(seg);
-      rateSkbDelivered(this, seg, rs);
-      flag |= FLAG_DATA_ACKED;
-      sb.tsRemove(seg);
-      if (seg === this.rtxHint) this.rtxHint = -1;
-    }
-    sb.advanceBase(this.sndUna);
-    if (this.rtxHint !== -1 && this.rtxHint < this.sndUna) this.rtxHint = -1;
-
-    if (firstAckt !== 0 && !(flag & FLAG_RETRANS_DATA_ACKED)) {
-      seqRtt = this.mstampUs - firstAckt;
-      caRtt = this.mstampUs - lastAckt;
-      if (
-        pktsAcked === 1 &&
-        priorSacked === 0 &&
-        ackedBytes < this.mss &&
-        rs.priorDelivered + 1 === this.delivered &&
-        !(flag & (FLAG_CA_ALERT | FLAG_SYN_ACKED))
-      ) {
-        flag |= FLAG_ACK_MAYBE_DELAYED;
-      }
-    }
-    if (this.firstSackt !== 0) {
-      sackRtt = this.mstampUs - this.firstSackt;
-      caRtt = this.mstampUs - this.lastSackt;
-    }
-    const rttUpdate = this.ackUpdateRtt(flag, seqRtt, sackRtt, caRtt, rs);
-
-    if (flag & FLAG_ACKED) {
-      flag |= FLAG_SET_XMIT_TIMER;
-      if (reord < priorFack) this.checkSackReordering(reord, 0);
-    } else if (this.packetsOut > 0 && rttUpdate && sackRtt >= 0 && sackRtt > this.mstampUs - sb.txUs[sb.slot(this.sndUna)]!) {
-      flag |= FLAG_SET_XMIT_TIMER;
-    }
-
-    if (this.ca.pktsAcked !== undefined) {
-      const sample = this.ackSample;
-      sample.pktsAcked = pktsAcked;
-      sample.rttUs = rs.rttUs;
-      sample.inFlight = this.mss * (this.delivered - rs.priorDelivered);
-      this.ca.pktsAcked(this, sample);
-    }
-    void priorSndUna;
-    return flag;
-  }
-
-  /** tcp_skb_spurious_retrans(): a retransmitted segment whose echo predates the retransmission. */
-  private skbSpuriousRetrans(sacked: number, txUs: number): boolean {
-    return (sacked & TCPCB_RETRANS) !== 0 && this.tsoptEcrBefore(Math.floor(txUs / 1000) + 1);
-  }
-
-  private tsoptEcrBefore(when: number): boolean {
-    return this.rcvTsecr !== 0 && this.rcvTsecr < when;
-  }
-
-  // ---------------------------------------------------------------------
-  // RTT estimation (tcp_ack_update_rtt, tcp_rtt_estimator, tcp_set_rto)
-  // ---------------------------------------------------------------------
-
-  private ackUpdateRtt(flag: number, seqRttUs: number, sackRttUs: number, caRttUs: number, rs: RateSample): boolean {
-    if (seqRttUs < 0) seqRttUs = sackRttUs;
-    if (seqRttUs < 0 && this.rcvTsecr !== 0 && flag & FLAG_ACKED) {
-      let delta = this.tsNow() - this.rcvTsecr;
-      if (delta >= 0) {
-        if (delta === 0) delta = 1;
-        seqRttUs = delta * 1000;
-        caRttUs = seqRttUs;
-      }
-    }
-    rs.rttUs = caRttUs;
-    if (seqRttUs < 0) return false;
-    this.updateRttMin(caRttUs, flag);
-    this.rttEstimator(seqRttUs);
-    this.setRto();
-    this.backoff = 0;
-    return true;
-  }
-
-  private updateRttMin(rttUs: number, flag: number): void {
-    if (flag & FLAG_ACK_MAYBE_DELAYED && rttUs > this.rttMin.get()) return;
-    this.rttMin.runningMin(TCP_MIN_RTT_WLEN_S * HZ, this.jiffies, rttUs !== 0 ? rttUs : jiffiesToUsecs(1));
-  }
-
-  private rttEstimator(mrttUs: number): void {
-    let m = mrttUs;
-    let srtt = this.srttUs8;
-    if (srtt !== 0) {
-      m -= srtt >> 3;
-      srtt += m;
-      if (m < 0) {
-        m = -m;
-        m -= this.mdevUs >> 2;
-        if (m > 0) m >>= 3;
-      } else {
-        m -= this.mdevUs >> 2;
-      }
-      this.mdevUs += m;
-      if (this.mdevUs > this.mdevMaxUs) {
-        this.mdevMaxUs = this.mdevUs;
-        if (this.mdevMaxUs > this.rttvarUs) this.rttvarUs = this.mdevMaxUs;
-      }
-      if (this.sndUna > this.rttSeq) {
-        if (this.mdevMaxUs < this.rttvarUs) this.rttvarUs -= (this.rttvarUs - this.mdevMaxUs) >> 2;
-        this.rttSeq = this.sndNxt;
-        this.mdevMaxUs = TCP_RTO_MIN_US;
-      }
-    } else {
-      srtt = m << 3;
-      this.mdevUs = m << 1;
-      this.rttvarUs = Math.max(this.mdevUs, TCP_RTO_MIN_US);
-      this.mdevMaxUs = this.rttvarUs;
-      this.rttSeq = this.sndNxt;
-    }
-    this.srttUs8 = Math.max(1, srtt);
-  }
-
-  private setRto(): void {
-    this.rtoJiffies = Math.min(usecsToJiffies((this.srttUs8 >> 3) + this.rttvarUs), TCP_RTO_MAX_JIFFIES);
-  }
-
-  // ---------------------------------------------------------------------
-  // RACK (tcp_recovery.c)
-  // ---------------------------------------------------------------------
-
-  private rackSentAfter(t1: number, t2: number, seq1: number, seq2: number): boolean {
-    return t1 > t2 || (t1 === t2 && seq1 > seq2);
-  }
-
-  private rackAdvance(sacked: number, endSeq: number, xmitUs: number): void {
-    const rttUs = this.mstampUs - xmitUs;
-    if (rttUs < this.rttMin.get() && sacked & TCPCB_RETRANS) return;
-    this.rackAdvanced = true;
-    this.rackRttUs = rttUs;
-    if (this.rackSentAfter(xmitUs, this.rackMstamp, endSeq, this.rackEndSeq)) {
-      this.rackMstamp = xmitUs;
-      this.rackEndSeq = endSeq;
-    }
-  }
-
-  private rackReoWnd(): number {
-    if (this.reordSeen === 0) {
-      if (this.caState >= CA_RECOVERY) return 0;
-      if (this.sackedOut >= this.reordering) return 0;
-    }
-    return Math.min((this.rttMin.get() >>> 2) * this.rackReoWndSteps, this.srttUs8 >> 3);
-  }
-
-  /** tcp_rack_detect_loss(): returns the reordering timeout still to wait (us), 0 = none. */
-  private rackDetectLoss(): number {
-    let reoTimeout = 0;
-    const reoWnd = this.rackReoWnd();
-    const sb = this.sb;
-    let seg = sb.tsHead;
-    while (seg !== -1) {
-      const next = sb.tsNext(seg);
-      const i = sb.slot(seg);
-      const sacked = sb.flags[i]!;
-      if (sacked & TCPCB_LOST && !(sacked & TCPCB_SACKED_RETRANS)) {
-        seg = next;
-        continue;
-      }
-      const txUs = sb.txUs[i]!;
-      if (!this.rackSentAfter(this.rackMstamp, txUs, this.rackEndSeq, seg + 1)) break;
-      const remaining = this.rackRttUs + reoWnd - (this.mstampUs - txUs);
-      if (remaining <= 0) {
-        this.markSkbLost(seg);
-        sb.tsRemove(seg);
-      } else if (remaining > reoTimeout) {
-        reoTimeout = remaining;
-      }
-      seg = next;
-    }
-    return reoTimeout;
-  }
-
-  /** tcp_rack_mark_lost(): true when a reordering timer was armed. */
-  private rackMarkLost(): boolean {
-    if (!this.rackAdvanced) return false;
-    this.rackAdvanced = false;
-    const timeout = this.rackDetectLoss();
-    if (timeout !== 0) {
-      this.resetXmitTimerRaw(TIME_REO_TIMEOUT, usecsToJiffies(timeout) + TCP_TIMEOUT_MIN_JIFFIES);
-      return true;
-    }
-    return false;
-  }
-
-  private rackReoTimeout(): void {
-    const priorInflight = this.packetsInFlight();
-    this.rackDetectLoss();
-    if (priorInflight !== this.packetsInFlight()) {
-      if (this.caState !== CA_RECOVERY) {
-        this.enterRecovery(false);
-        if (this.ca.congControl === undefined) this.cwndReduction(1, 0, 0);
-      }
-      this.xmitRetransmitQueue();
-    }
-    if (this.pending !== TIME_RETRANS) this.rearmRto();
-  }
-
-  private rackUpdateReoWnd(rs: RateSample): void {
-    if (rs.priorDelivered === 0) return;
-    if (rs.priorDelivered < this.rackLastDelivered) this.rackDsackSeen = false;
-    if (this.rackDsackSeen) {
-      this.rackReoWndSteps = Math.min(0xff, this.rackReoWndSteps + 1);
-      this.rackDsackSeen = false;
-      this.rackLastDelivered = this.delivered;
-      this.rackReoWndPersist = TCP_RACK_RECOVERY_THRESH;
-    } else if (this.rackReoWndPersist === 0) {
-      this.rackReoWndSteps = 1;
-    }
-  }
-
-  /** tcp_mark_skb_lost(). */
-  private markSkbLost(seg: number): void {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    const sacked = sb.flags[i]!;
-    if (sacked & TCPCB_SACKED_ACKED) return;
-    // tcp_verify_retransmit_hint
-    if ((this.rtxHint === -1 && this.retransOut >= this.lostOut) || (this.rtxHint !== -1 && seg < this.rtxHint)) {
-      this.rtxHint = seg;
-    }
-    if (sacked & TCPCB_LOST) {
-      if (sacked & TCPCB_SACKED_RETRANS) {
-        sb.flags[i] = sacked & ~TCPCB_SACKED_RETRANS;
-        this.retransOut--;
-        this.lost++;
-      }
-    } else {
-      this.lostOut++;
-      sb.flags[i] = sacked | TCPCB_LOST;
-      this.lost++;
-    }
-  }
-
-  // ---------------------------------------------------------------------
-  // loss state machine (tcp_fastretrans_alert and friends)
-  // ---------------------------------------------------------------------
-
-  private fastretransAlert(priorSndUna: number, numDupack: number): void {
-    const flag = this.ackFlag;
-    if (this.packetsOut === 0 && this.sackedOut !== 0) this.sackedOut = 0;
-
-    // D. state exit conditions
-    if (this.caState === CA_OPEN) {
-      this.retransStamp = 0;
-    } else if (this.sndUna >= this.highSeq) {
-      switch (this.caState) {
-        case CA_CWR:
-          if (this.sndUna !== this.highSeq) {
-            this.endCwndReduction();
-            this.setCaState(CA_OPEN);
-          }
-          break;
-        case CA_RECOVERY:
-          if (this.tryUndoRecovery()) return;
-          this.endCwndReduction();
-          break;
-      }
-    }
-
-    // E. process state
-    switch (this.caState) {
-      case CA_RECOVERY: {
-        if (flag & FLAG_SND_UNA_ADVANCED) {
-          if (this.tryUndoPartial(priorSndUna)) return;
-        }
-        if (this.tryUndoDsack()) this.tryToOpen(flag);
-        this.identifyPacketLoss();
-        if (this.caState !== CA_RECOVERY) {
-          if (!this.timeToRecover()) return;
-          this.enterRecovery(false);
-        }
-        break;
-      }
-      case CA_LOSS: {
-        this.processLoss(flag, numDupack);
-        this.identifyPacketLoss();
-        if (!((this.caState as CaState) === CA_OPEN || this.ackFlag & FLAG_LOST_RETRANS)) return;
-        // fall through to default handling
-        this.defaultAlert(flag);
-        return;
-      }
-      default:
-        this.defaultAlert(flag);
-        return;
-    }
-    this.rexmit = REXMIT_LOST;
-  }
-
-  private defaultAlert(flag: number): void {
-    if (this.caState <= CA_DISORDER) this.tryUndoDsack();
-    this.identifyPacketLoss();
-    if (!this.timeToRecover()) {
-      this.tryToOpen(flag);
-      return;
-    }
-    this.enterRecovery(false);
-    this.rexmit = REXMIT_LOST;
-  }
-
-  private identifyPacketLoss(): void {
-    if (this.packetsOut === 0) return;
-    const priorRetrans = this.retransOut;
-    if (this.rackMarkLost()) this.ackFlag &= ~FLAG_SET_XMIT_TIMER;
-    if (priorRetrans > this.retransOut) this.ackFlag |= FLAG_LOST_RETRANS;
-  }
-
-  /** tcp_time_to_recover(): with RACK, only proven loss starts recovery. */
-  private timeToRecover(): boolean {
-    return this.lostOut !== 0;
-  }
-
-  private tryToOpen(flag: number): void {
-    if (!this.anyRetransDone()) this.retransStamp = 0;
-    void flag;
-    if (this.caState !== CA_CWR) this.tryKeepOpen();
-  }
-
-  private tryKeepOpen(): void {
-    let state: CaState = CA_OPEN;
-    if (this.sackedOut + this.lostOut !== 0 || this.anyRetransDone()) state = CA_DISORDER;
-    if (this.caState !== state) {
-      this.setCaState(state);
-      this.highSeq = this.sndNxt;
-    }
-  }
-
-  private anyRetransDone(): boolean {
-    if (this.retransOut !== 0) return true;
-    if (this.packetsOut > 0 && this.sb.flags[this.sb.slot(this.sndUna)]! & TCPCB_EVER_RETRANS) return true;
-    return false;
-  }
-
-  /** tcp_enter_recovery(). */
-  private enterRecovery(eceAck: boolean): void {
-    // tcp_retrans_stamp_cleanup
-    if (!this.anyRetransDone()) this.retransStamp = 0;
-    this.priorSsthresh = 0;
-    this.initUndo();
-    if (!this.inCwndReduction()) {
-      if (!eceAck) this.priorSsthresh = this.currentSsthresh();
-      this.initCwndReduction();
-    }
-    this.setCaState(CA_RECOVERY);
-  }
-
-  private initUndo(): void {
-    this.undoMarker = this.sndUna + 1; // +1 so that segment 0 is a valid marker (0 means none)
-    this.undoRetrans = this.retransOut;
-    if (this.tlpHighSeq !== 0 && this.tlpRetrans) this.undoRetrans++;
-    if (this.undoRetrans === 0) this.undoRetrans = -1;
-  }
-
-  private currentSsthresh(): number {
-    if (this.inCwndReduction()) return this.sndSsthresh;
-    return Math.max(this.sndSsthresh, (this.sndCwnd >>> 1) + (this.sndCwnd >>> 2));
-  }
-
-  /** tcp_init_cwnd_reduction(). */
-  private initCwndReduction(): void {
-    this.highSeq = this.sndNxt;
-    this.tlpHighSeq = 0;
-    this.sndCwndCnt = 0;
-    this.priorCwnd = this.sndCwnd;
-    this.prrDelivered = 0;
-    this.prrOut = 0;
-    this.sndSsthresh = this.ca.ssthresh(this);
-  }
-
-  /** tcp_cwnd_reduction(): Proportional Rate Reduction (RFC 6937). */
-  private cwndReduction(newlyAckedSacked: number, newlyLost: number, flag: number): void {
-    if (newlyAckedSacked <= 0 || this.priorCwnd === 0) return;
-    let sndcnt: number;
-    const delta = this.sndSsthresh - this.packetsInFlight();
-    this.prrDelivered += newlyAckedSacked;
-    if (delta < 0) {
-      const dividend = this.sndSsthresh * this.prrDelivered + this.priorCwnd - 1;
-      sndcnt = Math.floor(dividend / this.priorCwnd) - this.prrOut;
-    } else {
-      sndcnt = Math.max(this.prrDelivered - this.prrOut, newlyAckedSacked);
-      if (flag & FLAG_SND_UNA_ADVANCED && newlyLost === 0) sndcnt++;
-      sndcnt = Math.min(delta, sndcnt);
-    }
-    sndcnt = Math.max(sndcnt, this.prrOut !== 0 ? 0 : 1);
-    this.sndCwnd = this.packetsInFlight() + sndcnt;
-  }
-
-  private endCwndReduction(): void {
-    if (this.ca.congControl !== undefined) return;
-    if (this.sndSsthresh < TCP_INFINITE_SSTHRESH && (this.caState === CA_CWR || this.undoMarker !== 0)) {
-      this.sndCwnd = this.sndSsthresh;
-      this.sndCwndStamp = this.jiffies;
-    }
-    this.caEvent(CA_EVENT_COMPLETE_CWR);
-  }
-
-  /** tcp_packet_delayed(): the ACK echoes a timestamp older than our first retransmission. */
-  private packetDelayed(): boolean {
-    if (this.retransStamp !== 0) return this.tsoptEcrBefore(this.retransStamp);
-    return true;
-  }
-
-  private mayUndo(): boolean {
-    return this.undoMarker !== 0 && (this.undoRetrans === 0 || this.packetDelayed());
-  }
-
-  private undoCwndReduction(unmarkLoss: boolean): void {
-    if (unmarkLoss) {
-      const sb = this.sb;
-      for (let seg = this.sndUna; seg < this.sndNxt; seg++) {
-        const i = sb.slot(seg);
-        sb.flags[i] = sb.flags[i]! & ~TCPCB_LOST;
-      }
-      this.lostOut = 0;
-      this.rtxHint = -1;
-    }
-    if (this.priorSsthresh !== 0) {
-      this.sndCwnd = this.ca.undoCwnd(this);
-      if (this.priorSsthresh > this.sndSsthresh) this.sndSsthresh = this.priorSsthresh;
-    }
-    this.sndCwndStamp = this.jiffies;
-    this.undoMarker = 0;
-    this.rackAdvanced = true;
-  }
-
-  private tryUndoRecovery(): boolean {
-    if (this.mayUndo()) {
-      this.undoCwndReduction(false);
-    } else if (this.rackReoWndPersist > 0) {
-      this.rackReoWndPersist--;
-    }
-    this.setCaState(CA_OPEN);
-    this.isSackReneg = false;
-    return false;
-  }
-
-  private tryUndoDsack(): boolean {
-    if (this.undoMarker !== 0 && this.undoRetrans === 0) {
-      this.rackReoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, this.rackReoWndPersist + 1);
-      this.undoCwndReduction(false);
-      return true;
-    }
-    return false;
-  }
-
-  private tryUndoLoss(frtoUndo: boolean): boolean {
-    if (frtoUndo || this.mayUndo()) {
-      this.undoCwndReduction(true);
-      this.retransmits = 0;
-      this.setCaState(CA_OPEN);
-      this.isSackReneg = false;
-      return true;
-    }
-    return false;
-  }
-
-  private tryUndoPartial(priorSndUna: number): boolean {
-    if (this.undoMarker !== 0 && this.packetDelayed()) {
-      this.checkSackReordering(priorSndUna, 1);
-      if (this.retransOut !== 0) return true;
-      if (!this.anyRetransDone()) this.retransStamp = 0;
-      this.undoCwndReduction(true);
-      this.tryKeepOpen();
-    }
-    return false;
-  }
-
-  /** tcp_process_loss(): ACK processing in the Loss state (RTO recovery, F-RTO). */
-  private processLoss(flag: number, numDupack: number): void {
-    const recovered = this.sndUna >= this.highSeq;
-    if (flag & FLAG_SND_UNA_ADVANCED && this.tryUndoLoss(false)) return;
-    if (this.frto) {
-      if (flag & FLAG_ORIG_SACK_ACKED && this.tryUndoLoss(true)) return;
-      if (this.sndNxt > this.highSeq) {
-        if (flag & FLAG_DATA_SACKED || numDupack) this.frto = false;
-      } else if (flag & FLAG_SND_UNA_ADVANCED && !recovered) {
-        this.highSeq = this.sndNxt;
-        if (this.unsentSegs() > 0 && this.sndWndTest()) {
-          this.rexmit = REXMIT_NEW;
-          return;
-        }
-        this.frto = false;
-      }
-    }
-    if (recovered) {
-      this.tryUndoRecovery();
-      return;
-    }
-    this.rexmit = REXMIT_LOST;
-  }
-
-  /** tcp_process_tlp_ack(). */
-  private processTlpAck(ack: number, flag: number): void {
-    if (ack < this.tlpHighSeq) return;
-    if (!this.tlpRetrans) {
-      this.tlpHighSeq = 0;
-    } else if (flag & FLAG_DSACK_TLP) {
-      this.tlpHighSeq = 0;
-    } else if (ack > this.tlpHighSeq) {
-      this.initCwndReduction();
-      this.setCaState(CA_CWR);
-      this.endCwndReduction();
-      this.tryKeepOpen();
-    } else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
-      this.tlpHighSeq = 0;
-    }
-  }
-
-  /** tcp_enter_loss(): after an RTO. */
-  private enterLoss(): void {
-    const newRecovery = this.caState < CA_RECOVERY;
-    this.timeoutMarkLost();
-    if (this.caState <= CA_DISORDER || this.highSeq <= this.sndUna || (this.caState === CA_LOSS && this.retransmits === 0)) {
-      this.priorSsthresh = this.currentSsthresh();
-      this.priorCwnd = this.sndCwnd;
-      this.sndSsthresh = this.ca.ssthresh(this);
-      this.caEvent(CA_EVENT_LOSS);
-      this.initUndo();
-    }
-    this.sndCwnd = this.packetsInFlight() + 1;
-    this.sndCwndCnt = 0;
-    this.sndCwndStamp = this.jiffies;
-    if (this.caState <= CA_DISORDER && this.sackedOut >= TCP_FASTRETRANS_THRESH) {
-      this.reordering = Math.min(this.reordering, TCP_FASTRETRANS_THRESH);
-    }
-    this.setCaState(CA_LOSS);
-    this.highSeq = this.sndNxt;
-    this.tlpHighSeq = 0;
-    this.frto = newRecovery || this.retransmits !== 0;
-  }
-
-  /** tcp_timeout_mark_lost(). */
-  private timeoutMarkLost(): void {
-    const sb = this.sb;
-    for (let seg = this.sndUna; seg < this.sndNxt; seg++) {
-      if (seg !== this.sndUna) {
-        const txUs = sb.txUs[sb.slot(seg)]!;
-        // RACK: don't mark recently sent ones lost yet (tcp_rack_skb_timeout(skb, 0) > 0)
-        if (this.rackRttUs - (this.mstampUs - txUs) > 0) continue;
-      }
-      this.markSkbLost(seg);
-    }
-    // tcp_clear_all_retrans_hints(): the next retransmission walk starts at snd_una
-    this.rtxHint = -1;
-  }
-
-  // ---------------------------------------------------------------------
-  // congestion control hooks (tcp_cong_control)
-  // ---------------------------------------------------------------------
-
-  private congControl(ack: number, ackedSacked: number, flag: number, rs: RateSample): void {
-    const ca = this.ca;
-    if (ca.congControl !== undefined) {
-      ca.congControl(this, rs);
-      return;
-    }
-    if (this.inCwndReduction()) {
-      this.cwndReduction(ackedSacked, rs.losses, flag);
-    } else {
-      // tcp_may_raise_cwnd(): grow only on in-order delivery unless reordering is high
-      const mayRaise =
-        this.reordering > TCP_FASTRETRANS_THRESH ? (flag & FLAG_FORWARD_PROGRESS) !== 0 : (flag & FLAG_DATA_ACKED) !== 0;
-      if (mayRaise && ca.congAvoid !== undefined) {
-        ca.congAvoid(this, ack, ackedSacked);
-        this.sndCwndStamp = this.jiffies;
-      }
-    }
-    this.updatePacingRateDefault();
-  }
-
-  /** tcp_update_pacing_rate(): 200% (slow start) or 120% of cwnd*mss/srtt. */
-  private updatePacingRateDefault(): void {
-    if (this.ca.congControl !== undefined) return;
-    let rate = this.mss * ((1e6 / 100) * 8);
-    rate *= this.sndCwnd < this.sndSsthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
-    rate *= Math.max(this.sndCwnd, this.packetsOut);
-    if (this.srttUs8 !== 0) rate = Math.floor(rate / this.srttUs8);
-    this.pacingRate = Math.min(rate, this.maxPacingRate);
-  }
-
-  // =====================================================================
-  // sending (tcp_write_xmit, tcp_xmit_retransmit_queue, pacing)
-  // =====================================================================
-
-  private xmitRecovery(rexmit: number): void {
-    if (rexmit === REXMIT_NONE) return;
-    if (rexmit === REXMIT_NEW) {
-      this.writeXmit(0);
-      if (this.sndNxt > this.highSeq) return;
-      this.frto = false;
-    }
-    this.xmitRetransmitQueue();
-  }
-
-  /** tcp_pacing_check(): true when the pacing clock forbids sending now (timer armed). */
-  private pacingCheck(): boolean {
-    if (this.pacingStatus === PACING_NONE) return false;
-    if (this.wstampNs <= this.clockNs) return false;
-    if (!this.pacingTimer.pending) {
-      const slack = this.timerSlackNs > 0 ? Math.floor(this.slackRng.next() * this.timerSlackNs) : 0;
-      this.pacingTimer.at(Math.ceil(this.wstampNs) + slack);
-    }
-    return true;
-  }
-
-  private onPacingTimer(): void {
-    this.refreshClock();
-    if (this.finished) return;
-    // tcp_tsq_write()
-    if (this.lostOut > this.retransOut && this.sndCwnd > this.packetsInFlight()) this.xmitRetransmitQueue();
-    this.writeXmit(0);
-  }
-
-  /**
-   * tcp_tso_segs(): segments per skb. TCP always builds GSO skbs (the device,
-   * or software GSO when the device has it off, cuts them into packets that
-   * leave back to back): about 1 ms of the pacing rate (tcp_tso_autosize,
-   * plus up to 64 KB on paths under a few ms), at least the congestion
-   * control's min_tso_segs (sysctl_tcp_min_tso_segs = 2 by default).
-   */
-  tsoSegs(): number {
-    const minTso = this.ca.minTsoSegs ? this.ca.minTsoSegs(this) : TCP_MIN_TSO_SEGS;
-    let bytes = Math.floor(this.pacingRate / 2 ** SK_PACING_SHIFT);
-    const r = Math.floor(this.minRttUs / 2 ** TCP_TSO_RTT_LOG);
-    if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
-    bytes = Math.min(bytes, GSO_MAX_SIZE);
-    return Math.max(Math.floor(bytes / this.mss), minTso);
-  }
-
-  /**
-   * tcp_write_xmit(): send new data while cwnd, the receive window and
-   * pacing allow, in skbs of up to tcp_tso_segs() segments (never more than
-   * half of cwnd: tcp_cwnd_test) whose segments leave together. A paced
-   * flow sends one skb per pacing slot and its pacing clock advances by the
-   * whole skb; an unpaced flow sends skb after skb at once. The last segment
-   * of an skb of two or more carries PSH (__tcp_transmit_skb), which a Linux
-   * receiver ACKs on read. pushOne: 0 = as many as allowed, 2 = a loss
-   * probe (ignores cwnd, one segment).
-   */
-  private writeXmit(pushOne: number): boolean {
-    this.refreshClock();
-    let sent = 0;
-    let isCwndLimited = false;
-    const paced = this.pacingStatus !== PACING_NONE;
-    const maxSegs = this.tsoSegs();
-    while (this.unsentSegs() > 0) {
-      if (this.pacingCheck()) break;
-      const inFlight = this.packetsInFlight();
-      let quota = this.sndCwnd > inFlight ? Math.min(Math.max(this.sndCwnd >> 1, 1), this.sndCwnd - inFlight) : 0;
-      if (quota === 0) {
-        if (pushOne === 2) quota = 1;
-        else break;
-      }
-      if (!this.sndWndTest()) {
-        this.rwndLimited = true;
-        break;
-      }
-      // tcp_mss_split_point(): the skb ends at the cwnd quota, max_segs or the window's end
-      let segs = pushOne !== 0 ? 1 : Math.min(quota, maxSegs, this.unsentSegs());
-      while (segs > 1 && !this.sndWndTestAt(this.sndNxt + segs - 1)) segs--;
-      const priorWstamp = this.wstampNs;
-      const priorPackets = this.packetsOut;
-      let bytes = 0;
-      for (let k = 0; k < segs; k++) {
-        const seg = this.sndNxt;
-        this.sb.append();
-        // PSH: forced on the last segment of a multi-segment skb (__tcp_transmit_skb), and on the
-        // last segment of a finite transfer (tcp_push at the end of the application's write)
-        bytes += this.transmit(seg, false, true, (segs > 1 && k === segs - 1) || seg === this.writeSegs - 1);
-        this.sndNxt = seg + 1;
-      }
-      // tcp_event_new_data_sent(), once per skb
-      if (priorPackets === 0 || this.pending === TIME_LOSS_PROBE) this.rearmRto();
-      if (paced) this.paceAfterSend(priorWstamp, bytes);
-      sent += segs;
-      if (pushOne !== 0) break;
-    }
-    isCwndLimited = isCwndLimited || this.packetsInFlight() >= this.sndCwnd;
-    if (sent > 0 || isCwndLimited) this.cwndValidate(isCwndLimited);
-    if (sent > 0) {
-      if (this.inCwndReduction()) this.prrOut += sent;
-      if (pushOne !== 2) this.scheduleLossProbe(false);
-      return false;
-    }
-    return this.packetsOut === 0 && this.unsentSegs() > 0;
-  }
-
-  /**
-   * __tcp_transmit_skb() for segment `seg` (new or retransmission): set the
-   * departure time, snapshot rate state, put it on the wire; then account
-   * pacing unless the caller does it for a whole skb (inSkb). Returns the
-   * segment's length.
-   */
-  private transmit(seg: number, isRetrans: boolean, inSkb = false, psh = false): number {
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    const len = this.segLen(seg);
-    const priorWstamp = this.wstampNs;
-    if (this.wstampNs < this.clockNs) this.wstampNs = this.clockNs;
-    const txUs = Math.floor(this.wstampNs / 1000);
-    // tcp_event_data_sent
-    if (this.packetsInFlight() === 0) this.caEvent(CA_EVENT_TX_START);
-    this.lsndtime = this.jiffies;
-    this.dataSegsOut++;
-
-    const p = this.pool.data(this.flow, seg, len, Math.floor(this.wstampNs / 1e6) + 1, this.tsRecent);
-    p.psh = psh;
-    this.stats.segsSent++;
-    this.stats.bytesSent += len;
-    this.stats.packetsToNetwork++;
-    if (isRetrans) {
-      this.stats.segsRetrans++;
-      this.stats.bytesRetrans += len;
-      this.totalRetrans++;
-    }
-
-    sb.txUs[i] = txUs;
-    if (!inSkb && this.pacingStatus !== PACING_NONE) this.paceAfterSend(priorWstamp, len);
-    sb.tsMoveTail(seg);
-    rateSkbSent(this, seg, txUs);
-    this.out.receive(p);
-    return len;
-  }
-
-  /**
-   * tcp_update_skb_after_send(): the next skb may leave `bytes` at the pacing
-   * rate later; a late send (OS jitter) gets up to half of that back.
-   */
-  private paceAfterSend(priorWstamp: number, bytes: number): void {
-    const rate = this.pacingRate;
-    if (rate > 0 && this.dataSegsOut >= 10) {
-      let lenNs = Math.floor((bytes * 1e9) / rate);
-      const credit = this.wstampNs - priorWstamp;
-      lenNs -= Math.min(Math.floor(lenNs / 2), credit);
-      this.wstampNs += lenNs;
-    }
-  }
-
-  /** tcp_cwnd_validate(): remember whether cwnd was the limit in this window. */
-  private cwndValidate(isCwndLimited: boolean): void {
-    if (this.sndUna >= this.cwndUsageSeq || isCwndLimited || (!this.isCwndLimitedFlag && this.packetsOut > this.maxPacketsOut)) {
-      this.isCwndLimitedFlag = isCwndLimited;
-      this.maxPacketsOut = this.packetsOut;
-      this.cwndUsageSeq = this.sndNxt;
-    }
-    if (this.isCwndLimited()) {
-      this.sndCwndUsed = 0;
-      this.sndCwndStamp = this.jiffies;
-    } else {
-      if (this.packetsOut > this.sndCwndUsed) this.sndCwndUsed = this.packetsOut;
-      // tcp_slow_start_after_idle: the application is never idle in our workloads
-    }
-  }
-
-  /** tcp_xmit_retransmit_queue(): retransmit segments marked lost, in order. */
-  private xmitRetransmitQueue(): void {
-    if (this.packetsOut === 0) return;
-    const sb = this.sb;
-    let seg = this.rtxHint !== -1 && this.rtxHint >= this.sndUna ? this.rtxHint : this.sndUna;
-    let hole = -1;
-    let rearmTimer = false;
-    for (; seg < this.sndNxt; seg++) {
-      if (this.pacingCheck()) break;
-      if (hole === -1) this.rtxHint = seg;
-      if (this.sndCwnd - this.packetsInFlight() <= 0) break;
-      const sacked = sb.flags[sb.slot(seg)]!;
-      if (this.retransOut >= this.lostOut) break;
-      if (!(sacked & TCPCB_LOST)) {
-        if (hole === -1 && !(sacked & (TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED))) hole = seg;
-        continue;
-      }
-      if (sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)) continue;
-      this.retransmitSkb(seg);
-      if (this.inCwndReduction()) this.prrOut++;
-      if (seg === this.sndUna && this.pending !== TIME_REO_TIMEOUT) rearmTimer = true;
-    }
-    if (rearmTimer) this.resetXmitTimer(TIME_RETRANS, this.rtoJiffies);
-  }
-
-  /** tcp_retransmit_skb(). */
-  private retransmitSkb(seg: number): void {
-    this.refreshClock();
-    const sb = this.sb;
-    const i = sb.slot(seg);
-    this.transmit(seg, true);
-    sb.flags[i] = sb.flags[i]! | TCPCB_EVER_RETRANS | TCPCB_RETRANS;
-    this.retransOut++;
-    if (this.retransStamp === 0) this.retransStamp = Math.floor(sb.txUs[i]! / 1000) + 1;
-    if (this.undoRetrans < 0) this.undoRetrans = 0;
-    this.undoRetrans++;
-  }
-
-  // =====================================================================
-  // the retransmission timer: RTO, tail loss probe, RACK reordering timeout
-  // =====================================================================
-
-  private clearXmitTimer(): void {
-    this.pending = TIME_NONE;
-    this.xmitTimer.cancel();
-  }
-
-  /** inet_csk_reset_xmit_timer(): arm for `when` jiffies from now. */
-  private resetXmitTimerRaw(what: number, when: number): void {
-    if (when > TCP_RTO_MAX_JIFFIES) when = TCP_RTO_MAX_JIFFIES;
-    this.pending = what;
-    this.timeoutJiffies = this.jiffies + when;
-    this.xmitTimer.at(Math.max(this.sim.now, this.timeoutJiffies * JIFFY_NS));
-  }
-
-  /** tcp_reset_xmit_timer(): as above plus the pacing delay. */
-  private resetXmitTimer(what: number, when: number): void {
-    const delay = this.wstampNs - this.clockNs;
-    const pacingDelay = delay > 0 ? Math.floor(delay / JIFFY_NS) : 0;
-    this.resetXmitTimerRaw(what, when + pacingDelay);
-  }
-
-  /** tcp_rto_delta_us(): time until the RTO of the head segment would fire. */
-  private rtoDeltaUs(): number {
-    const txUs = this.sb.txUs[this.sb.slot(this.sndUna)]!;
-    return txUs + jiffiesToUsecs(this.rtoJiffies) - this.mstampUs;
-  }
-
-  /** tcp_rearm_rto(). */
-  private rearmRto(): void {
-    if (this.packetsOut === 0) {
-      if (this.pending === TIME_RETRANS) this.clearXmitTimer();
-      return;
-    }
-    let rto = this.rtoJiffies;
-    if (this.pending === TIME_REO_TIMEOUT || this.pending === TIME_LOSS_PROBE) {
-      const deltaUs = this.rtoDeltaUs();
-      rto = usecsToJiffies(Math.max(deltaUs, 1));
-    }
-    this.resetXmitTimer(TIME_RETRANS, rto);
-  }
-
-  /** tcp_set_xmit_timer(). */
-  private setXmitTimer(): void {
-    if (!this.scheduleLossProbe(true)) this.rearmRto();
-  }
-
-  /** tcp_schedule_loss_probe(). */
-  private scheduleLossProbe(advancingRto: boolean): boolean {
-    if (this.packetsOut === 0 || (this.caState !== CA_OPEN && this.caState !== CA_CWR)) return false;
-    let timeout: number;
-    if (this.srttUs8 !== 0) {
-      let timeoutUs = this.srttUs8 >> 2;
-      if (this.packetsOut === 1) timeoutUs += TCP_RTO_MIN_US;
-      else timeoutUs += TCP_TIMEOUT_MIN_US;
-      timeout = usecsToJiffies(timeoutUs);
-    } else {
-      timeout = TCP_TIMEOUT_INIT_JIFFIES;
-    }
-    const rtoDeltaUs = advancingRto ? jiffiesToUsecs(this.rtoJiffies) : this.rtoDeltaUs();
-    if (rtoDeltaUs > 0) timeout = Math.min(timeout, usecsToJiffies(rtoDeltaUs));
-    this.resetXmitTimer(TIME_LOSS_PROBE, timeout);
-    return true;
-  }
-
-  private onXmitTimer(): void {
-    this.refreshClock();
-    const event = this.pending;
-    if (!this.established) {
-      // SYN retransmission
-      this.synRetries++;
-      this.synSentNs = this.sim.now;
-      this.sendSyn();
-      return;
-    }
-    if (this.finished) {
-      this.pending = TIME_NONE;
-      return;
-    }
-    switch (event) {
-      case TIME_REO_TIMEOUT:
-        this.rackReoTimeout();
-        break;
-      case TIME_LOSS_PROBE:
-        this.sendLossProbe();
-        break;
-      case TIME_RETRANS:
-        this.pending = TIME_NONE;
-        this.retransmitTimer();
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** tcp_send_loss_probe(). */
-  private sendLossProbe(): void {
-    if (this.tlpHighSeq !== 0) {
-      this.rearmRto();
-      return;
-    }
-    this.tlpRetrans = false;
-    let sentProbe = false;
-    if (this.unsentSegs() > 0 && this.sndWndTest()) {
-      const before = this.packetsOut;
-      this.writeXmit(2);
-      if (this.packetsOut > before) sentProbe = true;
-      else {
-        this.rearmRto();
-        return;
-      }
-    } else {
-      if (this.packetsOut === 0) {
-        this.pending = TIME_NONE;
-        return;
-      }
-      // __tcp_retransmit_skb() of the last segment: marked EVER_RETRANS only, not counted in retrans_out
-      const last = this.sndNxt - 1;
-      this.transmit(last, true);
-      const li = this.sb.slot(last);
-      this.sb.flags[li] = this.sb.flags[li]! | TCPCB_EVER_RETRANS;
-      this.tlpRetrans = true;
-      sentProbe = true;
-    }
-    if (sentProbe) {
-      this.stats.tlpCount++;
-      this.tlpHighSeq = this.sndNxt;
-      this.pending = TIME_NONE;
-    }
-    this.rearmRto();
-  }
-
-  /** tcp_retransmit_timer(): the RTO fired. */
-  private retransmitTimer(): void {
-    if (this.packetsOut === 0) return;
-    this.stats.rtoCount++;
-    this.stats.rtoTimesNs.push(this.sim.now);
-    this.enterLoss();
-    this.retransmits++;
-    this.retransmitSkb(this.sndUna);
-    this.backoff++;
-    this.rtoJiffies = Math.min(this.rtoJiffies * 2, TCP_RTO_MAX_JIFFIES);
-    this.resetXmitTimerRaw(TIME_RETRANS, this.rtoJiffies);
+    rcvEstablished(this, p);
   }
 
   // =====================================================================
   // inspection
   // =====================================================================
+
+  /** tcp_tso_segs(): segments per skb now (see output.ts). */
+  tsoSegs(): number {
+    return tsoSegs(this);
+  }
 
   /** Segments the sender considers in flight now. */
   get inFlight(): number {
@@ -1760,6 +361,6 @@ export class TcpSender implements TcpSock, RateState {
   }
 
   get pendingTimer(): 'none' | 'rto' | 'tlp' | 'reo' {
-    return this.pending === TIME_RETRANS ? 'rto' : this.pending === TIME_LOSS_PROBE ? 'tlp' : this.pending === TIME_REO_TIMEOUT ? 'reo' : 'none';
+    return this.pending === XmitTimer.Retrans ? 'rto' : this.pending === XmitTimer.LossProbe ? 'tlp' : this.pending === XmitTimer.ReoTimeout ? 'reo' : 'none';
   }
 }

@@ -157,6 +157,13 @@ export interface TcpSock {
   inSlowStart(): boolean;
   /** A uniform 32-bit random number from this flow's CC stream (get_random_u32). */
   randomU32(): number;
+  /**
+   * The congestion control entered a named mode of its own (BBR's STARTUP,
+   * DRAIN, PROBE_BW, PROBE_RTT): the stack shows it in the time series
+   * (cc_mode) and logs the change. cclab's hook: Linux 6.1 does not expose
+   * BBR's mode.
+   */
+  ccModeChanged(mode: string): void;
 }
 
 /**

@@ -56,4 +56,9 @@ export class FakeSock implements TcpSock {
   randomU32(): number {
     return 0;
   }
+  /** Modes the CC reported, in order. */
+  readonly modes: string[] = [];
+  ccModeChanged(mode: string): void {
+    this.modes.push(mode);
+  }
 }

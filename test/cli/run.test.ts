@@ -10,18 +10,24 @@ import { cclab } from '../helpers/cli.js';
 const SCENARIO = 'scenarios/single-flow.yaml';
 
 describe('cclab run', () => {
-  it('writes summary.json, timeseries.csv, the scenario and metadata atomically', () => {
+  it('writes summary.json, timeseries.csv, transitions.csv, the scenario and metadata atomically', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cclab-run-')), 'run');
     const r = cclab(['run', SCENARIO, '--set', 'duration=3s', '--set', 'link.loss=1%', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/goodput/);
-    expect(readdirSync(out).sort()).toEqual(['meta.json', 'resolved.json', 'scenario.yaml', 'summary.json', 'timeseries.csv']);
+    expect(readdirSync(out).sort()).toEqual(['meta.json', 'resolved.json', 'scenario.yaml', 'summary.json', 'timeseries.csv', 'transitions.csv']);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.schema).toBe('cclab.summary/1');
     expect(summary.flows[0].goodputMbps).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).toMatch(/loss: 1%/);
     const csv = readFileSync(join(out, 'timeseries.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('time_s,flow,cwnd_pkts,pacing_mbps,inflight_pkts,delivery_mbps,srtt_ms,goodput_mbps,retrans_segs,queue_pkts,queue_bytes,link_mbps');
+    expect(csv[0]).toBe('time_s,flow,cwnd_pkts,pacing_mbps,inflight_pkts,delivery_mbps,srtt_ms,goodput_mbps,retrans_segs,queue_pkts,queue_bytes,link_mbps,ca_state,cc_mode');
+    // a flow row ends with its congestion state and (Cubic: no) mode
+    expect(csv.find((l) => l.startsWith('1,0,'))).toMatch(/,(Open|Disorder|CWR|Recovery|Loss),$/);
+    // 1% loss: the flow recovered from losses, and each change is a row
+    const transitions = readFileSync(join(out, 'transitions.csv'), 'utf8').trim().split('\n');
+    expect(transitions[0]).toBe('time_s,flow,kind,from,to');
+    expect(transitions.slice(1).some((l) => /^[\d.]+,0,ca_state,(Open|Disorder),Recovery$/.test(l))).toBe(true);
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
     expect(meta.backend).toBe('sim');
     expect(meta.seed).toBe(1);

@@ -69,6 +69,47 @@ describe('kernel run -> summary.json', () => {
   });
 });
 
+describe('congestion states from the sampler (tcpi_ca_state)', () => {
+  const text = readFileSync(join(FIX, 'samples.txt'), 'utf8');
+  /** The fixture's samples with ca_state added: flow 0's k-th sample gets states[k] (0 after them), flow 1 stays Open. */
+  function withCaStates(states: number[]): RawFiles {
+    let k = 0;
+    const lines = text.split('\n').map((l) => {
+      if (!l.startsWith('tcp ')) return l;
+      const ca = / lport=40000 /.test(l) ? (states[k++] ?? 0) : 0;
+      return l.replace(/ state=(\d+) /, ` state=$1 ca_state=${ca} `);
+    });
+    return { ...files, 'samples.txt': lines.join('\n') };
+  }
+
+  it('fills ca_state of each flow row with the state named as the simulator names it, and leaves cc_mode empty', () => {
+    const a = convertRun(loaded, withCaStates([0, 1, 3, 3, 0, 4]), { target: 'vm', wallSeconds: 20 });
+    const f0 = a.timeseries.filter((r) => r.flow === 0).map((r) => r.ca_state);
+    expect(f0.slice(0, 7)).toEqual(['Open', 'Disorder', 'Recovery', 'Recovery', 'Open', 'Loss', 'Open']);
+    expect(a.timeseries.filter((r) => r.flow === 1).every((r) => r.ca_state === 'Open')).toBe(true);
+    expect(a.timeseries.some((r) => r.cc_mode !== undefined)).toBe(false);
+    expect(a.timeseries.filter((r) => r.flow === 'link').every((r) => r.ca_state === undefined)).toBe(true);
+  });
+
+  it('lists the changes between consecutive samples in transitions, at the later sample', () => {
+    const a = convertRun(loaded, withCaStates([0, 1, 3, 3, 0, 4]), { target: 'vm', wallSeconds: 20 });
+    const times = a.timeseries.filter((r) => r.flow === 0).map((r) => r.time_s);
+    expect(a.transitions).toEqual([
+      { time_s: times[1], flow: 0, kind: 'ca_state', from: 'Open', to: 'Disorder' },
+      { time_s: times[2], flow: 0, kind: 'ca_state', from: 'Disorder', to: 'Recovery' },
+      { time_s: times[4], flow: 0, kind: 'ca_state', from: 'Recovery', to: 'Open' },
+      { time_s: times[5], flow: 0, kind: 'ca_state', from: 'Open', to: 'Loss' },
+      { time_s: times[6], flow: 0, kind: 'ca_state', from: 'Loss', to: 'Open' },
+    ]);
+  });
+
+  it('samples from before the sampler printed ca_state give an empty column and no transitions', () => {
+    const a = convertRun(loaded, files, { target: 'vm', wallSeconds: 20 });
+    expect(a.timeseries.some((r) => r.ca_state !== undefined)).toBe(false);
+    expect(a.transitions).toBeUndefined();
+  });
+});
+
 describe('run checks', () => {
   it('accepts the run as measured: each socket ran the cc asked for', () => {
     expect(verifyRun(loaded.resolved, parseRun(loaded.resolved, files))).toEqual([]);

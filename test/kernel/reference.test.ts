@@ -18,6 +18,21 @@ const SUMS = join(import.meta.dirname, 'fixtures', 'reference-derived.sha256');
 
 const sha16 = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
+/** A CSV without some columns, which must be empty in every row. */
+function withoutColumns(csv: string, names: string[]): string {
+  const lines = csv.split('\n');
+  const head = lines[0]!.split(',');
+  const drop = new Set(names.map((n) => head.indexOf(n)).filter((i) => i >= 0));
+  return lines
+    .map((l, li) => {
+      if (l === '') return l;
+      const cells = l.split(',');
+      if (li > 0) for (const i of drop) expect(cells[i], `${names.join('/')} of row ${li}`).toBe('');
+      return cells.filter((_, i) => !drop.has(i)).join(',');
+    })
+    .join('\n');
+}
+
 describe('the committed reference tree', () => {
   it('regenerates every run\'s summary.json, timeseries.csv and notes byte for byte as they were before packing', () => {
     const want = new Map(
@@ -30,6 +45,10 @@ describe('the committed reference tree', () => {
     for (const file of findRunArchives(REFERENCE)) {
       for (const r of loadArchive(file)) {
         const d = derivedFiles(r.artifacts);
+        // what the converter has added since: the congestion state per sample (these runs' sampler
+        // did not record it, so the columns are empty) and the transitions it gives; the rest is as it was
+        d['timeseries.csv'] = withoutColumns(d['timeseries.csv']!, ['ca_state', 'cc_mode']);
+        delete d['transitions.csv'];
         got.set(
           r.dir.slice(REFERENCE.length + 1),
           Object.keys(d)

@@ -6,7 +6,7 @@
  * tools that read it.
  */
 import type { RateSample, TcpSock } from '../../tcp/types.js';
-import type { BbrState } from './state.js';
+import { setMode, type BbrState } from './state.js';
 import { inflight, packetsInNetAtEdt } from './cwnd.js';
 import { resetProbeBwMode } from './probe_bw.js';
 import { BBR_DRAIN, BBR_STARTUP, BBR_UNIT } from './constants.js';
@@ -14,7 +14,7 @@ import { BBR_DRAIN, BBR_STARTUP, BBR_UNIT } from './constants.js';
 /** bbr_check_drain(). */
 export function checkDrain(bbr: BbrState, tp: TcpSock, _rs: RateSample): void {
   if (bbr.mode === BBR_STARTUP && bbr.fullBwReached) {
-    bbr.mode = BBR_DRAIN;
+    setMode(bbr, tp, BBR_DRAIN);
     tp.sndSsthresh = inflight(bbr, tp, bbr.maxBw(), BBR_UNIT);
   }
   // the queue may already be small: check right away

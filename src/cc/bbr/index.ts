@@ -126,7 +126,7 @@ export function bbrInit(bbr: BbrState, tp: TcpSock): void {
   bbr.cycleMstamp = 0;
   bbr.cycleIdx = 0;
   resetLtBwSampling(bbr, tp);
-  resetStartupMode(bbr);
+  resetStartupMode(bbr, tp);
 
   bbr.ackEpochMstamp = tp.mstampUs;
   bbr.ackEpochAcked = 0;

@@ -80,7 +80,7 @@ export function minTsoSegs(tp: TcpSock): number {
  * alone, deliberately ignoring the device's sk_gso_max_size, so its value is
  * the same with TSO/GSO off as on: at 50 Mbit/s (~6.2 MB/s) it is 4 segments
  * and the quantization budget adds 12 packets to cwnd. (The skbs the sender
- * actually builds are sized by tcp_tso_segs() in tcp/sender.ts, with
+ * actually builds are sized by tcp_tso_segs() in tcp/output.ts, with
  * bbr_min_tso_segs() as the floor.)
  */
 export function tsoSegsGoal(tp: TcpSock): number {

@@ -8,7 +8,7 @@
  * a random phase other than 3/4 so competing flows do not probe in step.
  */
 import type { RateSample, TcpSock } from '../../tcp/types.js';
-import type { BbrState } from './state.js';
+import { setMode, type BbrState } from './state.js';
 import { inflight, packetsInNetAtEdt } from './cwnd.js';
 import { BBR_CYCLE_RAND, BBR_PROBE_BW, BBR_UNIT, CYCLE_LEN } from './constants.js';
 
@@ -57,7 +57,7 @@ export function randomBelow(tp: TcpSock, ceil: number): number {
 
 /** bbr_reset_probe_bw_mode(): enter PROBE_BW at a random phase, never the 3/4 one. */
 export function resetProbeBwMode(bbr: BbrState, tp: TcpSock): void {
-  bbr.mode = BBR_PROBE_BW;
+  setMode(bbr, tp, BBR_PROBE_BW);
   bbr.cycleIdx = CYCLE_LEN - 1 - randomBelow(tp, BBR_CYCLE_RAND);
   advanceCyclePhase(bbr, tp);
 }

@@ -9,7 +9,7 @@
  * in PROBE_RTT are marked app-limited so they do not lower the bw estimate.
  */
 import type { RateSample, TcpSock } from '../../tcp/types.js';
-import type { BbrState } from './state.js';
+import { setMode, type BbrState } from './state.js';
 import { saveCwnd } from './cwnd.js';
 import { resetProbeBwMode } from './probe_bw.js';
 import { resetStartupMode } from './startup.js';
@@ -27,7 +27,7 @@ const PROBE_RTT_JIFFIES = msecsToJiffies(BBR_PROBE_RTT_MODE_MS);
 
 /** bbr_reset_mode(): leave PROBE_RTT for STARTUP or PROBE_BW. */
 export function resetMode(bbr: BbrState, tp: TcpSock): void {
-  if (!bbr.fullBwReached) resetStartupMode(bbr);
+  if (!bbr.fullBwReached) resetStartupMode(bbr, tp);
   else resetProbeBwMode(bbr, tp);
 }
 
@@ -49,7 +49,7 @@ export function updateMinRtt(bbr: BbrState, tp: TcpSock, rs: RateSample): void {
   }
 
   if (BBR_PROBE_RTT_MODE_MS > 0 && filterExpired && !bbr.idleRestart && bbr.mode !== BBR_PROBE_RTT) {
-    bbr.mode = BBR_PROBE_RTT;
+    setMode(bbr, tp, BBR_PROBE_RTT);
     saveCwnd(bbr, tp);
     bbr.probeRttDoneStamp = 0;
   }

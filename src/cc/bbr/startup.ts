@@ -5,14 +5,14 @@
  * each fail to raise max bw by 25% over the last plateau, the pipe is
  * considered full ("full_bw_reached") and BBR moves on to DRAIN.
  */
-import type { RateSample } from '../../tcp/types.js';
-import type { BbrState } from './state.js';
+import type { RateSample, TcpSock } from '../../tcp/types.js';
+import { setMode, type BbrState } from './state.js';
 import { mulShr } from './arith.js';
 import { BBR_FULL_BW_CNT, BBR_FULL_BW_THRESH, BBR_SCALE, BBR_STARTUP } from './constants.js';
 
 /** bbr_reset_startup_mode(). */
-export function resetStartupMode(bbr: BbrState): void {
-  bbr.mode = BBR_STARTUP;
+export function resetStartupMode(bbr: BbrState, tp: TcpSock): void {
+  setMode(bbr, tp, BBR_STARTUP);
 }
 
 /** bbr_check_full_bw_reached(): once per round, test whether bw still grows 25%. */

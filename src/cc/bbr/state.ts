@@ -4,8 +4,8 @@
  * as the kernel's icsk_ca_priv is before bbr_init().
  */
 import { MinMax } from '../../tcp/minmax.js';
-import { BBR_STARTUP, type BbrMode } from './constants.js';
-import { CA_OPEN, type CaState } from '../../tcp/types.js';
+import { BBR_MODE_NAMES, BBR_STARTUP, type BbrMode } from './constants.js';
+import { CA_OPEN, type CaState, type TcpSock } from '../../tcp/types.js';
 
 export class BbrState {
   /** Minimum RTT over the min_rtt window, us (~0U = none yet). */
@@ -85,4 +85,10 @@ export class BbrState {
   extraAckedMax(): number {
     return Math.max(this.extraAcked[0], this.extraAcked[1]);
   }
+}
+
+/** The one place BBR's mode changes; the stack hears of it (the time series' cc_mode). */
+export function setMode(bbr: BbrState, tp: TcpSock, mode: BbrMode): void {
+  bbr.mode = mode;
+  tp.ccModeChanged(BBR_MODE_NAMES[mode]);
 }

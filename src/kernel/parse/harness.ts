@@ -9,6 +9,8 @@ export interface TcpSample {
   t: number;
   lport: number;
   state: number;
+  /** tcpi_ca_state (0 Open .. 4 Loss); undefined in samples from before the sampler printed it. */
+  caState?: number;
   cc: string;
   mss: number;
   cwnd: number;
@@ -69,6 +71,7 @@ export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSamp
         t: num(o, 't'),
         lport: num(o, 'lport'),
         state: num(o, 'state'),
+        ...(o.ca_state !== undefined ? { caState: Number(o.ca_state) } : {}),
         cc: o.cc ?? '?',
         mss: num(o, 'mss'),
         cwnd: num(o, 'cwnd'),

@@ -107,6 +107,10 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
         expect(f.segsRetrans).toBeGreaterThan(0);
         expect(a.meta.kernel!.release).toBe(findKernel().release);
         expect(a.timeseries.filter((row) => row.flow === 0).length).toBeGreaterThan(150);
+        // the sampler's tcpi_ca_state names the congestion state of every sample; Linux has no BBR mode to show
+        expect(a.timeseries.filter((row) => row.flow === 0).every((row) => ['Open', 'Disorder', 'CWR', 'Recovery', 'Loss'].includes(String(row.ca_state)))).toBe(true);
+        expect(a.timeseries.every((row) => row.cc_mode === undefined)).toBe(true);
+        expect(a.transitions).toBeDefined();
         if (cc === 'brutal') {
           // the shim set the rate once the connection was established, and Brutal held it
           expect(String(a.extra!['raw/shim-0.log'])).toMatch(new RegExp(`^brutal fd=\\d+ lport=40000 rate=${BRUTAL_RATE_MBPS * 125_000} cwnd_gain=20 rc=0`, 'm'));
