@@ -2,14 +2,17 @@
  * Reading scenario files (YAML or JSON), applying `--set` overrides, and
  * validating them into a ParsedScenario / ResolvedScenario.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 import { formatPath, setPath } from './path.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
-import { scenarioSchema, type ParsedScenario } from './schema.js';
+import { plainNameProblem, scenarioSchema, type ParsedScenario } from './schema.js';
+
+/** Largest scenario file read: 4 MB (a thousand-flow scenario is ~100 kB). */
+export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
 
 export interface LoadedScenario {
   /** The document as written plus overrides (what gets saved as scenario.yaml). */
@@ -24,7 +27,8 @@ export interface LoadedScenario {
 export function parseScenarioText(text: string, file: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+    // merge: YAML 1.1 merge keys (`<<: *defaults`), which scenario files use to share link settings
+    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text, { merge: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     throw new InputError(`${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${msg}`);
@@ -32,14 +36,19 @@ export function parseScenarioText(text: string, file: string): Record<string, un
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InputError(`${file}: a scenario must be a mapping with duration, link and flows`);
   }
+  // top-level `x-...` fields hold YAML anchors for merge keys (as in docker compose): not part of the scenario
+  for (const k of Object.keys(doc)) if (k.startsWith('x-')) delete (doc as Record<string, unknown>)[k];
   return doc as Record<string, unknown>;
 }
 
 export function readScenarioDoc(file: string): Record<string, unknown> {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_SCENARIO_BYTES) throw new InputError(`${file}: ${size} bytes; a scenario file may have at most ${MAX_SCENARIO_BYTES} bytes`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${file}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseScenarioText(text, file);
@@ -107,6 +116,8 @@ export function formatZodError(err: z.ZodError): string {
 export function validateScenario(doc: Record<string, unknown>, fallbackName: string): { parsed: ParsedScenario; resolved: ResolvedScenario } {
   const r = scenarioSchema().safeParse(doc);
   if (!r.success) throw new InputError(formatZodError(r.error));
+  const nameProblem = r.data.name === undefined ? plainNameProblem(fallbackName) : null;
+  if (nameProblem !== null) throw new InputError(`name: the scenario has no name and its file name gives "${fallbackName}" (${nameProblem}); add name: to the scenario`);
   return { parsed: r.data, resolved: resolveScenario(r.data, fallbackName) };
 }
 
