@@ -53,7 +53,7 @@ export async function saveModel(dir: string, s: Surrogate, extra: Record<string,
     [MODEL_FILES.meta]: toJson(s.meta),
     [MODEL_FILES.evaluation]: toJson(s.meta.evaluation),
     ...extra,
-  });
+  }, 'model');
 }
 
 /**
