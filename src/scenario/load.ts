@@ -26,12 +26,20 @@ export interface LoadedScenario {
 /** Parse the text of a scenario file. */
 export function parseScenarioText(text: string, file: string): Record<string, unknown> {
   let doc: unknown;
+  const json = extname(file).toLowerCase() === '.json';
   try {
-    // merge: YAML 1.1 merge keys (`<<: *defaults`), which scenario files use to share link settings
-    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text, { merge: true });
+    if (json) doc = JSON.parse(text);
+    else {
+      // merge: YAML 1.1 merge keys (`<<: *defaults`), which scenario files use to share link settings
+      const d = YAML.parseDocument(text, { merge: true, prettyErrors: false });
+      // a warning (an ambiguous alias, a tag that does not fit) means the file does not say what it seems to: refused, not printed
+      const problem = d.errors[0] ?? d.warnings[0];
+      if (problem) throw problem;
+      doc = d.toJS({ maxAliasCount: 100 });
+    }
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new InputError(`${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${msg}`);
+    throw new InputError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${msg}`);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InputError(`${file}: a scenario must be a mapping with duration, link and flows`);
