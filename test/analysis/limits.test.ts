@@ -113,4 +113,14 @@ describe('signals', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`ran ${6 - kept}, skipped ${kept} already done, 0 failed`));
   });
+
+  it('cclab demo ends on SIGINT the same way', async () => {
+    const out = join(tempDir('demo-int'), 'headline');
+    const r = await interrupt(['demo', '--out', out, '--jobs', '1'], 'SIGINT', { ready: (s) => /to run/.test(s) });
+    expect(r.sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^cclab: interrupted: \d+ points? kept, resume with the same command$/);
+    expect(temps(out)).toEqual([]);
+    expect(existsSync(join(out, '.cclab.lock'))).toBe(false);
+  });
 });
