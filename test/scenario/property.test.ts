@@ -437,7 +437,7 @@ describe('scenario files, generated and mutated', () => {
     expect(cliRuns).toBeGreaterThanOrEqual(RUNS / CLI_EVERY / 4);
     expect(cliCodes.ok).toBeGreaterThan(0);
     expect(cliCodes.refused).toBeGreaterThan(0);
-  });
+  }, Math.max(120_000, RUNS * 60));
 
   it('catches planted bugs: a crash that is not an InputError, and a bound that is not enforced', () => {
     // bug 1: the validator throws a plain error on some input (as `xs is not iterable` did)
