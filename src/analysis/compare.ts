@@ -23,7 +23,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { canonicalJson, type ResolvedScenario } from '../scenario/resolve.js';
-import { runSummarySchema, type RunSummary } from '../results/schema.js';
+import type { RunSummary } from '../results/schema.js';
+import { isRunDir, readResolvedInput, readRunSummaryInput } from '../results/read.js';
 
 export const METRICS = ['goodputMbps', 'retransRatio', 'rttMeanMs'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -103,14 +104,9 @@ export interface RunRecord {
 export function findRuns(root: string): RunRecord[] {
   const out: RunRecord[] = [];
   const walk = (dir: string): void => {
-    if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'resolved.json'))) {
-      let summary: RunSummary;
-      try {
-        summary = runSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')));
-      } catch (e) {
-        throw new InputError(`${join(dir, 'summary.json')}: not a cclab summary (${(e as Error).message.split('\n')[0]})`);
-      }
-      out.push({ dir, summary, resolved: JSON.parse(readFileSync(join(dir, 'resolved.json'), 'utf8')) as ResolvedScenario });
+    if (isRunDir(dir)) {
+      const summary = readRunSummaryInput(join(dir, 'summary.json'));
+      out.push({ dir, summary, resolved: readResolvedInput(join(dir, 'resolved.json'), summary.flows.length) });
       return;
     }
     for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -125,17 +125,70 @@ function validatePoint(doc: Record<string, unknown>, assignment: Record<string, 
   throw new InputError(`sweep: ${what}${shown ? ` {${shown}}` : ''} is not a valid scenario: ${formatZodError(r.error)}`);
 }
 
+/** Most points a sweep may have unless --max-points says more. */
+export const MAX_SWEEP_POINTS = 100_000;
+/** Combinations planned between two looks at the event loop (signals end planning too). */
+const PLAN_SLICE = 200;
+
+export interface PlanOptions {
+  /** Largest number of points allowed (default MAX_SWEEP_POINTS). */
+  maxPoints?: number;
+}
+
+/**
+ * The most points a sweep spec can give (combinations x seeds, plus a solo
+ * baseline per flow group when harm is on), computed from the list lengths
+ * before anything is expanded.
+ */
+export function pointCountBound(spec: SweepSpec, doc: Record<string, unknown>): { points: number; combos: number; shown: string } {
+  const lengths = spec.groups.map((g) => spec.axes.find((a) => a.path === g[0])!.values.length);
+  const combos = lengths.reduce((a, b) => a * b, 1);
+  const flowGroups = spec.harm && Array.isArray(doc.flows) ? doc.flows.length : 0;
+  const points = combos * spec.seeds * (1 + flowGroups);
+  const shown = `${lengths.length ? lengths.join(' x ') : '1'} combination${combos === 1 ? '' : 's'} x ${spec.seeds} seed${spec.seeds === 1 ? '' : 's'}${flowGroups ? ` x (1 + ${flowGroups} solo baselines)` : ''}`;
+  return { points, combos, shown };
+}
+
+/** Refuse a sweep of more than `max` points, before planning allocates anything. */
+export function checkPointCount(spec: SweepSpec, doc: Record<string, unknown>, max = MAX_SWEEP_POINTS): void {
+  const b = pointCountBound(spec, doc);
+  if (b.points > max) {
+    throw new InputError(`sweep: up to ${b.points} points (${b.shown}); at most ${max} unless --max-points says more`);
+  }
+}
+
 /**
  * Expand a scenario document (after --set) into combinations and points.
  * Throws InputError (one line naming the path) for any bad sweep or value.
  */
-export function planSweep(doc: Record<string, unknown>, name: string): SweepPlan {
+export function planSweep(doc: Record<string, unknown>, name: string, opts: PlanOptions = {}): SweepPlan {
+  const steps = planSteps(doc, name, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** planSweep, giving the event loop a turn now and then (so SIGINT and SIGTERM end a long planning). */
+export async function planSweepAsync(doc: Record<string, unknown>, name: string, opts: PlanOptions = {}): Promise<SweepPlan> {
+  const steps = planSteps(doc, name, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* planSteps(doc: Record<string, unknown>, name: string, opts: PlanOptions): Generator<void, SweepPlan, void> {
   const spec = parseSweepSpec(doc);
+  checkPointCount(spec, doc, opts.maxPoints ?? MAX_SWEEP_POINTS);
   const base = baseDocument(doc, name);
   const combos: PlannedCombo[] = [];
   const seenParams = new Set<string>();
   const seenHash = new Map<string, Record<string, unknown>>();
+  let n = 0;
   for (const assignment of expandCombinations(spec)) {
+    if (++n % PLAN_SLICE === 0) yield;
     const cdoc = applyCombination(base, assignment);
     const params: Record<string, unknown> = {};
     for (const [p, v] of Object.entries(assignment)) if (getPath(cdoc, p) !== undefined) params[p] = v;

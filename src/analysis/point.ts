@@ -5,8 +5,12 @@
  * worker thread (worker.ts), one point at a time.
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS } from '../results/schema.js';
+import { formatPath } from '../scenario/path.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
 import { validateScenario } from '../scenario/load.js';
 import { scenarioHash } from '../scenario/resolve.js';
 import { simulate } from '../sim/index.js';
@@ -60,8 +64,105 @@ export function runPointTask(t: PointTask): PointResult {
   }
 }
 
-/** Whether `dir` holds a finished point made by the simulator build `simulator`. */
-export function isPointDone(dir: string, simulator: string): boolean {
+/**
+ * What a point's folder holds:
+ *   done      every file parses, matches the schema and this point (key, scenario hash, seed), made by `simulator`
+ *   absent    nothing there yet
+ *   outdated  a complete point made by another simulator build (recomputed; results never mix builds)
+ *   other-backend  a point measured by the other backend (never replaced)
+ *   broken    anything else, with what is wrong (recomputed, and said so)
+ */
+export type PointState =
+  | { state: 'done' }
+  | { state: 'absent' }
+  | { state: 'outdated'; simulator: string }
+  | { state: 'other-backend'; simulator: string }
+  | { state: 'broken'; why: string };
+
+function backendOf(simulator: string): 'kernel' | 'sim' {
+  return simulator.startsWith('kernel:') ? 'kernel' : 'sim';
+}
+
+function zodWhy(file: string, e: z.ZodError): string {
+  const i = e.issues[0]!;
+  return `${file} does not match the result schema (${formatPath(i.path as (string | number)[]) || 'top level'}: ${i.message})`;
+}
+
+function readJsonFile(dir: string, file: string): { ok: true; value: unknown } | { ok: false; why: string } {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, file), 'utf8');
+  } catch {
+    return { ok: false, why: `${file} is missing` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, why: `${file} is not valid JSON (${text.length} bytes)` };
+  }
+}
+
+/** The first line of timeseries.csv is its header and the file ends with a newline (not cut short). */
+function timeseriesWhy(dir: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, 'timeseries.csv'), 'r');
+  } catch {
+    return 'timeseries.csv is missing';
+  }
+  try {
+    const header = TIMESERIES_COLUMNS.join(',');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, header.length + 1));
+    readSync(fd, head, 0, head.length, 0);
+    const last = Buffer.alloc(1);
+    if (size > 0) readSync(fd, last, 0, 1, size - 1);
+    if (head.toString('latin1') !== `${header}\n`) return 'timeseries.csv does not start with its header';
+    if (last.toString('latin1') !== '\n') return 'timeseries.csv is cut short';
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Check a point's folder against the plan: see PointState. */
+export function checkPoint(dir: string, p: { key: string; hash: string; seed: number }, simulator: string): PointState {
+  if (!existsSync(dir)) return { state: 'absent' };
+  const rec = readJsonFile(dir, POINT_FILE);
+  if (!rec.ok) return { state: 'broken', why: rec.why };
+  const r = rec.value as Partial<PointRecord>;
+  if (r === null || typeof r !== 'object' || typeof r.simulator !== 'string') return { state: 'broken', why: `${POINT_FILE} is not a point record` };
+  if (backendOf(r.simulator) !== backendOf(simulator)) return { state: 'other-backend', simulator: r.simulator };
+  if (r.key !== p.key || r.hash !== p.hash || r.seed !== p.seed) return { state: 'broken', why: `${POINT_FILE} is of another point (${String(r.key)})` };
+  const sum = readJsonFile(dir, 'summary.json');
+  if (!sum.ok) return { state: 'broken', why: sum.why };
+  const s = runSummarySchema.safeParse(sum.value);
+  if (!s.success) return { state: 'broken', why: zodWhy('summary.json', s.error) };
+  if (s.data.scenarioHash !== p.hash || s.data.seed !== p.seed) return { state: 'broken', why: `summary.json is of another point (${s.data.scenarioHash}-seed${s.data.seed})` };
+  if (s.data.source !== backendOf(simulator)) return { state: 'broken', why: `summary.json is from the ${s.data.source} backend` };
+  const res = readJsonFile(dir, 'resolved.json');
+  if (!res.ok) return { state: 'broken', why: res.why };
+  let hash: string;
+  try {
+    hash = scenarioHash(res.value as ResolvedScenario);
+  } catch {
+    return { state: 'broken', why: 'resolved.json is not a resolved scenario' };
+  }
+  if (hash !== p.hash || (res.value as ResolvedScenario).seed !== p.seed) return { state: 'broken', why: `resolved.json does not match the plan's scenario hash ${p.hash}` };
+  const meta = readJsonFile(dir, 'meta.json');
+  if (!meta.ok) return { state: 'broken', why: meta.why };
+  const m = runMetaSchema.safeParse(meta.value);
+  if (!m.success) return { state: 'broken', why: zodWhy('meta.json', m.error) };
+  const ts = timeseriesWhy(dir);
+  if (ts !== null) return { state: 'broken', why: ts };
+  if (!existsSync(join(dir, 'scenario.yaml'))) return { state: 'broken', why: 'scenario.yaml is missing' };
+  if (r.simulator !== simulator) return { state: 'outdated', simulator: r.simulator };
+  return { state: 'done' };
+}
+
+/** Whether `dir` holds a finished, valid point made by the simulator build `simulator`. */
+export function isPointDone(dir: string, simulator: string, p?: { key: string; hash: string; seed: number }): boolean {
+  if (p) return checkPoint(dir, p, simulator).state === 'done';
   try {
     if (!existsSync(join(dir, 'summary.json'))) return false;
     const rec = JSON.parse(readFileSync(join(dir, POINT_FILE), 'utf8')) as Partial<PointRecord>;

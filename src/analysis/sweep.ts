@@ -11,7 +11,15 @@
  *   summary.csv     tidy statistics, one row per combination × flow
  *   summary.json    the same with per-seed values and metric definitions
  *   meta.json       cclab version, jobs, wall time, failures
+ *   .cclab          the folder marker (kind sweep, backend): cclab writes
+ *                   only into an empty folder or one it marked
+ *   .cclab.lock     while a sweep runs: its host and pid (results/lock.ts)
  * `cclab chart` adds charts/, `cclab report` adds report.html.
+ *
+ * A sweep folder holds the points of one backend: a simulator sweep into a
+ * kernel sweep's folder (or the other way round) is refused before anything
+ * runs. A point counts as done only when its files parse, match the schema
+ * and the plan (checkPoint); a broken one is recomputed with a line saying so.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -22,11 +30,14 @@ import { InputError } from '../scenario/errors.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { parseSetValue } from '../scenario/load.js';
 import { simulatedCcNames } from '../cc/index.js';
-import { writeFileAtomic, toJson } from '../results/io.js';
+import { ioError, IoError, writeFileAtomic, toJson } from '../results/io.js';
+import { backendName, claimFolder, MARKER_FILE, newMarker, type Backend } from '../results/folder.js';
+import { acquireLock } from '../results/lock.js';
+import { addCleanup } from '../results/cleanup.js';
 import { CCLAB_VERSION } from '../results/version.js';
-import { planSweep, type SweepPlan } from './plan.js';
+import { planSweepAsync, type SweepPlan } from './plan.js';
 import { aggregate, summaryCsv, type SweepSummary } from './aggregate.js';
-import { isPointDone, POINT_FILE, type PointRecord, type PointTask } from './point.js';
+import { checkPoint, POINT_FILE, type PointRecord, type PointTask } from './point.js';
 import { writeRun } from '../results/write.js';
 import { estimateCost, runTasks, workerDistDir } from './runner.js';
 import { simulatorFingerprint } from './fingerprint.js';
@@ -50,6 +61,12 @@ export interface SweepOptions {
   backend?: 'sim' | 'kernel';
   /** Kernel backend: vm, local or ssh://user@host; modules to load; a deadline per batch; log lines. */
   kernel?: { target: string; modules?: string[]; timeoutS?: number; log?: (line: string) => void };
+  /** Most points allowed (default MAX_SWEEP_POINTS, plan.ts). */
+  maxPoints?: number;
+  /** One-line notices (points recomputed, an adopted folder); default: none. */
+  log?: (line: string) => void;
+  /** What holds the folder's lock, as shown to a second cclab (default "cclab sweep"). */
+  command?: string;
 }
 
 /** Kernel points per VM boot. */
@@ -74,6 +91,8 @@ export interface SweepOutcome {
   plan: SweepPlan;
   summary: SweepSummary;
   meta: SweepMeta;
+  /** Why summary.json/summary.csv/meta.json could not be written (e.g. a full disk), or null. */
+  writeError: IoError | null;
 }
 
 /** Default number of worker threads: the machine's cores. */
@@ -111,8 +130,31 @@ function checkImplemented(plan: SweepPlan): void {
   }
 }
 
+/**
+ * Claim the sweep folder for `backend`: create it (with its marker) when it
+ * is absent or empty, adopt an unmarked one an older cclab wrote, and refuse
+ * anything else, or a sweep of the other backend, with one line (exit 2).
+ */
+function claimSweepDir(dir: string, backend: Backend, log: (line: string) => void): void {
+  const s = claimFolder(dir, 'sweep');
+  const has = s.state === 'cclab' ? s.marker.backend : s.state === 'legacy' ? s.backend : undefined;
+  if (has !== undefined && has !== backend) {
+    throw new InputError(
+      `--out ${dir}: holds a ${backendName(has)} sweep; this sweep runs on the ${backendName(backend)}, and cclab never replaces points of another backend: give another --out`,
+    );
+  }
+  if (s.state === 'cclab') return;
+  if (s.state === 'legacy') log(`note: ${dir} was written by an older cclab (no ${MARKER_FILE} marker); adopting it`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw ioError(e, dir);
+  }
+  writeFileAtomic(join(dir, MARKER_FILE), toJson(newMarker('sweep', [], backend)));
+}
+
 /** Remove temporary files and directories left by a killed writer (whose process is gone). */
-export function removeStaleTemps(dir: string): number {
+export function removeStaleTemps(dir: string, includeOwn = false): number {
   let removed = 0;
   let entries: string[];
   try {
@@ -124,8 +166,8 @@ export function removeStaleTemps(dir: string): number {
     const m = /^\..+\.tmp-(\d+)-[0-9a-f]+$/.exec(e);
     if (!m) continue;
     const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
+    let alive = pid === process.pid && !includeOwn;
+    if (!alive && pid !== process.pid) {
       try {
         process.kill(pid, 0);
         alive = true;
@@ -143,15 +185,73 @@ export function removeStaleTemps(dir: string): number {
 /** Run a sweep from a scenario document (after overrides). */
 export async function runSweep(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions = {}): Promise<SweepOutcome> {
   const t0 = performance.now();
-  const plan = planSweep(doc, name);
+  const log = opts.log ?? (() => {});
+  const plan = await planSweepAsync(doc, name, opts.maxPoints !== undefined ? { maxPoints: opts.maxPoints } : {});
   if (opts.backend !== 'kernel') checkImplemented(plan);
   const jobs = opts.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got ${jobs}`);
+  const backend: Backend = opts.backend === 'kernel' ? 'kernel' : 'sim';
   const dir = opts.out ?? join(opts.results ?? 'results', plan.name);
+  claimSweepDir(dir, backend, log);
+  const release = acquireLock(dir, opts.command ?? `cclab sweep ${scenarioFile ?? plan.name}`);
+  try {
+    return await runLocked(plan, dir, backend, doc, scenarioFile, jobs, t0, opts);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(
+  plan: SweepPlan,
+  dir: string,
+  backend: Backend,
+  doc: Record<string, unknown>,
+  scenarioFile: string | null,
+  jobs: number,
+  t0: number,
+  opts: SweepOptions,
+): Promise<SweepOutcome> {
+  const log = opts.log ?? (() => {});
   const pointsDir = join(dir, POINTS_DIR);
-  mkdirSync(pointsDir, { recursive: true });
+  try {
+    mkdirSync(pointsDir, { recursive: true });
+  } catch (e) {
+    throw ioError(e, pointsDir);
+  }
   removeStaleTemps(dir);
   removeStaleTemps(pointsDir);
+  // temporary files of this process are removed when a signal ends it
+  const forgetTemps = addCleanup(() => {
+    removeStaleTemps(pointsDir, true);
+    removeStaleTemps(dir, true);
+  });
+
+  const kernelOpts = backend === 'kernel' ? (opts.kernel ?? { target: 'vm' }) : null;
+  // what made a point: the simulator build, or the kernel target (kernel points are not redone when cclab changes)
+  const simulator = kernelOpts ? `kernel:${kernelOpts.target}` : simulatorFingerprint(workerDistDir());
+  const costOf = new Map(plan.combos.map((c) => [c.hash, estimateCost(c.resolved)]));
+  const tasks: PointTask[] = [];
+  let outdated = 0;
+  const foreign: string[] = [];
+  plan.points.forEach((p, index) => {
+    const pdir = join(pointsDir, p.key);
+    const st = checkPoint(pdir, p, simulator);
+    if (st.state === 'other-backend') foreign.push(p.key);
+    if (st.state === 'done' && !opts.force) return;
+    if (st.state === 'broken') {
+      removeStaleTemps(pdir);
+      log(`${join(POINTS_DIR, p.key)}: ${st.why}; recomputing it`);
+    }
+    if (st.state === 'outdated') outdated++;
+    tasks.push({ index, key: p.key, hash: p.hash, seed: p.seed, role: p.role, doc: p.doc, scenarioFile, dir: pdir, simulator, cost: costOf.get(p.hash) ?? 0 });
+  });
+  if (foreign.length > 0) {
+    throw new InputError(
+      `--out ${dir}: ${join(POINTS_DIR, foreign[0]!)}${foreign.length > 1 ? ` and ${foreign.length - 1} more points` : ''} were measured by the other backend; cclab never replaces them: give another --out`,
+    );
+  }
+  if (outdated > 0 && !opts.force) log(`${outdated} point${outdated === 1 ? ' was' : 's were'} made by another simulator build; recomputing ${outdated === 1 ? 'it' : 'them'}`);
+
   writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
   writeFileAtomic(
     join(dir, SWEEP_PLAN_FILE),
@@ -166,16 +266,6 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
     }),
   );
 
-  const kernelOpts = opts.backend === 'kernel' ? (opts.kernel ?? { target: 'vm' }) : null;
-  // what made a point: the simulator build, or the kernel target (kernel points are not redone when cclab changes)
-  const simulator = kernelOpts ? `kernel:${kernelOpts.target}` : simulatorFingerprint(workerDistDir());
-  const costOf = new Map(plan.combos.map((c) => [c.hash, estimateCost(c.resolved)]));
-  const tasks: PointTask[] = [];
-  plan.points.forEach((p, index) => {
-    const pdir = join(pointsDir, p.key);
-    if (!opts.force && isPointDone(pdir, simulator)) return;
-    tasks.push({ index, key: p.key, hash: p.hash, seed: p.seed, role: p.role, doc: p.doc, scenarioFile, dir: pdir, simulator, cost: costOf.get(p.hash) ?? 0 });
-  });
   const skipped = plan.points.length - tasks.length;
   const progress = opts.progress ?? silentProgress;
   const failures: { key: string; error: string }[] = [];
@@ -198,8 +288,6 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
   const summary = aggregate(plan, pointsDir);
-  writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
-  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
   const meta: SweepMeta = {
     cclabVersion: CCLAB_VERSION,
     scenario: plan.name,
@@ -220,8 +308,18 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
     },
     failures,
   };
-  writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
-  return { dir, plan, summary, meta };
+  // the summary is written even when points failed; a full disk is reported, not thrown, so the failures are still listed
+  let writeError: IoError | null = null;
+  try {
+    writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
+    writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
+    writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
+  } catch (e) {
+    if (!(e instanceof IoError)) throw e;
+    writeError = e;
+  }
+  forgetTemps();
+  return { dir, plan, summary, meta, writeError };
 }
 
 /**
@@ -250,7 +348,12 @@ async function runKernelTasks(
           return;
         }
         const record: PointRecord = { key: t.key, hash: t.hash, seed: t.seed, role: t.role, simulator: t.simulator };
-        writeRun(t.dir, { ...r, extra: { ...(r.extra ?? {}), [POINT_FILE]: toJson(record) } });
+        try {
+          writeRun(t.dir, { ...r, extra: { ...(r.extra ?? {}), [POINT_FILE]: toJson(record) } });
+        } catch (e) {
+          onDone(t.key, (e as Error).message);
+          return;
+        }
         onDone(t.key, null);
       },
     });

@@ -202,7 +202,7 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
       const key = `${hash}-seed${resolved.seed}`;
       const dir = join(opts.out, groupOf(referenceRoot, first.dir), key);
       simDirs.push(dir);
-      if (!opts.force && isPointDone(dir, simulator)) continue;
+      if (!opts.force && isPointDone(dir, simulator, { key, hash, seed: resolved.seed })) continue;
       tasks.push({ index: tasks.length, key, hash, seed: resolved.seed, role: 'main', doc, scenarioFile: null, dir, simulator, cost: resolved.link.rateBps * resolved.durationNs });
     }
   }

@@ -2,6 +2,7 @@
  * The harness's two small C helpers, compiled with the host's C compiler:
  *   cclab_shim.so   LD_PRELOAD shim (Brutal's parameters, final TCP_INFO log)
  *   cclab_sampler   the time-series sampler (sock_diag + rtnetlink)
+ *   cclab_vmguard   the host-side guard of the test VM's qemu (vm/qemu.ts)
  * Each is cached under .cache/helpers/<hash of its source>/, so it is built
  * once per change. The VM runs this host's own Debian binaries and libc, so
  * what is built here runs there too; an ssh target compiles the same sources
@@ -39,6 +40,15 @@ export const SAMPLER: HelperSpec = {
   cflags: ['-O2', '-Wall'],
   libs: [],
   guestPath: '/usr/lib/cclab/cclab_sampler',
+};
+
+/** Runs qemu so that it dies with cclab and at its deadline (PR_SET_PDEATHSIG, host-side timer): vm/qemu.ts. */
+export const VMGUARD: HelperSpec = {
+  name: 'cclab_vmguard',
+  source: join(KERNEL_ASSETS_DIR, 'vmguard', 'cclab_vmguard.c'),
+  cflags: ['-O2', '-Wall'],
+  libs: [],
+  guestPath: '',
 };
 
 /** The shell command that builds a helper from `src` into `out` (for ssh targets). */

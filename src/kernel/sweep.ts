@@ -101,7 +101,7 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
             log(`FAILED ${p.label}: ${r.message}`);
             if (r instanceof KernelRunError) {
               const dir = join(root, '.failed', dirOf(p.loaded).split('/').slice(-2).join('-'));
-              writeDirAtomic(dir, { 'error.txt': `${r.message}\n`, ...r.files });
+              writeDirAtomic(dir, { 'error.txt': `${r.message}\n`, ...r.files }, 'failed');
               log(`  raw files kept in ${dir}`);
             }
           } else {

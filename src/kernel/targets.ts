@@ -17,8 +17,9 @@ import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { InputError } from '../scenario/errors.js';
 import { buildHelpers, helperBuildCommand, SAMPLER, SHIM } from './helpers.js';
-import { ensureVmImage, type VmImage } from './vm/image.js';
-import { bootVm, pointName, TCG_WALL_FACTOR, type PointOutput } from './vm/qemu.js';
+import { ensureVmImage, findKernel, type VmImage } from './vm/image.js';
+import { bootVm, ModuleLoadError, pointName, removeStaleVmDirs, TCG_WALL_FACTOR, type PointOutput } from './vm/qemu.js';
+import { checkModulesFor } from './modules.js';
 import { readTar } from './vm/tar.js';
 import type { RawFiles } from './convert.js';
 
@@ -91,6 +92,10 @@ class VmTarget implements Target {
   constructor(private readonly modules: readonly string[]) {}
 
   async prepare(log: (line: string) => void): Promise<void> {
+    // the temporary folders of VM runs whose process was killed
+    removeStaleVmDirs();
+    // a module for another kernel is refused before anything is built or booted
+    checkModulesFor(this.modules, findKernel().release);
     this.image = await ensureVmImage(log);
     this.moduleHint = `build its module against linux-headers-${this.image.kernel.release} and pass it with --module <module>.ko (see docs/kernel.md)`;
   }
@@ -100,7 +105,7 @@ class VmTarget implements Target {
     const outputs: (PlanOutput | undefined)[] = plans.map(() => undefined);
     const index = new Map(plans.map((_, i) => [pointName(i), i]));
     const timeoutS = opts.timeoutS ?? VM_BOOT_ALLOWANCE_S + TCG_WALL_FACTOR * opts.timeoutsS.reduce((a, b) => a + b, 0);
-    const result = await bootVm({
+    const boot = bootVm({
       image: this.image!,
       plans,
       modules: [...this.modules],
@@ -112,6 +117,13 @@ class VmTarget implements Target {
         outputs[i] = { rc: p.rc, files: p.files };
         opts.onOutput?.(i, outputs[i]!);
       },
+    });
+    const result = await boot.catch((e: unknown) => {
+      // a module the guest could not load stops the batch at once
+      if (!(e instanceof ModuleLoadError)) throw e;
+      const given = this.modules.find((m) => m.split('/').at(-1) === e.file);
+      if (given === undefined) throw new Error(`the test VM image's module ${e.file} does not load (${e.reason}); rebuild the image (rm -r .cache/vm)`);
+      throw new InputError(`--module ${given}: the VM's kernel ${e.release} refused it (${e.reason || 'insmod failed'}); build it against linux-headers-${e.release} (see docs/kernel.md)`);
     });
     const failed = result.modules.filter((m) => !m.ok);
     if (failed.length > 0) {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { InputError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import { runSummarySchema, type RunSummary } from '../results/schema.js';
+import type { RunSummary } from '../results/schema.js';
+import { isRunDir, readResolvedInput, readRunSummaryInput } from '../results/read.js';
 import { TARGETS } from './features.js';
 
 export interface TrainingRow {
@@ -47,7 +48,7 @@ export interface SweepData {
 export function findRunDirs(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
-    if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'resolved.json'))) {
+    if (isRunDir(dir)) {
       out.push(dir);
       return;
     }
@@ -73,22 +74,11 @@ export function findRunDirs(root: string): string[] {
   return out;
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${file}: cannot read (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 function readRun(dir: string): { summary: RunSummary; resolved: ResolvedScenario } {
-  const s = runSummarySchema.safeParse(readJson(join(dir, 'summary.json')));
-  if (!s.success) throw new InputError(`${join(dir, 'summary.json')}: not a cclab.summary/1 run summary`);
-  const r = readJson(join(dir, 'resolved.json')) as ResolvedScenario;
-  const ok =
-    r && typeof r === 'object' && r.link && typeof r.link.rateBps === 'number' && typeof r.link.rttNs === 'number' && Array.isArray(r.flows) && r.flows.length === s.data.flows.length;
-  if (!ok) throw new InputError(`${join(dir, 'resolved.json')}: not a resolved scenario matching its summary.json`);
-  return { summary: s.data, resolved: r };
+  const summary = readRunSummaryInput(join(dir, 'summary.json'));
+  const resolved = readResolvedInput(join(dir, 'resolved.json'), summary.flows.length);
+  if (typeof resolved.link.rttNs !== 'number') throw new InputError(`${join(dir, 'resolved.json')}: not a resolved scenario (needs link.rttNs)`);
+  return { summary, resolved };
 }
 
 /** Read every run below the given folders into training rows. */

@@ -53,7 +53,7 @@ export async function saveModel(dir: string, s: Surrogate, extra: Record<string,
     [MODEL_FILES.meta]: toJson(s.meta),
     [MODEL_FILES.evaluation]: toJson(s.meta.evaluation),
     ...extra,
-  });
+  }, 'model');
 }
 
 /**
@@ -78,12 +78,38 @@ function readJsonFile(file: string): unknown {
   }
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/**
+ * The weights file has the size the manifest says, and every float weight is
+ * finite: a cut or corrupted file is refused instead of predicting NaN.
+ */
+function checkWeights(file: string, specs: io.WeightsManifestEntry[], data: ArrayBuffer): void {
+  let expected = 0;
+  const floats: [number, number][] = [];
+  for (const s of specs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const bytes = DTYPE_BYTES[s.dtype];
+    if (bytes === undefined || s.quantization) throw new InputError(`${file}: weight ${s.name} has a type cclab does not write (${s.dtype})`);
+    if (s.dtype === 'float32') floats.push([expected, n]);
+    expected += n * bytes;
+  }
+  if (data.byteLength !== expected) throw new InputError(`${file}: ${data.byteLength} bytes, the model's manifest (model.json) needs ${expected}: the weights are cut or corrupt`);
+  for (const [offset, n] of floats) {
+    const v = new Float32Array(data.slice(offset, offset + n * 4));
+    if (!v.every(Number.isFinite)) throw new InputError(`${file}: holds weights that are not finite numbers: the weights are corrupt`);
+  }
+}
+
 /** Load a model directory written by saveModel. */
 export async function loadModel(rt: TfRuntime, path: string): Promise<Surrogate> {
   const dir = locateModelDir(path);
   const meta = readJsonFile(join(dir, MODEL_FILES.meta)) as ModelMeta;
   if (meta?.schema !== MODEL_SCHEMA) throw new InputError(`${join(dir, MODEL_FILES.meta)}: not a ${MODEL_SCHEMA} model description`);
   const modelJson = readJsonFile(join(dir, MODEL_FILES.network)) as io.ModelJSON;
+  const manifestOk = modelJson !== null && typeof modelJson === 'object' && Array.isArray(modelJson.weightsManifest) &&
+    modelJson.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights) && g.weights.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0)));
+  if (!manifestOk) throw new InputError(`${join(dir, MODEL_FILES.network)}: not a TensorFlow.js layers model with a weights manifest`);
   const manifest = modelJson.weightsManifest ?? [];
   const weightSpecs = manifest.flatMap((g) => g.weights);
   const parts = manifest.flatMap((g) => g.paths).map((p) => {
@@ -93,6 +119,7 @@ export async function loadModel(rt: TfRuntime, path: string): Promise<Surrogate>
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   });
   const weightData = rt.tf.io.CompositeArrayBuffer.join(parts);
+  checkWeights(join(dir, MODEL_FILES.weights), weightSpecs, weightData);
   try {
     const network = await rt.tf.loadLayersModel(rt.tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
     return new Surrogate(rt, network, meta);

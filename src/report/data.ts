@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { InputError } from '../scenario/errors.js';
-import { runMetaSchema, runSummarySchema, type RunMeta, type RunSummary } from '../results/schema.js';
+import { readJsonInput, schemaIssue } from '../results/read.js';
+import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, type RunMeta, type RunSummary } from '../results/schema.js';
 import { SWEEP_SUMMARY_SCHEMA, type SweepSummary } from '../analysis/aggregate.js';
 import { POINTS_DIR, SWEEP_META_FILE, type SweepMeta } from '../analysis/sweep.js';
 import { parseCsv } from '../analysis/csv.js';
@@ -59,27 +61,61 @@ function readText(p: string): string {
   }
 }
 
-/** Load a sweep or run directory; InputError when it is neither. */
+const nullableNumber = z.number().nullable();
+const metricStatsSchema = z.object({ n: z.number(), mean: nullableNumber, sd: nullableNumber, ciLo: nullableNumber, ciHi: nullableNumber, values: z.array(nullableNumber) });
+
+/** What charts and reports read of a sweep's summary.json (cclab.sweep/1); other fields pass. */
+export const sweepSummarySchema = z.looseObject({
+  schema: z.literal(SWEEP_SUMMARY_SCHEMA),
+  scenario: z.string(),
+  params: z.array(z.string()),
+  seeds: z.array(z.number()),
+  harm: z.boolean(),
+  confidence: z.number(),
+  metrics: z.array(z.looseObject({ key: z.string(), unit: z.string(), scope: z.enum(['flow', 'run', 'harm']), description: z.string() })),
+  rows: z.array(
+    z.looseObject({
+      point: z.string(),
+      combo: z.number(),
+      params: z.record(z.string(), z.unknown()),
+      flow: z.number(),
+      group: z.number(),
+      cc: z.string(),
+      rate_mbps: z.number(),
+      rtt_ms: z.number(),
+      loss_pct: z.number(),
+      queue_pkts: z.number(),
+      duration_s: z.number(),
+      seeds: z.number(),
+      n: z.number(),
+      runs: z.array(z.string()),
+      stats: z.record(z.string(), metricStatsSchema),
+    }),
+  ),
+});
+
+/** Load a sweep or run directory; InputError (one line naming the file) when it is neither or is broken. */
 export function loadResults(dir: string): Results {
   const summaryFile = join(dir, 'summary.json');
   if (!existsSync(summaryFile)) {
     throw new InputError(`${dir}: not a results directory (no summary.json); give a sweep directory (cclab sweep) or a run directory (cclab run)`);
   }
-  let raw: { schema?: unknown };
-  try {
-    raw = JSON.parse(readFileSync(summaryFile, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${summaryFile}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
+  const raw = readJsonInput(summaryFile) as { schema?: unknown } | null;
   const scenarioYaml = readText(join(dir, 'scenario.yaml'));
-  if (raw.schema === SWEEP_SUMMARY_SCHEMA) {
-    const metaText = readText(join(dir, SWEEP_META_FILE));
-    return { kind: 'sweep', dir, summary: raw as SweepSummary, meta: metaText ? (JSON.parse(metaText) as SweepMeta) : null, scenarioYaml };
+  if (raw !== null && typeof raw === 'object' && raw.schema === SWEEP_SUMMARY_SCHEMA) {
+    const s = sweepSummarySchema.safeParse(raw);
+    if (!s.success) throw new InputError(`${summaryFile}: not a valid sweep summary (${schemaIssue(s.error)})`);
+    const metaFile = join(dir, SWEEP_META_FILE);
+    const meta = existsSync(metaFile) ? (readJsonInput(metaFile) as SweepMeta) : null;
+    return { kind: 'sweep', dir, summary: raw as SweepSummary, meta: meta !== null && typeof meta === 'object' ? meta : null, scenarioYaml };
   }
   const r = runSummarySchema.safeParse(raw);
-  if (!r.success) throw new InputError(`${summaryFile}: neither a sweep summary (${SWEEP_SUMMARY_SCHEMA}) nor a run summary`);
-  const metaText = readText(join(dir, 'meta.json'));
-  const meta = metaText ? runMetaSchema.safeParse(JSON.parse(metaText)) : null;
+  if (!r.success) {
+    const what = raw !== null && typeof raw === 'object' && raw.schema !== undefined ? `schema ${JSON.stringify(raw.schema)}` : schemaIssue(r.error);
+    throw new InputError(`${summaryFile}: neither a sweep summary (${SWEEP_SUMMARY_SCHEMA}) nor a valid run summary (${what})`);
+  }
+  const metaFile = join(dir, 'meta.json');
+  const meta = existsSync(metaFile) ? runMetaSchema.safeParse(readJsonInput(metaFile)) : null;
   return { kind: 'run', dir, summary: r.data, meta: meta?.success ? meta.data : null, scenarioYaml };
 }
 
@@ -92,13 +128,22 @@ function num(s: string | undefined): number {
   return s === undefined || s === '' ? Number.NaN : Number(s);
 }
 
-/** Parse a run's timeseries.csv (null when the file is missing). */
+/** Parse a run's timeseries.csv (null when the file is missing); InputError naming the file and line when it is not one. */
 export function readTimeseries(runDir: string): Timeseries | null {
-  const text = readText(join(runDir, 'timeseries.csv'));
-  if (!text) return null;
+  const file = join(runDir, 'timeseries.csv');
+  if (!existsSync(file)) return null;
+  const text = readText(file);
   const [header, ...rows] = parseCsv(text);
-  if (!header) return null;
+  const missing = TIMESERIES_COLUMNS.filter((c) => !header?.includes(c));
+  if (!header || missing.length > 0) {
+    throw new InputError(`${file}: not a cclab time series (the header lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`);
+  }
   const col = new Map(header.map((h, i) => [h, i]));
+  rows.forEach((r, i) => {
+    if (r.length === 1 && r[0] === '') return;
+    const bad = r.length !== header.length ? `${r.length} cells, the header has ${header.length}` : !/^-?[0-9.e+-]+$/.test(r[col.get('time_s')!] ?? '') ? `time_s "${r[col.get('time_s')!]}" is not a number` : null;
+    if (bad !== null) throw new InputError(`${file}:${i + 2}: ${bad}`);
+  });
   const get = (r: string[], c: string) => num(col.has(c) ? r[col.get(c)!] : undefined);
   const flows = new Map<number, FlowSeries>();
   const link: LinkSeries = { time: [], queuePkts: [], linkMbps: [] };

@@ -78,7 +78,7 @@ export function writeRun(dir: string, a: RunArtifacts): void {
     'resolved.json': toJson(a.resolved),
     'meta.json': toJson(a.meta),
     ...(a.extra ?? {}),
-  });
+  }, 'run', a.summary.source);
 }
 
 /** Default run directory: results/<scenario>/<hash>-seed<seed>. */

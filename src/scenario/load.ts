@@ -2,14 +2,17 @@
  * Reading scenario files (YAML or JSON), applying `--set` overrides, and
  * validating them into a ParsedScenario / ResolvedScenario.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 import { formatPath, setPath } from './path.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
-import { scenarioSchema, type ParsedScenario } from './schema.js';
+import { plainNameProblem, scenarioSchema, type ParsedScenario } from './schema.js';
+
+/** Largest scenario file read: 4 MB (a thousand-flow scenario is ~100 kB). */
+export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
 
 export interface LoadedScenario {
   /** The document as written plus overrides (what gets saved as scenario.yaml). */
@@ -23,23 +26,37 @@ export interface LoadedScenario {
 /** Parse the text of a scenario file. */
 export function parseScenarioText(text: string, file: string): Record<string, unknown> {
   let doc: unknown;
+  const json = extname(file).toLowerCase() === '.json';
   try {
-    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+    if (json) doc = JSON.parse(text);
+    else {
+      // merge: YAML 1.1 merge keys (`<<: *defaults`), which scenario files use to share link settings
+      const d = YAML.parseDocument(text, { merge: true, prettyErrors: false });
+      // a warning (an ambiguous alias, a tag that does not fit) means the file does not say what it seems to: refused, not printed
+      const problem = d.errors[0] ?? d.warnings[0];
+      if (problem) throw problem;
+      doc = d.toJS({ maxAliasCount: 100 });
+    }
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new InputError(`${file}: not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${msg}`);
+    throw new InputError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${msg}`);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InputError(`${file}: a scenario must be a mapping with duration, link and flows`);
   }
+  // top-level `x-...` fields hold YAML anchors for merge keys (as in docker compose): not part of the scenario
+  for (const k of Object.keys(doc)) if (k.startsWith('x-')) delete (doc as Record<string, unknown>)[k];
   return doc as Record<string, unknown>;
 }
 
 export function readScenarioDoc(file: string): Record<string, unknown> {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_SCENARIO_BYTES) throw new InputError(`${file}: ${size} bytes; a scenario file may have at most ${MAX_SCENARIO_BYTES} bytes`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${file}: cannot read scenario file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseScenarioText(text, file);
@@ -127,6 +144,8 @@ export function formatZodError(err: z.ZodError): string {
 export function validateScenario(doc: Record<string, unknown>, fallbackName: string): { parsed: ParsedScenario; resolved: ResolvedScenario } {
   const r = scenarioSchema().safeParse(doc);
   if (!r.success) throw new InputError(formatZodError(r.error));
+  const nameProblem = r.data.name === undefined ? plainNameProblem(fallbackName) : null;
+  if (nameProblem !== null) throw new InputError(`name: the scenario has no name and its file name gives "${fallbackName}" (${nameProblem}); add name: to the scenario`);
   return { parsed: r.data, resolved: resolveScenario(r.data, fallbackName) };
 }
 

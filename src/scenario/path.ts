@@ -6,6 +6,9 @@ import { InputError } from './errors.js';
 
 export type PathToken = string | number;
 
+/** Names that would reach Object.prototype through a plain object: never a path segment. */
+export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Split `flows[0].brutal.rate` into ["flows", 0, "brutal", "rate"]. */
 export function parsePath(path: string): PathToken[] {
   const tokens: PathToken[] = [];
@@ -18,6 +21,7 @@ export function parsePath(path: string): PathToken[] {
     if (!m) throw new InputError(`${path}: not a scenario path (write e.g. link.loss or flows[0].cc)`);
     if (m[1] !== undefined) {
       if (!expectKey) throw new InputError(`${path}: not a scenario path (write e.g. link.loss or flows[0].cc)`);
+      if (FORBIDDEN_SEGMENTS.has(m[1])) throw new InputError(`${path}: "${m[1]}" cannot be part of a scenario path`);
       tokens.push(m[1]);
       expectKey = false;
     } else if (m[2] !== undefined) {

@@ -9,7 +9,7 @@
  * Field reference: docs/scenario.md.
  */
 import { z } from 'zod';
-import { parsePercent, parseQueue, parseRate, parseSize, parseTime, UnitError, type QueueSpec } from './units.js';
+import { formatRate, formatTime, MAX_TIME_NS, parsePercent, parseQueue, parseRate, parseSize, parseTime, UnitError, type QueueSpec } from './units.js';
 import { ccNames, ccRegistryVersion, ccSpec, type AnyCcSpec, type ParamSpec, type ParamValue } from '../cc/index.js';
 import { qdiscSchema } from './qdisc.js';
 import { resolveLinkQueue } from './resolve.js';
@@ -148,7 +148,7 @@ const linkSchema = obj({
     })
     .optional(),
   accessRate: positiveRate.optional(),
-}).superRefine((l, ctx) => {
+}).superRefine(checkLinkBounds).superRefine((l, ctx) => {
   if (l.rtt === undefined && l.delay === undefined) {
     ctx.addIssue({ code: 'custom', path: ['rtt'], message: 'missing: give link.rtt (e.g. 50ms) or link.delay {forward, reverse}' });
   }
@@ -156,6 +156,41 @@ const linkSchema = obj({
     ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give either link.rtt or link.delay, not both' });
   }
 });
+
+/** Longest base RTT: 10 s (a geostationary satellite hop is 0.6 s). */
+export const MAX_RTT_NS = 10e9;
+
+/**
+ * Link fields that make no physical sense together: an RTT beyond
+ * MAX_RTT_NS, jitter larger than the one-way delay it varies (netem would cut
+ * delays at 0, so the mean RTT falls below the base RTT), an access link
+ * slower than the bottleneck behind it.
+ */
+function checkLinkBounds(
+  l: { rate: number; rtt?: number | undefined; delay?: { forward: number; reverse: number } | undefined; jitter: number; accessRate?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const rtt = l.rtt ?? (l.delay ? l.delay.forward + l.delay.reverse : undefined);
+  if (rtt !== undefined && rtt > MAX_RTT_NS) {
+    ctx.addIssue({ code: 'custom', path: [l.rtt !== undefined ? 'rtt' : 'delay'], message: `base RTT ${formatTime(rtt)} is more than ${formatTime(MAX_RTT_NS)}` });
+  }
+  const fwd = l.delay ? l.delay.forward : l.rtt !== undefined ? Math.floor(l.rtt / 2) : undefined;
+  if (fwd !== undefined && l.jitter > fwd) {
+    const from = l.delay ? 'link.delay.forward' : 'link.rtt/2';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['jitter'],
+      message: `${formatTime(l.jitter)} conflicts with the forward delay ${formatTime(fwd)} (${from}): jitter larger than the delay it varies would cut delays at 0 and put the mean RTT below the base RTT; use at most ${formatTime(fwd)}`,
+    });
+  }
+  if (l.accessRate !== undefined && l.accessRate < l.rate) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['accessRate'],
+      message: `${formatRate(l.accessRate)} conflicts with link.rate ${formatRate(l.rate)}: the access link cannot be slower than the bottleneck behind it`,
+    });
+  }
+}
 
 /** Parsers of the unit kinds a parameter may have (ParamSpec.kind). */
 const UNIT_PARSERS = { rate: parseRate, time: parseTime, size: parseSize, percent: parsePercent } as const;
@@ -205,7 +240,12 @@ function flowSchema(names: [string, ...string[]]) {
   start: time.default(0),
   stop: time.optional(),
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
-  count: z.number().int().min(1, { error: () => 'must be an integer of at least 1' }).max(1024).default(1),
+  count: z
+    .number({ error: () => `expected a whole number of flows, 1..${MAX_FLOWS}` })
+    .int({ error: () => `must be a whole number of flows, 1..${MAX_FLOWS}` })
+    .min(1, { error: () => 'must be an integer of at least 1' })
+    .max(MAX_FLOWS, { error: () => `must be at most ${MAX_FLOWS} (flows in a scenario, counts added up)` })
+    .default(1),
   mss: z.number().int().min(536, { error: () => 'must be between 536 and 9000 bytes' }).max(9000, { error: () => 'must be between 536 and 9000 bytes' }).default(1448),
   /**
    * The receiver's maximum advertised window. Default 3mb: Linux 6.1's
@@ -235,16 +275,42 @@ const sweepSchema = z.record(z.string(), z.array(z.unknown(), { error: () => 'ex
   error: () => 'expected a mapping of scenario paths to lists of values',
 });
 
+/** Longest scenario: one day, as iperf3 (`-t` up to 86400). */
+export const MAX_DURATION_NS = MAX_TIME_NS;
+/** Most flows in a scenario, after expanding `count`. */
+export const MAX_FLOWS = 1024;
+/** Most time-series rows a run may write (samples x (flows + link)): about 1 GB of CSV. */
+export const MAX_TIMESERIES_ROWS = 10_000_000;
+/** Largest seed: 32 bits. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** Longest scenario name (it names a folder). */
+export const MAX_NAME_LENGTH = 100;
+
+/**
+ * Why `name` cannot name a results folder, or null: a plain file name of
+ * letters, digits, ".", "_" and "-", not "." or "..", not hidden.
+ */
+export function plainNameProblem(name: string): string | null {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return 'letters, digits, ".", "_" and "-" only';
+  if (name === '.' || name === '..') return `"${name}" is not a plain file name`;
+  if (name.startsWith('.')) return 'must not start with "." (it names a results folder)';
+  if (name.length > MAX_NAME_LENGTH) return `at most ${MAX_NAME_LENGTH} characters`;
+  return null;
+}
+
 function buildScenarioSchema() {
   const names = ccNames() as [string, ...string[]];
   return obj({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: () => 'letters, digits, ".", "_" and "-" only' }).optional(),
-  description: z.string().optional(),
-  duration: time.refine((t) => t > 0, { message: 'must be longer than 0' }),
-  seed: z.number().int().min(0, { error: () => 'must be a non-negative integer' }).default(1),
+  name: z.string().superRefine((n, ctx) => void (plainNameProblem(n) !== null && ctx.addIssue({ code: 'custom', message: plainNameProblem(n)! }))).optional(),
+  description: z.string().max(10_000, { error: () => 'at most 10000 characters' }).optional(),
+  duration: time.refine((t) => t > 0, { message: 'must be longer than 0' }).refine((t) => t <= MAX_DURATION_NS, { message: 'must be at most 86400s (one day, as iperf3)' }),
+  seed: z.number().int().min(0, { error: () => 'must be a non-negative integer' }).max(MAX_SEED, { error: () => `must be at most ${MAX_SEED}` }).default(1),
   sampleInterval: time.refine((t) => t >= 1e6, { message: 'must be at least 1ms' }).default(100e6),
   link: linkSchema,
-  flows: z.array(flowSchema(names), { error: () => 'expected a list of flows' }).min(1, { error: () => 'needs at least one flow' }),
+  flows: z
+    .array(flowSchema(names), { error: () => 'expected a list of flows' })
+    .min(1, { error: () => 'needs at least one flow' })
+    .max(MAX_FLOWS, { error: () => `at most ${MAX_FLOWS} flows` }),
   sweep: sweepSchema.optional(),
   zip: z.array(z.array(z.string()), { error: () => 'expected a list of groups of sweep paths, e.g. [[link.rtt, link.queue]]' }).optional(),
   seeds: z
@@ -259,6 +325,19 @@ function buildScenarioSchema() {
   if (s.link.rtt !== undefined || s.link.delay !== undefined) {
     const q = resolveLinkQueue(s).qdisc;
     if ('message' in q) ctx.addIssue({ code: 'custom', path: ['link', 'qdisc', ...q.path], message: q.message });
+  }
+  const total = s.flows.reduce((n, f) => n + f.count, 0);
+  if (total > MAX_FLOWS) {
+    ctx.addIssue({ code: 'custom', path: ['flows'], message: `${total} flows in all (counts added up); at most ${MAX_FLOWS}` });
+  }
+  const rows = (Math.floor(s.duration / s.sampleInterval) + 1) * (Math.min(total, MAX_FLOWS) + 1);
+  if (rows > MAX_TIMESERIES_ROWS) {
+    const min = Math.ceil(s.duration / (MAX_TIMESERIES_ROWS / (Math.min(total, MAX_FLOWS) + 1)) / 1e6);
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sampleInterval'],
+      message: `${formatTime(s.sampleInterval)} over ${formatTime(s.duration)} with ${total} flow(s) gives ${rows} time-series rows; at most ${MAX_TIMESERIES_ROWS} (use at least ${min}ms)`,
+    });
   }
   s.flows.forEach((f, i) => {
     if (f.stop !== undefined && f.stop <= f.start) {

@@ -22,6 +22,22 @@ export class UnitError extends Error {
 
 const NUM = String.raw`([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)`;
 
+/**
+ * Upper bounds of every unit kind: beyond them a value is a typo or an
+ * attack, not an experiment (and would overflow 64-bit kernel fields or spin
+ * the simulator for ever).
+ */
+/** Fastest rate: 10 tbit/s (Brutal's rate is a u64 of bytes/s in the kernel; tc's rates stop near here too). */
+export const MAX_RATE_BPS = 10e12;
+/** Longest time: one day, iperf3's longest test (`-t 86400`). */
+export const MAX_TIME_NS = 86_400e9;
+/** Largest size: 1 TiB. */
+export const MAX_SIZE_BYTES = 1024 ** 4;
+/** Longest queue in packets: tc's limits are 32-bit. */
+export const MAX_QUEUE_PACKETS = 2 ** 32 - 1;
+/** Largest queue in bandwidth-delay products. */
+export const MAX_QUEUE_BDP = 1000;
+
 function splitNumberUnit(input: string | number, what: string): [number, string] {
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) throw new UnitError(`${what} must be a finite number`);
@@ -31,6 +47,7 @@ function splitNumberUnit(input: string | number, what: string): [number, string]
   const m = new RegExp(`^\\s*(-?)${NUM}\\s*([a-zA-Z%]*)\\s*$`).exec(input);
   if (!m) throw new UnitError(`cannot read "${input}" as a ${what}; write e.g. ${EXAMPLES[what] ?? ''}`.trim());
   const value = Number(m[2]) * (m[1] === '-' ? -1 : 1);
+  if (!Number.isFinite(value)) throw new UnitError(`${what} "${input}" is not a finite number`);
   return [value, m[3]!];
 }
 
@@ -68,16 +85,25 @@ const RATE_UNITS: Record<string, number> = {
   t: 1e12,
 };
 
-/** Parse a rate; returns bits per second. */
+/**
+ * Parse a rate; returns bits per second. A bare number other than 0 is
+ * refused as ambiguous (tc reads it as bits/s, people mean Mbit/s), like a
+ * bare loss.
+ */
 export function parseRate(input: string | number): number {
   const [v, unitRaw] = splitNumberUnit(input, 'rate');
   const unit = unitRaw.toLowerCase();
+  if (unit === '' && v !== 0) {
+    throw new UnitError(`"${input}" is ambiguous; write a rate with its unit such as ${input}mbit or ${input}kbit`);
+  }
   const mult = RATE_UNITS[unit];
   if (mult === undefined) {
     throw new UnitError(`unknown rate unit "${unitRaw}" in "${input}"; allowed: bit, kbit, mbit, gbit, tbit (bits/s), bps, kbps, mbps, gbps (bytes/s), K, M, G (bits/s, as iperf3)`);
   }
   if (v < 0) throw new UnitError(`rate must not be negative (got "${input}")`);
-  return v * mult;
+  const bps = v * mult;
+  if (bps > MAX_RATE_BPS) throw new UnitError(`rate must be at most 10tbit (got "${input}")`);
+  return bps;
 }
 
 const TIME_UNITS: Record<string, number> = {
@@ -106,7 +132,9 @@ export function parseTime(input: string | number): number {
   const mult = unit === '' ? 1 : TIME_UNITS[unit];
   if (mult === undefined) throw new UnitError(`unknown time unit "${unitRaw}" in "${input}"; allowed: ns, us, ms, s, min`);
   if (v < 0) throw new UnitError(`time must not be negative (got "${input}")`);
-  return Math.round(v * mult);
+  const ns = Math.round(v * mult);
+  if (ns > MAX_TIME_NS) throw new UnitError(`time must be at most 86400s, one day (got "${input}")`);
+  return ns;
 }
 
 /** tc sizes: b, k/kb (1024), m/mb, g/gb; kbit/mbit/gbit in bits. Bare number = bytes. */
@@ -131,7 +159,9 @@ export function parseSize(input: string | number): number {
   const mult = SIZE_UNITS[unit];
   if (mult === undefined) throw new UnitError(`unknown size unit "${unitRaw}" in "${input}"; allowed: b, kb, mb, gb (1024-based, as tc), kbit, mbit`);
   if (v < 0) throw new UnitError(`size must not be negative (got "${input}")`);
-  return Math.round(v * mult);
+  const bytes = Math.round(v * mult);
+  if (bytes > MAX_SIZE_BYTES) throw new UnitError(`size must be at most 1024gb (got "${input}")`);
+  return bytes;
 }
 
 /** Parse a percentage ("1%") into a fraction. Bare numbers other than 0 are refused as ambiguous. */
@@ -154,12 +184,18 @@ export function parseQueue(input: string | number): QueueSpec {
   if (v < 0) throw new UnitError(`queue must not be negative (got "${input}")`);
   if (unit === '' || unit === 'p' || unit === 'pkt' || unit === 'pkts' || unit === 'packets') {
     if (!Number.isInteger(v)) throw new UnitError(`queue of "${input}" packets must be a whole number`);
+    if (v > MAX_QUEUE_PACKETS) throw new UnitError(`queue must be at most ${MAX_QUEUE_PACKETS} packets, tc's limit (got "${input}")`);
     return { kind: 'packets', value: v };
   }
-  if (unit === 'bdp') return { kind: 'bdp', value: v };
+  if (unit === 'bdp') {
+    if (v > MAX_QUEUE_BDP) throw new UnitError(`queue must be at most ${MAX_QUEUE_BDP}bdp (got "${input}")`);
+    return { kind: 'bdp', value: v };
+  }
   const mult = SIZE_UNITS[unit];
   if (mult === undefined) throw new UnitError(`unknown queue unit "${unitRaw}" in "${input}"; allowed: packets (100 or 100p), bytes (64kb, 1mb), BDP multiples (1bdp)`);
-  return { kind: 'bytes', value: Math.round(v * mult) };
+  const bytes = Math.round(v * mult);
+  if (bytes > MAX_SIZE_BYTES) throw new UnitError(`queue must be at most 1024gb (got "${input}")`);
+  return { kind: 'bytes', value: bytes };
 }
 
 /** Format bits per second the way tc prints rates. */

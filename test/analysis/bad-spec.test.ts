@@ -50,7 +50,7 @@ describe('bad sweep specs', () => {
     const file = writeScenario(tmp, 'ok', `${BASE}sweep:\n  link.loss: [0, 1%]\n`);
     const jobs = cclab(['sweep', file, '--jobs', '0', '--out', join(tmp, 'o1')]);
     expect(jobs.status).toBe(2);
-    expect(jobs.stderr.trim()).toBe('cclab: --jobs: expected a whole number of at least 1, got "0"');
+    expect(jobs.stderr.trim()).toBe('cclab: --jobs: expected a whole number from 1 to 1024, got "0"');
     const set = cclab(['sweep', file, '--set', 'sweep.link.loss=[]', '--out', join(tmp, 'o2')]);
     expect(set.status).toBe(2);
     expect(set.stderr.trim()).toMatch(/^cclab: sweep\.link\.loss: empty list/);

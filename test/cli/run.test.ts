@@ -15,7 +15,8 @@ describe('cclab run', () => {
     const r = cclab(['run', SCENARIO, '--set', 'duration=3s', '--set', 'link.loss=1%', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/goodput/);
-    expect(readdirSync(out).sort()).toEqual(['meta.json', 'resolved.json', 'scenario.yaml', 'summary.json', 'timeseries.csv', 'transitions.csv']);
+    expect(readdirSync(out).sort()).toEqual(['.cclab', 'meta.json', 'resolved.json', 'scenario.yaml', 'summary.json', 'timeseries.csv', 'transitions.csv']);
+    expect(JSON.parse(readFileSync(join(out, '.cclab'), 'utf8'))).toMatchObject({ schema: 'cclab.folder/1', kind: 'run', backend: 'sim' });
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.schema).toBe('cclab.summary/1');
     expect(summary.flows[0].goodputMbps).toBeGreaterThan(0);

@@ -42,7 +42,7 @@ describe('cclab compare', () => {
       expect(r.stdout).toMatch(/^point\s+n sim\s+n kernel\s+goodputMbps sim/);
       expect(r.stdout).toMatch(/2 point\(s\) matched, 0 outside tolerance/);
       const files = readdirSync(join(out, 'c')).sort();
-      expect(files).toEqual(['compare.csv', 'compare.json', 'compare.md', 'goodputMbps.png', 'retransRatio.png', 'rttMeanMs.png']);
+      expect(files).toEqual(['.cclab', 'compare.csv', 'compare.json', 'compare.md', 'goodputMbps.png', 'retransRatio.png', 'rttMeanMs.png']);
       expect(readFileSync(join(out, 'c', 'goodputMbps.png')).subarray(1, 4).toString()).toBe('PNG');
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -43,7 +43,7 @@ export function registerCompare(program: Command): void {
         'compare.md': comparisonMarkdown(c),
         'compare.json': toJson(c),
         ...comparisonCharts(c),
-      });
+      }, 'compare');
       process.stdout.write(`${formatComparison(c)}\nwritten to ${out}\n`);
       if (c.points.some((p) => !p.pass)) process.exitCode = 1;
     });

@@ -52,7 +52,7 @@ export function registerDemo(program: Command): void {
       const { chartSpecs, ccLabel } = await import('../../report/specs.js');
       const { writeCharts } = await import('../../report/render.js');
       const { writeReport } = await import('../../report/html.js');
-      const jobs = parseJobs(opts.jobs);
+      const jobs = parseJobs(opts.jobs, (l) => void process.stderr.write(`${l}\n`));
       const doc = readScenarioDoc(HEADLINE_SCENARIO);
       // run the study with the congestion controls the simulator has
       const sweep = doc.sweep as Record<string, unknown[]>;
@@ -65,15 +65,26 @@ export function registerDemo(program: Command): void {
       }
       sweep['flows[0].cc'] = ccs.length ? ccs : ['reno'];
 
-      const progress = createProgress({ label: 'headline' });
-      const onSignal = () => {
-        progress.stop();
-        process.stderr.write('\ncclab: interrupted; finished runs are kept, run npm start again to resume\n');
-        process.exit(130);
+      const { onInterrupt } = await import('../../results/cleanup.js');
+      const inner = createProgress({ label: 'headline' });
+      let kept = 0;
+      const progress = {
+        ...inner,
+        start: (total: number, skipped: number) => {
+          kept = skipped;
+          inner.start(total, skipped);
+        },
+        tick: (failed: boolean) => {
+          if (!failed) kept++;
+          inner.tick(failed);
+        },
       };
-      process.once('SIGINT', onSignal);
-      const outcome = await runSweep(doc, 'headline', relative(process.cwd(), HEADLINE_SCENARIO) || HEADLINE_SCENARIO, { jobs, out: opts.out, force: opts.force, progress });
-      process.off('SIGINT', onSignal);
+      onInterrupt(() => {
+        inner.stop();
+        return `interrupted: ${kept} point${kept === 1 ? '' : 's'} kept, resume with the same command`;
+      });
+      const log = (l: string) => void process.stderr.write(`${l}\n`);
+      const outcome = await runSweep(doc, 'headline', relative(process.cwd(), HEADLINE_SCENARIO) || HEADLINE_SCENARIO, { jobs, out: opts.out, force: opts.force, progress, log, command: 'cclab demo' });
       process.stdout.write(sweepReport(outcome));
       process.stdout.write(`\n${headlineTable(outcome.summary, ccLabel)}\n`);
 

@@ -11,6 +11,7 @@ import { formatPercent, formatRate, formatTime } from '../../scenario/units.js';
 import { table } from '../format.js';
 import { collect } from './run.js';
 import { fmtNum } from './fit.js';
+import { InputError } from '../../scenario/errors.js';
 
 export interface PredictCliOptions {
   set: string[];
@@ -40,6 +41,9 @@ export function registerPredict(program: Command): void {
       const model = await loadModel(rt, modelPath);
       try {
         const cases = predictWithSets(model, opts.set, opts.scenario);
+        if (cases.some((c) => c.flows.some((f) => Object.values(f.values).some((v) => !Number.isFinite(v))))) {
+          throw new InputError(`${modelPath}: the model predicts values that are not numbers: its files are corrupt (run cclab fit again)`);
+        }
         const metrics = new Map(model.meta.evaluation.metrics.map((m) => [m.name, m]));
         const notes = [...new Set(cases.flatMap((c) => c.extrapolation))];
         if (opts.json) {

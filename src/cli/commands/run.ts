@@ -12,6 +12,7 @@ export interface RunOptions extends BackendCliOptions {
   out?: string;
   json?: boolean;
   results: string;
+  force?: boolean;
 }
 
 export { collect };
@@ -24,15 +25,23 @@ export function registerRun(program: Command): void {
     .option('--set <path=value>', 'override a scenario field, e.g. --set link.loss=1% (repeatable)', collect, [])
     .option('--out <dir>', 'run directory to write (default: results/<scenario>/<hash>-seed<seed>)')
     .option('--results <dir>', 'results root for the default run directory', 'results')
-    .option('--json', 'print summary.json to stdout instead of a table');
+    .option('--json', 'print summary.json to stdout instead of a table')
+    .option('--force', "replace a run folder of cclab's that holds a kernel run or a run of the other backend (only cclab's files)");
   addBackendOptions(cmd, 'overall deadline (the VM is killed then)').action(async (file: string, opts: RunOptions) => {
       const { loadScenario } = await import('../../scenario/load.js');
       const { scenarioHash } = await import('../../scenario/resolve.js');
       const { defaultRunDir, writeRun } = await import('../../results/write.js');
       const { toJson } = await import('../../results/io.js');
       const { formatSummary } = await import('../format.js');
+      const { checkRunOut } = await import('../../results/folder.js');
+      const { onInterrupt } = await import('../../results/cleanup.js');
       const loaded = loadScenario(file, opts.set);
       const b = parseBackendOptions(opts);
+      const dir = opts.out ?? defaultRunDir(opts.results, loaded.resolved.name, scenarioHash(loaded.resolved), loaded.resolved.seed);
+      // refused before the run, not after a long measurement
+      checkRunOut(dir, b.backend, opts.force === true);
+      // the simulator runs synchronously and leaves nothing behind; a kernel run holds a VM and temp folders
+      if (b.backend === 'kernel') onInterrupt(() => `interrupted: nothing written to ${dir}`);
       const log = (l: string) => process.stderr.write(`${l}\n`);
       if (loaded.doc.sweep !== undefined || loaded.doc.seeds !== undefined) {
         log(`note: ${file} describes a sweep; cclab run runs its base scenario once (seed ${loaded.resolved.seed}); use cclab sweep for every point`);
@@ -41,7 +50,7 @@ export function registerRun(program: Command): void {
         b.backend === 'kernel'
           ? await (await import('../../kernel/index.js')).runKernelScenario(loaded, { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log })
           : (await import('../../sim/index.js')).simulateLoaded(loaded);
-      const dir = opts.out ?? defaultRunDir(opts.results, loaded.resolved.name, scenarioHash(loaded.resolved), loaded.resolved.seed);
+      checkRunOut(dir, b.backend, opts.force === true);
       writeRun(dir, artifacts);
       if (opts.json) process.stdout.write(toJson(artifacts.summary));
       else process.stdout.write(`${formatSummary(artifacts.summary)}\nwritten to ${dir}\n`);

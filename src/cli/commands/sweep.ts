@@ -15,13 +15,37 @@ export interface SweepCliOptions extends BackendCliOptions {
   results: string;
   jobs?: string;
   force?: boolean;
+  maxPoints?: string;
 }
 
-/** Parse --jobs: a whole number >= 1. */
-export function parseJobs(v: string | undefined): number {
+/** Most --jobs accepted at all (each worker thread holds a simulator: ~50-100 MB). */
+export const MAX_JOBS = 1024;
+
+/** Parse --jobs: a whole number >= 1; above the core count it warns (one line on stderr). */
+export function parseJobs(v: string | undefined, warn: (line: string) => void = () => {}): number {
   if (v === undefined) return availableParallelism();
-  if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got "${v}"`);
+  if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1 || Number(v) > MAX_JOBS) throw new InputError(`--jobs: expected a whole number from 1 to ${MAX_JOBS}, got "${v}"`);
+  const jobs = Number(v);
+  const cores = availableParallelism();
+  if (jobs > cores) warn(`warning: --jobs ${jobs} is more than the ${cores} cores here: the sweep gets no faster and takes more memory`);
+  return jobs;
+}
+
+/** Parse --max-points: a whole number >= 1. */
+export function parseMaxPoints(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new InputError(`--max-points: expected a whole number of at least 1, got "${v}"`);
   return Number(v);
+}
+
+/** Every failed point, listed: one line per distinct error with the points that had it. */
+export function failureLines(failures: readonly { key: string; error: string }[]): string[] {
+  const byError = new Map<string, string[]>();
+  for (const f of failures) {
+    const k = f.error.split('\n')[0]!;
+    byError.set(k, [...(byError.get(k) ?? []), f.key]);
+  }
+  return [...byError].map(([error, keys]) => (keys.length === 1 ? `failed: ${keys[0]}: ${error}` : `failed (${keys.length} points): ${error}: ${keys.join(', ')}`));
 }
 
 /** The lines printed after a sweep. */
@@ -31,10 +55,9 @@ export function sweepReport(o: SweepOutcome): string {
     `sweep ${o.plan.name}: ${o.plan.combos.length} combinations × ${o.plan.seeds.length} seed${o.plan.seeds.length > 1 ? 's' : ''}` +
       `${p.solo ? ` + ${p.solo} solo baselines` : ''} = ${p.total} runs; ran ${p.ran}, skipped ${p.skipped} already done, ${p.failed} failed` +
       ` (${o.meta.wallSeconds.toFixed(1)} s, ${o.meta.jobs} job${o.meta.jobs > 1 ? 's' : ''})`,
-    `summary: ${join(o.dir, 'summary.csv')}`,
+    o.writeError ? `summary: not written (${o.writeError.message})` : `summary: ${join(o.dir, 'summary.csv')}`,
   ];
-  for (const f of o.meta.failures.slice(0, 5)) lines.push(`failed: ${f.key}: ${f.error}`);
-  if (o.meta.failures.length > 5) lines.push(`... and ${o.meta.failures.length - 5} more failures, see ${join(o.dir, 'meta.json')}`);
+  lines.push(...failureLines(o.meta.failures));
   return `${lines.join('\n')}\n`;
 }
 
@@ -47,34 +70,49 @@ export function registerSweep(program: Command): void {
     .option('--set <path=value>', 'override a scenario field, or a sweep list with sweep.<path>=[...] (repeatable)', collect, [])
     .option('--out <dir>', 'sweep directory (default: results/<scenario>)')
     .option('--results <dir>', 'results root for the default sweep directory', 'results')
-    .option('--force', 'recompute points that are already done');
+    .option('--force', 'recompute points that are already done')
+    .option('--max-points <n>', 'allow a sweep of more than 100000 points');
   addBackendOptions(cmd, 'deadline for each batch of points (the VM is killed then)').action(async (file: string, opts: SweepCliOptions) => {
     const b = parseBackendOptions(opts);
     const { runSweepFile } = await import('../../analysis/sweep.js');
     const { createProgress } = await import('../../analysis/progress.js');
-    const jobs = parseJobs(opts.jobs);
-    const progress = createProgress();
-    const onSignal = () => {
-      progress.stop();
-      process.stderr.write('\ncclab: sweep interrupted; finished points are kept, run the same command again to resume\n');
-      process.exit(130);
+    const { onInterrupt } = await import('../../results/cleanup.js');
+    const log = (l: string) => void process.stderr.write(`${l}\n`);
+    const jobs = parseJobs(opts.jobs, log);
+    const maxPoints = parseMaxPoints(opts.maxPoints);
+    const inner = createProgress();
+    // points kept so far: already done at the start, and finished since
+    let kept = 0;
+    const progress = {
+      ...inner,
+      start: (total: number, skipped: number) => {
+        kept = skipped;
+        inner.start(total, skipped);
+      },
+      tick: (failed: boolean) => {
+        if (!failed) kept++;
+        inner.tick(failed);
+      },
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    onInterrupt(() => {
+      inner.stop();
+      return `interrupted: ${kept} point${kept === 1 ? '' : 's'} kept, resume with the same command`;
+    });
     const outcome = await runSweepFile(file, opts.set, {
       jobs,
       out: opts.out,
       results: opts.results,
       force: opts.force,
       progress,
+      log,
+      command: `cclab sweep ${process.argv.slice(3).join(' ')}`.trim(),
+      ...(maxPoints !== undefined ? { maxPoints } : {}),
       backend: b.backend,
       ...(b.backend === 'kernel'
-        ? { kernel: { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log: (l: string) => process.stderr.write(`${l}\n`) } }
+        ? { kernel: { target: b.target, modules: b.modules, ...(b.timeoutS ? { timeoutS: b.timeoutS } : {}), log } }
         : {}),
     });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     process.stdout.write(sweepReport(outcome));
-    if (outcome.meta.points.failed > 0) process.exitCode = 1;
+    if (outcome.writeError || outcome.meta.points.failed > 0) process.exitCode = 1;
   });
 }

@@ -98,7 +98,9 @@ export function registerValidate(program: Command): void {
           throw new InputError(`--only: not a regular expression: ${opts.only}`);
         }
       }
-      const jobs = parseJobs(opts.jobs);
+      const jobs = parseJobs(opts.jobs, (l) => void process.stderr.write(`${l}\n`));
+      const { onInterrupt } = await import('../../results/cleanup.js');
+      onInterrupt(() => 'interrupted: finished runs are kept, resume with the same command');
       const simSeeds = Number(opts.simSeeds);
       if (!Number.isInteger(simSeeds) || simSeeds < 1 || simSeeds > 1000) throw new InputError(`--sim-seeds: expected a whole number 1..1000, got "${opts.simSeeds}"`);
       const perRun = Number(opts.simSeedsPerRun);

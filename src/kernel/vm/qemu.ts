@@ -13,13 +13,23 @@
  *   3. decodes each point's base64 tar as soon as its end marker arrives, so
  *      a batch that dies half-way still yields the points it finished;
  *   4. kills QEMU (by its pid) when the deadline passes and reports a clear
- *      timeout error with the last console lines.
+ *      timeout error with the last console lines;
+ *   5. stops at once when the guest reports that a module failed to load
+ *      (every point would fail otherwise).
+ *
+ * QEMU runs under cclab_vmguard (kernel/vmguard), which kills it when
+ * cclab's process dies (even by kill -9) and at the deadline plus a grace
+ * period, measured on the host: the guest's clock under icount is not the
+ * host's, and a deadline kept only in this process dies with it. The run's
+ * temporary folder is /tmp/cclab-vm-<pid>-<random>; SIGINT/SIGTERM remove
+ * it (results/cleanup.ts), and folders of processes that are gone are
+ * removed at the next start (removeStaleVmDirs).
  *
  * Acceleration: KVM when /dev/kvm works, else TCG. Nested KVM on some hosts
  * hangs early in boot, so KVM is probed once with a short boot and the
  * verdict is cached (.cache/vm/accel.json); CCLAB_VM_ACCEL=kvm|tcg forces it.
  */
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -28,6 +38,48 @@ import type { VmImage } from './image.js';
 import { buildCpio, withParentDirs, type CpioEntry } from './cpio.js';
 import { readTar } from './tar.js';
 import { CACHE_DIR } from '../paths.js';
+import { buildHelper, VMGUARD } from '../helpers.js';
+import { addCleanup } from '../../results/cleanup.js';
+import { pidAlive } from '../../results/lock.js';
+
+/** Temporary folders of VM runs: /tmp/cclab-vm-<owner pid>-<random>. */
+const VM_DIR_PREFIX = 'cclab-vm-';
+/** The guard kills QEMU this long after the deadline this process keeps (which normally fires first). */
+const GUARD_GRACE_S = 15;
+
+/**
+ * Remove the temporary folders of VM runs whose process is gone (killed
+ * before it could clean up); returns how many. Folders of live processes
+ * and of other naming schemes are left alone.
+ */
+export function removeStaleVmDirs(dir = tmpdir()): number {
+  let removed = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const m = /^cclab-vm-(\d+)-[A-Za-z0-9]{6}$/.exec(e);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, e), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The guest could not load a module: the run stops at once. */
+export class ModuleLoadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly release: string,
+  ) {
+    super(`${file}: the VM's kernel ${release} refused it (${reason || 'insmod failed'})`);
+    this.name = 'ModuleLoadError';
+  }
+}
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 /** Guest memory: iperf3 with 32 MB socket buffers and a few MB of tools fit easily. */
@@ -204,7 +256,11 @@ export async function chooseAccel(image: VmImage, log: (line: string) => void): 
 export async function bootVm(opts: BootOptions): Promise<BootResult> {
   const log = opts.log ?? (() => {});
   const accel = opts.accel ?? (await chooseAccel(opts.image, log));
-  const work = mkdtempSync(join(tmpdir(), 'cclab-vm-'));
+  removeStaleVmDirs();
+  const guard = await buildHelper(VMGUARD);
+  const work = mkdtempSync(join(tmpdir(), `${VM_DIR_PREFIX}${process.pid}-`));
+  // a signal ends this process without running the finally below: remove the folder then (the guard takes QEMU down)
+  const forgetWork = addCleanup(() => rmSync(work, { recursive: true, force: true }));
   const initrd = join(work, 'initrd.cpio');
   const consoleFile = join(work, 'console.log');
   const resultsFile = join(work, 'results.txt');
@@ -214,6 +270,7 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   const result: BootResult = { accel, release: opts.image.kernel.release, bootSeconds: NaN, wallSeconds: 0, modules: [], points: [], console: '' };
   let done = false;
   let timedOut = false;
+  let moduleFailure: ModuleLoad | null = null;
   let pending = '';
   let current: { name: string; rc: number; b64: string[] } | null = null;
 
@@ -243,9 +300,16 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
         result.bootSeconds = (Date.now() - started) / 1000;
         log(`VM booted (${accel}, kernel ${w[2] ?? '?'}) in ${result.bootSeconds.toFixed(1)} s`);
         break;
-      case 'CCLAB-MODULE':
-        result.modules.push({ ok: w[1] === 'ok', file: w[2] ?? '', message: w.slice(3).join(' ') });
+      case 'CCLAB-MODULE': {
+        const m = { ok: w[1] === 'ok', file: w[2] ?? '', message: w.slice(3).join(' ') };
+        result.modules.push(m);
+        if (!m.ok && moduleFailure === null) {
+          // every point would fail without it: stop now, not after the batch
+          moduleFailure = m;
+          child?.kill('SIGKILL');
+        }
         break;
+      }
       case 'CCLAB-BEGIN':
         current = { name: w[1] ?? '', rc: Number(w[2] ?? 1), b64: [] };
         break;
@@ -259,7 +323,8 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
 
   try {
     writeFileSync(resultsFile, '');
-    child = execa(QEMU_BINARY, qemuArgs(opts, initrd, consoleFile, resultsFile, accel), {
+    const guardDeadlineS = Math.ceil(opts.timeoutS + GUARD_GRACE_S);
+    child = execa(guard, [String(guardDeadlineS), String(process.pid), QEMU_BINARY, ...qemuArgs(opts, initrd, consoleFile, resultsFile, accel)], {
       stdin: 'ignore',
       stdout: 'ignore',
       stderr: 'pipe',
@@ -298,6 +363,10 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
     if (pending) onLine(pending);
     result.wallSeconds = (Date.now() - started) / 1000;
     result.console = readIfExists(consoleFile);
+    if (moduleFailure !== null) {
+      const m = moduleFailure as ModuleLoad;
+      throw new ModuleLoadError(m.file, m.message, result.release);
+    }
     if (timedOut) {
       const stage = Number.isNaN(result.bootSeconds) ? 'before the guest finished booting' : `after ${result.points.length} of ${opts.plans.length} point(s)`;
       throw new VmTimeoutError(
@@ -312,5 +381,6 @@ export async function bootVm(opts: BootOptions): Promise<BootResult> {
   } finally {
     if (child && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
+    forgetWork();
   }
 }
