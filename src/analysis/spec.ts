@@ -107,12 +107,8 @@ export function parseSweepSpec(doc: Record<string, unknown>): SweepSpec {
     if (NOT_SWEEPABLE[top] !== undefined) throw new InputError(`${where}: "${top}" cannot be swept: ${NOT_SWEEPABLE[top]}`);
     if (!Array.isArray(values)) throw new InputError(`${where}: expected a list of values, e.g. [0, 1%, 5%]`);
     if (values.length === 0) throw new InputError(`${where}: empty list; give at least one value, e.g. [0, 1%, 5%]`);
-    const seen = new Map<string, number>();
     values.forEach((v, i) => {
       if (v === null || v === undefined) throw new InputError(`${where}[${i}]: empty value; give a value such as 1% or 50ms`);
-      const k = canonicalJson(v);
-      if (seen.has(k)) throw new InputError(`${where}[${i}]: ${showValue(v)} is listed twice (also at [${seen.get(k)}])`);
-      seen.set(k, i);
     });
     for (const other of axes) {
       if (isPrefix(other.tokens, tokens) || isPrefix(tokens, other.tokens)) {
@@ -142,6 +138,14 @@ export function parseSweepSpec(doc: Record<string, unknown>): SweepSpec {
     }
   });
 
+  // every value of a path once; in a zip group, every combination of the group's values once
+  // (a zipped list may repeat a value: [false, true, false, true] next to [codel, codel+ecn, ...])
+  for (const a of axes) if (!zipped.has(a.path)) checkDistinct(`sweep.${a.path}`, a.values.map((v) => [v]));
+  zip.forEach((group, gi) => {
+    const lists = group.map((p) => byPath.get(p)!.values);
+    checkDistinct(`zip[${gi}]`, lists[0]!.map((_, i) => lists.map((l) => l[i])));
+  });
+
   const groups: string[][] = [];
   const placed = new Set<number>();
   for (const a of axes) {
@@ -153,6 +157,19 @@ export function parseSweepSpec(doc: Record<string, unknown>): SweepSpec {
     }
   }
   return { axes, groups, seeds, harm };
+}
+
+/** Refuse a value (or, for a zip group, a tuple of values) listed twice. */
+function checkDistinct(where: string, tuples: unknown[][]): void {
+  const seen = new Map<string, number>();
+  tuples.forEach((t, i) => {
+    const k = canonicalJson(t);
+    if (seen.has(k)) {
+      const what = t.length === 1 ? showValue(t[0]) : `(${t.map(showValue).join(', ')})`;
+      throw new InputError(`${where}[${i}]: ${what} is listed twice (also at [${seen.get(k)}])`);
+    }
+    seen.set(k, i);
+  });
 }
 
 /**

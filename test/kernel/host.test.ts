@@ -34,7 +34,8 @@ function processesMatching(pred: (cmdline: string, exe: string) => boolean): str
 }
 
 afterEach(() => {
-  expect(processesMatching((c) => c.includes('qemu-system') && c.includes('cclab-vm'))).toEqual([]);
+  // the tests' VMs (named cclab-vm; another run's VM beside them may be named otherwise, CCLAB_VM_NAME)
+  expect(processesMatching((c) => c.includes('qemu-system') && c.includes(' -name cclab-vm '))).toEqual([]);
   expect(processesMatching((_c, exe) => exe.endsWith('/iperf3'))).toEqual([]);
   expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('cclab-'))).toEqual([]);
   expect(execFileSync('tc', ['qdisc', 'show'], { encoding: 'utf8' })).not.toMatch(/netem|to-rcv|to-snd/);

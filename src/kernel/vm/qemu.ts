@@ -186,7 +186,8 @@ function icountOption(): string | null {
 function qemuArgs(opts: BootOptions, initrd: string, consoleFile: string, resultsFile: string, accel: Accel): string[] {
   const image = opts.image;
   return [
-    '-name', 'cclab-vm',
+    // CCLAB_VM_NAME tells VMs apart, e.g. a long reference run from the tests' VMs beside it
+    '-name', process.env.CCLAB_VM_NAME || 'cclab-vm',
     '-nodefaults', '-no-user-config', '-no-reboot',
     '-display', 'none', '-monitor', 'none',
     '-machine', accel === 'kvm' ? 'pc,accel=kvm' : 'pc,accel=tcg',
