@@ -15,6 +15,12 @@
  * spread (sample standard deviation over repetitions) is reported next to
  * each mean; a point whose kernel spread exceeds the tolerance is flagged.
  *
+ * Points with an AQM (any qdisc but drop-tail) are also checked on the
+ * bottleneck's congestion signals: its drops plus its CE marks, per second,
+ * within 25% of the kernel (tc -s counts both), or within 0.5 per second
+ * where counts are so small (10 in a 20 s run) that one run's Poisson noise
+ * alone exceeds 25%. Random (netem) losses are not signals and are left out.
+ *
  * The test host's own timing is not part of a scenario: a reference tree may
  * hold `testbed.yaml`, the host model measured on the machine that ran it
  * (e.g. `link: {ackJitter: {...}}` from kernel/measure-ack-noise.mjs), and the
@@ -46,6 +52,47 @@ export const FIDELITY_TOLERANCE: Tolerance = {
 /** Largest allowed difference of a competing flow's goodput share, percentage points. */
 export const SHARE_TOLERANCE_PP = 10;
 
+/** Congestion signals (AQM drops + CE marks per second): 25% relative, or 0.5/s absolute. */
+export const SIGNAL_TOLERANCE = { rel: 0.25, abs: 0.5 };
+
+/**
+ * The bottleneck's congestion signals of one run, per second: drops at the
+ * queue (an AQM's early and overflow drops) plus CE marks.
+ */
+export function signalsPerSecond(s: RunRecord['summary']): number {
+  return s.durationS > 0 ? (s.link.drops.queue + (s.link.marks ?? 0)) / s.durationS : 0;
+}
+
+/**
+ * Compare one point's congestion signals (kernel runs against simulator
+ * runs); undefined for a drop-tail point, whose tail drops the goodput and
+ * retransmission targets already cover.
+ */
+export function signalCheck(kernelRuns: readonly RunRecord[], simRuns: readonly RunRecord[]): SignalCheck | undefined {
+  if (!kernelRuns.length || kernelRuns[0]!.resolved.link.qdisc === 'droptail') return undefined;
+  const k = spread(kernelRuns.map((r) => signalsPerSecond(r.summary)));
+  const sm = spread(simRuns.map((r) => signalsPerSecond(r.summary)));
+  const relErr = k.mean !== 0 ? (sm.mean - k.mean) / k.mean : sm.mean === 0 ? 0 : NaN;
+  return {
+    kernel: k,
+    sim: sm,
+    relErr,
+    ok: Math.abs(sm.mean - k.mean) <= SIGNAL_TOLERANCE.abs || Math.abs(relErr) <= SIGNAL_TOLERANCE.rel,
+    noisy: k.sd > Math.max(SIGNAL_TOLERANCE.abs, SIGNAL_TOLERANCE.rel * Math.abs(k.mean)),
+    withinNoise: welchIndistinguishable(k, sm),
+  };
+}
+
+export interface SignalCheck {
+  kernel: Spread;
+  sim: Spread;
+  /** (sim - kernel) / kernel on the means; NaN when the kernel's is 0 and the simulator's is not. */
+  relErr: number;
+  ok: boolean;
+  noisy: boolean;
+  withinNoise: boolean;
+}
+
 export interface Spread {
   mean: number;
   sd: number;
@@ -72,6 +119,8 @@ export interface ValidatedPoint {
   withinNoise: Record<Metric, boolean>;
   /** Per-flow goodput shares (percent) for points with several flows. */
   shares: { cc: string; kernel: number; sim: number; ok: boolean }[];
+  /** Drops + CE marks at the bottleneck, for points whose qdisc is an AQM. */
+  signals?: SignalCheck;
   pass: boolean;
 }
 
@@ -252,6 +301,7 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
           shares.push({ cc: kr[0]!.summary.flows[i]!.cc, kernel: ks, sim: ss, ok: Math.abs(ss - ks) <= SHARE_TOLERANCE_PP });
         }
       }
+      const signals = signalCheck(kr, sr);
       points.push({
         group: g,
         label: p.label,
@@ -263,7 +313,8 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
         noisy,
         withinNoise,
         shares,
-        pass: p.pass && shares.every((s) => s.ok),
+        ...(signals ? { signals } : {}),
+        pass: p.pass && shares.every((s) => s.ok) && (signals?.ok ?? true),
       });
     }
   }
@@ -303,12 +354,24 @@ export function validationCounts(v: Validation): {
   passOrNoise: number;
   perMetric: Record<Metric, number>;
   shares: [number, number];
+  /** Points within the congestion-signal target, of those with an AQM. */
+  signals: [number, number];
 } {
   const perMetric = {} as Record<Metric, number>;
   for (const m of METRICS) perMetric[m] = v.points.filter((p) => p.ok[m]).length;
   const allShares = v.points.flatMap((p) => p.shares);
-  const passOrNoise = v.points.filter((p) => METRICS.every((m) => p.ok[m] || p.withinNoise[m]) && p.shares.every((s) => s.ok)).length;
-  return { points: v.points.length, pass: v.points.filter((p) => p.pass).length, passOrNoise, perMetric, shares: [allShares.filter((s) => s.ok).length, allShares.length] };
+  const passOrNoise = v.points.filter(
+    (p) => METRICS.every((m) => p.ok[m] || p.withinNoise[m]) && p.shares.every((s) => s.ok) && (!p.signals || p.signals.ok || p.signals.withinNoise),
+  ).length;
+  const withSignals = v.points.filter((p) => p.signals);
+  return {
+    points: v.points.length,
+    pass: v.points.filter((p) => p.pass).length,
+    passOrNoise,
+    perMetric,
+    shares: [allShares.filter((s) => s.ok).length, allShares.length],
+    signals: [withSignals.filter((p) => p.signals!.ok).length, withSignals.length],
+  };
 }
 
 /** docs/fidelity.md: one table per metric and group, then the shares and the charts. */
@@ -322,9 +385,9 @@ export function validationMarkdown(
   out.push('');
   out.push(`Generated by \`${info.command}\` from the kernel reference runs in \`${v.reference}\` (${info.kernelRelease}, cclab's QEMU test VM; see its README). Each kernel point was run ${info.kernelReps} times; the simulator runs the same scenario with ${info.simSeedsText}. Values are mean ± sample standard deviation over the repetitions (n in brackets where it differs); the error is (simulator − kernel) / kernel on the means.`);
   out.push('');
-  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}.`);
+  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `; AQM drops + CE marks ${c.signals[0]}/${c.signals[1]}` : ''}.`);
   out.push('');
-  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
+  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points; at an AQM bottleneck, drops + CE marks per second within ${SIGNAL_TOLERANCE.rel * 100}% (${SIGNAL_TOLERANCE.abs}/s absolute). On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
   if (info.notes) {
     out.push('');
     out.push(info.notes.trim());
@@ -343,6 +406,20 @@ export function validationMarkdown(
       for (const p of pts) {
         const why = p.ok[m] ? '' : [p.noisy[m] ? 'noisy' : '', p.withinNoise[m] ? 'within noise' : ''].filter(Boolean).join(', ');
         out.push(`| ${p.label} | ${fmtSpread(m, p.kernel[m], 3)} | ${fmtSpread(m, p.sim[m])} | ${pct(p.relErr[m])} | ${p.ok[m] ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
+      }
+    }
+    const withSignals = pts.filter((p) => p.signals);
+    if (withSignals.length) {
+      out.push('');
+      out.push('### Drops + CE marks at the bottleneck (per second)');
+      out.push('');
+      out.push('| point | kernel | simulator | error | pass |');
+      out.push('| --- | --- | --- | --- | --- |');
+      for (const p of withSignals) {
+        const sg = p.signals!;
+        const why = sg.ok ? '' : [sg.noisy ? 'noisy' : '', sg.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
+        const f = (x: Spread, usualN?: number): string => `${x.mean.toFixed(2)} ± ${x.sd.toFixed(2)}${usualN !== undefined && x.n !== usualN ? ` (n=${x.n})` : ''}`;
+        out.push(`| ${p.label} | ${f(sg.kernel, 3)} | ${f(sg.sim)} | ${pct(sg.relErr)} | ${sg.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
       }
     }
     const withShares = pts.filter((p) => p.shares.length > 0);

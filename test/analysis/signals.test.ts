@@ -1,0 +1,48 @@
+/**
+ * `cclab validate`'s congestion-signal target: at an AQM bottleneck the
+ * simulator's drops + CE marks per second must be within 25% of the
+ * kernel's (or 0.5/s where counts are tiny); random losses do not count,
+ * and drop-tail points are not checked on it.
+ */
+import { describe, expect, it } from 'vitest';
+import { signalCheck, signalsPerSecond } from '../../src/analysis/validate.js';
+import type { RunRecord } from '../../src/analysis/compare.js';
+
+function run(qdisc: string, queueDrops: number, marks: number | undefined, random = 0, durationS = 20): RunRecord {
+  return {
+    dir: '/nowhere',
+    resolved: { link: { qdisc } } as unknown as RunRecord['resolved'],
+    summary: { durationS, link: { drops: { queue: queueDrops, random, ack: 0 }, ...(marks !== undefined ? { marks } : {}) } } as unknown as RunRecord['summary'],
+  };
+}
+
+describe('congestion signals of a run', () => {
+  it('counts the AQM drops and CE marks per second, not random losses', () => {
+    expect(signalsPerSecond(run('codel', 100, 60, 900).summary)).toBe(8);
+    expect(signalsPerSecond(run('codel', 100, undefined, 0, 10).summary)).toBe(10);
+  });
+});
+
+describe('the congestion-signal check of a point', () => {
+  it('passes within 25% of the kernel and fails beyond it', () => {
+    const kernel = [run('fq_codel', 100, 100), run('fq_codel', 110, 90), run('fq_codel', 90, 110)]; // 10/s
+    const close = signalCheck(kernel, [run('fq_codel', 0, 240)])!; // 12/s: +20%
+    expect(close.ok).toBe(true);
+    expect(close.relErr).toBeCloseTo(0.2, 10);
+    const far = signalCheck(kernel, [run('fq_codel', 0, 260), run('fq_codel', 0, 260)])!; // 13/s: +30%
+    expect(far.ok).toBe(false);
+    expect(far.relErr).toBeCloseTo(0.3, 10);
+    // marks in place of drops are the same signal: a simulator that marks where the kernel drops still matches
+    expect(signalCheck(kernel, [run('fq_codel', 200, 0)])!.ok).toBe(true);
+  });
+
+  it('allows 0.5 per second where counts are tiny', () => {
+    const kernel = [run('red', 4, 0), run('red', 6, 0)]; // 0.25/s
+    expect(signalCheck(kernel, [run('red', 12, 0)])!.ok).toBe(true); // 0.6/s: +140% but 0.35/s apart
+    expect(signalCheck(kernel, [run('red', 16, 0)])!.ok).toBe(false); // 0.8/s: 0.55/s apart
+  });
+
+  it('does not apply to drop-tail points', () => {
+    expect(signalCheck([run('droptail', 500, undefined)], [run('droptail', 5, undefined)])).toBeUndefined();
+  });
+});
