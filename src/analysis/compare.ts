@@ -177,7 +177,8 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
     flows: r.flows.length,
   };
   if (l.qdisc !== 'droptail') p.qdisc = l.qdisc;
-  if (r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
+  // at an AQM, ECN on or off tells points apart (so every AQM point names it); drop-tail points name it only when on
+  if (l.qdisc !== 'droptail' || r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;

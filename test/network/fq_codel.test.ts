@@ -138,6 +138,23 @@ describe('fq_codel overflow: fq_codel_drop', () => {
     expect(q.flowAt(q.bucket(1)).count).toBe(0);
   });
 
+  it('an overflow early in a run does not make CoDel resume at that count: it starts dropping at count 1', () => {
+    // slow start overflows the limit 0.3 s into the run (fq_codel_drop adds 4 to the flow's count); the queue
+    // then stands above target; Linux's clock is far past drop_next = 0, so CoDel enters its dropping state
+    // with count = 1, not count - lastcount = 6 (which it would if its clock started at 0 with the run)
+    const { q, rec } = make({ limit: 10 });
+    for (let i = 0; i < 11; i++) q.enqueue(pkt(0, i, 300e6));
+    expect(rec.dropped.length).toBe(6); // half of 11 x 1514 bytes
+    const f = q.flowAt(q.bucket(0));
+    expect(f.count).toBe(6);
+    // first dequeue: above target for the first time; 101 ms later, still above: the first CoDel drop
+    q.dequeue(320e6);
+    q.dequeue(421e6);
+    expect(rec.dropped.length).toBe(7);
+    expect(f.dropping).toBe(true);
+    expect(f.count).toBe(1);
+  });
+
   it('drops at most drop_batch packets', () => {
     const { q, rec } = make({ limit: 10, drop_batch: 2 });
     for (let i = 0; i < 8; i++) q.enqueue(pkt(0, i));

@@ -43,9 +43,22 @@ export const CODEL_SHIFT = 10;
 export const PSCHED_MTU = 1514;
 const REC_INV_SQRT_SHIFT = 16;
 
-/** codel_get_time(): now in codel_time_t (u32, 1024 ns units). */
+/**
+ * The router's monotonic clock (ktime_get_ns) when a run starts: it has been
+ * up a minute, as the test VM's router has when a kernel run starts (about
+ * 60 s after boot). CoDel reads absolute times, not only differences: its
+ * state starts zeroed (codel_vars_init), and on entering the dropping state
+ * it resumes the previous drop rate when `now - drop_next` is within 16
+ * intervals. With a clock that starts at 0 that test passes in the first
+ * 1.6 s against drop_next = 0, so fq_codel's overflow drops (which add to the
+ * flow's count) would make CoDel resume at a high drop rate that Linux,
+ * whose clock is far past 0, never does.
+ */
+export const KTIME_AT_START_NS = 60e9;
+
+/** codel_get_time(): now in codel_time_t (u32, 1024 ns units), with the router's uptime at the run's start added. */
 export function codelTime(ns: number): number {
-  return Math.floor(ns / 1024) >>> 0;
+  return Math.floor((ns + KTIME_AT_START_NS) / 1024) >>> 0;
 }
 
 /** Microseconds (as tc sends them) to codel_time_t: ((u64)us * NSEC_PER_USEC) >> CODEL_SHIFT. */
