@@ -224,4 +224,7 @@ export const dctcpSpec: CcSpec<DctcpParams> = {
   create: (params) => createDctcp(params),
   ecn: 'required',
   paced: false,
+  kernel: {
+    moduleParams: (p) => ({ dctcp_shift_g: p.shiftG, dctcp_alpha_on_init: p.alphaOnInit }),
+  },
 };
