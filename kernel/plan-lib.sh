@@ -68,6 +68,8 @@
 #                 CCLAB_SAMPLER in the environment override them)
 #   CCS           congestion controls the flows use, space-separated
 #   MODULE_HINT   how to load a missing congestion-control module here
+#   MODULE_PARAMS optional: "module param value" triples written to
+#                 /sys/module/<module>/parameters/<param> (DCTCP's dctcp_shift_g)
 #   MTU           MTU of every veth, or empty for the default (1500)
 #   RMEM_MAX, WMEM_MAX        tcp_rmem and tcp_wmem maxima, bytes
 #   NETEM_DATA, NETEM_ACK     tc arguments of the two router netems
@@ -160,6 +162,13 @@ preflight() {
     modprobe -q "tcp_$cc" 2>/dev/null
     AVAIL=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null)
     case " $AVAIL " in *" $cc "*) ;; *) fail 4 "congestion control \"$cc\" is not available (tcp_available_congestion_control: $AVAIL); $MODULE_HINT" ;; esac
+  done
+  # module parameters are machine-wide: every run writes its own
+  # shellcheck disable=SC2086
+  set -- ${MODULE_PARAMS:-}
+  while [ $# -ge 3 ]; do
+    echo "$3" >"/sys/module/$1/parameters/$2" 2>/dev/null || fail 5 "cannot set $1's parameter $2 to $3 (/sys/module/$1/parameters/$2)"
+    shift 3
   done
   {
     echo "release=$(uname -r)"

@@ -10,10 +10,11 @@ import { renoSpec } from './reno.js';
 import { cubicSpec } from './cubic.js';
 import { bbrSpec } from './bbr/index.js';
 import { brutalSpec } from './brutal.js';
+import { dctcpSpec } from './dctcp.js';
 
 export type { AnyCcSpec, CcSpec, ParamSpec, ParamKind, ParamValue, Marker } from './spec.js';
 
-const BUILT_IN: readonly AnyCcSpec[] = [renoSpec, cubicSpec, bbrSpec, brutalSpec];
+const BUILT_IN: readonly AnyCcSpec[] = [renoSpec, cubicSpec, bbrSpec, brutalSpec, dctcpSpec];
 
 const registry = new Map<string, AnyCcSpec>();
 let version = 0;

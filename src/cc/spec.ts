@@ -73,6 +73,12 @@ export interface CcSpec<R extends object = object> {
   kernel?: {
     /** NAME=value words for the LD_PRELOAD shim (kernel/shim), from the resolved block. */
     shimEnv?: (params: R) => string[];
+    /**
+     * Parameters of the module itself (/sys/module/tcp_<name>/parameters/),
+     * from the resolved block: they apply to every connection of the
+     * machine, so all flows of that CC in a scenario must agree.
+     */
+    moduleParams?: (params: R) => Record<string, number>;
   };
 }
 

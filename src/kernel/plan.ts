@@ -19,6 +19,7 @@ import { ackNetemArgs, aqmNetemArgs, dataNetemArgs } from './netem.js';
 import { SAMPLER, SHIM } from './helpers.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
+import { InputError } from '../scenario/errors.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,6 +97,34 @@ function clientEnv(f: ResolvedFlow): string[] {
 }
 
 /**
+ * The module parameters the scenario's CCs need (CcSpec.kernel.moduleParams),
+ * as `tcp_<cc> <param> <value>` triples for plan-lib.sh, which writes them
+ * to /sys/module before any flow starts. A module's parameters are
+ * machine-wide: flows of one CC with different values cannot run together.
+ */
+export function moduleParamWords(s: ResolvedScenario): string[] {
+  const seen = new Map<string, { flow: number; values: string }>();
+  const words: string[] = [];
+  for (const f of s.flows) {
+    const fn = ccSpec(f.cc)?.kernel?.moduleParams;
+    const params = ccParamsOf(f);
+    if (!fn || !params) continue;
+    const values = Object.entries(fn(params));
+    const key = JSON.stringify(values);
+    const prev = seen.get(f.cc);
+    if (prev !== undefined) {
+      if (prev.values !== key) {
+        throw new InputError(`flows[${f.id}].${f.cc}: differs from flow ${prev.flow}'s, but tcp_${f.cc}'s parameters apply to every connection of a Linux machine; give all ${f.cc} flows the same values for --backend kernel`);
+      }
+      continue;
+    }
+    seen.set(f.cc, { flow: f.id, values: key });
+    for (const [name, v] of values) words.push(`tcp_${f.cc}`, name, String(v));
+  }
+  return words;
+}
+
+/**
  * tc arguments of the bottleneck's AQM (the qdisc registry's tcArgs), or null
  * for drop-tail, which netem's own queue models as the reference grid ran it.
  */
@@ -131,6 +160,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const ccs = [...new Set(s.flows.map((f) => f.cc))];
   const sampleMs = Math.max(1, Math.round(s.sampleIntervalNs / 1e6));
   const aqm = bottleneckAqmArgs(s.link);
+  const moduleParams = moduleParamWords(s);
   const snapshotS = Math.max(SNAPSHOT_INTERVAL_S, s.sampleIntervalNs / 1e9);
   const L = [
     `# cclab kernel plan for scenario ${JSON.stringify(s.name)}: ${s.flows.length} flow(s), ${secs(s.durationNs)} s.`,
@@ -142,6 +172,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `SAMPLER_PATH=${shQuote(opts.samplerPath ?? SAMPLER.guestPath)}`,
     `CCS=${shQuote(ccs.join(' '))}`,
     `MODULE_HINT=${shQuote(opts.moduleHint)}`,
+    // only when a CC has module parameters: other plans keep their bytes
+    ...(moduleParams.length > 0 ? [`MODULE_PARAMS=${shQuote(moduleParams.join(' '))}`] : []),
     `MTU=${mtu}`,
     `RMEM_MAX=${receiveBufferMax(s)}`,
     `WMEM_MAX=${SOCKET_BUFFER_MAX_BYTES}`,

@@ -57,6 +57,13 @@ export class Packet {
   psh = false;
   /** Receive window advertised by an ACK (bytes, already scaled). */
   wnd = 0;
+  /**
+   * The TCP header's ECN flags (RFC 3168): ECE (ECN-Echo) on an ACK echoes
+   * a CE mark, on a SYN (with CWR) asks for ECN, on a SYN-ACK accepts it;
+   * CWR on a data segment says the sender has reduced its window.
+   */
+  ece = false;
+  cwr = false;
 
   // --- ACK ---
   /** Cumulative ACK: next segment expected. */
@@ -104,6 +111,8 @@ export class PacketPool {
     p.dsack = false;
     p.psh = false;
     p.ecn = ECN.NOT_ECT;
+    p.ece = false;
+    p.cwr = false;
     return p;
   }
 
@@ -121,6 +130,8 @@ export class PacketPool {
     p.dsack = false;
     p.len = 0;
     p.ecn = ECN.NOT_ECT;
+    p.ece = false;
+    p.cwr = false;
     return p;
   }
 

@@ -63,6 +63,13 @@ export const flowSummarySchema = z.object({
   rtoCount: z.number().int(),
   /** Whether a byte-limited flow finished, and when (s); null for bulk flows. */
   completionS: z.number().nullable(),
+  /**
+   * ECN for a flow that negotiated it (absent otherwise; the simulator
+   * only): data packets that reached the receiver marked CE, ACKs that
+   * carried ECE back, and data segments the sender sent with CWR (one per
+   * window reduction).
+   */
+  ecn: z.object({ ceReceived: z.number().int(), eceAcks: z.number().int(), cwrSent: z.number().int() }).optional(),
 });
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 

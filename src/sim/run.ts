@@ -37,6 +37,9 @@ interface FlowSnapshot {
   segsSent: number;
   segsRetrans: number;
   rtoCount: number;
+  ceReceived: number;
+  eceAcks: number;
+  cwrSent: number;
 }
 
 function snapshot(net: Network, i: number): FlowSnapshot {
@@ -48,6 +51,9 @@ function snapshot(net: Network, i: number): FlowSnapshot {
     segsSent: s.stats.segsSent,
     segsRetrans: s.stats.segsRetrans,
     rtoCount: s.stats.rtoCount,
+    ceReceived: net.receivers[i]!.ceArrived,
+    eceAcks: s.stats.eceAcks,
+    cwrSent: s.stats.cwrSent,
   };
 }
 
@@ -171,6 +177,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       srttMs: rttStats(srttSamples[i]!),
       rtoCount: snap.rtoCount,
       completionS: s.completionNs >= 0 ? round6((s.completionNs - f.startNs) / 1e9) : null,
+      // only for a flow that negotiated ECN: other summaries keep their bytes
+      ...(s.ecnOk ? { ecn: { ceReceived: snap.ceReceived, eceAcks: snap.eceAcks, cwrSent: snap.cwrSent } } : {}),
     };
   });
 

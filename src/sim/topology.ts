@@ -9,6 +9,8 @@
  * harness) and the bottleneck. The access link runs at link.accessRate
  * (default ten times the bottleneck) with an unlimited drop-tail queue; the
  * bottleneck runs the scenario's queue discipline (link.qdisc) at link.rate.
+ * Both hosts negotiate ECN as net.ipv4.tcp_ecn = 1 would for a flow with
+ * `ecn` on; its data leaves ECT(0), and an AQM with `ecn` marks it CE.
  */
 import { Simulator } from '../engine/sim.js';
 import { DelayLine } from '../engine/pipe.js';
@@ -22,7 +24,7 @@ import { HostJitter } from '../network/host.js';
 import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
 import { TcpReceiver } from '../tcp/receiver.js';
 import { TcpSender } from '../tcp/sender.js';
-import { createCc } from '../cc/index.js';
+import { ccSpec, createCc } from '../cc/index.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 
 export interface Network {
@@ -117,10 +119,14 @@ export function buildNetwork(s: ResolvedScenario): Network {
       stopNs: f.stopNs,
       fqPacing: f.pacing === 'fq',
       timerSlackNs: l.hostJitterNs,
+      ecn: f.ecn === true,
       seed: s.seed,
     });
     sender.out = access;
     const receiver = new TcpReceiver(sim, pool, f.id, f.mss, f.rwndBytes);
+    // the receiving socket runs the flow's CC too (iperf3 -C sets it on both ends); only one that
+    // needs ECN acts there (DCTCP's CE echo)
+    if (ccSpec(f.cc)?.ecn === 'required') receiver.ca = createCc(f);
     receiver.out = ackLoss as PacketSink;
     senders.push(sender);
     receivers.push(receiver);

@@ -37,6 +37,7 @@ import {
   FLAG_DATA_SACKED,
   FLAG_DSACKING_ACK,
   FLAG_DSACK_TLP,
+  FLAG_ECE,
   FLAG_FORWARD_PROGRESS,
   FLAG_NOT_DUP,
   FLAG_ORIG_SACK_ACKED,
@@ -51,9 +52,10 @@ import {
   Push,
   Rexmit,
   SkPacing,
+  TCP_ECN_OK,
   tsoptEcrBefore,
 } from './sock.js';
-import { CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_LOSS, CA_OPEN, type AckSample, type RateSample } from './types.js';
+import { CA_ACK_ECE, CA_ACK_SLOWPATH, CA_ACK_WIN_UPDATE, CA_LOSS, CA_OPEN, type AckSample, type RateSample } from './types.js';
 import { clearXmitTimer, setXmitTimer } from './xmit_timer.js';
 
 /** The connection state ACK processing reads and writes. */
@@ -96,6 +98,8 @@ export interface AckState extends RecoveryState, RttState {
   sackDelivered: number;
   /** Flags of the SACK walk (state->flag). */
   curSackFlag: number;
+  /** Packets delivered by ACKs with ECE (tp->delivered_ce). */
+  deliveredCe: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -121,6 +125,8 @@ export function rcvSynAck(tp: AckState, p: Packet): void {
   }
   tp.sndWnd = p.wnd;
   tp.tsRecent = p.tsVal;
+  // tcp_ecn_rcv_synack(): ECN only if the SYN-ACK agreed (ECE without CWR)
+  if (tp.ecnFlags & TCP_ECN_OK && (!p.ece || p.cwr)) tp.ecnFlags &= ~TCP_ECN_OK;
   // tcp_ack() of the SYN-ACK: the SYN counts as delivered, and tcp_rate_gen() clears the
   // initial app_limited (~0U), so the first data window is not marked app-limited
   tp.delivered = 1;
@@ -199,22 +205,31 @@ export function tcpAck(tp: AckState, p: Packet): void {
   // tcp_ack_update_window(): a new window comes with an advancing ACK, or when it grows
   if (ack > priorSndUna || p.wnd > tp.sndWnd) tp.sndWnd = p.wnd;
 
-  if (p.nSack === 0 && ack > priorSndUna) {
+  // header prediction fails on SACK blocks and on ECE (TCP_HP_BITS), which take the slow path
+  if (p.nSack === 0 && !p.ece && ack > priorSndUna) {
     // fast path: pure forward advance
     tp.sndUna = ack;
     flag |= FLAG_WIN_UPDATE;
+    inAckEvent(tp, CA_ACK_WIN_UPDATE);
   } else {
+    let ackEvFlags = CA_ACK_SLOWPATH;
     flag |= FLAG_SLOWPATH;
     if (ack > priorSndUna) flag |= FLAG_WIN_UPDATE;
     tp.sndUna = ack;
     if (p.nSack > 0) flag |= sacktagWriteQueue(tp, p, priorSndUna);
-    // ECN's seam: tcp_ecn_rcv_ecn_echo() adds FLAG_ECE here (and in_ack_event gets CA_ACK_ECE)
-    if (tp.sackDelivered > 0) tp.delivered += tp.sackDelivered;
+    // tcp_ecn_rcv_ecn_echo()
+    if (p.ece && tp.ecnFlags & TCP_ECN_OK) {
+      flag |= FLAG_ECE;
+      ackEvFlags |= CA_ACK_ECE;
+      tp.stats.eceAcks++;
+    }
+    if (tp.sackDelivered > 0) countDelivered(tp, tp.sackDelivered, flag & FLAG_ECE);
+    if (flag & FLAG_WIN_UPDATE) ackEvFlags |= CA_ACK_WIN_UPDATE;
+    inAckEvent(tp, ackEvFlags);
   }
 
   if (priorPackets === 0) {
     // no_queue
-    inAckEvent(tp, flag);
     if (flag & FLAG_DSACKING_ACK) {
       tp.ackFlag = flag;
       fastretransAlert(tp, priorSndUna, numDupack);
@@ -223,9 +238,8 @@ export function tcpAck(tp: AckState, p: Packet): void {
     return;
   }
 
-  flag |= cleanRtxQueue(tp, priorFack);
+  flag |= cleanRtxQueue(tp, priorFack, flag & FLAG_ECE);
   rackUpdateReoWnd(tp, rs);
-  inAckEvent(tp, flag);
   if (tp.tlpHighSeq !== 0) processTlpAck(tp, ack, flag);
 
   tp.ackFlag = flag;
@@ -247,13 +261,20 @@ export function tcpAck(tp: AckState, p: Packet): void {
   xmitRecovery(tp, tp.rexmit);
 }
 
-/** tcp_in_ack_event(): tell the CC how the ACK was processed (in_ack_event). */
-function inAckEvent(tp: AckState, flag: number): void {
-  if (tp.ca.inAckEvent === undefined) return;
-  let ev = 0;
-  if (flag & FLAG_WIN_UPDATE) ev |= CA_ACK_WIN_UPDATE;
-  if (flag & FLAG_SLOWPATH) ev |= CA_ACK_SLOWPATH;
-  tp.ca.inAckEvent(tp, ev);
+/**
+ * tcp_in_ack_event(): tell the CC how the ACK was processed (CA_ACK_*
+ * flags). As in Linux 6.1 it runs before the cumulative ACK is cleaned from
+ * the queue: snd_una has moved, but tp->delivered counts only the SACKed
+ * part of this ACK so far.
+ */
+function inAckEvent(tp: AckState, ev: number): void {
+  if (tp.ca.inAckEvent !== undefined) tp.ca.inAckEvent(tp, ev);
+}
+
+/** tcp_count_delivered(): packets delivered, and counted CE-marked when the ACK had ECE. */
+function countDelivered(tp: AckState, delivered: number, ece: number): void {
+  tp.delivered += delivered;
+  if (ece) tp.deliveredCe += delivered;
 }
 
 /**
@@ -450,7 +471,7 @@ function sacktagDup(tp: AckState, seg: number): void {
  * delivered, advance RACK, take the RTT sample and call pkts_acked. Returns
  * the FLAG_* bits of what it found.
  */
-export function cleanRtxQueue(tp: AckState, priorFack: number): number {
+export function cleanRtxQueue(tp: AckState, priorFack: number, eceAck: number): number {
   const sb = tp.sb;
   const rs = tp.rs;
   const priorSacked = tp.sackedOut;
@@ -479,7 +500,7 @@ export function cleanRtxQueue(tp: AckState, priorFack: number): number {
     if (sacked & TCPCB_SACKED_ACKED) {
       tp.sackedOut--;
     } else {
-      tp.delivered++;
+      countDelivered(tp, 1, eceAck);
       if (!skbSpuriousRetrans(tp, sacked, sb.txUs[i]!)) rackAdvance(tp, sacked, seg + 1, sb.txUs[i]!);
     }
     if (sacked & TCPCB_LOST) tp.lostOut--;

@@ -20,11 +20,11 @@
  */
 import type { Timer } from '../engine/sim.js';
 import type { Rng } from '../engine/rng.js';
-import type { PacketPool, PacketSink } from '../network/packet.js';
+import { ECN, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
 import { GSO_MAX_SIZE, JIFFY_NS, SK_PACING_SHIFT, TCP_MIN_TSO_SEGS, TCP_PACING_CA_RATIO, TCP_PACING_SS_RATIO, TCP_TIMEOUT_INIT_JIFFIES, TCP_TSO_RTT_LOG } from './constants.js';
 import { rateSkbSent, type RateState } from './rate.js';
 import { TCPCB_EVER_RETRANS, TCPCB_LOST, TCPCB_RETRANS, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, type Scoreboard } from './scoreboard.js';
-import { caEvent, inCwndReduction, mstampRefresh, Push, Rexmit, SkPacing, Tx, XmitTimer, type CcSock, type ClockState, type SenderStats } from './sock.js';
+import { caEvent, inCwndReduction, mstampRefresh, Push, Rexmit, SkPacing, TCP_ECN_OK, TCP_ECN_QUEUE_CWR, Tx, XmitTimer, type CcSock, type ClockState, type SenderStats } from './sock.js';
 import { CA_EVENT_TX_START } from './types.js';
 import { rearmRto, resetXmitTimer, RtoFrom, scheduleLossProbe, type XmitTimerState } from './xmit_timer.js';
 
@@ -88,6 +88,11 @@ export interface OutputState extends CcSock, ClockState, XmitTimerState, RateSta
   readonly slackRng: Rng;
   // the SYN
   readonly synRetries: number;
+  // ECN
+  /** This host asks for ECN on its SYNs (net.ipv4.tcp_ecn = 1 for this flow). */
+  readonly ecnWanted: boolean;
+  /** tp->ecn_flags (TCP_ECN_* in sock.ts). */
+  ecnFlags: number;
   // where segments go
   readonly stats: SenderStats;
   readonly pool: PacketPool;
@@ -122,10 +127,28 @@ export function sndWndTestAt(tp: OutputState, seg: number): boolean {
 // the SYN (tcp_connect)
 // ---------------------------------------------------------------------------
 
-/** tcp_connect() / the SYN's retransmission: send a SYN, arm its timer (1 s, doubling per retry). */
+/**
+ * tcp_connect() / the SYN's retransmission: send a SYN, arm its timer (1 s,
+ * doubling per retry). The first SYN asks for ECN with ECE and CWR
+ * (tcp_ecn_send_syn) when the host wants it or the CC needs it, and is ECT
+ * itself only for a CC that needs ECN; a retransmitted SYN asks no more
+ * (tcp_ecn_clear_syn, sysctl tcp_ecn_fallback = 1), so the SYN-ACK turns
+ * ECN off.
+ */
 export function sendSyn(tp: OutputState): void {
   const p = tp.pool.data(tp.flow, -1, 0, Math.floor(tp.clockNs / 1e6) + 1, 0);
   p.wireBytes = SYN_WIRE_BYTES;
+  if (tp.synRetries === 0) {
+    tp.ecnFlags = 0;
+    if (tp.ecnWanted || tp.ca.needsEcn === true) {
+      p.ece = true;
+      p.cwr = true;
+      tp.ecnFlags = TCP_ECN_OK;
+      if (tp.ca.needsEcn === true) p.ecn = ECN.ECT_0;
+    }
+  } else if (tp.ca.needsEcn === true && tp.ecnFlags & TCP_ECN_OK) {
+    p.ecn = ECN.ECT_0;
+  }
   tp.stats.packetsToNetwork++;
   tp.out.receive(p);
   tp.pending = XmitTimer.Retrans;
@@ -285,6 +308,7 @@ export function transmit(tp: OutputState, seg: number, how: Tx): number {
   tp.stats.bytesSent += len;
   tp.stats.packetsToNetwork++;
   const isRetrans = (how & Tx.Retrans) !== 0;
+  if (tp.ecnFlags & TCP_ECN_OK) ecnSend(tp, p, isRetrans);
   if (isRetrans) {
     tp.stats.segsRetrans++;
     tp.stats.bytesRetrans += len;
@@ -297,6 +321,26 @@ export function transmit(tp: OutputState, seg: number, how: Tx): number {
   rateSkbSent(tp, seg, txUs);
   tp.out.receive(p);
   return len;
+}
+
+/**
+ * tcp_ecn_send() on an ECN connection: new data is ECT(0), and the first
+ * new segment after a cwnd reduction carries CWR (on a GSO skb, its first
+ * packet: tcp_gso_segment clears CWR on the rest); a retransmission is
+ * Not-ECT (RFC 3168 6.1.5) unless the CC needs ECN (INET_ECN_xmit stays
+ * set on the socket).
+ */
+function ecnSend(tp: OutputState, p: Packet, isRetrans: boolean): void {
+  if (!isRetrans) {
+    p.ecn = ECN.ECT_0;
+    if (tp.ecnFlags & TCP_ECN_QUEUE_CWR) {
+      tp.ecnFlags &= ~TCP_ECN_QUEUE_CWR;
+      p.cwr = true;
+      tp.stats.cwrSent++;
+    }
+  } else if (tp.ca.needsEcn === true) {
+    p.ecn = ECN.ECT_0;
+  }
 }
 
 /** tcp_cwnd_validate(): remember whether cwnd was the limit in this window. */

@@ -14,14 +14,17 @@
  * send one segment (the fast retransmission). When the reduction ends, cwnd
  * is set to ssthresh.
  *
- * ECN's reaction, tcp_enter_cwr() (prior_ssthresh = 0; below CWR: no undo,
- * tcp_init_cwnd_reduction(), state CWR), belongs here next to its PRR; cclab
- * has no ECN yet. recovery.ts calls tcp_try_to_open() with the ACK's flags,
- * where Linux calls it on FLAG_ECE.
+ * ECN's reaction is the same reduction without a loss: an ACK with ECE
+ * makes tcp_try_to_open() call tcp_enter_cwr(), which takes the CC's
+ * ssthresh, forbids undo (the congestion is proven) and enters the CWR
+ * state, where PRR reduces cwnd exactly as in Recovery; CWR ends when
+ * snd_una passes high_seq (recovery.ts), with cwnd = ssthresh. Every
+ * reduction also queues the CWR flag for the next new data segment
+ * (output.ts), which tells the receiver to stop echoing ECE.
  */
 import { TCP_INFINITE_SSTHRESH } from './constants.js';
-import { caEvent, FLAG_SND_UNA_ADVANCED, type CcSock } from './sock.js';
-import { CA_CWR, CA_EVENT_COMPLETE_CWR } from './types.js';
+import { caEvent, ecnQueueCwr, FLAG_SND_UNA_ADVANCED, setCaState, type CaStateSock, type CcSock } from './sock.js';
+import { CA_CWR, CA_EVENT_COMPLETE_CWR, type CaState } from './types.js';
 
 /** The connection state PRR reads and writes. */
 export interface PrrState extends CcSock {
@@ -40,6 +43,8 @@ export interface PrrState extends CcSock {
   tlpHighSeq: number;
   /** Non-zero while a reduction may be undone (tp->undo_marker, stored + 1). */
   readonly undoMarker: number;
+  /** tp->ecn_flags (TCP_ECN_* in sock.ts). */
+  ecnFlags: number;
 }
 
 /** tcp_init_cwnd_reduction(): start a reduction: the CC's ssthresh, PRR's counters. */
@@ -51,6 +56,35 @@ export function initCwndReduction(tp: PrrState): void {
   tp.prrDelivered = 0;
   tp.prrOut = 0;
   tp.sndSsthresh = tp.ca.ssthresh(tp);
+  ecnQueueCwr(tp);
+}
+
+/** The state tcp_enter_cwr() changes besides PRR's. */
+export interface CwrState extends PrrState, CaStateSock {
+  // fields the interfaces above declare with different access
+  caState: CaState;
+  priorCwnd: number;
+  sndCwnd: number;
+  sndSsthresh: number;
+  sndCwndCnt: number;
+  // tcp_enter_cwr()'s own
+  priorSsthresh: number;
+  undoMarker: number;
+}
+
+/**
+ * tcp_enter_cwr(): an ECN echo (or a local congestion signal) without loss:
+ * no undo (prior_ssthresh = 0, undo_marker = 0); below CWR, start a PRR
+ * reduction and enter CWR. In CWR, Recovery or Loss, nothing more: one
+ * reduction per window of data.
+ */
+export function enterCwr(tp: CwrState): void {
+  tp.priorSsthresh = 0;
+  if (tp.caState < CA_CWR) {
+    tp.undoMarker = 0;
+    initCwndReduction(tp);
+    setCaState(tp, CA_CWR);
+  }
 }
 
 /**

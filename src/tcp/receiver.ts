@@ -21,9 +21,18 @@
  * Each ACK carries up to three SACK blocks, most recent first, a D-SACK first
  * for a duplicate segment, and echoes the timestamp of the segment that
  * started the ACKed window (ts_recent).
+ *
+ * ECN (RFC 3168, tcp_ecn_check_ce): when the SYN asked for ECN the SYN-ACK
+ * agrees (ECE). A data segment marked CE sets TCP_ECN_DEMAND_CWR: every ACK
+ * then carries ECE until a segment with CWR arrives, and the first CE mark
+ * enters quick-ACK mode for two ACKs, as does a Not-ECT segment after ECT
+ * ones (a retransmission). A CC that needs ECN (DCTCP) hears of every
+ * segment's mark instead (rcvCeEvent) and sets ECE itself.
  */
 import type { Simulator, Timer } from '../engine/sim.js';
-import { MAX_SACK_BLOCKS, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
+import { ECN, MAX_SACK_BLOCKS, type EcnCodepoint, type Packet, type PacketPool, type PacketSink } from '../network/packet.js';
+import { TCP_ECN_DEMAND_CWR, TCP_ECN_OK, TCP_ECN_SEEN } from './sock.js';
+import { CA_EVENT_ECN_IS_CE, CA_EVENT_ECN_NO_CE, type AckSock, type CongestionOps } from './types.js';
 import { ReceiveWindow } from './rcvbuf.js';
 import {
   JIFFY_NS,
@@ -45,7 +54,7 @@ const TCP_NUM_SACKS = 4;
 /** TCP_SACK_BLOCKS_EXPECTED: beyond this many, a compressed SACK is flushed. */
 const TCP_SACK_BLOCKS_EXPECTED = 2;
 
-export class TcpReceiver implements PacketSink {
+export class TcpReceiver implements PacketSink, AckSock {
   /** Where ACKs go (the reverse path). */
   out!: PacketSink;
 
@@ -61,6 +70,18 @@ export class TcpReceiver implements PacketSink {
   duplicates = 0;
   /** SYNs that arrived. */
   synsArrived = 0;
+  /** Data packets that arrived marked CE. */
+  ceArrived = 0;
+  /** ACKs sent with ECE. */
+  eceAcksSent = 0;
+
+  /** tp->ecn_flags (TCP_ECN_* in sock.ts). */
+  ecnFlags = 0;
+  /**
+   * The receiving socket's congestion control when it needs ECN (DCTCP):
+   * it hears of each segment's CE mark (rcvCeEvent). Set by the topology.
+   */
+  ca: CongestionOps | null = null;
 
   // out-of-order queue: bitmap ring over segment numbers
   private ofo = new Uint8Array(1024);
@@ -83,10 +104,12 @@ export class TcpReceiver implements PacketSink {
   private ato = 0;
   private lrcvtime = 0;
   private ackScheduled = false;
-  private ackNow = false;
+  /** ICSK_ACK_NOW: the next ACK check sends at once. */
+  private icskAckNow = false;
   /** ICSK_ACK_PUSHED: an in-order full-sized segment with PSH, or a short one, arrived since the last ACK. */
   private pushed = false;
-  private delackTimerPending = false;
+  /** The delayed-ACK timer is armed (ICSK_ACK_TIMER). */
+  delackTimerPending = false;
   private delackTimeoutJiffies = 0;
   private readonly delackTimer: Timer;
   private rtoJiffies = HZ;
@@ -146,7 +169,12 @@ export class TcpReceiver implements PacketSink {
     const tsVal = p.tsVal;
     const tsEcr = p.tsEcr;
     const psh = p.psh;
+    const ecn = p.ecn;
+    const cwr = p.cwr;
     this.pool.release(p);
+    if (ecn === ECN.CE) this.ceArrived++;
+    // tcp_ack() of the segment: tcp_ecn_accept_cwr()
+    if (cwr) this.ecnAcceptCwr(len);
 
     // tcp_replace_ts_recent: only segments starting at or before the last ACKed point
     if (seg <= this.rcvWup) this.tsRecent = tsVal;
@@ -156,7 +184,7 @@ export class TcpReceiver implements PacketSink {
     // tcp_event_data_recv -> tcp_measure_rcv_mss: an in-order full-sized segment with PSH,
     // or a short one (the end of a write)
     if (inOrder && (psh || len < this.mss)) this.pushed = true;
-    this.dataQueue(seg, len);
+    this.dataQueue(seg, len, ecn);
     this.ackSndCheck();
     if (inOrder) this.cleanupRbuf();
   }
@@ -171,35 +199,44 @@ export class TcpReceiver implements PacketSink {
     if (this.ackScheduled && this.pushed && this.ofoCount === 0) this.sendAck();
   }
 
-  /** SYN: answer with a SYN-ACK at once; the handshake RTT seeds our RTO. */
+  /**
+   * SYN: answer with a SYN-ACK at once; the handshake RTT seeds our RTO.
+   * ECN is agreed on the first SYN if it asks (ECE and CWR) and is itself
+   * Not-ECT, or if our CC needs ECN (tcp_ecn_create_request); a repeated
+   * SYN gets the same answer (the request sock's).
+   */
   private onSyn(p: Packet): void {
     const tsVal = p.tsVal;
+    const asksEcn = p.ece && p.cwr;
+    const ect = p.ecn !== ECN.NOT_ECT;
     this.pool.release(p);
     this.synsArrived++;
     if (!this.synSeen) {
       this.synSeen = true;
       this.synArrivalNs = this.sim.now;
+      if (asksEcn && (!ect || this.ca?.needsEcn === true)) this.ecnFlags = TCP_ECN_OK;
     }
     this.rw.start(this.nowUs, 0);
     this.rcvWnd = this.rw.initialWindow;
     const a = this.pool.ack(this.flow, 0, this.tsNow(), tsVal, this.rw.initialWindow);
     a.seg = -1;
     a.wireBytes = 74;
+    a.ece = (this.ecnFlags & TCP_ECN_OK) !== 0;
     this.out.receive(a);
   }
 
   private synArrivalNs = 0;
 
   /** tcp_data_queue(). */
-  private dataQueue(seg: number, len: number): void {
+  private dataQueue(seg: number, len: number, ecn: EcnCodepoint): void {
     this.dsack = false;
     if (seg === this.rcvNxt) {
       this.rcvNxt++;
       this.bytesDelivered += len;
-      this.eventDataRecv(len);
+      this.eventDataRecv(len, ecn);
       if (this.ofoCount > 0) {
         this.ofoQueue();
-        if (this.ofoCount === 0) this.ackNow = true;
+        if (this.ofoCount === 0) this.icskAckNow = true;
       }
       if (this.numSacks > 0) this.sackRemove();
       // the application (iperf3) reads at once: tcp_recvmsg -> tcp_rcv_space_adjust
@@ -210,11 +247,11 @@ export class TcpReceiver implements PacketSink {
       // a retransmission of data we have: D-SACK it and ACK at once
       this.duplicates++;
       this.dsackSet(seg, seg + 1);
-      this.enterQuickackMode();
+      this.enterQuickackMode(TCP_MAX_QUICKACKS);
       this.ackScheduled = true;
       return;
     }
-    this.dataQueueOfo(seg, len);
+    this.dataQueueOfo(seg, len, ecn);
   }
 
   /** tcp_ofo_queue(): pull in-order segments out of the out-of-order queue. */
@@ -231,7 +268,8 @@ export class TcpReceiver implements PacketSink {
   }
 
   /** tcp_data_queue_ofo(). */
-  private dataQueueOfo(seg: number, len: number): void {
+  private dataQueueOfo(seg: number, len: number, ecn: EcnCodepoint): void {
+    this.ecnCheckCe(ecn);
     this.ackScheduled = true;
     while (seg - this.rcvNxt >= this.ofo.length) this.growOfo();
     const i = seg & this.ofoMask;
@@ -370,8 +408,8 @@ export class TcpReceiver implements PacketSink {
   // delayed ACKs
   // ---------------------------------------------------------------------
 
-  /** tcp_event_data_recv(): adapt ato to the inter-arrival time of in-order data. */
-  private eventDataRecv(len: number): void {
+  /** tcp_event_data_recv(): adapt ato to the inter-arrival time of in-order data; ECN marks. */
+  private eventDataRecv(len: number, ecn: EcnCodepoint): void {
     this.ackScheduled = true;
     this.rw.rttMeasureWindow(this.rcvNxt * this.mss, this.rcvWnd, this.nowUs);
     const now = this.jiffies;
@@ -396,25 +434,107 @@ export class TcpReceiver implements PacketSink {
       }
     }
     this.lrcvtime = now;
+    this.ecnCheckCe(ecn);
     this.rw.growWindow(len);
   }
 
-  private incrQuickack(): void {
+  // ---------------------------------------------------------------------
+  // ECN
+  // ---------------------------------------------------------------------
+
+  /**
+   * tcp_ecn_check_ce(): the ECN field of a new data segment. CE: the CC
+   * that needs ECN hears of it; otherwise the first mark of an episode
+   * enters quick-ACK mode (two ACKs) and ECE is echoed until CWR. Not-ECT
+   * after ECT (a retransmission): quick-ACK mode too.
+   */
+  private ecnCheckCe(ecn: EcnCodepoint): void {
+    if (!(this.ecnFlags & TCP_ECN_OK)) return;
+    const ca = this.ca;
+    switch (ecn) {
+      case ECN.NOT_ECT:
+        if (this.ecnFlags & TCP_ECN_SEEN) this.enterQuickackMode(2);
+        break;
+      case ECN.CE:
+        if (ca !== null && ca.rcvCeEvent !== undefined) ca.rcvCeEvent(this, CA_EVENT_ECN_IS_CE);
+        if (!(this.ecnFlags & TCP_ECN_DEMAND_CWR)) {
+          // better not delay ACKs: the sender may have a very small cwnd
+          this.enterQuickackMode(2);
+          this.ecnFlags |= TCP_ECN_DEMAND_CWR;
+        }
+        this.ecnFlags |= TCP_ECN_SEEN;
+        break;
+      default:
+        if (ca !== null && ca.rcvCeEvent !== undefined) ca.rcvCeEvent(this, CA_EVENT_ECN_NO_CE);
+        this.ecnFlags |= TCP_ECN_SEEN;
+        break;
+    }
+  }
+
+  /** tcp_ecn_accept_cwr(): the sender reduced its window: stop echoing ECE; ACK a data segment at once. */
+  private ecnAcceptCwr(len: number): void {
+    this.ecnFlags &= ~TCP_ECN_DEMAND_CWR;
+    if (len > 0) this.icskAckNow = true;
+  }
+
+  /** TCP_ECN_DEMAND_CWR (AckSock): whether ACKs carry ECE. */
+  get demandCwr(): boolean {
+    return (this.ecnFlags & TCP_ECN_DEMAND_CWR) !== 0;
+  }
+
+  set demandCwr(on: boolean) {
+    if (on) this.ecnFlags |= TCP_ECN_DEMAND_CWR;
+    else this.ecnFlags &= ~TCP_ECN_DEMAND_CWR;
+  }
+
+  /** ICSK_ACK_NOW (AckSock). */
+  ackNow(): void {
+    this.icskAckNow = true;
+  }
+
+  /**
+   * __tcp_send_ack(sk, rcv_nxt) (AckSock): an ACK for `rcvNxt` now. For an
+   * earlier rcv_nxt (DCTCP's ACK for the segments before a CE change) it
+   * is an extra ACK that leaves the delayed-ACK state as it is
+   * (tcp_event_ack_sent returns early).
+   */
+  sendAckFor(rcvNxt: number): void {
+    if (rcvNxt === this.rcvNxt) {
+      this.sendAck();
+      return;
+    }
+    const a = this.pool.ack(this.flow, rcvNxt, this.tsNow(), this.tsRecent, this.selectWindow());
+    this.fillSack(a, false);
+    this.ecnSend(a);
+    this.rcvWup = this.rcvNxt; // tcp_select_window()
+    this.out.receive(a);
+  }
+
+  /** tcp_ecn_send() for an ACK: ECE while TCP_ECN_DEMAND_CWR. */
+  private ecnSend(a: Packet): void {
+    if (this.ecnFlags & TCP_ECN_OK && this.ecnFlags & TCP_ECN_DEMAND_CWR) {
+      a.ece = true;
+      this.eceAcksSent++;
+    }
+  }
+
+  private incrQuickack(maxQuickacks = TCP_MAX_QUICKACKS): void {
     let quickacks = Math.floor(TCP_RCV_WND_INITIAL / (2 * this.mss));
     if (quickacks === 0) quickacks = 2;
-    quickacks = Math.min(quickacks, TCP_MAX_QUICKACKS);
+    quickacks = Math.min(quickacks, maxQuickacks);
     if (quickacks > this.quick) this.quick = quickacks;
   }
 
-  private enterQuickackMode(): void {
-    this.incrQuickack();
+  /** tcp_enter_quickack_mode(): the next maxQuickacks ACKs go out at once. */
+  private enterQuickackMode(maxQuickacks: number): void {
+    this.incrQuickack(maxQuickacks);
     this.ato = TCP_ATO_MIN_JIFFIES;
   }
 
   /** __tcp_ack_snd_check(ofo_possible = 1). */
   private ackSndCheck(): void {
     if (!this.ackScheduled) return;
-    if (this.rcvNxt - this.rcvWup > 1 || this.quick > 0 || this.ackNow) {
+    if (this.rcvNxt - this.rcvWup > 1 || this.quick > 0 || this.icskAckNow) {
       this.sendAck();
       return;
     }
@@ -492,22 +612,28 @@ export class TcpReceiver implements PacketSink {
     }
   }
 
-  /** tcp_send_ack(): one ACK with SACK blocks (D-SACK first) and the timestamp echo. */
-  private sendAck(): void {
-    const a = this.pool.ack(this.flow, this.rcvNxt, this.tsNow(), this.tsRecent, this.selectWindow());
+  /** The ACK's SACK blocks: the D-SACK first (consumed when `consumeDsack`), then the most recent. */
+  private fillSack(a: Packet, consumeDsack: boolean): void {
     let n = 0;
     if (this.dsack) {
       a.sack[0] = this.dsackStart;
       a.sack[1] = this.dsackEnd;
       a.dsack = true;
       n = 1;
-      this.dsack = false;
+      if (consumeDsack) this.dsack = false;
     }
     for (let k = 0; k < this.numSacks && n < MAX_SACK_BLOCKS; k++, n++) {
       a.sack[2 * n] = this.sackStart[k]!;
       a.sack[2 * n + 1] = this.sackEnd[k]!;
     }
     a.nSack = n;
+  }
+
+  /** tcp_send_ack(): one ACK with SACK blocks (D-SACK first), the timestamp echo and ECE. */
+  private sendAck(): void {
+    const a = this.pool.ack(this.flow, this.rcvNxt, this.tsNow(), this.tsRecent, this.selectWindow());
+    this.fillSack(a, true);
+    this.ecnSend(a);
     // tcp_event_ack_sent
     if (this.compressedAck > 0) {
       this.compressedAck = 0;
@@ -523,7 +649,7 @@ export class TcpReceiver implements PacketSink {
     this.delackTimerPending = false;
     this.delackTimer.cancel();
     this.ackScheduled = false;
-    this.ackNow = false;
+    this.icskAckNow = false;
     this.pushed = false;
     this.rcvWup = this.rcvNxt;
     this.out.receive(a);

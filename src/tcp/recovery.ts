@@ -19,17 +19,23 @@
  * predates the first retransmission, or D-SACKs report every retransmission
  * as a duplicate. A tail loss probe whose retransmission repaired a real
  * loss (no D-SACK for it) counts as a congestion signal: a CWR episode.
+ * An ACK with ECE (ECN) outside Recovery and Loss enters CWR
+ * (tcp_try_to_open -> tcp_enter_cwr): a PRR reduction without loss and
+ * without undo; inside Recovery or Loss it changes nothing, except that a
+ * Recovery begun by an ECE ACK keeps no ssthresh to undo to.
  *
  * Every state change goes through setCaState() (sock.ts).
  */
 import { TCP_FASTRETRANS_THRESH, TCP_RACK_RECOVERY_THRESH } from './constants.js';
 import { sndWndTest, unsentSegs, xmitRetransmitQueue, type OutputState } from './output.js';
-import { cwndReduction, endCwndReduction, initCwndReduction, type PrrState } from './prr.js';
+import { cwndReduction, endCwndReduction, enterCwr, initCwndReduction, type PrrState } from './prr.js';
 import { checkSackReordering, markSkbLost, rackDetectLoss, rackMarkLost, type RackState } from './rack.js';
 import { TCPCB_EVER_RETRANS, TCPCB_LOST } from './scoreboard.js';
 import {
   caEvent,
   type CaStateSock,
+  ecnQueueCwr,
+  ecnWithdrawCwr,
   FLAG_DATA_SACKED,
   FLAG_DSACK_TLP,
   FLAG_ECE,
@@ -200,13 +206,12 @@ export function timeToRecover(tp: RecoveryState): boolean {
 }
 
 /**
- * tcp_try_to_open(): no loss to recover: go (back) to Open or Disorder.
- * Linux also enters CWR here when the ACK's flags have FLAG_ECE
- * (tcp_enter_cwr): the seam for ECN, which cclab does not model yet.
+ * tcp_try_to_open(): no loss to recover: an ECN echo enters CWR
+ * (tcp_enter_cwr); otherwise go (back) to Open or Disorder.
  */
 export function tryToOpen(tp: RecoveryState, flag: number): void {
   if (!anyRetransDone(tp)) tp.retransStamp = 0;
-  void flag;
+  if (flag & FLAG_ECE) enterCwr(tp);
   if (tp.caState !== CA_CWR) tryKeepOpen(tp);
 }
 
@@ -286,7 +291,10 @@ export function undoCwndReduction(tp: RecoveryState, marks: LossMarks): void {
   }
   if (tp.priorSsthresh !== 0) {
     tp.sndCwnd = tp.ca.undoCwnd(tp);
-    if (tp.priorSsthresh > tp.sndSsthresh) tp.sndSsthresh = tp.priorSsthresh;
+    if (tp.priorSsthresh > tp.sndSsthresh) {
+      tp.sndSsthresh = tp.priorSsthresh;
+      ecnWithdrawCwr(tp);
+    }
   }
   tp.sndCwndStamp = tp.jiffies;
   tp.undoMarker = 0;
@@ -366,6 +374,7 @@ export function enterLoss(tp: RecoveryState): void {
   }
   setCaState(tp, CA_LOSS);
   tp.highSeq = tp.sndNxt;
+  ecnQueueCwr(tp);
   tp.tlpHighSeq = 0;
   tp.frto = newRecovery || tp.retransmits !== 0;
 }

@@ -43,6 +43,12 @@
  * fits, tcp_tso_should_defer; not modelled). The last segment of an skb of
  * two or more carries PSH, which the receiver ACKs on read (receiver.ts);
  * retransmissions leave one segment at a time, without it.
+ *
+ * ECN (RFC 3168, as Linux with net.ipv4.tcp_ecn = 1): a flow with `ecn` on
+ * (or whose CC needs ECN, DCTCP) asks for it in its SYN; if the SYN-ACK
+ * agrees, new data leaves ECT(0) and an ACK with ECE enters CWR, a
+ * loss-free PRR reduction (recovery.ts, prr.ts); the next new segment
+ * carries CWR. Retransmissions are Not-ECT, except for a CC that needs ECN.
  */
 import type { Simulator, Timer } from '../engine/sim.js';
 import { Rng } from '../engine/rng.js';
@@ -53,7 +59,7 @@ import { MinMax } from './minmax.js';
 import { pacingTimerFired, sendSyn, tsoSegs } from './output.js';
 import type { RateState } from './rate.js';
 import { Scoreboard } from './scoreboard.js';
-import { mstampRefresh, Rexmit, SenderStats, SkPacing, XmitTimer, type StateLog } from './sock.js';
+import { mstampRefresh, Rexmit, SenderStats, SkPacing, TCP_ECN_OK, XmitTimer, type StateLog } from './sock.js';
 import { writeTimerHandler, type TimerState } from './timer.js';
 import { CA_OPEN, RateSample, type AckSample, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
@@ -71,6 +77,8 @@ export interface SenderOptions {
    * run from softirq) fires up to this much after its deadline, ns.
    */
   timerSlackNs?: number;
+  /** Ask for ECN on the SYN (net.ipv4.tcp_ecn = 1); a CC that needs ECN asks anyway. */
+  ecn?: boolean;
   seed: number;
 }
 
@@ -175,6 +183,13 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   rateIntervalUs = 0;
   rateAppLimited = true;
   lost = 0;
+  /** Packets delivered by ACKs with ECE (tp->delivered_ce). */
+  deliveredCe = 0;
+
+  // ---------------- ECN ----------------
+  readonly ecnWanted: boolean;
+  /** tp->ecn_flags (TCP_ECN_* in sock.ts). */
+  ecnFlags = 0;
 
   // ---------------- pacing ----------------
   pacingRate = 0;
@@ -240,6 +255,7 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
     this.rng = new Rng(opts.seed, `cc/flow${opts.flow}`);
     this.slackRng = new Rng(opts.seed, `host/sender/flow${opts.flow}`);
     this.timerSlackNs = opts.timerSlackNs ?? 0;
+    this.ecnWanted = opts.ecn ?? false;
     this.rttMin.reset(0, 0xffffffff);
     this.xmitTimer = sim.timer(() => writeTimerHandler(this));
     this.pacingTimer = sim.timer(() => {
@@ -256,6 +272,10 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   // =====================================================================
   // TcpSock view for congestion control
   // =====================================================================
+
+  get ecnOk(): boolean {
+    return (this.ecnFlags & TCP_ECN_OK) !== 0;
+  }
 
   get packetsOut(): number {
     return this.sndNxt - this.sndUna;

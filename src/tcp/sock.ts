@@ -31,7 +31,7 @@ export const FLAG_RETRANS_DATA_ACKED = 0x08;
 export const FLAG_SYN_ACKED = 0x10;
 /** New SACK blocks. */
 export const FLAG_DATA_SACKED = 0x20;
-/** ECE in this ACK (ECN echo); no ECN yet, the seam is tcp_try_to_open() and tcp_enter_recovery(). */
+/** ECE in this ACK (ECN echo) on a connection that negotiated ECN: tcp_try_to_open() enters CWR. */
 export const FLAG_ECE = 0x40;
 /** A retransmission was marked lost again. */
 export const FLAG_LOST_RETRANS = 0x80;
@@ -56,6 +56,29 @@ export const FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
 export const FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
 export const FLAG_CA_ALERT = FLAG_DATA_SACKED | FLAG_ECE | FLAG_DSACKING_ACK;
 export const FLAG_FORWARD_PROGRESS = FLAG_ACKED | FLAG_DATA_SACKED;
+
+// ---------------------------------------------------------------------------
+// tp->ecn_flags (include/net/tcp.h): RFC 3168 ECN state. Bits.
+// ---------------------------------------------------------------------------
+
+/** ECN was negotiated (the SYN asked, the SYN-ACK agreed). */
+export const TCP_ECN_OK = 1;
+/** A cwnd reduction happened: put CWR on the next new data segment. */
+export const TCP_ECN_QUEUE_CWR = 2;
+/** A CE mark arrived: echo ECE on every ACK until a segment with CWR arrives. */
+export const TCP_ECN_DEMAND_CWR = 4;
+/** An ECT or CE segment has arrived (a later Not-ECT one is likely a retransmission). */
+export const TCP_ECN_SEEN = 8;
+
+/** tcp_ecn_queue_cwr(): after a reduction, the next new data segment carries CWR. */
+export function ecnQueueCwr(tp: { ecnFlags: number }): void {
+  if (tp.ecnFlags & TCP_ECN_OK) tp.ecnFlags |= TCP_ECN_QUEUE_CWR;
+}
+
+/** tcp_ecn_withdraw_cwr(): the reduction was undone; no CWR to send. */
+export function ecnWithdrawCwr(tp: { ecnFlags: number }): void {
+  tp.ecnFlags &= ~TCP_ECN_QUEUE_CWR;
+}
 
 // ---------------------------------------------------------------------------
 // Named codes
@@ -127,6 +150,10 @@ export class SenderStats {
   packetsToNetwork = 0;
   /** RTT samples (rs.rtt_us of each ACK that has one), microseconds. */
   readonly rttUs = new LogHistogram();
+  /** ACKs that carried ECE on an ECN connection (each enters CWR unless already reducing). */
+  eceAcks = 0;
+  /** Data segments sent with CWR (one per cwnd reduction). */
+  cwrSent = 0;
 }
 
 /** The event's clocks. */

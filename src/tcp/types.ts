@@ -119,6 +119,10 @@ export interface TcpSock {
   readonly delivered: number;
   /** Packets marked lost so far (tp->lost). */
   readonly lost: number;
+  /** Packets delivered by ACKs that carried ECE (tp->delivered_ce): DCTCP's marked fraction. */
+  readonly deliveredCe: number;
+  /** ECN was negotiated on this connection (tp->ecn_flags & TCP_ECN_OK). */
+  readonly ecnOk: boolean;
   /** Packets sent and not cumulatively ACKed (packets_out). */
   readonly packetsOut: number;
   /** Packets retransmitted and not yet ACKed (retrans_out). */
@@ -177,6 +181,11 @@ export interface CongestionOps {
    * SK_PACING_NEEDED, set by BBR's and Brutal's init).
    */
   readonly needsPacing: boolean;
+  /**
+   * TCP_CONG_NEEDS_ECN (DCTCP): the connection asks for ECN whatever
+   * net.ipv4.tcp_ecn says, and its retransmissions stay ECT.
+   */
+  readonly needsEcn?: boolean;
   init?(tp: TcpSock): void;
   /** New slow-start threshold after loss. */
   ssthresh(tp: TcpSock): number;
@@ -197,6 +206,32 @@ export interface CongestionOps {
   minTsoSegs?(tp: TcpSock): number;
   /** Extra per-flow state for time series and tests (like tcp_get_info's cc info). */
   info?(): Record<string, number | string>;
+  /**
+   * cwnd_event(CA_EVENT_ECN_IS_CE / CA_EVENT_ECN_NO_CE) on the receiving
+   * socket: a data segment arrived with (or without) a CE mark. Linux calls
+   * it only for a CC with TCP_CONG_NEEDS_ECN (tcp_ca_needs_ecn); DCTCP uses
+   * it to echo CE marks exactly. cclab's receiver is a separate object, so
+   * the receiving side's hook takes it rather than a TcpSock.
+   */
+  rcvCeEvent?(sk: AckSock, ev: CaEvent): void;
+}
+
+/**
+ * The receiving side of a connection as a congestion control's ECN hook
+ * sees it (inet_connection_sock's icsk_ack and tp->ecn_flags of the socket
+ * that receives the data).
+ */
+export interface AckSock {
+  /** Next segment expected (rcv_nxt). */
+  readonly rcvNxt: number;
+  /** The delayed-ACK timer is armed (icsk_ack.pending & ICSK_ACK_TIMER). */
+  readonly delackTimerPending: boolean;
+  /** TCP_ECN_DEMAND_CWR: ACKs carry ECE while it is set. */
+  demandCwr: boolean;
+  /** __tcp_send_ack(sk, rcv_nxt): send an ACK now for `rcvNxt` (which may be an earlier rcv_nxt). */
+  sendAckFor(rcvNxt: number): void;
+  /** icsk_ack.pending |= ICSK_ACK_NOW: the next ACK check sends at once. */
+  ackNow(): void;
 }
 
 /** Builds a congestion control instance for one connection. */

@@ -18,6 +18,10 @@ export class FakeSock implements TcpSock {
   minRttUs = 0xffffffff;
   delivered = 0;
   lost = 0;
+  /** tp->delivered_ce. */
+  deliveredCe = 0;
+  /** ECN negotiated (TCP_ECN_OK). */
+  ecnOk = true;
   packetsOut = 0;
   retransOut = 0;
   appLimited = 0;

@@ -173,3 +173,27 @@ describeWith('shellcheck', 'plan library', () => {
     }
   });
 });
+
+describe("a CC's module parameters (DCTCP)", () => {
+  const file = join(GOLDEN, 'single-flow.yaml');
+  it('selects dctcp with -C, asks for ECN, and writes its module parameters before any flow starts', () => {
+    const s = loadScenario(file, ['flows[0].cc=dctcp', 'flows[0].dctcp.shift_g=5']).resolved;
+    const plan = generatePlan(s, { runId: 'x', moduleHint: HINT });
+    expect(plan).toContain("CCS='dctcp'\n");
+    expect(plan).toMatch(/start_client 0 0 '' -C dctcp -t \d+\n/);
+    // DCTCP needs ECN: its flow is an ECN flow without saying so
+    expect(plan).toContain("ECN_FLOWS='0'\n");
+    expect(plan).toContain("MODULE_PARAMS='tcp_dctcp dctcp_shift_g 5 tcp_dctcp dctcp_alpha_on_init 1024'\n");
+    const lib = executablePlan(plan);
+    expect(lib).toContain('echo "$3" >"/sys/module/$1/parameters/$2"');
+    execFileSync('sh', ['-n'], { input: lib });
+    // other CCs' plans have no such line
+    expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('MODULE_PARAMS');
+  });
+  it('refuses DCTCP flows that disagree on machine-wide parameters, in one line', () => {
+    const s = loadScenario(file, ['flows[0].cc=dctcp', 'flows[0].count=2']).resolved;
+    expect(() => generatePlan(s, { runId: 'x', moduleHint: HINT })).not.toThrow();
+    const doc = loadScenario(file, ['flows=[{cc: dctcp}, {cc: dctcp, dctcp: {shift_g: 2}}]']).resolved;
+    expect(() => generatePlan(doc, { runId: 'x', moduleHint: HINT })).toThrow(/^flows\[1\]\.dctcp: differs from flow 0's, but tcp_dctcp's parameters apply to every connection of a Linux machine/);
+  });
+});

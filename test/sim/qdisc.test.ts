@@ -14,7 +14,7 @@ const QDISCS = ['codel', 'fq_codel', 'red', 'pie', '{red: {adaptive: true, ecn: 
 const BUSY_FILE = 'scenarios/brutal-vs-cubic.yaml';
 const BUSY = ['duration=6s', 'flows[1].count=2'];
 
-/** Mark every data packet ECT(0) as it leaves the sender (the TCP side of ECN is not there yet). */
+/** Mark every data packet ECT(0) as it leaves the sender, whatever its flow negotiated: the qdiscs alone, without the TCP reaction. */
 function ectEverything(net: Network): void {
   const access = net.access;
   const receive = access.receive.bind(access);

@@ -32,6 +32,10 @@ export interface SentSegment {
   psh: boolean;
   /** Its TCP timestamp (the sender's ms clock), for the ACK's echo. */
   tsVal: number;
+  /** The IP header's ECN field (ECN.NOT_ECT, ECN.ECT_0, ...). */
+  ecn: number;
+  /** The CWR flag. */
+  cwr: boolean;
 }
 
 export interface HarnessOptions {
@@ -45,6 +49,10 @@ export interface HarnessOptions {
   rwnd?: number;
   /** Paced by fq (default: unpaced, so segments leave as cwnd allows). */
   fq?: boolean;
+  /** The flow asks for ECN (net.ipv4.tcp_ecn = 1; default off). */
+  ecn?: boolean;
+  /** The SYN-ACK agrees to ECN (ECE); default: when the SYN asked for it. */
+  synAckEce?: boolean;
 }
 
 /** A change of the congestion state or CC mode, as the sender logged it. */
@@ -71,6 +79,8 @@ export interface AckSpec {
   tsEcr?: number;
   /** Receive window, bytes (default the harness's rwnd). */
   wnd?: number;
+  /** The ECE flag (ECN echo). */
+  ece?: boolean;
 }
 
 export class SenderHarness {
@@ -81,6 +91,9 @@ export class SenderHarness {
   readonly sent: SentSegment[] = [];
   /** SYNs sent (1 + retransmissions). */
   syns = 0;
+  /** The ECN flags and field of each SYN sent. */
+  readonly synFlags: { ece: boolean; cwr: boolean; ecn: number }[] = [];
+  private readonly synAckEce: boolean | undefined;
   /** Every change of the congestion state and CC mode the sender logged, in order. */
   readonly transitions: Transition[] = [];
   private readonly rwnd: number;
@@ -99,8 +112,10 @@ export class SenderHarness {
       stopNs: 0,
       fqPacing: opts.fq ?? false,
       timerSlackNs: 0,
+      ecn: opts.ecn ?? false,
       seed: 1,
     });
+    this.synAckEce = opts.synAckEce;
     this.tp.out = { receive: (p: Packet) => this.capture(p) };
     this.tp.stateLog = {
       record: (timeNs, _flow, kind, from, to) => this.transitions.push({ atMs: timeNs / 1e6, kind, from, to }),
@@ -125,8 +140,9 @@ export class SenderHarness {
   private capture(p: Packet): void {
     if (p.seg === -1) {
       this.syns++;
+      this.synFlags.push({ ece: p.ece, cwr: p.cwr, ecn: p.ecn });
     } else {
-      this.sent.push({ seg: p.seg, atNs: this.sim.now, retrans: p.seg < this.nextNew, psh: p.psh, tsVal: p.tsVal });
+      this.sent.push({ seg: p.seg, atNs: this.sim.now, retrans: p.seg < this.nextNew, psh: p.psh, tsVal: p.tsVal, ecn: p.ecn, cwr: p.cwr });
       if (p.seg >= this.nextNew) this.nextNew = p.seg + 1;
       this.lastTsVal.set(p.seg, p.tsVal);
     }
@@ -139,6 +155,8 @@ export class SenderHarness {
     this.sim.run(this.rttNs);
     const synAck = this.pool.ack(0, 0, this.tsNow(), 1, this.rwnd);
     synAck.seg = -1;
+    const syn = this.synFlags[this.synFlags.length - 1];
+    synAck.ece = this.synAckEce ?? (syn !== undefined && syn.ece && syn.cwr);
     this.tp.receive(synAck);
     return this;
   }
@@ -167,6 +185,7 @@ export class SenderHarness {
       n++;
     }
     p.nSack = n;
+    p.ece = spec.ece ?? false;
     this.tp.receive(p);
     return this;
   }
