@@ -89,6 +89,8 @@ export interface ChartSpec {
    * series' point with x = i is its bar in category i (no point: no bar).
    */
   categories?: string[][];
+  /** Bar charts: each category in one line ("Brutal 100mbit (2× link), codel, ECN on"), for tooltips. */
+  categoryLabels?: string[];
 }
 
 export interface ChartStyle {
@@ -391,7 +393,7 @@ function barConfig(spec: ChartSpec, style: ChartStyle, options: any, plugins: an
   options.interaction = { mode: 'index', intersect: false };
   const yTitle = spec.y.title;
   options.plugins.tooltip.callbacks = {
-    title: (items: any[]) => (items[0] ? (cats[items[0].dataIndex] ?? []).join(', ') : ''),
+    title: (items: any[]) => (items[0] ? (spec.categoryLabels?.[items[0].dataIndex] ?? (cats[items[0].dataIndex] ?? []).join(' ')) : ''),
     label: (item: any) => {
       const p = item.dataset.cclabPoints[item.dataIndex] as ChartPoint | null;
       if (!p) return '';

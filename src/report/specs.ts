@@ -629,10 +629,9 @@ function settingCharts(v: SweepView): ChartSpec[] {
   for (const m of barMetrics(v.res.summary.harm)) {
     for (const f of fs) {
       const groups = [...groupBy(f.rows, keyOf(groupParams)).values()];
-      const categories = groups.map((g) => {
-        const lines = wrapLines(settingLines(groupParams, g[0]!, flows), labelWidth(groups.length));
-        return lines.length ? lines : ['all flows'];
-      });
+      const settings = groups.map((g) => settingLines(groupParams, g[0]!, flows));
+      const categories = settings.map((l) => (l.length ? wrapLines(l, labelWidth(groups.length)) : ['all flows']));
+      const categoryLabels = settings.map((l) => (l.length ? l.join(', ') : 'all flows'));
       const series: ChartSeries[] = [];
       for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
         const points: ChartPoint[] = [];
@@ -665,6 +664,7 @@ function settingCharts(v: SweepView): ChartSpec[] {
         y: { title: m.yTitle, type: 'linear', ...(m.metric.startsWith('harm_') ? {} : { min: 0 }) },
         series,
         categories,
+        categoryLabels,
       });
     }
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricStats, SweepRow, SweepSummary } from '../../src/analysis/aggregate.js';
-import { ERROR_BAR_COLOR, type ChartSpec } from '../../src/report/chartconfig.js';
+import { ERROR_BAR_COLOR, toChartConfig, type ChartSpec } from '../../src/report/chartconfig.js';
 import type { SweepResults } from '../../src/report/data.js';
 import { renderPng, renderSvg } from '../../src/report/render.js';
 import { ccColor, chartSpecs, qdiscText, settingLines, wrapLines } from '../../src/report/specs.js';
@@ -122,6 +122,7 @@ describe('bar charts per setting (specs)', () => {
       ['Brutal 100mbit', `(2×${NBSP}link)`, 'codel', 'ECN off'],
       ['Brutal 100mbit', `(2×${NBSP}link)`, 'codel', 'ECN on'],
     ]);
+    expect(g.categoryLabels![3]).toBe(`Brutal 100mbit (2×${NBSP}link), droptail, ECN off`);
     expect(g.x.title).toBe('Brutal rate, qdisc, ECN');
     expect(g.series.map((s) => [s.label, s.color])).toEqual([
       ['flow 0: Brutal', ccColor('brutal')],
@@ -255,6 +256,23 @@ async function pixelsOf(buf: Buffer, hex: string): Promise<number> {
   }
   return count;
 }
+
+describe('bar charts per setting (chart.js configuration)', () => {
+  it('one bar per series and category, the CI in the tooltip, the setting as its title', () => {
+    const spec = byId(chartSpecs(aqmSweep()), 'flows-goodput-by-setting');
+    const cfg = toChartConfig(spec, { fontFamily: 'sans-serif', fontSize: 13, devicePixelRatio: 1, interactive: true });
+    expect(cfg.type).toBe('bar');
+    expect(cfg.data.labels).toEqual(spec.categories);
+    expect(cfg.data.datasets.map((d: { data: number[] }) => d.data)).toEqual(spec.series.map((s) => s.points.map((p) => p.y)));
+    const cb = cfg.options.plugins.tooltip.callbacks;
+    const item = { dataset: cfg.data.datasets[1], dataIndex: 4 };
+    expect(cb.title([item])).toBe(`Brutal 100mbit (2×${NBSP}link), codel, ECN off`);
+    expect(cb.label(item)).toBe('flow 1: Cubic: 5 ± 0.5 (95% CI 4.5 to 5.5)');
+    expect(cb.footer([item])[0]).toBe('goodput (Mbit/s)');
+    // the y axis leaves room for the highest error bar
+    expect(cfg.options.scales.y.suggestedMax).toBeCloseTo(46.5, 6);
+  });
+});
 
 describe('bar charts per setting (drawing)', () => {
   it('renders to PNG and SVG: bars in the CC colours, error bars, category labels', async () => {

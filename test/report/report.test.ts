@@ -103,6 +103,7 @@ describeWith('browser', 'report.html in headless Chromium', () => {
     const ids = loaded.charts.map((c) => c.id);
     for (const id of ['flows-goodput-by-setting', 'retrans-by-setting', 'rtt-by-setting', 'harm-by-setting', 'harm-rtt-by-setting']) expect(ids).toContain(`chart-${id}`);
     const bar = await page.evaluate(() => {
+      // Brutal 20mbit over fq_codel, Cubic's bar
       const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id === 'chart-flows-goodput-by-setting');
       const cb = chart.options.plugins.tooltip.callbacks;
       const item = { dataset: chart.data.datasets[1], dataIndex: 3 };
