@@ -5,7 +5,11 @@
  * This file has no runtime imports on purpose: its compiled JavaScript is
  * inlined into report.html, so the browser and the PNG/SVG renderer draw a
  * chart from the very same configuration (same axes, colours, tick labels,
- * CI bands, heatmap cells). Keep it self-contained.
+ * CI bands, heatmap cells, error bars). Keep it self-contained.
+ *
+ * Kinds: line (x numeric, optional CI bands), scatter (markers), heatmap
+ * (cells over two categorical axes) and bar (grouped bars over categories,
+ * one bar per series in each category, the CI drawn as an error bar).
  */
 
 /** One point of a series; lo/hi are the confidence interval (optional). */
@@ -16,6 +20,8 @@ export interface ChartPoint {
   hi?: number | null;
   /** Extra line shown in the tooltip (e.g. the conditions of a sweep point). */
   note?: string;
+  /** Half-width of the confidence interval ((hi - lo) / 2), for bar charts' tooltips and JSON. */
+  halfWidth?: number | null;
 }
 
 export interface ChartSeries {
@@ -33,7 +39,8 @@ export interface ChartSeries {
 
 export interface AxisSpec {
   title: string;
-  type: 'linear' | 'logarithmic';
+  /** category: the x axis of a bar chart (its labels are ChartSpec.categories). */
+  type: 'linear' | 'logarithmic' | 'category';
   min?: number;
   max?: number;
   reverse?: boolean;
@@ -66,7 +73,7 @@ export interface HeatmapSpec {
 export interface ChartSpec {
   /** File name stem and HTML id. */
   id: string;
-  kind: 'line' | 'scatter' | 'heatmap';
+  kind: 'line' | 'scatter' | 'heatmap' | 'bar';
   /** Group heading in the report. */
   section: string;
   title: string;
@@ -77,6 +84,13 @@ export interface ChartSpec {
   y: AxisSpec;
   series: ChartSeries[];
   heatmap?: HeatmapSpec;
+  /**
+   * Bar charts: the categories along x, each label as lines of text; a
+   * series' point with x = i is its bar in category i (no point: no bar).
+   */
+  categories?: string[][];
+  /** Bar charts: each category in one line ("Brutal 100mbit (2× link), codel, ECN on"), for tooltips. */
+  categoryLabels?: string[];
 }
 
 export interface ChartStyle {
@@ -274,6 +288,8 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
     return { type: 'bar', data, options, plugins };
   }
 
+  if (spec.kind === 'bar') return barConfig(spec, style, options, plugins, axis, font);
+
   const datasets: any[] = [];
   for (const s of spec.series) {
     const pts = s.points.slice().sort((a, b) => (spec.kind === 'line' ? a.x - b.x : 0));
@@ -326,4 +342,97 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
     },
   };
   return { type: spec.kind === 'scatter' ? 'scatter' : 'line', data, options, plugins };
+}
+
+/** Colour of error bars: dark enough on any bar colour, and on white where a bar is short. */
+export const ERROR_BAR_COLOR = '#222222';
+
+const hasCi = (p: ChartPoint | null | undefined): p is ChartPoint & { lo: number; hi: number } =>
+  p !== null && p !== undefined && p.lo !== null && p.lo !== undefined && p.hi !== null && p.hi !== undefined;
+
+/**
+ * Grouped bars: one category per x label, one bar per series in it; the
+ * confidence interval of each bar drawn as an error bar (a small plugin:
+ * chart.js has none) and given in the tooltip as mean ± half-width.
+ */
+function barConfig(spec: ChartSpec, style: ChartStyle, options: any, plugins: any[], axis: (a: AxisSpec, which: 'x' | 'y') => any, font: (scale: number, weight?: string) => any): any {
+  const cats = spec.categories ?? [];
+  const pointsOf = (s: ChartSeries): (ChartPoint | null)[] => cats.map((_c, i) => s.points.find((p) => p.x === i) ?? null);
+  const datasets = spec.series.map((s) => {
+    const pts = pointsOf(s);
+    return {
+      label: s.label,
+      data: pts.map((p) => (p ? p.y : null)),
+      backgroundColor: withAlpha(s.color, 0.85),
+      borderColor: s.color,
+      borderWidth: 1,
+      skipNull: true,
+      maxBarThickness: 90,
+      cclabGroup: s.label,
+      cclabPoints: pts,
+    };
+  });
+  // room for the error bars: chart.js ranges the axis over the bars only
+  const all = spec.series.flatMap((s) => s.points);
+  const top = Math.max(0, ...all.map((p) => (hasCi(p) ? Math.max(p.hi, p.y) : p.y)));
+  const bottom = Math.min(0, ...all.map((p) => (hasCi(p) ? Math.min(p.lo, p.y) : p.y)));
+  const y = axis(spec.y, 'y');
+  y.beginAtZero = true;
+  if (spec.y.max === undefined) y.suggestedMax = top;
+  if (spec.y.min === undefined) y.suggestedMin = bottom;
+  options.scales = {
+    x: {
+      type: 'category',
+      title: { display: true, text: spec.x.title, font: font(1.05, 'bold'), color: '#222' },
+      ticks: { font: font(0.9), color: '#333', autoSkip: false, maxRotation: 0 },
+      grid: { display: false },
+    },
+    y,
+  };
+  // one tooltip per category: every series' bar with its CI, then the conditions
+  options.interaction = { mode: 'index', intersect: false };
+  const yTitle = spec.y.title;
+  options.plugins.tooltip.callbacks = {
+    title: (items: any[]) => (items[0] ? (spec.categoryLabels?.[items[0].dataIndex] ?? (cats[items[0].dataIndex] ?? []).join(' ')) : ''),
+    label: (item: any) => {
+      const p = item.dataset.cclabPoints[item.dataIndex] as ChartPoint | null;
+      if (!p) return '';
+      const ci = hasCi(p) ? ` ± ${formatNumber(p.halfWidth ?? (p.hi - p.lo) / 2)} (95% CI ${formatNumber(p.lo)} to ${formatNumber(p.hi)})` : '';
+      return `${item.dataset.label}: ${formatNumber(p.y)}${ci}`;
+    },
+    footer: (items: any[]) => {
+      const p = items[0] ? (items[0].dataset.cclabPoints[items[0].dataIndex] as ChartPoint | null) : null;
+      return [yTitle, ...(p?.note ? p.note.split('\n') : [])];
+    },
+  };
+  plugins.push({
+    id: 'cclabErrorBars',
+    afterDatasetsDraw(chart: any) {
+      const g = chart.ctx;
+      const scale = chart.scales.y;
+      g.save();
+      g.strokeStyle = ERROR_BAR_COLOR;
+      g.lineWidth = Math.max(1.5, style.fontSize / 8);
+      chart.data.datasets.forEach((d: any, i: number) => {
+        if (!chart.isDatasetVisible(i)) return;
+        chart.getDatasetMeta(i).data.forEach((bar: any, j: number) => {
+          const p = d.cclabPoints[j] as ChartPoint | null;
+          if (!hasCi(p) || p.hi === p.lo) return;
+          const y0 = scale.getPixelForValue(p.lo);
+          const y1 = scale.getPixelForValue(p.hi);
+          const cap = Math.max(3, Math.min(10, bar.width * 0.25));
+          g.beginPath();
+          g.moveTo(bar.x, y0);
+          g.lineTo(bar.x, y1);
+          g.moveTo(bar.x - cap, y0);
+          g.lineTo(bar.x + cap, y0);
+          g.moveTo(bar.x - cap, y1);
+          g.lineTo(bar.x + cap, y1);
+          g.stroke();
+        });
+      });
+      g.restore();
+    },
+  });
+  return { type: 'bar', data: { labels: cats.map((c) => (c.length === 1 ? c[0] : c)), datasets }, options, plugins };
 }

@@ -7,6 +7,9 @@
  *   - retransmission ratio vs loss per CC                    [loss swept]
  *   - heatmap of the goodput ratio Brutal / BBR over loss × RTT
  *                                              [Brutal and BBR both swept]
+ *   - bars per setting: per-flow goodput, retransmissions, p95 RTT, and
+ *     harm to goodput and delay, grouped by the swept combination
+ *     ("fq_codel, ECN on, Brutal 100mbit")        [no loss axis: qdisc, ECN...]
  *   - throughput vs p95 delay per CC (Pantheon-style)
  *   - time series of a representative point per CC: cwnd, pacing rate,
  *     delivery rate, RTT, bottleneck queue             [single-flow sweeps]
@@ -17,6 +20,7 @@
  */
 import { jainIndex } from '../results/metrics.js';
 import { ccSpec } from '../cc/index.js';
+import { parseRate } from '../scenario/units.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
@@ -331,7 +335,9 @@ function heatmapCharts(v: SweepView): ChartSpec[] {
 }
 
 function tradeoffCharts(v: SweepView): ChartSpec[] {
-  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p));
+  // with a loss axis one chart per value of the other parameters (loss moves the markers);
+  // without one, the markers of every setting share a chart, split as the bar charts are
+  const facetParams = hasLossAxis(v) ? v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p)) : settingSplit(v).facetParams;
   const fs = facets(v.rows, facetParams);
   const out: ChartSpec[] = [];
   for (const f of fs) {
@@ -356,6 +362,311 @@ function tradeoffCharts(v: SweepView): ChartSpec[] {
       y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
       series,
     });
+  }
+  return out;
+}
+
+/** At most this many groups of bars in one chart; more are split into charts by the first swept parameters. */
+const MAX_BAR_GROUPS = 12;
+/** Characters of category labels that fit across a bar chart (960 px wide, 12.6 px font, with gaps). */
+const BAR_LABEL_CHARS = 120;
+/** At most this many lines in a category label. */
+const MAX_LABEL_LINES = 5;
+
+/** Words of `lines` re-broken into lines of at most `width` characters (a longer word keeps its own line). */
+export function wrapLines(lines: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    let cur = '';
+    for (const w of line.split(' ')) {
+      if (cur && cur.length + 1 + w.length > width) {
+        out.push(cur);
+        cur = w;
+      } else cur = cur ? `${cur} ${w}` : w;
+    }
+    out.push(cur);
+  }
+  return out;
+}
+
+/** Width of a category label, in characters, when a chart has `groups` groups of bars. */
+function labelWidth(groups: number): number {
+  return Math.max(8, Math.floor(BAR_LABEL_CHARS / groups) - 1);
+}
+
+/** Whether labels (lines per category) fit under `groups` groups of bars once wrapped. */
+function labelsFit(labels: readonly string[][], groups: number): boolean {
+  const w = labelWidth(groups);
+  return labels.every((l) => {
+    const wrapped = wrapLines(l, w);
+    return wrapped.length <= MAX_LABEL_LINES && wrapped.every((x) => x.length <= w);
+  });
+}
+
+const ECN_PATH = /^flows\[(\d+)\]\.ecn$/;
+/** flows[i].<cc>.<param>: a congestion control's parameter. */
+const CC_PARAM_PATH = /^flows\[(\d+)\]\.([a-z0-9_]+)\.([A-Za-z0-9_]+)$/;
+/** link.qdisc.<qdisc>.<param>: a qdisc parameter swept on its own. */
+const QDISC_PARAM_PATH = /^link\.qdisc\.([a-z_]+)\.([a-z_]+)$/;
+
+/**
+ * A qdisc as tc words it: "fq_codel", "codel ecn", "red min 30kb adaptive".
+ * The ecn flag is left out when it says what `hostEcn` (the hosts' ECN,
+ * shown on its own) says: ECN on is then one statement about both.
+ */
+export function qdiscText(v: unknown, hostEcn?: boolean): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return showParam(v);
+  const [name, params] = Object.entries(v as Record<string, unknown>)[0] ?? ['?', {}];
+  const parts = [name];
+  for (const [k, x] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    if (k === 'ecn' && typeof x === 'boolean') {
+      if (x !== hostEcn) parts.push(x ? 'ecn' : 'noecn');
+    } else if (typeof x === 'boolean') parts.push(x ? k : `${k} off`);
+    else parts.push(`${k} ${showParam(x)}`);
+  }
+  return parts.join(' ');
+}
+
+/** "Brutal 100mbit (2× link)": a per-CC rate next to the link rate. */
+function ccParamText(cc: string, param: string, v: unknown, linkMbps: number): string {
+  let text = `${ccLabel(cc)} ${param === 'rate' ? '' : `${param} `}${showParam(v)}`;
+  if (param === 'rate' && (typeof v === 'string' || typeof v === 'number') && linkMbps > 0) {
+    try {
+      text += ` (${formatNumber(parseRate(v) / 1e6 / linkMbps)}×\u00a0link)`; // kept on one line when wrapped
+    } catch {
+      /* not a rate: the value as written */
+    }
+  }
+  return text;
+}
+
+/**
+ * The setting of a sweep row in words, one line per swept parameter:
+ * ["Brutal 100mbit (2× link)", "fq_codel", "ECN on"]. When the ECN of every
+ * flow is swept and the flows agree, it is one line "ECN on" (and a qdisc
+ * whose ecn flag agrees does not repeat it).
+ */
+export function settingLines(paths: readonly string[], r: SweepRow, flows: number): string[] {
+  const ecnPaths = paths.filter((p) => ECN_PATH.test(p));
+  const ecnValues = distinct(ecnPaths.map((p) => r.params[p]));
+  const hostEcn = ecnPaths.length === flows && ecnValues.length === 1 && typeof ecnValues[0] === 'boolean' ? ecnValues[0] : undefined;
+  const lines: string[] = [];
+  for (const p of paths) {
+    const v = r.params[p];
+    const ecn = ECN_PATH.exec(p);
+    if (ecn) {
+      if (hostEcn === undefined) lines.push(`flow ${ecn[1]} ECN ${v === undefined ? 'n/a' : v ? 'on' : 'off'}`);
+      else if (p === ecnPaths[0]) lines.push(`ECN ${hostEcn ? 'on' : 'off'}`);
+      continue;
+    }
+    if (v === undefined) {
+      lines.push(`${paramLabel(p)} n/a`);
+      continue;
+    }
+    const ccParam = CC_PARAM_PATH.exec(p);
+    const qParam = QDISC_PARAM_PATH.exec(p);
+    if (p === 'link.qdisc') lines.push(qdiscText(v, hostEcn));
+    else if (qParam) lines.push(`${qParam[1]} ${qParam[2]} ${showParam(v)}`);
+    else if (ccParam) lines.push(ccParamText(ccParam[2]!, ccParam[3]!, v, r.rate_mbps));
+    else if (isCcPath(p)) lines.push(`${paramLabel(p)} ${ccLabel(String(v))}`);
+    else lines.push(`${paramLabel(p)} ${showParam(v)}`);
+  }
+  return lines;
+}
+
+/** Swept parameters named on a bar chart's x axis: "Brutal rate, qdisc, ECN". */
+function settingTitle(paths: readonly string[]): string {
+  const names: string[] = [];
+  for (const p of paths) {
+    const ccParam = CC_PARAM_PATH.exec(p);
+    const qParam = QDISC_PARAM_PATH.exec(p);
+    const name = ECN_PATH.test(p)
+      ? 'ECN'
+      : p === 'link.qdisc'
+        ? 'qdisc'
+        : qParam
+          ? `${qParam[1]} ${qParam[2]}`
+          : ccParam
+            ? `${ccLabel(ccParam[2]!)} ${ccParam[3]}`
+            : paramLabel(p);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names.join(', ');
+}
+
+interface BarMetric {
+  id: string;
+  metric: string;
+  scale: number;
+  section: string;
+  title: string;
+  yTitle: string;
+  description: string;
+  /** Facet subtitle extra (after the context). */
+  extra?: (rows: readonly SweepRow[]) => string;
+}
+
+const SETTING_SECTION = 'Per setting: goodput, overhead and delay';
+const HARM_SECTION = 'Harm (Ware et al.)';
+
+function barMetrics(harm: boolean): BarMetric[] {
+  const ms: BarMetric[] = [
+    {
+      id: 'flows-goodput-by-setting',
+      metric: 'goodput_mbps',
+      scale: 1,
+      section: SETTING_SECTION,
+      title: 'Goodput per flow by setting',
+      yTitle: 'goodput (Mbit/s)',
+      description:
+        'Goodput (application bytes delivered in order per second) of each flow at each setting of the sweep, mean over seeds; ' +
+        'the error bars are 95% Student-t confidence intervals.',
+    },
+    {
+      id: 'retrans-by-setting',
+      metric: 'retrans_ratio',
+      scale: 100,
+      section: SETTING_SECTION,
+      title: 'Retransmissions per flow by setting',
+      yTitle: 'retransmitted (% of bytes sent)',
+      description:
+        "Retransmitted bytes as a percentage of all bytes a flow sent: the sender's overhead. Without random loss it is all self-inflicted " +
+        '(queue overflow, AQM drops).',
+    },
+    {
+      id: 'rtt-by-setting',
+      metric: 'rtt_p95_ms',
+      scale: 1,
+      section: SETTING_SECTION,
+      title: '95th percentile RTT per flow by setting',
+      yTitle: '95th percentile RTT (ms)',
+      description:
+        "The 95th percentile of the RTT samples each flow's sender took: the base RTT plus the queueing delay its packets met. " +
+        'With per-flow queues (fq_codel) each flow sees the delay of its own queue.',
+      extra: (rows) => {
+        const rtts = distinct(rows.map((r) => r.rtt_ms));
+        return rtts.length === 1 ? `base RTT ${formatNumber(rtts[0]!)} ms` : '';
+      },
+    },
+  ];
+  if (harm) {
+    ms.push(
+      {
+        id: 'harm-by-setting',
+        metric: 'harm_goodput',
+        scale: 1,
+        section: HARM_SECTION,
+        title: 'Harm to goodput by setting',
+        yTitle: 'harm to goodput (0 = none, 1 = starved)',
+        description:
+          'Harm in the sense of Ware et al. (HotNets 2019): the share of its goodput a flow loses when competing, relative to the same flow ' +
+          'running alone on the same bottleneck ((alone − competing) / alone). 0 = unharmed, 1 = starved; below 0 the flow did better competing.',
+      },
+      {
+        id: 'harm-rtt-by-setting',
+        metric: 'harm_rtt_p95',
+        scale: 1,
+        section: HARM_SECTION,
+        title: 'Harm to delay (p95 RTT) by setting',
+        yTitle: 'harm to p95 RTT (0 = none, 1 = all delay)',
+        description:
+          "Harm to a flow's 95th percentile RTT: (competing − alone) / competing, after Ware et al. 0 = the competitor added no delay, " +
+          'near 1 = almost all of the delay is due to the competitor.',
+      },
+    );
+  }
+  return ms;
+}
+
+function hasLossAxis(v: SweepView): boolean {
+  return distinct(v.rows.map((r) => r.loss_pct)).length > 1;
+}
+
+const keyOf = (ps: readonly string[]) => (r: SweepRow) => JSON.stringify(ps.map((p) => r.params[p] ?? null));
+
+/**
+ * The swept parameters (but those naming series) split into those that
+ * facet (one chart per value, the first ones in the order written: they vary
+ * slowest) and those whose combinations are the groups of bars in a chart:
+ * the fewest facet parameters that keep each chart within MAX_BAR_GROUPS groups.
+ */
+function settingSplit(v: SweepView): { facetParams: string[]; groupParams: string[] } {
+  const catParams = v.res.summary.params.filter((p) => !v.seriesParams.includes(p));
+  const flows = flowsPerCombo(v);
+  const fits = (n: number) =>
+    [...groupBy(v.rows, keyOf(catParams.slice(0, n))).values()].every((rs) => {
+      const groups = [...groupBy(rs, keyOf(catParams.slice(n))).values()];
+      return groups.length <= MAX_BAR_GROUPS && labelsFit(groups.map((g) => settingLines(catParams.slice(n), g[0]!, flows)), groups.length);
+    });
+  let k = 0;
+  while (k < catParams.length && !fits(k)) k++;
+  return { facetParams: catParams.slice(0, k), groupParams: catParams.slice(k) };
+}
+
+/** Most flows[] entries in one combination. */
+function flowsPerCombo(v: SweepView): number {
+  return Math.max(...[...groupBy(v.rows, (r) => String(r.combo)).values()].map((g) => distinct(g.map((r) => r.group)).length));
+}
+
+/**
+ * Bar charts for sweeps of settings rather than of a loss axis (qdisc, ECN,
+ * a CC's parameters...): each combination of the swept values a group of
+ * bars, one bar per flow (or per CC in single-flow sweeps): goodput,
+ * retransmissions, p95 RTT, and with harm the harm to goodput and delay.
+ * Too many groups for one chart are split by the first swept parameters.
+ */
+function settingCharts(v: SweepView): ChartSpec[] {
+  if (v.res.summary.params.length === 0 || hasLossAxis(v)) return []; // a loss axis: the line charts
+  const { facetParams, groupParams } = settingSplit(v);
+  const flows = flowsPerCombo(v);
+  const fs = [...groupBy(v.rows, keyOf(facetParams)).values()].slice(0, MAX_FACETS).map((rs) => ({
+    label: settingLines(facetParams, rs[0]!, flows).join(', '),
+    rows: rs,
+  }));
+  const xTitle = groupParams.length ? settingTitle(groupParams) : 'all flows';
+  const out: ChartSpec[] = [];
+  for (const m of barMetrics(v.res.summary.harm)) {
+    for (const f of fs) {
+      const groups = [...groupBy(f.rows, keyOf(groupParams)).values()];
+      const settings = groups.map((g) => settingLines(groupParams, g[0]!, flows));
+      const categories = settings.map((l) => (l.length ? wrapLines(l, labelWidth(groups.length)) : ['all flows']));
+      const categoryLabels = settings.map((l) => (l.length ? l.join(', ') : 'all flows'));
+      const series: ChartSeries[] = [];
+      for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
+        const points: ChartPoint[] = [];
+        for (const r of rs) {
+          const st = r.stats[m.metric];
+          if (!st || st.mean === null) continue;
+          const ci = st.ciLo !== null && st.ciHi !== null;
+          points.push({
+            x: groups.findIndex((g) => g.includes(r)),
+            y: +(st.mean * m.scale).toFixed(6),
+            lo: ci ? +(st.ciLo! * m.scale).toFixed(6) : null,
+            hi: ci ? +(st.ciHi! * m.scale).toFixed(6) : null,
+            halfWidth: ci ? +(((st.ciHi! - st.ciLo!) / 2) * m.scale).toFixed(6) : null,
+            note: pointNote(v, r),
+          });
+        }
+        if (points.length) series.push({ label: name, color: v.colorOf(name, f.rows), points });
+      }
+      if (series.length === 0) continue;
+      const extra = m.extra?.(f.rows) ?? '';
+      const bars = v.seeds > 1 ? ', bars: 95% CI' : '';
+      out.push({
+        id: facetId(m.id, { key: '', label: f.label, rows: f.rows }, fs.length === 1),
+        kind: 'bar',
+        section: m.section,
+        title: m.title,
+        subtitle: `${context(f.rows, f.label, v.seeds, bars)}${extra ? `; ${extra}` : ''}`,
+        description: m.description,
+        x: { title: xTitle, type: 'category' },
+        y: { title: m.yTitle, type: 'linear', ...(m.metric.startsWith('harm_') ? {} : { min: 0 }) },
+        series,
+        categories,
+        categoryLabels,
+      });
+    }
   }
   return out;
 }
@@ -548,7 +859,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
 
 function sweepCharts(res: SweepResults): ChartSpec[] {
   const v = sweepView(res);
-  return [...vsLossCharts(v), ...heatmapCharts(v), ...tradeoffCharts(v), ...sweepTimeCharts(v)];
+  return [...vsLossCharts(v), ...heatmapCharts(v), ...settingCharts(v), ...tradeoffCharts(v), ...sweepTimeCharts(v)];
 }
 
 function runCharts(res: RunResults): ChartSpec[] {

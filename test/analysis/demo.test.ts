@@ -1,7 +1,9 @@
 /**
  * `npm start` runs `cclab demo`: the headline study (Brutal, BBR, Cubic over
- * RTT x loss, 3 seeds), then its charts and report. Run here as a user would,
- * into a temporary directory.
+ * RTT x loss, 3 seeds), then the Brutal-under-AQM study (Brutal at 1x and 2x
+ * against Cubic over drop-tail, CoDel, FQ-CoDel, ECN off/on, with harm), each
+ * with its charts and report. Run here as a user would, into a temporary
+ * directory.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +13,12 @@ import { cclab } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cclab-demo-'));
 const out = join(root, 'headline');
+const aqm = join(root, 'brutal-aqm'); // next to --out by default
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('cclab demo (npm start)', () => {
-  it('runs the 189 headline runs and writes the charts and report.html, saying where', () => {
+  it('runs the 189 headline runs and the 75 of the AQM study, and writes their charts and report.html, saying where', () => {
     const r = cclab(['demo', '--out', out], { timeoutMs: 600_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/63 combinations × 3 seeds = 189 runs; ran 189, skipped 0 already done, 0 failed/);
@@ -34,11 +37,39 @@ describe('cclab demo (npm start)', () => {
     }
     expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 63);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
+
+    // the Brutal-under-AQM study, next to the headline study
+    expect(r.stdout).toMatch(/sweep brutal-aqm: 10 combinations × 3 seeds \+ 45 solo baselines = 75 runs; ran 75, skipped 0 already done, 0 failed/);
+    expect(r.stdout).toContain(`charts: ${join(aqm, 'charts')}`);
+    expect(r.stdout).toContain(`report: ${join(aqm, 'report.html')}`);
+    const aqmCharts = readdirSync(join(aqm, 'charts'));
+    for (const id of ['flows-goodput-by-setting', 'retrans-by-setting', 'rtt-by-setting', 'harm-by-setting', 'harm-rtt-by-setting', 'throughput-vs-delay']) {
+      expect(aqmCharts).toContain(`${id}.png`);
+      expect(aqmCharts).toContain(`${id}.svg`);
+    }
+    expect(readFileSync(join(aqm, 'report.html'), 'utf8')).toContain('<canvas id="chart-flows-goodput-by-setting"');
+    // the table: Cubic starves behind Brutal at 2x on drop-tail; FQ-CoDel keeps it near half the link
+    const cubicAt = (q: string) => {
+      const m = new RegExp(`^Brutal 100mbit \\(2× link\\), ${q}, ECN off\\s+([\\d.]+)\\s+([-\\d.]+)`, 'm').exec(r.stdout);
+      expect(m, `${q} in\n${r.stdout}`).not.toBeNull();
+      return { goodput: Number(m![1]), harm: Number(m![2]) };
+    };
+    expect(cubicAt('droptail').goodput).toBeLessThan(2);
+    expect(cubicAt('droptail').harm).toBeGreaterThan(0.9);
+    expect(cubicAt('fq_codel').goodput).toBeGreaterThan(18);
+    expect(cubicAt('fq_codel').harm).toBeLessThan(0.6);
   }, 600_000);
 
   it('a second run reuses every finished run', () => {
     const r = cclab(['demo', '--out', out], { timeoutMs: 600_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ran 0, skipped 189 already done, 0 failed/);
+    expect(r.stdout).toMatch(/ran 0, skipped 75 already done, 0 failed/);
   }, 600_000);
+
+  it('refuses one folder for both studies: one line, exit 2', () => {
+    const r = cclab(['demo', '--out', out, '--aqm-out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^cclab: --aqm-out: .* is the headline study's folder \(--out\); give each study its own$/);
+  });
 });

@@ -72,6 +72,7 @@ describe('cclab chart on a sweep', () => {
     expect(ids).toEqual(expect.arrayContaining(['timeseries-cwnd', 'timeseries-delivery', 'timeseries-rtt', 'timeseries-queue']));
     expect(ids.includes('heatmap-brutal-bbr')).toBe(ccs.includes('brutal') && ccs.includes('bbr'));
     expect(ids.some((i) => i.startsWith('flows-'))).toBe(false); // single-flow sweep: no competing-flow charts
+    expect(ids.filter((i) => i.includes('-by-setting'))).toEqual([]); // a loss axis: no bars per setting
   });
 
   it('draws goodput vs loss with one series per CC, CI bands, labelled axes, as PNG and SVG', async () => {

@@ -1,7 +1,8 @@
 /**
  * Small results directories for the chart and report tests: a sweep over
  * the congestion controls the simulator has × loss × RTT (2 seeds, 2 s runs),
- * and a single run with two competing flows.
+ * a sweep of settings (Brutal's rate × qdisc) with two flows and harm, and a
+ * single run with two competing flows.
  */
 import { join } from 'node:path';
 import { simulatedCcNames } from '../../src/cc/index.js';
@@ -35,6 +36,33 @@ ${ccs[0] === 'brutal' ? '    brutal: { rate: 10mbit }\n' : ''}sweep:
   );
   const out = join(tmp, 'sweep');
   const r = cclab(['sweep', file, '--out', out, '--jobs', '2']);
+  if (r.status !== 0) throw new Error(`test sweep failed: ${r.stderr}`);
+  return out;
+}
+
+/** Brutal at 1x and 2x the link against Cubic, over drop-tail and fq_codel; harm: true (2 seeds, 2 s runs, one job). */
+export function makeSettingSweep(tag: string): string {
+  const tmp = tempDir(tag);
+  const file = writeScenario(
+    tmp,
+    'aqm',
+    `
+name: aqm
+duration: 2s
+seeds: 2
+harm: true
+link: { rate: 10mbit, rtt: 20ms }
+flows:
+  - cc: brutal
+    brutal: { rate: 10mbit }
+  - cc: cubic
+sweep:
+  flows[0].brutal.rate: [10mbit, 20mbit]
+  link.qdisc: [droptail, fq_codel]
+`,
+  );
+  const out = join(tmp, 'sweep');
+  const r = cclab(['sweep', file, '--out', out, '--jobs', '1']);
   if (r.status !== 0) throw new Error(`test sweep failed: ${r.stderr}`);
   return out;
 }

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWith } from '../helpers/requires.js';
 import { cclab } from '../analysis/cli.js';
-import { makeCompetingRun, makeSweep, sweepCcs } from './fixtures.js';
+import { makeCompetingRun, makeSettingSweep, makeSweep, sweepCcs } from './fixtures.js';
 import { ccLabel } from '../../src/report/specs.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -92,6 +92,36 @@ describeWith('browser', 'report.html in headless Chromium', () => {
     expect(toggled.members).toBeGreaterThanOrEqual(2); // the line and its band
     expect(toggled.visible).toBe(0);
     expect(toggled.tooltips).toBe(true);
+    await page.close();
+  });
+
+  it('loads a report of a sweep of settings: bar charts with error bars and CI tooltips', async () => {
+    const dir = makeSettingSweep('report-bars');
+    expect(cclab(['report', dir]).status).toBe(0);
+    const { loaded, page } = await open(join(dir, 'report.html'));
+    expect(loaded.problems).toEqual([]);
+    const ids = loaded.charts.map((c) => c.id);
+    for (const id of ['flows-goodput-by-setting', 'retrans-by-setting', 'rtt-by-setting', 'harm-by-setting', 'harm-rtt-by-setting']) expect(ids).toContain(`chart-${id}`);
+    const bar = await page.evaluate(() => {
+      // Brutal 20mbit over fq_codel, Cubic's bar
+      const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id === 'chart-flows-goodput-by-setting');
+      const cb = chart.options.plugins.tooltip.callbacks;
+      const item = { dataset: chart.data.datasets[1], dataIndex: 3 };
+      return {
+        type: chart.config.type,
+        bars: chart.data.datasets.map((d: any) => chart.getDatasetMeta(chart.data.datasets.indexOf(d)).data.length),
+        labels: chart.data.labels,
+        label: cb.label(item),
+        title: cb.title([item]),
+        plugins: chart.config.plugins.map((p: any) => p.id),
+      };
+    });
+    expect(bar.type).toBe('bar');
+    expect(bar.bars).toEqual([4, 4]);
+    expect(bar.labels).toHaveLength(4);
+    expect(bar.label).toMatch(/^flow 1: Cubic: [\d.]+ ± [\d.]+ \(95% CI [\d.]+ to [\d.]+\)$/);
+    expect(bar.title).toBe('Brutal 20mbit (2×\u00a0link), fq_codel');
+    expect(bar.plugins).toContain('cclabErrorBars');
     await page.close();
   });
 
