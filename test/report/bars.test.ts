@@ -8,7 +8,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricStats, SweepRow, SweepSummary } from '../../src/analysis/aggregate.js';
 import { ERROR_BAR_COLOR, toChartConfig, type ChartSpec } from '../../src/report/chartconfig.js';
@@ -16,7 +15,7 @@ import type { SweepResults } from '../../src/report/data.js';
 import { renderPng, renderSvg } from '../../src/report/render.js';
 import { ccColor, chartSpecs, qdiscText, settingLines, wrapLines } from '../../src/report/specs.js';
 import { cclab, tempDir } from '../analysis/cli.js';
-import { makeSettingSweep } from './fixtures.js';
+import { makeSettingSweep, pixelsOf } from './fixtures.js';
 
 const BAR_IDS = ['flows-goodput-by-setting', 'retrans-by-setting', 'rtt-by-setting', 'harm-by-setting', 'harm-rtt-by-setting'];
 const NBSP = '\u00a0';
@@ -240,22 +239,6 @@ describe('bar charts per setting (specs)', () => {
     expect(wrapLines(['Brutal 100mbit (2×\u00a0link)', 'fq_codel'], 11)).toEqual(['Brutal', '100mbit', '(2×\u00a0link)', 'fq_codel']);
   });
 });
-
-/** Pixels of the PNG within a small distance of a colour. */
-async function pixelsOf(buf: Buffer, hex: string): Promise<number> {
-  const img = await loadImage(buf);
-  const c = createCanvas(img.width, img.height);
-  const g = c.getContext('2d');
-  g.drawImage(img, 0, 0);
-  const d = g.getImageData(0, 0, img.width, img.height).data;
-  const n = parseInt(hex.slice(1), 16);
-  const [r, gg, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-  let count = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (Math.abs(d[i]! - r) + Math.abs(d[i + 1]! - gg) + Math.abs(d[i + 2]! - b) < 30) count++;
-  }
-  return count;
-}
 
 describe('bar charts per setting (chart.js configuration)', () => {
   it('one bar per series and category, the CI in the tooltip, the setting as its title', () => {

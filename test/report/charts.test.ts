@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/report/chartconfig.js';
 import { ccLabel } from '../../src/report/specs.js';
 import { cclab, tempDir } from '../analysis/cli.js';
-import { makeCompetingRun, makeSweep, sweepCcs } from './fixtures.js';
+import { makeCompetingRun, makeSweep, sweepCcs, pixelsOf } from './fixtures.js';
 
 interface Written {
   id: string;
@@ -17,22 +16,6 @@ function pngSize(buf: Buffer): { width: number; height: number } {
   expect(buf.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   expect(buf.subarray(12, 16).toString('ascii')).toBe('IHDR');
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
-}
-
-/** Pixels of the PNG within a small distance of a colour. */
-async function pixelsOf(buf: Buffer, hex: string): Promise<number> {
-  const img = await loadImage(buf);
-  const c = createCanvas(img.width, img.height);
-  const g = c.getContext('2d');
-  g.drawImage(img, 0, 0);
-  const d = g.getImageData(0, 0, img.width, img.height).data;
-  const n = parseInt(hex.slice(1), 16);
-  const [r, gg, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-  let count = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (Math.abs(d[i]! - r) + Math.abs(d[i + 1]! - gg) + Math.abs(d[i + 2]! - b) < 30) count++;
-  }
-  return count;
 }
 
 function check(dir: string, id: string): { spec: ChartSpec; png: Buffer; svg: string } {

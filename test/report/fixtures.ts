@@ -5,6 +5,7 @@
  * single run with two competing flows.
  */
 import { join } from 'node:path';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { simulatedCcNames } from '../../src/cc/index.js';
 import { cclab, tempDir, writeScenario } from '../analysis/cli.js';
 
@@ -86,4 +87,20 @@ flows:
   const r = cclab(['run', file, '--out', out]);
   if (r.status !== 0) throw new Error(`test run failed: ${r.stderr}`);
   return out;
+}
+
+/** Pixels of the PNG within a small distance of a colour. */
+export async function pixelsOf(buf: Buffer, hex: string): Promise<number> {
+  const img = await loadImage(buf);
+  const c = createCanvas(img.width, img.height);
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, img.width, img.height).data;
+  const n = parseInt(hex.slice(1), 16);
+  const [r, gg, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  let count = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (Math.abs(d[i]! - r) + Math.abs(d[i + 1]! - gg) + Math.abs(d[i + 2]! - b) < 30) count++;
+  }
+  return count;
 }

@@ -17,7 +17,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { SweepSummary } from '../../analysis/aggregate.js';
 import { InputError } from '../../scenario/errors.js';
 import { table } from '../format.js';
-import { parseJobs, sweepReport } from './sweep.js';
+import { parseJobs, resumableProgress, sweepReport } from './sweep.js';
 
 export const HEADLINE_SCENARIO = fileURLToPath(new URL('../../../scenarios/headline.yaml', import.meta.url));
 export const AQM_SCENARIO = fileURLToPath(new URL('../../../scenarios/brutal-aqm.yaml', import.meta.url));
@@ -91,23 +91,7 @@ export function registerDemo(program: Command): void {
       /** Run one study into `out`, print its summary, write its charts and report. */
       const study = async (file: string, doc: Record<string, unknown>, out: string, print: (s: SweepSummary) => string) => {
         const name = basename(file).replace(/\.ya?ml$/, '');
-        const inner = createProgress({ label: name });
-        let kept = 0;
-        const progress = {
-          ...inner,
-          start: (total: number, skipped: number) => {
-            kept = skipped;
-            inner.start(total, skipped);
-          },
-          tick: (failed: boolean) => {
-            if (!failed) kept++;
-            inner.tick(failed);
-          },
-        };
-        onInterrupt(() => {
-          inner.stop();
-          return `interrupted: ${kept} point${kept === 1 ? '' : 's'} kept, resume with the same command`;
-        });
+        const progress = resumableProgress(createProgress({ label: name }), onInterrupt);
         const outcome = await runSweep(doc, name, relative(process.cwd(), file) || file, { jobs, out, force: opts.force, progress, log, command: 'cclab demo' });
         process.stdout.write(sweepReport(outcome));
         process.stdout.write(`\n${print(outcome.summary)}\n`);

@@ -6,6 +6,7 @@ import { addBackendOptions, parseBackendOptions, type BackendCliOptions } from '
 import { join } from 'node:path';
 import { InputError } from '../../scenario/errors.js';
 import type { SweepOutcome } from '../../analysis/sweep.js';
+import type { Progress } from '../../analysis/progress.js';
 import { availableParallelism } from 'node:os';
 import { collect } from '../backend-options.js';
 
@@ -80,24 +81,7 @@ export function registerSweep(program: Command): void {
     const log = (l: string) => void process.stderr.write(`${l}\n`);
     const jobs = parseJobs(opts.jobs, log);
     const maxPoints = parseMaxPoints(opts.maxPoints);
-    const inner = createProgress();
-    // points kept so far: already done at the start, and finished since
-    let kept = 0;
-    const progress = {
-      ...inner,
-      start: (total: number, skipped: number) => {
-        kept = skipped;
-        inner.start(total, skipped);
-      },
-      tick: (failed: boolean) => {
-        if (!failed) kept++;
-        inner.tick(failed);
-      },
-    };
-    onInterrupt(() => {
-      inner.stop();
-      return `interrupted: ${kept} point${kept === 1 ? '' : 's'} kept, resume with the same command`;
-    });
+    const progress = resumableProgress(createProgress(), onInterrupt);
     const outcome = await runSweepFile(file, opts.set, {
       jobs,
       out: opts.out,
@@ -115,4 +99,27 @@ export function registerSweep(program: Command): void {
     process.stdout.write(sweepReport(outcome));
     if (outcome.writeError || outcome.meta.points.failed > 0) process.exitCode = 1;
   });
+}
+
+/**
+ * A sweep's progress bar that also counts the points kept (done at the
+ * start and finished since), so that Ctrl-C reports them and how to resume.
+ */
+export function resumableProgress(inner: Progress, onInterrupt: (fn: () => string) => void): Progress {
+  let kept = 0;
+  onInterrupt(() => {
+    inner.stop();
+    return `interrupted: ${kept} point${kept === 1 ? '' : 's'} kept, resume with the same command`;
+  });
+  return {
+    ...inner,
+    start: (total: number, skipped: number) => {
+      kept = skipped;
+      inner.start(total, skipped);
+    },
+    tick: (failed: boolean) => {
+      if (!failed) kept++;
+      inner.tick(failed);
+    },
+  };
 }
