@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 
 const REFERENCE = 'results/reference/linux-6.1.0-56-amd64';
 const SUMS = join(import.meta.dirname, 'fixtures', 'reference-derived.sha256');
+const SUMS_AQM = join(import.meta.dirname, 'fixtures', 'reference-derived-aqm.sha256');
 
 const sha16 = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
@@ -34,23 +35,24 @@ function withoutColumns(csv: string, names: string[]): string {
 }
 
 describe('the committed reference tree', () => {
-  it('regenerates every run\'s summary.json, timeseries.csv and notes byte for byte as they were before packing', () => {
-    const want = new Map(
-      readFileSync(SUMS, 'utf8')
+  /** A fixture's lines: run directory (relative to the tree) -> its derived files' hashes. */
+  const fixture = (file: string): Map<string, string> =>
+    new Map(
+      readFileSync(file, 'utf8')
         .split('\n')
         .filter((l) => l && !l.startsWith('#'))
         .map((l) => [l.split(' ')[0]!, l.slice(l.indexOf(' ') + 1)]),
     );
+  /** Every archived run's derived files as hashes, keyed like the fixtures. */
+  function regenerated(strip: (run: string, d: Record<string, string>) => void): Map<string, string> {
     const got = new Map<string, string>();
     for (const file of findRunArchives(REFERENCE)) {
       for (const r of loadArchive(file)) {
         const d = derivedFiles(r.artifacts);
-        // what the converter has added since: the congestion state per sample (these runs' sampler
-        // did not record it, so the columns are empty) and the transitions it gives; the rest is as it was
-        d['timeseries.csv'] = withoutColumns(d['timeseries.csv']!, ['ca_state', 'cc_mode']);
-        delete d['transitions.csv'];
+        const run = r.dir.slice(REFERENCE.length + 1);
+        strip(run, d);
         got.set(
-          r.dir.slice(REFERENCE.length + 1),
+          run,
           Object.keys(d)
             .sort()
             .map((k) => `${k}:${sha16(d[k]!)}`)
@@ -58,7 +60,21 @@ describe('the committed reference tree', () => {
         );
       }
     }
-    expect(got.size).toBe(want.size);
+    return got;
+  }
+
+  it('regenerates every run\'s summary.json, timeseries.csv and notes byte for byte as they were before packing', () => {
+    const packed = fixture(SUMS); // the groups run before the archives existed
+    const aqm = fixture(SUMS_AQM); // the groups packed as they were run
+    const got = regenerated((run, d) => {
+      if (!packed.has(run)) return;
+      // what the converter has added since: the congestion state per sample (these runs' sampler
+      // did not record it, so the columns are empty) and the transitions it gives; the rest is as it was
+      d['timeseries.csv'] = withoutColumns(d['timeseries.csv']!, ['ca_state', 'cc_mode']);
+      delete d['transitions.csv'];
+    });
+    expect(got.size).toBe(packed.size + aqm.size);
+    const want = new Map([...packed, ...aqm]);
     const differ = [...want].filter(([k, v]) => got.get(k) !== v).map(([k]) => k);
     expect(differ).toEqual([]);
   });
@@ -162,7 +178,7 @@ describe('which kernel a comparison is against', () => {
   const runs = () => loadRunTree(REFERENCE);
   it('names the reference kernel, and warns in one line when the test VM here runs another', () => {
     const same = kernelNotice('reference x', runs(), '6.1.0-56-amd64');
-    expect(same.info).toBe('reference x: kernel runs of Linux 6.1.0-56-amd64 (487 runs)');
+    expect(same.info).toBe('reference x: kernel runs of Linux 6.1.0-56-amd64 (1027 runs)');
     expect(same.warning).toBeNull();
     const other = kernelNotice('reference x', runs(), '6.1.0-57-amd64');
     expect(other.warning).toBe('warning: reference x holds runs of 6.1.0-56-amd64, but the test VM here runs 6.1.0-57-amd64; see results/reference/README.md on how the two compare');
