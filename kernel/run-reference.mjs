@@ -44,8 +44,6 @@ const batchSize = Number(opt('--batch', '15'));
 const modules = [];
 for (let m; (m = opt('--module', null)); ) modules.push(m);
 const refDir = join(repo, 'results/reference', `linux-${findKernel().release}`);
-const file = args[0] ?? join(refDir, readdirSync(refDir).find((f) => f.endsWith('.yaml')));
-const root = args[1] ?? refDir;
 const stamp = () => new Date().toISOString().slice(11, 19);
 const log = (l) => console.log(`${stamp()} ${l}`);
 /** Pack every group directory of a tree into its archive. */
@@ -66,6 +64,8 @@ if (unpackTo) {
   log(`unpacked ${unpackTree(args[0] ?? refDir, unpackTo)} run(s) into ${unpackTo}`);
   process.exit(0);
 }
+const file = args[0] ?? join(refDir, readdirSync(refDir).find((f) => f.endsWith('.yaml')));
+const root = args[1] ?? refDir;
 const r = await runKernelSweep(file, root, { target, batchSize, modules, log });
 log(`finished: ${r.done} run, ${r.skipped} skipped, ${r.failed} failed`);
 packTree(root);
