@@ -23,6 +23,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { canonicalJson, type ResolvedScenario } from '../scenario/resolve.js';
+import { formatTime } from '../scenario/units.js';
+import { qdiscEntry } from '../network/qdisc/registry.js';
+import { dataWireBytes } from '../network/wire.js';
 import type { RunSummary } from '../results/schema.js';
 import { isRunDir, readResolvedInput, readRunSummaryInput } from '../results/read.js';
 
@@ -176,12 +179,37 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
     cc: r.flows.map((f) => f.cc).join('+'),
     flows: r.flows.length,
   };
-  if (l.qdisc !== 'droptail') p.qdisc = l.qdisc;
+  if (l.qdisc !== 'droptail') p.qdisc = qdiscLabel(r);
   // at an AQM, ECN on or off tells points apart (so every AQM point names it); drop-tail points name it only when on
   if (l.qdisc !== 'droptail' || r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;
+}
+
+/**
+ * An AQM's name with the parameters set away from its defaults on this link,
+ * e.g. "fq_codel(ecn,ce_threshold=5ms)", so that two settings of one qdisc
+ * have different labels. Defaults are the registry's for the same limit.
+ */
+function qdiscLabel(r: ResolvedScenario): string {
+  const l = r.link;
+  const entry = qdiscEntry(l.qdisc);
+  const params = l.qdiscParams;
+  if (entry === undefined || params === undefined) return l.qdisc;
+  const mss = Math.max(...r.flows.map((f) => f.mss));
+  const dflt = entry.resolve({}, { rateBps: l.rateBps, wireBytes: dataWireBytes(mss), queuePackets: l.queuePackets, queueBytes: l.queueBytes, queueGiven: true });
+  if ('message' in dflt) return l.qdisc;
+  const set: string[] = [];
+  for (const spec of entry.params) {
+    const v = params[spec.name];
+    if (v === undefined || v === dflt.params[spec.name]) continue;
+    if (typeof v === 'boolean' || v === null) set.push(v === true ? spec.name : `no${spec.name}`);
+    else if (spec.unit === 'time') set.push(`${spec.name}=${formatTime(v)}`);
+    else if (spec.unit === 'bytes') set.push(`${spec.name}=${v}b`);
+    else set.push(`${spec.name}=${v}`);
+  }
+  return set.length ? `${l.qdisc}(${set.join(',')})` : l.qdisc;
 }
 
 export function runMetrics(s: RunSummary): MetricValues {

@@ -2,11 +2,13 @@
  * `cclab validate`'s congestion-signal target: at an AQM bottleneck the
  * simulator's drops + CE marks per second must be within 25% of the
  * kernel's (or 0.5/s where counts are tiny); random losses do not count,
- * and drop-tail points are not checked on it.
+ * and drop-tail points are not checked on it. And the labels of AQM points,
+ * which name the qdisc's settings.
  */
 import { describe, expect, it } from 'vitest';
 import { signalCheck, signalsPerSecond } from '../../src/analysis/validate.js';
-import type { RunRecord } from '../../src/analysis/compare.js';
+import { pointParams, type RunRecord } from '../../src/analysis/compare.js';
+import { parseScenarioText, validateScenario } from '../../src/scenario/load.js';
 
 function run(qdisc: string, queueDrops: number, marks: number | undefined, random = 0, durationS = 20): RunRecord {
   return {
@@ -44,5 +46,18 @@ describe('the congestion-signal check of a point', () => {
 
   it('does not apply to drop-tail points', () => {
     expect(signalCheck([run('droptail', 500, undefined)], [run('droptail', 5, undefined)])).toBeUndefined();
+  });
+});
+
+describe('labels of AQM points', () => {
+  const resolved = (qdisc: string) =>
+    validateScenario(parseScenarioText(`name: x\nduration: 1s\nlink: {rate: 50mbit, rtt: 10ms, qdisc: ${qdisc}}\nflows: [{cc: dctcp}]\n`, 'x.yaml'), 'x').resolved;
+  it('name the parameters set away from the qdisc\'s defaults, so two settings of one qdisc differ', () => {
+    expect(pointParams(resolved('fq_codel')).qdisc).toBe('fq_codel'); // fq_codel marks by default: nothing to say
+    expect(pointParams(resolved('{fq_codel: {ce_threshold: 5ms}}')).qdisc).toBe('fq_codel(ce_threshold=5ms)');
+    expect(pointParams(resolved('{red: {min: 30kb, max: 30721, burst: 21, ecn: true}}')).qdisc).toBe('red(min=30720b,max=30721b,burst=21,ecn)');
+    expect(pointParams(resolved('{codel: {ecn: true}}')).qdisc).toBe('codel(ecn)');
+    expect(pointParams(resolved('{fq_codel: {ecn: false}}')).qdisc).toBe('fq_codel(noecn)');
+    expect(pointParams(resolved('{codel: {ecn: true}}')).ecn).toBe('on'); // the flows' ECN, apart from the qdisc's
   });
 });
