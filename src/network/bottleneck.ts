@@ -146,7 +146,9 @@ export class Bottleneck implements PacketSink, QdiscHooks {
     this.busy = null;
     this.deliveredBytes += p.wireBytes;
     this.deliveredPackets++;
-    this.serve(this.sim.now);
+    // a bypassable qdisc (drop-tail) has nothing to learn from an empty dequeue
+    const q = this.qdisc;
+    if (q.backlogPackets > 0 || !q.canBypass) this.serve(this.sim.now);
     this.next.receive(p);
   }
 
