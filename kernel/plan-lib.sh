@@ -52,6 +52,9 @@
 #   samples.txt        cclab_sampler output
 #   ss.txt             `#T <uptime>` then `ss -tin` lines, every $SNAPSHOT_S s
 #   tc-before.txt, tc-after.txt, netstat-snd.txt
+#   tc-warmup.txt, netstat-warmup.txt   the router's qdiscs and the sender's
+#                      netstat at the warm-up's end (only with $WARMUP_S;
+#                      timeline.txt: "warmup <uptime>" just before them)
 #   error              one line, when the plan failed (exit code != 0)
 #
 # Exit codes: 0 ok, 3 failure, 4 congestion control missing, 5 target not
@@ -78,6 +81,7 @@
 #   FQ            1: fq on the sender's device
 #   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
+#   WARMUP_S      optional: seconds after t0 at which the warm-up ends
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
 # and a function plan_clients that calls start_client once per flow.
 
@@ -114,6 +118,7 @@ cleanup() {
   rc=$?
   trap - EXIT INT TERM HUP
   [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
+  [ -n "${WARMUP_PID:-}" ] && kill "$WARMUP_PID" 2>/dev/null
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
   touch "$OUT/.stop"
   for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -279,6 +284,18 @@ start_samplers() {
   SNAP_PID=$!
 }
 
+# At the warm-up's end ($WARMUP_S s after t0): the router's qdisc counters and
+# the sender's netstat, so that the metrics can leave the warm-up out.
+start_warmup_snapshot() {
+  (
+    sleep "$WARMUP_S"
+    echo "warmup $(uptime_s)" >>"$OUT/timeline.txt"
+    "$TC" -n "$NS_RTR" -s qdisc show >"$OUT/tc-warmup.txt" 2>&1
+    "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-warmup.txt" 2>/dev/null
+  ) &
+  WARMUP_PID=$!
+}
+
 # start_client ID START_S ENV IPERF3_ARGS...: flow ID's iperf3 client in snd,
 # START_S seconds from now, with ENV (space-separated NAME=value words) added
 # to the shim's environment.
@@ -316,6 +333,7 @@ finish() {
     [ "$n" -gt 100 ] && break
     sleep 0.1
   done
+  [ -n "$WARMUP_PID" ] && wait "$WARMUP_PID" 2>/dev/null
   kill "$SAMPLER_PID" 2>/dev/null
   wait "$SAMPLER_PID" 2>/dev/null
   SAMPLER_PID=""
@@ -344,6 +362,7 @@ plan_main() {
   CLIENTS=""
   SAMPLER_PID=""
   SNAP_PID=""
+  WARMUP_PID=""
   WATCHDOG=""
   trap cleanup EXIT
   trap 'exit 130' INT
@@ -357,6 +376,7 @@ plan_main() {
   start_servers
   start_samplers
   echo "t0 $(uptime_s)" >"$OUT/timeline.txt"
+  [ -n "${WARMUP_S:-}" ] && start_warmup_snapshot
   plan_clients
   finish
   exit 0

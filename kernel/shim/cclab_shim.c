@@ -19,6 +19,12 @@
  *    (with the setsockopt result), and "close ..." with the socket's final
  *    TCP_INFO counters when a TCP socket is closed. The harness reads the
  *    exact per-connection totals (bytes sent and retransmitted) from there.
+ *    For flow completion times it also logs "connect fd=.. lport=.. t_us=.."
+ *    when a TCP socket connects (its SYN leaves), and the close line carries
+ *    t_us (the close) with unacked and last_ack_recv_ms, so the ACK of the
+ *    last byte arrived at t_us - last_ack_recv_ms*1000 when unacked is 0
+ *    (tcpi_last_ack_recv counts jiffies: 4 ms steps at HZ=250). Times are
+ *    CLOCK_BOOTTIME microseconds, the clock of /proc/uptime and the sampler.
  *
  * 3. The applications' timing, for measurements. When CCLAB_SHIM_IOLOG
  *    names a file, the shim times every read()/recv() and write()/send() on
@@ -188,9 +194,22 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len) {
     return rc;
 }
 
+static long long boottime_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 int connect(int fd, const struct sockaddr *addr, socklen_t len) {
     static connect_fn f;
     if (!f) f = (connect_fn)real("connect");
+    if (getenv("CCLAB_SHIM_LOG") && is_tcp_socket(fd)) {
+        int saved = errno;
+        char line[128];
+        snprintf(line, sizeof line, "connect fd=%d lport=%d t_us=%lld\n", fd, local_port(fd), boottime_us());
+        log_line(line);
+        errno = saved;
+    }
     int rc = f(fd, addr, len);
     if (rc == 0) apply_if_established(fd);
     return rc;
@@ -366,11 +385,12 @@ static void log_close(int fd) {
         snprintf(line, sizeof line,
                  "close fd=%d lport=%d cc=%s state=%u bytes_sent=%llu bytes_retrans=%llu bytes_acked=%llu "
                  "segs_out=%u data_segs_out=%u total_retrans=%u rtt_us=%u rttvar_us=%u min_rtt_us=%u snd_cwnd=%u "
-                 "pacing_rate=%llu delivery_rate=%llu\n",
+                 "pacing_rate=%llu delivery_rate=%llu unacked=%u last_ack_recv_ms=%u t_us=%lld\n",
                  fd, local_port(fd), cc, ti.tcpi_state, (unsigned long long)ti.tcpi_bytes_sent,
                  (unsigned long long)ti.tcpi_bytes_retrans, (unsigned long long)ti.tcpi_bytes_acked, ti.tcpi_segs_out,
                  ti.tcpi_data_segs_out, ti.tcpi_total_retrans, ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_min_rtt,
-                 ti.tcpi_snd_cwnd, (unsigned long long)ti.tcpi_pacing_rate, (unsigned long long)ti.tcpi_delivery_rate);
+                 ti.tcpi_snd_cwnd, (unsigned long long)ti.tcpi_pacing_rate, (unsigned long long)ti.tcpi_delivery_rate,
+                 ti.tcpi_unacked, ti.tcpi_last_ack_recv, boottime_us());
         log_line(line);
     }
     errno = saved;

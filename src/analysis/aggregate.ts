@@ -53,6 +53,18 @@ const FLOW_METRICS: MetricGetter[] = [
   { key: 'drops_random', unit: 'packets', scope: 'run', description: 'random (netem) losses', get: (r) => r.link.drops.random },
 ];
 
+/** Flow completion times: in a sweep's summary only when its scenario has short (byte-limited) flows. */
+const FCT_METRICS: MetricGetter[] = [
+  { key: 'fct_ms', unit: 'ms', scope: 'flow', description: "a short flow's completion time (start to the ACK of its last byte); empty when it did not finish", get: (_r, f) => (f.completionS === null ? Number.NaN : f.completionS * 1000) },
+  { key: 'fct_mean_ms', unit: 'ms', scope: 'run', description: 'mean completion time of the finished short flows', get: (r) => r.fct?.fctMs?.mean ?? Number.NaN },
+  { key: 'fct_p50_ms', unit: 'ms', scope: 'run', description: 'median completion time of the finished short flows', get: (r) => r.fct?.fctMs?.p50 ?? Number.NaN },
+  { key: 'fct_p95_ms', unit: 'ms', scope: 'run', description: '95th percentile completion time of the finished short flows', get: (r) => r.fct?.fctMs?.p95 ?? Number.NaN },
+  { key: 'fct_p99_ms', unit: 'ms', scope: 'run', description: '99th percentile completion time of the finished short flows', get: (r) => r.fct?.fctMs?.p99 ?? Number.NaN },
+  { key: 'slowdown_p50', unit: 'ratio', scope: 'run', description: 'median slowdown: completion time / ideal (two base RTTs + bytes at the link rate)', get: (r) => r.fct?.slowdown?.p50 ?? Number.NaN },
+  { key: 'slowdown_p99', unit: 'ratio', scope: 'run', description: '99th percentile slowdown', get: (r) => r.fct?.slowdown?.p99 ?? Number.NaN },
+  { key: 'fct_unfinished', unit: 'count', scope: 'run', description: 'short flows that did not finish (left out of the percentiles)', get: (r) => r.fct?.unfinished ?? Number.NaN },
+];
+
 const HARM_METRICS: MetricDef[] = [
   { key: 'solo_goodput_mbps', unit: 'Mbit/s', scope: 'harm', description: 'goodput of the same flow running alone' },
   { key: 'solo_rtt_p95_ms', unit: 'ms', scope: 'harm', description: '95th percentile RTT of the same flow running alone' },
@@ -132,14 +144,15 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
     }
     return cache.get(key)!;
   };
-  const metrics: MetricDef[] = [...FLOW_METRICS.map(({ get: _g, ...m }) => m), ...(plan.spec.harm ? HARM_METRICS : [])];
+  const getters = plan.combos.some((c) => c.resolved.flows.some((f) => f.bytes !== null)) ? [...FLOW_METRICS, ...FCT_METRICS] : FLOW_METRICS;
+  const metrics: MetricDef[] = [...getters.map(({ get: _g, ...m }) => m), ...(plan.spec.harm ? HARM_METRICS : [])];
   const rows: SweepRow[] = [];
   for (const c of plan.combos) {
     const runs = plan.seeds.map((s) => load(pointKey(c.hash, s)));
     const l = c.resolved.link;
     for (const f of c.resolved.flows) {
       const st: Record<string, MetricStats> = {};
-      for (const m of FLOW_METRICS) {
+      for (const m of getters) {
         st[m.key] = stats(runs.map((r) => (r && r.flows[f.id] ? finite(m.get(r, r.flows[f.id]!)) : null)));
       }
       if (plan.spec.harm) {

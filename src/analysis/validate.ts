@@ -60,7 +60,8 @@ export const SIGNAL_TOLERANCE = { rel: 0.25, abs: 0.5 };
  * queue (an AQM's early and overflow drops) plus CE marks.
  */
 export function signalsPerSecond(s: RunRecord['summary']): number {
-  return s.durationS > 0 ? (s.link.drops.queue + (s.link.marks ?? 0)) / s.durationS : 0;
+  const measuredS = s.durationS - (s.warmupS ?? 0);
+  return measuredS > 0 ? (s.link.drops.queue + (s.link.marks ?? 0)) / measuredS : 0;
 }
 
 /**

@@ -19,10 +19,14 @@ const f2 = (x: number) => x.toFixed(2);
 
 /** The summary of one run as text. */
 export function formatSummary(s: RunSummary): string {
-  const head = `${s.scenario} (${s.source}, seed ${s.seed}, ${s.durationS}s): ${s.link.rateMbps} Mbit/s, RTT ${s.link.rttMs} ms, ${s.link.qdisc ? `${s.link.qdisc} limit` : 'queue'} ${s.link.queuePackets} packets`;
-  const rows: (string | number)[][] = [['flow', 'cc', 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs']];
+  const head = `${s.scenario} (${s.source}, seed ${s.seed}, ${s.durationS}s${s.warmupS ? `, first ${s.warmupS}s excluded as warm-up` : ''}): ${s.link.rateMbps} Mbit/s, RTT ${s.link.rttMs} ms, ${s.link.qdisc ? `${s.link.qdisc} limit` : 'queue'} ${s.link.queuePackets} packets`;
+  const fct = s.fct !== undefined;
+  const rows: (string | number)[][] = [['flow', 'cc', 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
   for (const f of s.flows) {
-    rows.push([String(f.id), f.cc, f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount]);
+    const row = [String(f.id), f.cc, f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
+    if (fct) row.push(f.completionS !== null ? f2(f.completionS * 1000) : '-');
+    if (f.inWarmup) row[2] = 'warm-up';
+    rows.push(row);
   }
   const l = s.link;
   const linkLine =
@@ -30,5 +34,12 @@ export function formatSummary(s: RunSummary): string {
     `queue mean ${f2(l.queuePkts.mean)} p95 ${f2(l.queuePkts.p95)} packets` +
     (l.queueDelayMs ? `, queueing delay mean ${f2(l.queueDelayMs.mean)} ms` : '') +
     `; Jain ${s.aggregate.jain.toFixed(3)}`;
-  return `${head}\n\n${table(rows)}\n\n${linkLine}\n`;
+  return `${head}\n\n${table(rows)}\n\n${linkLine}\n${s.fct ? `${fctLine(s.fct)}\n` : ''}`;
+}
+
+/** The short flows' completion times in one line. */
+export function fctLine(f: NonNullable<RunSummary['fct']>): string {
+  const counts = `short flows: ${f.flows} (${f.finished} finished, ${f.unfinished} unfinished)`;
+  if (f.fctMs === null || f.slowdown === null) return `${counts}; none finished`;
+  return `${counts}; FCT mean ${f2(f.fctMs.mean)} p50 ${f2(f.fctMs.p50)} p95 ${f2(f.fctMs.p95)} p99 ${f2(f.fctMs.p99)} ms; slowdown p50 ${f2(f.slowdown.p50)} p99 ${f2(f.slowdown.p99)}`;
 }

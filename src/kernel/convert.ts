@@ -23,6 +23,14 @@
  *                    queue = the rest (an estimate; exact when loss is 0)
  *   queuePkts        netem's qlen minus the packets in its delay line
  *                    (departure rate over the last interval x delay)
+ * Warm-up (scenario `warmup`): the plan snapshots the router's qdiscs and
+ * the sender's netstat at its end (tc-warmup.txt, netstat-warmup.txt, the
+ * time in timeline.txt), and every metric counts from there: a flow's
+ * sender counters less their value at that time (interpolated between its
+ * samples), its delivered bytes less the bytes ACKed one reverse delay
+ * later (what had reached the receiver by then), its RTT samples after it,
+ * the link's counters less the snapshot's. The flow's min RTT stays the
+ * kernel's own (tcpi_min_rtt, over the connection's life).
  * Time series: ca_state from each sample's tcpi_ca_state; cc_mode stays
  * empty (Linux 6.1's tcp_info does not expose BBR's mode). transitions.csv
  * lists the changes of ca_state between consecutive samples of a flow, at
@@ -30,6 +38,7 @@
  * runs sampled before the sampler printed ca_state have neither.
  */
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
+import { fctBlock } from '../results/fct.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
@@ -157,6 +166,36 @@ export function aqmQueueSamples(roots: readonly QdiscSample[], aqm: readonly Qdi
   return out;
 }
 
+/** A cumulative counter of one socket's samples at uptime t, linear between samples (0 before the first). */
+export function counterAt(samples: readonly TcpSample[], key: 'bytesSent' | 'bytesRetrans' | 'bytesAcked' | 'dataSegsOut' | 'totalRetrans', t: number): number {
+  let prev: TcpSample | null = null;
+  for (const x of samples) {
+    if (x.t >= t) {
+      if (prev === null) return x.t === t ? x[key] : 0;
+      return prev[key] + ((x[key] - prev[key]) * (t - prev.t)) / (x.t - prev.t);
+    }
+    prev = x;
+  }
+  return prev === null ? 0 : prev[key];
+}
+
+/**
+ * A short flow's completion on a kernel: from its data connection's
+ * connect() (its SYN) to the ACK of its last byte, both from the shim's log
+ * (CLOCK_BOOTTIME, the uptime clock): the close line's time less
+ * tcpi_last_ack_recv, once nothing is unacknowledged. Null when the flow
+ * had not finished by `deadline` (uptime, s), undefined when the log
+ * predates these fields.
+ */
+export function shimCompletion(log: ShimLog, lport: number, deadline: number): { startS: number; doneS: number } | null | undefined {
+  const conn = log.connects.filter((c) => c.lport === lport).at(-1);
+  const close = closeInfo(log, lport);
+  if (conn === undefined || close === undefined || close.t_us === undefined || close.last_ack_recv_ms === undefined) return undefined;
+  if (Number(close.unacked) !== 0) return null;
+  const doneS = (Number(close.t_us) - Number(close.last_ack_recv_ms) * 1000) / 1e6;
+  return doneS <= deadline ? { startS: conn.tUs / 1e6, doneS } : null;
+}
+
 function closeInfo(log: ShimLog, lport: number): Record<string, string> | undefined {
   return log.closes.filter((c) => Number(c.lport) === lport).at(-1);
 }
@@ -176,7 +215,20 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   const t0 = p.timeline.t0;
   const durationS = s.durationNs / 1e9;
   const singleFlow = s.flows.length === 1;
-  const timeouts = p.netstat['TcpExt.TCPTimeouts'] ?? 0;
+  // the warm-up's end (uptime), and the counters the plan snapshotted then
+  const warmupS = (s.warmupNs ?? 0) / 1e9;
+  let wAbs = Number.NEGATIVE_INFINITY;
+  let tcWarm: TcQdisc[] = [];
+  let timeoutsWarm = 0;
+  if (warmupS > 0) {
+    const tcText = text(files, 'tc-warmup.txt');
+    if (tcText === null || p.timeline.warmup === undefined) throw new Error('the kernel run has no warm-up snapshot (tc-warmup.txt and a "warmup" line in timeline.txt): its metrics cannot leave the warm-up out');
+    wAbs = p.timeline.warmup;
+    tcWarm = parseTcQdiscs(tcText);
+    timeoutsWarm = parseNetstat(text(files, 'netstat-warmup.txt') ?? '')['TcpExt.TCPTimeouts'] ?? 0;
+  }
+  const timeouts = (p.netstat['TcpExt.TCPTimeouts'] ?? 0) - timeoutsWarm;
+  const revDelayS = s.link.revDelayNs / 1e9;
 
   const flows: FlowSummary[] = s.flows.map((f, i) => {
     const lport = CLIENT_PORT_BASE + f.id;
@@ -186,21 +238,28 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     const last = samples.at(-1);
     const close = closeInfo(p.shim[i]!, lport);
     const fromClose = (k: string): number | null => (close && close[k] !== undefined ? Number(close[k]) : null);
-    const recvSeconds = server?.received?.seconds ?? client?.received?.seconds ?? 0;
-    const delivered = server?.received?.bytes ?? client?.received?.bytes ?? 0;
-    const bytesSent = fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0;
-    const bytesRetrans = fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0;
-    const segsSent = fromClose('data_segs_out') ?? last?.dataSegsOut ?? 0;
-    const segsRetrans = fromClose('total_retrans') ?? last?.totalRetrans ?? client?.sent?.retransmits ?? 0;
-    const rttSamples = samples.filter((x) => x.rttUs > 0 && x.state === 1).map((x) => x.rttUs / 1000);
+    const start = p.timeline.start.get(f.id);
+    const end = p.timeline.end.get(f.id);
+    const startS = start !== undefined && Number.isFinite(t0) ? round6(start - t0) : f.startNs / 1e9;
+    // a short flow ends with the ACK of its last byte (the shim's log); older logs: when iperf3 ended
+    const done = f.bytes !== null && Number.isFinite(t0) ? shimCompletion(p.shim[i]!, lport, t0 + f.stopNs / 1e9) : undefined;
+    const endS = done ? round6(done.doneS - t0) : end !== undefined && Number.isFinite(t0) ? round6(end.t - t0) : f.stopNs / 1e9;
+    // with a warm-up: counts from its end; a flow that ended within it is not measured
+    const inWarmup = warmupS > 0 && endS <= warmupS;
+    const atWarm = (key: Parameters<typeof counterAt>[1], t = wAbs): number => (warmupS > 0 ? counterAt(samples, key, t) : 0);
+    const recvSecondsAll = server?.received?.seconds ?? client?.received?.seconds ?? 0;
+    const recvSeconds = inWarmup ? 0 : Math.max(0, recvSecondsAll - Math.max(0, warmupS - startS));
+    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + revDelayS)));
+    const since = (total: number, key: Parameters<typeof counterAt>[1]): number => (inWarmup ? 0 : Math.max(0, total - Math.round(atWarm(key))));
+    const bytesSent = since(fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0, 'bytesSent');
+    const bytesRetrans = since(fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0, 'bytesRetrans');
+    const segsSent = since(fromClose('data_segs_out') ?? last?.dataSegsOut ?? 0, 'dataSegsOut');
+    const segsRetrans = since(fromClose('total_retrans') ?? last?.totalRetrans ?? client?.sent?.retransmits ?? 0, 'totalRetrans');
+    const rttSamples = samples.filter((x) => x.rttUs > 0 && x.state === 1 && x.t >= wAbs).map((x) => x.rttUs / 1000);
     const srtt = rttStats(rttSamples);
     const rtt = { ...srtt };
     const minRtt = fromClose('min_rtt_us') ?? last?.minRttUs ?? null;
     if (minRtt !== null && minRtt > 0 && minRtt < 0xffffffff) rtt.min = round6(minRtt / 1000);
-    const start = p.timeline.start.get(f.id);
-    const end = p.timeline.end.get(f.id);
-    const startS = start !== undefined && Number.isFinite(t0) ? round6(start - t0) : f.startNs / 1e9;
-    const endS = end !== undefined && Number.isFinite(t0) ? round6(end.t - t0) : f.stopNs / 1e9;
     return {
       id: f.id,
       group: f.group,
@@ -218,9 +277,11 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       rttMs: rtt,
       srttMs: srtt,
       rtoCount: singleFlow ? timeouts : 0,
-      completionS: f.bytes !== null ? round6(endS - startS) : null,
+      completionS: f.bytes === null || done === null ? null : done !== undefined ? round6(done.doneS - done.startS) : round6(endS - startS),
+      ...(inWarmup ? { inWarmup: true as const } : {}),
     };
   });
+  const measured = flows.filter((f) => f.inWarmup !== true);
 
   const bn = bottleneckQdisc(p.tcAfter);
   const aqm = s.link.qdisc !== 'droptail' ? aqmQdisc(p.tcAfter) : undefined;
@@ -228,17 +289,22 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
   // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
   // drops reach its parents' counters), so random = netem's less the AQM's
-  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets : 0;
-  const totalDrops = bn?.dropped ?? 0;
-  const random = aqm ? totalDrops - aqm.dropped : Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
-  const sent = aqm ? (bottleneckRoot(p.tcAfter)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0);
+  // the same qdiscs at the warm-up's end (none: all counters from 0)
+  const bnW = bottleneckQdisc(tcWarm);
+  const aqmW = s.link.qdisc !== 'droptail' ? aqmQdisc(tcWarm) : undefined;
+  const ackW = ackQdisc(tcWarm);
+  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
+  const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
+  const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
+  const random = aqm ? totalDrops - aqmDrops : Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
+  const sent = aqm ? (bottleneckRoot(p.tcAfter)?.sentBytes ?? 0) - (bottleneckRoot(tcWarm)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0) - (bnW?.sentBytes ?? 0);
   const lastEnd = Math.max(...[...p.timeline.end.values()].map((e) => e.t), t0 + durationS);
   // the standing queue: an AQM's own samples (its queue holds no delay line); netem's less its delay line
   const queue = (
     aqm
       ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === 'to-rcv'), p.qdiscChildren.filter((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE))
       : queueEstimates(p.qdisc.filter((q) => q.dev === 'to-rcv'), s.link.fwdDelayNs)
-  ).filter((q) => q.t >= t0 && q.t <= lastEnd);
+  ).filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd);
   const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
 
   const summary: RunSummary = {
@@ -248,14 +314,16 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     scenarioHash: scenarioHash(s),
     seed: s.seed,
     durationS,
+    ...(warmupS > 0 ? { warmupS: round6(warmupS) } : {}),
     link: {
       rateMbps: round6(s.link.rateBps / 1e6),
       rttMs: round6(s.link.rttNs / 1e6),
       queuePackets: s.link.queuePackets,
       ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
-      utilization: round6((sent * 8) / (s.link.rateBps * durationS)),
-      drops: { queue: totalDrops - random, random, ack: ack?.dropped ?? 0 },
-      ...(s.link.qdisc !== 'droptail' ? { marks: aqm?.marks ?? 0 } : {}),
+      // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
+      utilization: round6((sent * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
+      drops: { queue: totalDrops - random, random, ack: (ack?.dropped ?? 0) - (ackW?.dropped ?? 0) },
+      ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
       queuePkts: {
         mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
         p95: round6(quantile(qp, 0.95)),
@@ -265,9 +333,10 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     },
     flows,
     aggregate: {
-      goodputMbps: round6(flows.reduce((a, f) => a + f.goodputMbps, 0)),
-      jain: round6(jainIndex(flows.map((f) => f.goodputMbps))),
+      goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
+      jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
+    ...fctBlock(s, flows),
   };
 
   const extra: Record<string, string | Uint8Array> = {};

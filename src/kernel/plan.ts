@@ -185,6 +185,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
+    // only with a warm-up: other plans keep their bytes
+    ...(s.warmupNs !== undefined ? [`WARMUP_S=${secs(s.warmupNs)}`] : []),
     `SAMPLE_MS=${sampleMs}`,
     `SNAPSHOT_S=${snapshotS}`,
     'plan_clients() {',

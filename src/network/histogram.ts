@@ -25,6 +25,15 @@ export class LogHistogram {
     this.counts[bucketOf(v)]!++;
   }
 
+  /** Forget every value recorded so far (a warm-up's end). */
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.min = Number.POSITIVE_INFINITY;
+    this.max = 0;
+  }
+
   mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;
   }

@@ -33,6 +33,8 @@ export interface LinkSeries {
 export interface Timeseries {
   flows: Map<number, FlowSeries>;
   link: LinkSeries;
+  /** The run's warm-up (s, summary.json's warmupS; 0 without one): samples before it are left out. */
+  fromS: number;
 }
 
 export interface SweepResults {
@@ -145,11 +147,13 @@ export function readTimeseries(runDir: string): Timeseries | null {
     if (bad !== null) throw new InputError(`${file}:${i + 2}: ${bad}`);
   });
   const get = (r: string[], c: string) => num(col.has(c) ? r[col.get(c)!] : undefined);
+  const fromS = runWarmupS(runDir);
   const flows = new Map<number, FlowSeries>();
   const link: LinkSeries = { time: [], queuePkts: [], linkMbps: [] };
   for (const r of rows) {
     const flow = r[col.get('flow') ?? 1];
     const t = get(r, 'time_s');
+    if (t < fromS) continue;
     if (flow === 'link') {
       link.time.push(t);
       link.queuePkts.push(get(r, 'queue_pkts'));
@@ -171,5 +175,17 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.srtt.push(get(r, 'srtt_ms'));
     f.goodput.push(get(r, 'goodput_mbps'));
   }
-  return { flows, link };
+  return { flows, link, fromS };
+}
+
+/** The warm-up of the run in runDir (summary.json's warmupS), 0 when it has none or no readable summary. */
+function runWarmupS(runDir: string): number {
+  const file = join(runDir, 'summary.json');
+  if (!existsSync(file)) return 0;
+  try {
+    const w = (JSON.parse(readText(file)) as { warmupS?: unknown }).warmupS;
+    return typeof w === 'number' && w > 0 ? w : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -69,7 +69,20 @@ function meanCi(st: { mean: number | null; ciLo: number | null; ciHi: number | n
 function sweepTable(res: SweepResults): string {
   const s = res.summary;
   const harm = s.harm;
-  const head = [...s.params, 'flow', 'CC', 'seeds', 'goodput Mbit/s', 'retrans %', 'RTT p95 ms', 'queue delay p95 ms', 'Jain', ...(harm ? ['harm goodput', 'harm RTT p95'] : [])];
+  const fct = s.metrics.some((m) => m.key === 'fct_p50_ms');
+  const head = [
+    ...s.params,
+    'flow',
+    'CC',
+    'seeds',
+    'goodput Mbit/s',
+    'retrans %',
+    'RTT p95 ms',
+    'queue delay p95 ms',
+    'Jain',
+    ...(harm ? ['harm goodput', 'harm RTT p95'] : []),
+    ...(fct ? ['FCT ms', 'run FCT p50 ms', 'run FCT p99 ms', 'unfinished'] : []),
+  ];
   const rows = s.rows.map((r) => [
     ...s.params.map((p) => (r.params[p] === undefined ? 'n/a' : typeof r.params[p] === 'string' ? (r.params[p] as string) : JSON.stringify(r.params[p]))),
     String(r.flow),
@@ -81,17 +94,48 @@ function sweepTable(res: SweepResults): string {
     meanCi(r.stats.queue_delay_p95_ms, 1, 1),
     meanCi(r.stats.jain, 1, 3),
     ...(harm ? [meanCi(r.stats.harm_goodput, 1, 3), meanCi(r.stats.harm_rtt_p95, 1, 3)] : []),
+    ...(fct ? [meanCi(r.stats.fct_ms, 1, 1), meanCi(r.stats.fct_p50_ms, 1, 1), meanCi(r.stats.fct_p99_ms, 1, 1), meanCi(r.stats.fct_unfinished, 1, 1)] : []),
   ]);
   return `<p class="note">Mean ± half-width of the ${Math.round(s.confidence * 100)}% Student-t confidence interval across seeds. The same numbers (and sd, CI bounds and more metrics) are in <code>summary.csv</code> and <code>summary.json</code>.</p>${table(head, rows, 'data')}`;
 }
 
 function runTable(res: RunResults): string {
   const s = res.summary;
-  const head = ['flow', 'CC', 'goodput Mbit/s', 'throughput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs'];
-  const rows = s.flows.map((fl) => [String(fl.id), ccLabel(fl.cc), f(fl.goodputMbps), f(fl.throughputMbps), f(fl.retransRatio * 100), f(fl.rttMs.mean, 1), f(fl.rttMs.p95, 1), String(fl.rtoCount)]);
+  const fct = s.fct !== undefined;
+  const head = ['flow', 'CC', 'goodput Mbit/s', 'throughput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])];
+  const rows = s.flows.map((fl) => [
+    String(fl.id),
+    ccLabel(fl.cc),
+    fl.inWarmup ? 'in warm-up' : f(fl.goodputMbps),
+    f(fl.throughputMbps),
+    f(fl.retransRatio * 100),
+    f(fl.rttMs.mean, 1),
+    f(fl.rttMs.p95, 1),
+    String(fl.rtoCount),
+    ...(fct ? [fl.completionS !== null ? f(fl.completionS * 1000, 1) : '–'] : []),
+  ]);
   const l = s.link;
-  const link = `<p>Link: ${f(l.rateMbps, 0)} Mbit/s, RTT ${f(l.rttMs, 0)} ms, queue ${l.queuePackets} packets; utilization ${f(l.utilization * 100, 1)}%, drops: queue ${l.drops.queue}, random ${l.drops.random}; Jain ${f(s.aggregate.jain, 3)}.</p>`;
-  return `${table(head, rows, 'data')}${link}`;
+  const warm = s.warmupS ? ` The first ${s.warmupS} s are a warm-up, left out of every number and chart.` : '';
+  const link = `<p>Link: ${f(l.rateMbps, 0)} Mbit/s, RTT ${f(l.rttMs, 0)} ms, queue ${l.queuePackets} packets; utilization ${f(l.utilization * 100, 1)}%, drops: queue ${l.drops.queue}, random ${l.drops.random}; Jain ${f(s.aggregate.jain, 3)}.${warm}</p>`;
+  return `${table(head, rows, 'data')}${link}${s.fct ? fctTable(s.fct) : ''}`;
+}
+
+/** A run's flow completion times: overall and by size, with the unfinished flows counted. */
+function fctTable(fct: NonNullable<RunResults['summary']['fct']>): string {
+  const head = ['short flows', 'finished', 'unfinished', 'FCT mean ms', 'p50', 'p95', 'p99', 'slowdown p50', 'p99'];
+  const row = (label: string, g: Omit<typeof fct, 'bySize'>) => [
+    label,
+    String(g.finished),
+    String(g.unfinished),
+    g.fctMs ? f(g.fctMs.mean, 1) : '–',
+    g.fctMs ? f(g.fctMs.p50, 1) : '–',
+    g.fctMs ? f(g.fctMs.p95, 1) : '–',
+    g.fctMs ? f(g.fctMs.p99, 1) : '–',
+    g.slowdown ? f(g.slowdown.p50) : '–',
+    g.slowdown ? f(g.slowdown.p99) : '–',
+  ];
+  const rows = [row(`all (${fct.flows})`, fct), ...fct.bySize.map((b) => row(`${b.size} (${b.flows})`, b))];
+  return `<p>Flow completion times of the short (byte-limited) flows, from start to the ACK of the last byte; slowdown is that over the ideal (two base RTTs plus the bytes at the link rate). Flows that did not finish are counted, not in the percentiles.</p>${table(head, rows, 'data')}`;
 }
 
 function metaRows(res: Results): string[][] {

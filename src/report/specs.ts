@@ -718,12 +718,14 @@ interface TsSeries {
   color: string;
   flow: FlowSeries | null;
   link: Timeseries['link'] | null;
+  /** Where its time axis starts: the run's warm-up (s). */
+  fromS: number;
 }
 
 const TS_SECTION = 'Time series';
 
 function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string): ChartSpec[] {
-  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: 0 };
+  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: Math.min(...series.map((s) => s.fromS)) };
   const line = (pick: (f: FlowSeries) => number[], skipZero = false): ChartSeries[] =>
     series
       .filter((s) => s.flow !== null)
@@ -782,7 +784,7 @@ function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string
 }
 
 function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string }[], subtitle: string, idSuffix: string, sectionLabel: string): ChartSpec[] {
-  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: 0 };
+  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
   const tput: ChartSeries[] = [];
   const byTime = new Map<number, number[]>();
   for (const f of flows) {
@@ -838,7 +840,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const series: TsSeries[] = reps.map((rep, i) => {
       const r = rep.rows[0]!;
       const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
-      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null };
+      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null, fromS: ts?.fromS ?? 0 };
     });
     return timeseriesCharts(series, `representative point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
   }
@@ -873,12 +875,66 @@ function runCharts(res: RunResults): ChartSpec[] {
     color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
-  const series: TsSeries[] = flows.map((f, i) => ({ label: f.label, color: f.color, flow: ts.flows.get(f.id) ?? null, link: i === 0 ? ts.link : null }));
+  const series: TsSeries[] = flows.map((f, i) => ({ label: f.label, color: f.color, flow: ts.flows.get(f.id) ?? null, link: i === 0 ? ts.link : null, fromS: ts.fromS }));
   const charts = timeseriesCharts(series, subtitle, 'timeseries-');
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
-  return charts;
+  return [...charts, ...fctCharts(s, subtitle)];
+}
+
+const FCT_SECTION = 'Flow completion times';
+
+/**
+ * A run's short flows: the CDF of their completion times per congestion
+ * control (unfinished flows count in the denominator, so a curve that stops
+ * below 1 shows them), and their slowdown by size bucket.
+ */
+function fctCharts(s: RunResults['summary'], subtitle: string): ChartSpec[] {
+  const f = s.fct;
+  if (!f) return [];
+  const warm = s.warmupS ?? 0;
+  const short = s.flows.filter((x) => x.completionS !== null && x.startS >= warm);
+  const ccs = distinct(short.map((x) => x.cc));
+  const notDone = f.unfinished > 0 ? `; ${f.unfinished} of ${f.flows} short flows did not finish` : '';
+  const out: ChartSpec[] = [];
+  if (short.length > 0) {
+    out.push({
+      id: 'fct-cdf',
+      kind: 'line',
+      section: FCT_SECTION,
+      title: 'Flow completion time (CDF)',
+      subtitle: `${subtitle}${notDone}${notDone ? ' (the curves stop below 1)' : ''}`,
+      description: 'Share of the short flows that had finished within a given time (start to the ACK of the last byte). Flows that did not finish count in the total, so the curve ends below 1 when some did not.',
+      x: { title: 'flow completion time (ms)', type: 'logarithmic' },
+      y: { title: 'share of short flows', type: 'linear', min: 0, max: 1 },
+      series: ccs.map((cc, i) => {
+        const times = short.filter((x) => x.cc === cc).map((x) => x.completionS! * 1000).sort((a, b) => a - b);
+        const total = f.flows * (times.length / short.length);
+        return { label: ccLabel(cc), color: ccColor(cc, i), points: times.map((t, k) => ({ x: t, y: (k + 1) / total })) };
+      }),
+    });
+  }
+  const buckets = f.bySize.filter((b) => b.slowdown !== null);
+  if (buckets.length > 0) {
+    out.push({
+      id: 'fct-slowdown-by-size',
+      kind: 'bar',
+      section: FCT_SECTION,
+      title: 'Slowdown by flow size',
+      subtitle: `${subtitle}${notDone}${notDone ? ' (not in the bars)' : ''}`,
+      description: 'Completion time over the ideal one (two base RTTs plus the bytes at the link rate), by flow size: 1 means no cost from queueing, losses or slow start.',
+      x: { title: 'flow size', type: 'category' },
+      y: { title: 'slowdown', type: 'linear', min: 0 },
+      series: [
+        { label: 'median', color: PALETTE[0]!, points: buckets.map((b, i) => ({ x: i, y: b.slowdown!.p50 })) },
+        { label: '99th percentile', color: PALETTE[1]!, points: buckets.map((b, i) => ({ x: i, y: b.slowdown!.p99 })) },
+      ],
+      categories: buckets.map((b) => [b.size, `${b.finished} flow${b.finished === 1 ? '' : 's'}`]),
+      categoryLabels: buckets.map((b) => `${b.size}: ${b.finished} finished, ${b.unfinished} unfinished`),
+    });
+  }
+  return out;
 }
 
 /** The charts that fit a results directory. */

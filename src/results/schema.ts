@@ -70,6 +70,11 @@ export const flowSummarySchema = z.object({
    * window reduction).
    */
   ecn: z.object({ ceReceived: z.number().int(), eceAcks: z.number().int(), cwrSent: z.number().int() }).optional(),
+  /**
+   * The flow's whole life lay within the warm-up (a short flow that finished
+   * in it): nothing of it was measured, and the aggregates leave it out.
+   */
+  inWarmup: z.literal(true).optional(),
 });
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 
@@ -103,6 +108,29 @@ export const linkSummarySchema = z.object({
 });
 export type LinkSummary = z.infer<typeof linkSummarySchema>;
 
+/** mean and percentiles of flow completion times (ms) or slowdowns. */
+export const fctStatsSchema = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), p99: z.number() });
+export type FctStats = z.infer<typeof fctStatsSchema>;
+
+const fctGroupShape = {
+  /** Short flows counted (every byte-limited flow measured after the warm-up). */
+  flows: z.number().int(),
+  finished: z.number().int(),
+  /** Flows that had not delivered every byte by their stop time or the end of the run. */
+  unfinished: z.number().int(),
+  /** Over the finished flows; null when none finished. */
+  fctMs: fctStatsSchema.nullable(),
+  /** Completion time over the ideal (two base RTTs + wire bytes at the bottleneck rate); null when none finished. */
+  slowdown: fctStatsSchema.nullable(),
+};
+
+/** Flow completion times of the run's short (byte-limited) flows, overall and by size (src/results/fct.ts). */
+export const fctSummarySchema = z.object({
+  ...fctGroupShape,
+  bySize: z.array(z.object({ size: z.string(), ...fctGroupShape })),
+});
+export type FctSummary = z.infer<typeof fctSummarySchema>;
+
 export const runSummarySchema = z.object({
   schema: z.literal(SUMMARY_SCHEMA),
   source: z.enum(['sim', 'kernel']),
@@ -111,6 +139,12 @@ export const runSummarySchema = z.object({
   scenarioHash: z.string(),
   seed: z.number().int(),
   durationS: z.number(),
+  /**
+   * Seconds at the start left out of every metric (scenario `warmup`, as
+   * iperf3 -O); absent when 0. Flow metrics cover each flow's time after it,
+   * link metrics the run after it.
+   */
+  warmupS: z.number().optional(),
   link: linkSummarySchema,
   flows: z.array(flowSummarySchema),
   aggregate: z.object({
@@ -118,6 +152,8 @@ export const runSummarySchema = z.object({
     /** Jain's fairness index over the flows' goodput. */
     jain: z.number(),
   }),
+  /** Flow completion times, when the run has short (byte-limited) flows. */
+  fct: fctSummarySchema.optional(),
   /** Packet conservation per flow (sim only): sent = delivered + dropped + in flight. */
   conservation: z
     .array(z.object({ flow: z.number().int(), sent: z.number(), delivered: z.number(), dropped: z.number(), inFlight: z.number() }))

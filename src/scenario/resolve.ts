@@ -91,6 +91,8 @@ export interface ResolvedScenario {
   durationNs: number;
   seed: number;
   sampleIntervalNs: number;
+  /** Leading time left out of every metric (iperf3 -O), ns; absent when 0 (so older scenarios keep their hashes). */
+  warmupNs?: number;
   link: ResolvedLink;
   flows: ResolvedFlow[];
 }
@@ -206,6 +208,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     durationNs: p.duration,
     seed: p.seed,
     sampleIntervalNs: p.sampleInterval,
+    ...(p.warmup > 0 ? { warmupNs: p.warmup } : {}),
     link,
     flows,
   };

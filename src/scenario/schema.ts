@@ -306,6 +306,11 @@ function buildScenarioSchema() {
   duration: time.refine((t) => t > 0, { message: 'must be longer than 0' }).refine((t) => t <= MAX_DURATION_NS, { message: 'must be at most 86400s (one day, as iperf3)' }),
   seed: z.number().int().min(0, { error: () => 'must be a non-negative integer' }).max(MAX_SEED, { error: () => `must be at most ${MAX_SEED}` }).default(1),
   sampleInterval: time.refine((t) => t >= 1e6, { message: 'must be at least 1ms' }).default(100e6),
+  /**
+   * The first part of the run left out of every metric and chart (as
+   * iperf3 -O leaves out its first seconds); default 0s.
+   */
+  warmup: time.default(0),
   link: linkSchema,
   flows: z
     .array(flowSchema(names), { error: () => 'expected a list of flows' })
@@ -339,7 +344,13 @@ function buildScenarioSchema() {
       message: `${formatTime(s.sampleInterval)} over ${formatTime(s.duration)} with ${total} flow(s) gives ${rows} time-series rows; at most ${MAX_TIMESERIES_ROWS} (use at least ${min}ms)`,
     });
   }
+  if (s.warmup >= s.duration) {
+    ctx.addIssue({ code: 'custom', path: ['warmup'], message: `${formatTime(s.warmup)} leaves nothing to measure of a ${formatTime(s.duration)} run; must be shorter than duration` });
+  }
   s.flows.forEach((f, i) => {
+    if (s.warmup > 0 && f.stop !== undefined && f.bytes === undefined && f.stop <= s.warmup) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: `${formatTime(f.stop)} ends the flow within the warm-up (warmup: ${formatTime(s.warmup)}), so none of it would be measured; stop later or shorten warmup` });
+    }
     if (f.stop !== undefined && f.stop <= f.start) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: 'must be later than start' });
     }

@@ -7,6 +7,13 @@
  * each flow when its application stops, and at the end checks packet
  * conservation per flow: data packets sent = delivered + dropped + still in
  * the network.
+ *
+ * A warm-up (`warmup`, as iperf3 -O) is left out of every metric: at its end
+ * the run snapshots each flow's and the link's counters and forgets the RTT
+ * and queueing-delay samples so far; the summary counts what happened after
+ * it, over each flow's time after it. A flow whose whole life lies within
+ * the warm-up (a short flow that finished in it) is marked `inWarmup` and
+ * left out of the aggregates.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioHash } from '../scenario/resolve.js';
@@ -18,6 +25,7 @@ import type { TcpSender } from '../tcp/sender.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
+import { fctBlock } from '../results/fct.js';
 
 export interface SimResult {
   summary: RunSummary;
@@ -57,6 +65,21 @@ function snapshot(net: Network, i: number): FlowSnapshot {
   };
 }
 
+/** Counters of `a` since `b`. */
+function minus(a: FlowSnapshot, b: FlowSnapshot): FlowSnapshot {
+  return {
+    bytesDelivered: a.bytesDelivered - b.bytesDelivered,
+    bytesSent: a.bytesSent - b.bytesSent,
+    bytesRetrans: a.bytesRetrans - b.bytesRetrans,
+    segsSent: a.segsSent - b.segsSent,
+    segsRetrans: a.segsRetrans - b.segsRetrans,
+    rtoCount: a.rtoCount - b.rtoCount,
+    ceReceived: a.ceReceived - b.ceReceived,
+    eceAcks: a.eceAcks - b.eceAcks,
+    cwrSent: a.cwrSent - b.cwrSent,
+  };
+}
+
 /** Delivery rate as ss reports it (tcp_get_info: rate_delivered * mss / rate_interval), Mbit/s. */
 function deliveryRateMbps(s: TcpSender): number {
   if (s.rateIntervalUs <= 0) return 0;
@@ -87,6 +110,26 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   };
   for (const s of net.senders) s.stateLog = stateLog;
 
+  // the warm-up's end: counters so far are subtracted, samples so far forgotten
+  const warmupNs = sc.warmupNs ?? 0;
+  const zero: FlowSnapshot = { bytesDelivered: 0, bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, rtoCount: 0, ceReceived: 0, eceAcks: 0, cwrSent: 0 };
+  const warm: FlowSnapshot[] = sc.flows.map(() => zero);
+  const linkWarm = { deliveredBytes: 0, queueDrops: 0, randomDrops: 0, ackDrops: 0, marks: 0 };
+  if (warmupNs > 0) {
+    sim.timer(() => {
+      for (let i = 0; i < n; i++) {
+        warm[i] = snapshot(net, i);
+        net.senders[i]!.stats.rttUs.reset();
+      }
+      linkWarm.deliveredBytes = net.bottleneck.deliveredBytes;
+      linkWarm.queueDrops = net.bottleneck.drops;
+      linkWarm.randomDrops = net.dataLoss.drops;
+      linkWarm.ackDrops = net.ackLoss.drops;
+      linkWarm.marks = net.bottleneck.marks;
+      net.bottleneck.queueDelayUs!.reset();
+    }).at(warmupNs);
+  }
+
   // flow-end snapshots at each flow's stop time
   sc.flows.forEach((f, i) => {
     const t = sim.timer(() => {
@@ -111,7 +154,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         lastDelivered[i] = r.bytesDelivered;
         continue;
       }
-      if (t <= f.stopNs && s.srttUs8 > 0) srttSamples[i]!.push(s.srttUs / 1000);
+      if (t <= f.stopNs && t > warmupNs && s.srttUs8 > 0) srttSamples[i]!.push(s.srttUs / 1000);
       const delivered = r.bytesDelivered - lastDelivered[i]!;
       lastDelivered[i] = r.bytesDelivered;
       rows.push({
@@ -129,8 +172,10 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       });
     }
     const q = net.bottleneck.queuedPackets;
-    queueSamples.record(q);
-    if (q > queueMax) queueMax = q;
+    if (t > warmupNs) {
+      queueSamples.record(q);
+      if (q > queueMax) queueMax = q;
+    }
     const linkBytes = net.bottleneck.deliveredBytes - lastLinkBytes;
     lastLinkBytes = net.bottleneck.deliveredBytes;
     rows.push({
@@ -147,11 +192,13 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   sim.run(sc.durationNs);
 
   const flows: FlowSummary[] = sc.flows.map((f, i) => {
-    const snap = snaps[i] ?? snapshot(net, i);
     const s = net.senders[i]!;
     // a byte-limited flow is active until its last byte is ACKed (as iperf3 -n times it)
     const endNs = s.completionNs >= 0 ? Math.min(s.completionNs, f.stopNs) : f.stopNs;
-    const activeS = (endNs - f.startNs) / 1e9;
+    // measured after the warm-up; a flow that ended within it is not measured at all
+    const inWarmup = warmupNs > 0 && endNs <= warmupNs;
+    const snap = inWarmup ? zero : minus(snaps[i] ?? snapshot(net, i), warm[i]!);
+    const activeS = inWarmup ? 0 : (endNs - Math.max(f.startNs, warmupNs)) / 1e9;
     const h = s.stats.rttUs;
     return {
       id: f.id,
@@ -176,7 +223,9 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       },
       srttMs: rttStats(srttSamples[i]!),
       rtoCount: snap.rtoCount,
-      completionS: s.completionNs >= 0 ? round6((s.completionNs - f.startNs) / 1e9) : null,
+      // finished: every byte ACKed by the flow's stop time (the run's end unless given)
+      completionS: s.completionNs >= 0 && s.completionNs <= f.stopNs ? round6((s.completionNs - f.startNs) / 1e9) : null,
+      ...(inWarmup ? { inWarmup: true } : {}),
       // only for a flow that negotiated ECN: other summaries keep their bytes
       ...(s.ecnOk ? { ecn: { ceReceived: snap.ceReceived, eceAcks: snap.eceAcks, cwrSent: snap.cwrSent } } : {}),
     };
@@ -197,6 +246,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   }
 
   const durationS = sc.durationNs / 1e9;
+  const measuredS = (sc.durationNs - warmupNs) / 1e9;
+  const measured = flows.filter((f) => f.inWarmup !== true);
   const qd = net.bottleneck.queueDelayUs!;
   // drop-tail summaries keep their shape (and the golden files their bytes)
   const aqm = sc.link.qdisc !== 'droptail';
@@ -207,22 +258,28 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     scenarioHash: scenarioHash(sc),
     seed: sc.seed,
     durationS: round6(durationS),
+    ...(warmupNs > 0 ? { warmupS: round6(warmupNs / 1e9) } : {}),
     link: {
       rateMbps: round6(sc.link.rateBps / 1e6),
       rttMs: round6(sc.link.rttNs / 1e6),
       queuePackets: sc.link.queuePackets,
       ...(aqm ? { qdisc: sc.link.qdisc } : {}),
-      utilization: round6((net.bottleneck.deliveredBytes * 8) / (sc.link.rateBps * durationS)),
-      drops: { queue: net.bottleneck.drops, random: net.dataLoss.drops, ack: net.ackLoss.drops },
-      ...(aqm ? { marks: net.bottleneck.marks } : {}),
+      utilization: round6(((net.bottleneck.deliveredBytes - linkWarm.deliveredBytes) * 8) / (sc.link.rateBps * measuredS)),
+      drops: {
+        queue: net.bottleneck.drops - linkWarm.queueDrops,
+        random: net.dataLoss.drops - linkWarm.randomDrops,
+        ack: net.ackLoss.drops - linkWarm.ackDrops,
+      },
+      ...(aqm ? { marks: net.bottleneck.marks - linkWarm.marks } : {}),
       queuePkts: { mean: round6(queueSamples.mean()), p95: round6(queueSamples.quantile(0.95)), max: queueMax },
       queueDelayMs: qd.count > 0 ? { mean: round6(qd.mean() / 1000), p95: round6(qd.quantile(0.95) / 1000) } : null,
     },
     flows,
     aggregate: {
-      goodputMbps: round6(flows.reduce((a, f) => a + f.goodputMbps, 0)),
-      jain: round6(jainIndex(flows.map((f) => f.goodputMbps))),
+      goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
+      jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
+    ...fctBlock(sc, flows),
     conservation,
   };
 

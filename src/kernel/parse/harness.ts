@@ -115,6 +115,8 @@ export interface Timeline {
   t0: number;
   start: Map<number, number>;
   end: Map<number, { rc: number; t: number }>;
+  /** Uptime at the warm-up's end, when the plan had one (its tc-warmup.txt snapshot follows). */
+  warmup?: number;
 }
 
 export function parseTimeline(text: string): Timeline {
@@ -124,6 +126,7 @@ export function parseTimeline(text: string): Timeline {
     if (w[0] === 't0') tl.t0 = Number(w[1]);
     else if (w[0] === 'start') tl.start.set(Number(w[1]), Number(w[2]));
     else if (w[0] === 'end') tl.end.set(Number(w[1]), { rc: Number(w[2]), t: Number(w[3]) });
+    else if (w[0] === 'warmup') tl.warmup = Number(w[1]);
   }
   return tl;
 }
@@ -147,16 +150,21 @@ export function parseEnv(text: string): TargetEnv {
 export interface ShimLog {
   brutal: { lport: number; rate: number; cwndGain: number; rc: number; message: string }[];
   closes: Record<string, string>[];
+  /** TCP sockets' connect() calls (their SYNs): local port and CLOCK_BOOTTIME µs. */
+  connects: { lport: number; tUs: number }[];
 }
 
 export function parseShimLog(text: string): ShimLog {
-  const log: ShimLog = { brutal: [], closes: [] };
+  const log: ShimLog = { brutal: [], closes: [], connects: [] };
   for (const line of text.split('\n')) {
     if (line.startsWith('brutal ')) {
       const o = kv(line);
       log.brutal.push({ lport: num(o, 'lport'), rate: num(o, 'rate'), cwndGain: num(o, 'cwnd_gain'), rc: num(o, 'rc'), message: line.trim().split(/\s+/).slice(-1)[0] ?? '' });
     } else if (line.startsWith('close ')) {
       log.closes.push(kv(line));
+    } else if (line.startsWith('connect ')) {
+      const o = kv(line);
+      log.connects.push({ lport: num(o, 'lport'), tUs: num(o, 't_us') });
     }
   }
   return log;
