@@ -15,6 +15,7 @@ import type { CubicParams } from '../cc/cubic.js';
 import type { QdiscParamValues, ResolvedQdisc } from '../network/qdisc/registry.js';
 import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
 import { parseQueue } from './units.js';
+import type { AppModel } from '../traffic/schedule.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -77,6 +78,8 @@ export interface ResolvedFlow {
   pacing: 'auto' | 'fq';
   /** ECN-capable (RFC 3168); absent when off. */
   ecn?: true;
+  /** The application when it is not a bulk writer: a rate and/or on/off periods (src/traffic/schedule.ts). */
+  app?: AppModel;
   /**
    * The CC's parameter block, in base units, under the CC's name (only when
    * the CC has parameters: its CcSpec.params, through resolveParams). The two
@@ -197,6 +200,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         pacing: f.pacing,
         // only when on: scenarios without ECN keep their hashes
         ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
+        ...(f.app ? { app: resolveApp(f.app) } : {}),
       };
       const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
       if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;
@@ -212,6 +216,11 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     link,
     flows,
   };
+}
+
+/** A flow's application in base units, only the fields given (so the hash covers what was written). */
+function resolveApp(a: NonNullable<ParsedScenario['flows'][number]['app']>): AppModel {
+  return { ...(a.rate !== undefined ? { rateBps: a.rate } : {}), ...(a.on !== undefined ? { on: a.on, off: a.off! } : {}) };
 }
 
 /** Stable JSON (sorted keys) for hashing. */

@@ -13,6 +13,8 @@ import { formatRate, formatTime, MAX_TIME_NS, parsePercent, parseQueue, parseRat
 import { ccNames, ccRegistryVersion, ccSpec, type AnyCcSpec, type ParamSpec, type ParamValue } from '../cc/index.js';
 import { qdiscSchema } from './qdisc.js';
 import { resolveLinkQueue } from './resolve.js';
+import { distMean, type Dist } from '../traffic/dist.js';
+import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
 
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function obj<T extends z.ZodRawShape>(shape: T) {
@@ -102,6 +104,79 @@ const lossSchema = z.unknown().transform((v, ctx): LossModel => {
     ctx.addIssue({ code: 'custom', message: e instanceof UnitError ? e.message : String(e) });
     return z.NEVER;
   }
+});
+
+const DIST_HELP = (ex: string) => `a ${ex}, or {exp: ${ex}}, {uniform: [${ex}, ${ex}]} or {pareto: {mean: ${ex}, shape: 1.5}}`;
+
+/**
+ * A random variable of a traffic model (src/traffic/dist.ts), in the unit
+ * `parse` reads: a constant, {exp: mean}, {uniform: [lo, hi]} or {pareto:
+ * {mean, shape}} (shape above 1, so that the mean exists).
+ */
+function distSchema(parse: (v: string | number) => number, example: string) {
+  const help = DIST_HELP(example);
+  const one = (v: unknown, ctx: z.RefinementCtx, path: (string | number)[]): number => {
+    if (typeof v !== 'string' && typeof v !== 'number') {
+      ctx.addIssue({ code: 'custom', path, message: `expected ${help}` });
+      return Number.NaN;
+    }
+    try {
+      const x = parse(v);
+      if (!(x > 0)) ctx.addIssue({ code: 'custom', path, message: `must be more than 0 (got ${JSON.stringify(v)})` });
+      return x;
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path, message: e instanceof UnitError ? e.message : String(e) });
+      return Number.NaN;
+    }
+  };
+  return z.unknown().transform((v, ctx): Dist => {
+    if (typeof v === 'string' || typeof v === 'number') return { kind: 'const', value: one(v, ctx, []) };
+    const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    const keys = o ? Object.keys(o) : [];
+    if (o === null || keys.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `expected ${help}` });
+      return z.NEVER;
+    }
+    const k = keys[0]!;
+    const x = o[k];
+    if (k === 'exp') return { kind: 'exp', mean: one(x, ctx, ['exp']) };
+    if (k === 'uniform') {
+      if (!Array.isArray(x) || x.length !== 2) {
+        ctx.addIssue({ code: 'custom', path: ['uniform'], message: `expected two bounds, e.g. [${example}, ${example}]` });
+        return z.NEVER;
+      }
+      const lo = one(x[0], ctx, ['uniform', 0]);
+      const hi = one(x[1], ctx, ['uniform', 1]);
+      if (hi < lo) ctx.addIssue({ code: 'custom', path: ['uniform'], message: 'the upper bound must not be below the lower' });
+      return { kind: 'uniform', lo, hi };
+    }
+    if (k === 'pareto') {
+      const r = obj({ mean: z.unknown(), shape: z.number({ error: () => 'expected a number above 1 (e.g. 1.5)' }).gt(1, { error: () => 'must be above 1 (the mean is infinite at 1 and below)' }).max(100, { error: () => 'must be at most 100' }) }).safeParse(x);
+      if (!r.success) {
+        for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', path: ['pareto', ...(iss.path as (string | number)[])], message: iss.message });
+        return z.NEVER;
+      }
+      return { kind: 'pareto', mean: one(r.data.mean, ctx, ['pareto', 'mean']), shape: r.data.shape };
+    }
+    ctx.addIssue({ code: 'custom', message: `unknown distribution "${k}"; expected ${help}` });
+    return z.NEVER;
+  });
+}
+
+const timeDist = distSchema(parseTime, '1s');
+
+/**
+ * A flow's application (src/traffic/schedule.ts): writes at `rate`, and/or
+ * alternates on and off periods (ns-3's OnOffApplication); without it the
+ * flow is a bulk sender, as iperf3.
+ */
+const appSchema = obj({
+  rate: positiveRate.optional(),
+  on: timeDist.optional(),
+  off: timeDist.optional(),
+}).superRefine((a, ctx) => {
+  if ((a.on === undefined) !== (a.off === undefined)) ctx.addIssue({ code: 'custom', path: [a.on === undefined ? 'on' : 'off'], message: 'give both on and off (an on/off application), or neither' });
+  if (a.rate === undefined && a.on === undefined) ctx.addIssue({ code: 'custom', message: 'give a rate (e.g. {rate: 10mbit}), on and off periods (e.g. {on: 1s, off: {exp: 2s}}), or both' });
 });
 
 /** Default end-host timing noise, ns. */
@@ -261,6 +336,8 @@ function flowSchema(names: [string, ...string[]]) {
    * a congestion control that needs it (DCTCP).
    */
   ecn: z.boolean({ error: () => 'expected true or false' }).optional(),
+  /** The application: a rate and/or on/off periods (src/traffic/schedule.ts); default bulk. */
+  app: appSchema.optional(),
   ...Object.fromEntries(names.map((n) => [n, ccBlockSchema(ccSpec(n)!).optional()])),
 });
 }
@@ -350,6 +427,12 @@ function buildScenarioSchema() {
   s.flows.forEach((f, i) => {
     if (s.warmup > 0 && f.stop !== undefined && f.bytes === undefined && f.stop <= s.warmup) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: `${formatTime(f.stop)} ends the flow within the warm-up (warmup: ${formatTime(s.warmup)}), so none of it would be measured; stop later or shorten warmup` });
+    }
+    if (f.app?.on !== undefined && f.app.off !== undefined) {
+      const periods = ((f.stop ?? s.duration) - f.start) / (distMean(f.app.on) + distMean(f.app.off));
+      if (periods > MAX_ONOFF_PERIODS / 2) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'app'], message: `about ${Math.round(periods)} on/off periods over the flow's life; at most ${MAX_ONOFF_PERIODS / 2} on average (use longer on and off times)` });
+      }
     }
     if (f.stop !== undefined && f.stop <= f.start) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: 'must be later than start' });

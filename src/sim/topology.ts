@@ -120,6 +120,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
       fqPacing: f.pacing === 'fq',
       timerSlackNs: l.hostJitterNs,
       ecn: f.ecn === true,
+      ...(f.app ? { app: f.app } : {}),
       seed: s.seed,
     });
     sender.out = access;

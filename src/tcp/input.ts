@@ -152,7 +152,7 @@ export function rcvEstablished(tp: AckState, p: Packet): void {
   tcpAck(tp, p);
   tp.pool.release(p);
   if (!tp.finished) writeXmit(tp, Push.All);
-  if (tp.writeSegs !== Number.POSITIVE_INFINITY && tp.sndUna >= tp.writeSegs && tp.completionNs < 0) {
+  if (tp.sndUna >= tp.totalSegs && tp.completionNs < 0) {
     tp.completionNs = tp.sim.now;
     tp.finished = true;
     clearXmitTimer(tp);

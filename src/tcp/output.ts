@@ -43,8 +43,10 @@ export interface OutputState extends CcSock, ClockState, XmitTimerState, RateSta
   // application and receive window
   /** All the application's bytes are acknowledged (a finite transfer is complete). */
   readonly finished: boolean;
-  /** Segments the application will have written in all (Infinity for bulk until it stops). */
+  /** Segments the application has written so far (Infinity for a bulk writer until it stops). */
   writeSegs: number;
+  /** Segments of the whole transfer: writeSegs never passes it (Infinity without a byte limit). */
+  readonly totalSegs: number;
   /** Length of the last segment of a finite transfer, bytes. */
   readonly lastSegLen: number;
   /** The receiver's window (snd_wnd), bytes. */
@@ -110,7 +112,7 @@ export function unsentSegs(tp: OutputState): number {
 
 /** Payload length of segment `seg`, bytes: an MSS, or less for the last of a finite transfer. */
 export function segLen(tp: OutputState, seg: number): number {
-  return seg === tp.writeSegs - 1 ? tp.lastSegLen : tp.mss;
+  return seg === tp.totalSegs - 1 ? tp.lastSegLen : tp.mss;
 }
 
 /** tcp_snd_wnd_test(): the next new segment ends within snd_una + snd_wnd. */

@@ -56,10 +56,13 @@ import type { Packet, PacketPool, PacketSink } from '../network/packet.js';
 import { HZ, JIFFY_NS, TCP_CWND_CLAMP_DEFAULT, TCP_FASTRETRANS_THRESH, TCP_INFINITE_SSTHRESH, TCP_INIT_CWND, TCP_TIMEOUT_INIT_JIFFIES, jiffiesToUsecs } from './constants.js';
 import { rcvEstablished, rcvSynAck, type AckState } from './input.js';
 import { MinMax } from './minmax.js';
-import { pacingTimerFired, sendSyn, tsoSegs } from './output.js';
+import { pacingTimerFired, sendSyn, tsoSegs, unsentSegs, writeXmit } from './output.js';
+import { rateCheckAppLimited } from './rate.js';
+import { startApplication } from './app.js';
+import { onPeriods, type AppModel } from '../traffic/schedule.js';
 import type { RateState } from './rate.js';
 import { Scoreboard } from './scoreboard.js';
-import { mstampRefresh, Rexmit, SenderStats, SkPacing, TCP_ECN_OK, XmitTimer, type StateLog } from './sock.js';
+import { mstampRefresh, Push, Rexmit, SenderStats, SkPacing, TCP_ECN_OK, XmitTimer, type StateLog } from './sock.js';
 import { writeTimerHandler, type TimerState } from './timer.js';
 import { CA_OPEN, RateSample, type AckSample, type CaState, type CongestionOps, type TcpSock } from './types.js';
 
@@ -79,6 +82,8 @@ export interface SenderOptions {
   timerSlackNs?: number;
   /** Ask for ECN on the SYN (net.ipv4.tcp_ecn = 1); a CC that needs ECN asks anyway. */
   ecn?: boolean;
+  /** The application when it is not a bulk writer (a rate, on/off periods): see app.ts. */
+  app?: AppModel;
   seed: number;
 }
 
@@ -96,8 +101,10 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   out!: PacketSink;
 
   // ---------------- application ----------------
-  /** Total segments the application will write (Infinity for bulk until stop). */
+  /** Segments the application has written so far (Infinity for a bulk writer until it stops). */
   writeSegs: number;
+  /** Segments of the whole transfer (Infinity without a byte limit). */
+  readonly totalSegs: number;
   readonly lastSegLen: number;
   /** The receiver's advertised window (snd_wnd), bytes: snd_nxt may not pass snd_una + this. */
   sndWnd = 0;
@@ -246,12 +253,14 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
     this.flow = opts.flow;
     this.mss = opts.mss;
     if (opts.bytes === null) {
-      this.writeSegs = Number.POSITIVE_INFINITY;
+      this.totalSegs = Number.POSITIVE_INFINITY;
       this.lastSegLen = opts.mss;
     } else {
-      this.writeSegs = Math.ceil(opts.bytes / opts.mss);
-      this.lastSegLen = opts.bytes - (this.writeSegs - 1) * opts.mss;
+      this.totalSegs = Math.ceil(opts.bytes / opts.mss);
+      this.lastSegLen = opts.bytes - (this.totalSegs - 1) * opts.mss;
     }
+    // a bulk or byte-limited writer has everything written at once; an application model writes over time
+    this.writeSegs = opts.app ? 0 : this.totalSegs;
     this.rng = new Rng(opts.seed, `cc/flow${opts.flow}`);
     this.slackRng = new Rng(opts.seed, `host/sender/flow${opts.flow}`);
     this.timerSlackNs = opts.timerSlackNs ?? 0;
@@ -267,6 +276,27 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
     if (opts.fqPacing) this.pacingStatus = SkPacing.Fq;
     this.startTimer.at(opts.startNs);
     if (opts.stopNs > opts.startNs) this.stopTimer.at(opts.stopNs);
+    if (opts.app) startApplication(this, opts.app, onPeriods(opts.app, opts.seed, opts.flow, opts.startNs, opts.stopNs));
+  }
+
+  /**
+   * The application writes: `segs` more segments (a rate-limited writer), or
+   * everything up to the transfer's end (Infinity: a bulk writer's on
+   * period). As tcp_sendmsg_locked(), first tcp_rate_check_app_limited():
+   * a sender that ran out of data while the window had room is
+   * application-limited, and its rate samples say so; then tcp_push().
+   */
+  appWrite(segs: number): void {
+    if (this.stopped || this.writeSegs >= this.totalSegs) return;
+    mstampRefresh(this);
+    rateCheckAppLimited(this, unsentSegs(this), this.packetsInFlight(), this.sndCwnd, this.lostOut, this.retransOut);
+    this.writeSegs = Math.min(this.totalSegs, this.writeSegs + segs);
+    if (this.established && !this.finished) writeXmit(this, Push.All);
+  }
+
+  /** The application stops writing for now (an off period): what it wrote and TCP has not sent is withdrawn, as at stop. */
+  appPause(): void {
+    if (this.writeSegs > this.sndNxt) this.writeSegs = this.sndNxt;
   }
 
   // =====================================================================
