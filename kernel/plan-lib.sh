@@ -52,6 +52,8 @@
 #   samples.txt        cclab_sampler output
 #   ss.txt             `#T <uptime>` then `ss -tin` lines, every $SNAPSHOT_S s
 #   tc-before.txt, tc-after.txt, netstat-snd.txt
+#   ping.txt           the latency probe's ping output (only with $PROBE;
+#                      timeline.txt: "probe <uptime>" as it starts)
 #   tc-warmup.txt, netstat-warmup.txt   the router's qdiscs and the sender's
 #                      netstat at the warm-up's end (only with $WARMUP_S;
 #                      timeline.txt: "warmup <uptime>" just before them)
@@ -82,6 +84,9 @@
 #   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
 #   WARMUP_S      optional: seconds after t0 at which the warm-up ends
+#   PROBE         optional: "start interval size count": a latency probe,
+#                 ping from snd to the receiver (ICMP payload size bytes,
+#                 count requests every interval s, from start s after t0)
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
 # and a function plan_clients that calls start_client once per flow.
 
@@ -158,6 +163,7 @@ preflight() {
   SS=$(findtool ss iproute2) || fail 5 "iproute2's ss not found (install iproute2)"
   ETHTOOL=$(findtool ethtool ethtool) || fail 5 "ethtool not found (install ethtool)"
   command -v iperf3 >/dev/null 2>&1 || fail 5 "iperf3 not found (install iperf3)"
+  if [ -n "${PROBE:-}" ]; then command -v ping >/dev/null 2>&1 || fail 5 "ping not found for the latency probe (install iputils-ping or busybox)"; fi
   [ -r "$SHIM" ] || fail 5 "LD_PRELOAD shim not found at $SHIM"
   [ -x "$SAMPLER" ] || fail 5 "cclab_sampler not found at $SAMPLER"
   modprobe -q tcp_diag 2>/dev/null
@@ -296,6 +302,20 @@ start_warmup_snapshot() {
   WARMUP_PID=$!
 }
 
+# The latency probe: ping in snd towards the receiver, through the bottleneck and
+# back over the ACK path, as flent's ping next to its load.
+start_probe() {
+  # shellcheck disable=SC2086 # four words
+  set -- $PROBE
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  OUT="$OUT" "$IP" netns exec "$NS_SND" sh -c '
+    [ "$1" = 0 ] || sleep "$1"
+    echo "probe $(cut -d" " -f1 /proc/uptime)" >>"$OUT/timeline.txt"
+    exec ping -n -i "$2" -s "$3" -c "$4" -W 1 "$5" >"$OUT/ping.txt" 2>"$OUT/ping.err"
+  ' sh "$1" "$2" "$3" "$4" "$RECEIVER_ADDR" &
+  PIDS="$PIDS $!"
+}
+
 # start_client ID START_S ENV IPERF3_ARGS...: flow ID's iperf3 client in snd,
 # START_S seconds from now, with ENV (space-separated NAME=value words) added
 # to the shim's environment.
@@ -377,6 +397,7 @@ plan_main() {
   start_samplers
   echo "t0 $(uptime_s)" >"$OUT/timeline.txt"
   [ -n "${WARMUP_S:-}" ] && start_warmup_snapshot
+  [ -n "${PROBE:-}" ] && start_probe
   plan_clients
   finish
   exit 0

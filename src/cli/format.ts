@@ -34,7 +34,7 @@ export function formatSummary(s: RunSummary): string {
     `queue mean ${f2(l.queuePkts.mean)} p95 ${f2(l.queuePkts.p95)} packets` +
     (l.queueDelayMs ? `, queueing delay mean ${f2(l.queueDelayMs.mean)} ms` : '') +
     `; Jain ${s.aggregate.jain.toFixed(3)}`;
-  return `${head}\n\n${table(rows)}\n\n${linkLine}\n${s.fct ? `${fctLine(s.fct)}\n` : ''}`;
+  return `${head}\n\n${table(rows)}\n\n${linkLine}\n${s.fct ? `${fctLine(s.fct)}\n` : ''}${s.probe ? `${probeLine(s.probe)}\n` : ''}`;
 }
 
 /** The short flows' completion times in one line. */
@@ -42,4 +42,11 @@ export function fctLine(f: NonNullable<RunSummary['fct']>): string {
   const counts = `short flows: ${f.flows} (${f.finished} finished, ${f.unfinished} unfinished)`;
   if (f.fctMs === null || f.slowdown === null) return `${counts}; none finished`;
   return `${counts}; FCT mean ${f2(f.fctMs.mean)} p50 ${f2(f.fctMs.p50)} p95 ${f2(f.fctMs.p95)} p99 ${f2(f.fctMs.p99)} ms; slowdown p50 ${f2(f.slowdown.p50)} p99 ${f2(f.slowdown.p99)}`;
+}
+
+/** The latency probe in one line. */
+export function probeLine(p: NonNullable<RunSummary['probe']>): string {
+  const lost = `${p.lost} of ${p.sent} lost`;
+  if (p.sent === p.lost) return `latency probe: ${lost}`;
+  return `latency probe: RTT mean ${f2(p.rttMs.mean)} p50 ${f2(p.rttMs.p50)} p95 ${f2(p.rttMs.p95)} p99 ${f2(p.rttMs.p99)} ms (min ${f2(p.rttMs.min)}), ${lost}`;
 }

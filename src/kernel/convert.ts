@@ -46,7 +46,9 @@ import { scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
-import { CLIENT_PORT_BASE } from './plan.js';
+import { CLIENT_PORT_BASE, probeCount } from './plan.js';
+import { parsePing } from './parse/ping.js';
+import { probeCsv, probeSummary, type ProbeRecord } from '../results/probe.js';
 import { parseIperf3Json, type Iperf3Result } from './parse/iperf3.js';
 import { parseSs, type SsSocket } from './parse/ss.js';
 import { parseTcQdiscs, type TcQdisc } from './parse/tc.js';
@@ -307,6 +309,16 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   ).filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd);
   const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
 
+  // the latency probe: request i left i intervals after ping started
+  let probeRecords: ProbeRecord[] | null = null;
+  if (s.probe) {
+    if (p.timeline.probe === undefined || !Number.isFinite(t0)) throw new Error('the kernel run has no latency probe output (no "probe" line in timeline.txt): see raw/ping.err');
+    const replies = parsePing(text(files, 'ping.txt') ?? '');
+    const startS = p.timeline.probe - t0;
+    const intervalS = s.probe.intervalNs / 1e9;
+    probeRecords = Array.from({ length: probeCount(s.probe) }, (_, i) => ({ tS: startS + i * intervalS, rttMs: replies.get(i) ?? null }));
+  }
+
   const summary: RunSummary = {
     schema: SUMMARY_SCHEMA,
     source: 'kernel',
@@ -337,11 +349,13 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
     ...fctBlock(s, flows),
+    ...(probeRecords ? { probe: probeSummary(probeRecords, warmupS, durationS) } : {}),
   };
 
   const extra: Record<string, string | Uint8Array> = {};
   for (const [name, content] of Object.entries(files)) extra[`raw/${name}`] = content;
   if (opts.plan) extra['raw/plan.sh'] = opts.plan;
+  if (probeRecords) extra['probe.csv'] = probeCsv(probeRecords);
   if (!singleFlow) {
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
   }

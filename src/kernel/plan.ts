@@ -12,7 +12,7 @@
  * (tcp_adv_win_scale 1), so the largest window is the simulator's. The send
  * buffer may grow to 32 MB so that it never limits a flow.
  */
-import type { ResolvedFlow, ResolvedLink, ResolvedScenario } from '../scenario/resolve.js';
+import type { ResolvedFlow, ResolvedLink, ResolvedProbe, ResolvedScenario } from '../scenario/resolve.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
 import { ackNetemArgs, aqmNetemArgs, dataNetemArgs } from './netem.js';
@@ -135,6 +135,16 @@ export function bottleneckAqmArgs(link: ResolvedLink): string[] | null {
   return entry.tcArgs({ params: link.qdiscParams ?? {}, limitPackets: link.queuePackets, limitBytes: link.queueBytes });
 }
 
+/** The latency probe as plan-lib.sh's start_probe reads it: start (s), interval (s), payload bytes, requests. */
+export function probeWords(p: ResolvedProbe): string[] {
+  return [secs(p.startNs), secs(p.intervalNs), String(p.sizeBytes), String(probeCount(p))];
+}
+
+/** Requests the probe sends: one every interval from its start, before its stop. */
+export function probeCount(p: ResolvedProbe): number {
+  return Math.ceil((p.stopNs - p.startNs) / p.intervalNs);
+}
+
 /** The fixed part of every plan (kernel/plan-lib.sh). */
 export const PLAN_LIB_FILE = join(KERNEL_ASSETS_DIR, 'plan-lib.sh');
 
@@ -155,6 +165,8 @@ export function executablePlan(plan: string): string {
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
+  const app = s.flows.find((f) => f.app !== undefined);
+  if (app) throw new InputError(`flows[${app.group}].app: the kernel backend cannot run an application model yet (iperf3 cannot pace its writes or pause them); run it with --backend sim`);
   const maxMss = Math.max(...s.flows.map((f) => f.mss));
   const mtu = maxMss === DEFAULT_MSS ? '' : String(maxMss + MTU_OVERHEAD_BYTES);
   const ccs = [...new Set(s.flows.map((f) => f.cc))];
@@ -185,8 +197,9 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
-    // only with a warm-up: other plans keep their bytes
+    // only with a warm-up or a probe: other plans keep their bytes
     ...(s.warmupNs !== undefined ? [`WARMUP_S=${secs(s.warmupNs)}`] : []),
+    ...(s.probe !== undefined ? [`PROBE=${shQuote(probeWords(s.probe).join(' '))}`] : []),
     `SAMPLE_MS=${sampleMs}`,
     `SNAPSHOT_S=${snapshotS}`,
     'plan_clients() {',

@@ -116,6 +116,27 @@ export class PacketPool {
     return p;
   }
 
+  /**
+   * A packet that is not TCP (a latency probe's ICMP echo): `seq` in seg,
+   * its size on the wire; not data, so it counts as an ACK does (isAck).
+   */
+  control(flow: number, seq: number, wireBytes: number): Packet {
+    const p = this.take();
+    p.flow = flow;
+    p.isAck = true;
+    p.wireBytes = wireBytes;
+    p.seg = seq;
+    p.ackSeg = 0;
+    p.len = 0;
+    p.nSack = 0;
+    p.dsack = false;
+    p.psh = false;
+    p.ecn = ECN.NOT_ECT;
+    p.ece = false;
+    p.cwr = false;
+    return p;
+  }
+
   ack(flow: number, ackSeg: number, tsVal: number, tsEcr: number, wnd: number): Packet {
     const p = this.take();
     p.flow = flow;

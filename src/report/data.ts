@@ -12,6 +12,7 @@ import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, type RunMeta, type
 import { SWEEP_SUMMARY_SCHEMA, type SweepSummary } from '../analysis/aggregate.js';
 import { POINTS_DIR, SWEEP_META_FILE, type SweepMeta } from '../analysis/sweep.js';
 import { parseCsv } from '../analysis/csv.js';
+import type { ProbeRecord } from '../results/probe.js';
 
 /** Samples of one flow (or of the link) over time, one array per column. */
 export interface FlowSeries {
@@ -176,6 +177,15 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.goodput.push(get(r, 'goodput_mbps'));
   }
   return { flows, link, fromS };
+}
+
+/** A run's latency probe (probe.csv): each request's send time and round trip (null: no reply); null without the file. */
+export function readProbe(runDir: string): ProbeRecord[] | null {
+  const file = join(runDir, 'probe.csv');
+  if (!existsSync(file)) return null;
+  const [header, ...rows] = parseCsv(readText(file));
+  if (!header || header[0] !== 'time_s' || header[1] !== 'rtt_ms') throw new InputError(`${file}: not a cclab probe file (its header is not time_s,rtt_ms)`);
+  return rows.filter((r) => !(r.length === 1 && r[0] === '')).map((r) => ({ tS: Number(r[0]), rttMs: r[1] === undefined || r[1] === '' ? null : Number(r[1]) }));
 }
 
 /** The warm-up of the run in runDir (summary.json's warmupS), 0 when it has none or no readable summary. */

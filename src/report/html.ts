@@ -117,7 +117,10 @@ function runTable(res: RunResults): string {
   const l = s.link;
   const warm = s.warmupS ? ` The first ${s.warmupS} s are a warm-up, left out of every number and chart.` : '';
   const link = `<p>Link: ${f(l.rateMbps, 0)} Mbit/s, RTT ${f(l.rttMs, 0)} ms, queue ${l.queuePackets} packets; utilization ${f(l.utilization * 100, 1)}%, drops: queue ${l.drops.queue}, random ${l.drops.random}; Jain ${f(s.aggregate.jain, 3)}.${warm}</p>`;
-  return `${table(head, rows, 'data')}${link}${s.fct ? fctTable(s.fct) : ''}`;
+  const probe = s.probe
+    ? `<p>Latency probe (an ICMP echo from the sending host every interval, through the same path as the flows): round trip mean ${f(s.probe.rttMs.mean, 1)} ms, median ${f(s.probe.rttMs.p50, 1)}, 95th percentile ${f(s.probe.rttMs.p95, 1)}, 99th ${f(s.probe.rttMs.p99, 1)} (min ${f(s.probe.rttMs.min, 1)}); ${s.probe.lost} of ${s.probe.sent} requests lost.</p>`
+    : '';
+  return `${table(head, rows, 'data')}${link}${s.fct ? fctTable(s.fct) : ''}${probe}`;
 }
 
 /** A run's flow completion times: overall and by size, with the unfinished flows counted. */

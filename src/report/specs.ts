@@ -19,11 +19,12 @@
  * has more than one flow.
  */
 import { jainIndex } from '../results/metrics.js';
+import { countedProbes } from '../results/probe.js';
 import { ccSpec } from '../cc/index.js';
 import { parseRate } from '../scenario/units.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
-import { pointDir, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
+import { pointDir, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
 
@@ -880,7 +881,45 @@ function runCharts(res: RunResults): ChartSpec[] {
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
-  return [...charts, ...fctCharts(s, subtitle)];
+  return [...charts, ...fctCharts(s, subtitle), ...probeCharts(res, subtitle)];
+}
+
+/**
+ * The latency probe: the CDF of its round trips (lost requests count in the
+ * total, so the curve ends below 1) and the round trips over time.
+ */
+function probeCharts(res: RunResults, subtitle: string): ChartSpec[] {
+  const records = readProbe(res.dir);
+  if (records === null || !res.summary.probe) return [];
+  const counted = countedProbes(records, res.summary.warmupS ?? 0, res.summary.durationS);
+  const rtts = counted.filter((r) => r.rttMs !== null).map((r) => r.rttMs!).sort((a, b) => a - b);
+  if (rtts.length === 0) return [];
+  const lost = counted.length - rtts.length;
+  const sub = `${subtitle}${lost > 0 ? `; ${lost} of ${counted.length} requests lost` : ''}`;
+  return [
+    {
+      id: 'probe-cdf',
+      kind: 'line',
+      section: 'Latency under load',
+      title: 'Latency probe round trip (CDF)',
+      subtitle: sub,
+      description: "Round trips of the ICMP echoes sent through the bottleneck next to the flows (flent's ping): what an interactive application would see under this load.",
+      x: { title: 'round-trip time (ms)', type: 'linear' },
+      y: { title: 'share of requests', type: 'linear', min: 0, max: 1 },
+      series: [{ label: 'probe', color: '#444444', points: rtts.map((x, k) => ({ x, y: (k + 1) / counted.length })) }],
+    },
+    {
+      id: 'probe-time',
+      kind: 'scatter',
+      section: 'Latency under load',
+      title: 'Latency probe round trip over time',
+      subtitle: sub,
+      description: 'Round trip of each echo request by its send time; lost requests are not drawn.',
+      x: { title: 'time (s)', type: 'linear', min: res.summary.warmupS ?? 0 },
+      y: { title: 'round-trip time (ms)', type: 'linear', min: 0 },
+      series: [{ label: 'probe', color: '#444444', markersOnly: true, points: counted.filter((r) => r.rttMs !== null).map((r) => ({ x: r.tS, y: r.rttMs! })) }],
+    },
+  ];
 }
 
 const FCT_SECTION = 'Flow completion times';

@@ -131,6 +131,16 @@ export const fctSummarySchema = z.object({
 });
 export type FctSummary = z.infer<typeof fctSummarySchema>;
 
+/** The latency probe (scenario `probe`): requests counted, lost, and the round trips of the replies (ms). */
+export const probeSummarySchema = z.object({
+  /** Requests from the warm-up's end (those of the run's last second without a reply left out). */
+  sent: z.number().int(),
+  /** Requests without a reply (lost on the way there or back). */
+  lost: z.number().int(),
+  rttMs: rttStatsSchema,
+});
+export type ProbeSummary = z.infer<typeof probeSummarySchema>;
+
 export const runSummarySchema = z.object({
   schema: z.literal(SUMMARY_SCHEMA),
   source: z.enum(['sim', 'kernel']),
@@ -154,6 +164,8 @@ export const runSummarySchema = z.object({
   }),
   /** Flow completion times, when the run has short (byte-limited) flows. */
   fct: fctSummarySchema.optional(),
+  /** The latency probe's round trips under the load, when the scenario has one (probe.csv has each). */
+  probe: probeSummarySchema.optional(),
   /** Packet conservation per flow (sim only): sent = delivered + dropped + in flight. */
   conservation: z
     .array(z.object({ flow: z.number().int(), sent: z.number(), delivered: z.number(), dropped: z.number(), inFlight: z.number() }))

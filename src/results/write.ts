@@ -28,7 +28,7 @@ export interface TransitionRow {
 }
 
 /** Render rows as CSV with a fixed column order, empty cells where absent. */
-function csv<C extends string>(columns: readonly C[], rows: readonly Partial<Record<C, number | string>>[]): string {
+export function csv<C extends string>(columns: readonly C[], rows: readonly Partial<Record<C, number | string>>[]): string {
   const out: string[] = [columns.join(',')];
   for (const r of rows) {
     out.push(columns.map((c) => formatCell(r[c])).join(','));

@@ -89,6 +89,15 @@ export interface ResolvedFlow {
   cubic?: CubicParams;
 }
 
+/** The latency probe (scenario `probe`): ICMP echoes of sizeBytes payload every intervalNs, from startNs to stopNs. */
+export interface ResolvedProbe {
+  intervalNs: number;
+  /** ICMP payload bytes (ping -s). */
+  sizeBytes: number;
+  startNs: number;
+  stopNs: number;
+}
+
 export interface ResolvedScenario {
   name: string;
   durationNs: number;
@@ -96,6 +105,8 @@ export interface ResolvedScenario {
   sampleIntervalNs: number;
   /** Leading time left out of every metric (iperf3 -O), ns; absent when 0 (so older scenarios keep their hashes). */
   warmupNs?: number;
+  /** The latency probe: an ICMP echo every intervalNs from startNs to stopNs; absent without one. */
+  probe?: ResolvedProbe;
   link: ResolvedLink;
   flows: ResolvedFlow[];
 }
@@ -213,6 +224,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     seed: p.seed,
     sampleIntervalNs: p.sampleInterval,
     ...(p.warmup > 0 ? { warmupNs: p.warmup } : {}),
+    ...(p.probe ? { probe: { intervalNs: p.probe.interval, sizeBytes: p.probe.size, startNs: p.probe.start, stopNs: Math.min(p.probe.stop ?? p.duration, p.duration) } } : {}),
     link,
     flows,
   };

@@ -358,6 +358,8 @@ export const MAX_DURATION_NS = MAX_TIME_NS;
 export const MAX_FLOWS = 1024;
 /** Most time-series rows a run may write (samples x (flows + link)): about 1 GB of CSV. */
 export const MAX_TIMESERIES_ROWS = 10_000_000;
+/** Most latency probes in a run (their round trips are kept in memory and in probe.csv). */
+export const MAX_PROBES = 1_000_000;
 /** Largest seed: 32 bits. */
 export const MAX_SEED = 2 ** 32 - 1;
 /** Longest scenario name (it names a folder). */
@@ -388,6 +390,18 @@ function buildScenarioSchema() {
    * iperf3 -O leaves out its first seconds); default 0s.
    */
   warmup: time.default(0),
+  /** A latency probe (flent's ping): an ICMP echo every interval from the sending host (src/sim/probe.ts). */
+  probe: obj({
+    interval: time.refine((t) => t >= 1e6, { message: 'must be at least 1ms' }),
+    size: z
+      .number({ error: () => 'expected ICMP payload bytes, 16..1400 (ping -s; default 56)' })
+      .int({ error: () => 'must be whole bytes, 16..1400' })
+      .min(16, { error: () => 'must be between 16 and 1400 bytes' })
+      .max(1400, { error: () => 'must be between 16 and 1400 bytes' })
+      .default(56),
+    start: time.default(0),
+    stop: time.optional(),
+  }).optional(),
   link: linkSchema,
   flows: z
     .array(flowSchema(names), { error: () => 'expected a list of flows' })
@@ -420,6 +434,13 @@ function buildScenarioSchema() {
       path: ['sampleInterval'],
       message: `${formatTime(s.sampleInterval)} over ${formatTime(s.duration)} with ${total} flow(s) gives ${rows} time-series rows; at most ${MAX_TIMESERIES_ROWS} (use at least ${min}ms)`,
     });
+  }
+  if (s.probe !== undefined) {
+    const stop = Math.min(s.probe.stop ?? s.duration, s.duration);
+    if (s.probe.start >= stop) ctx.addIssue({ code: 'custom', path: ['probe', s.probe.stop !== undefined ? 'stop' : 'start'], message: 'the probe must start before it stops and before the end of the run' });
+    else if ((stop - s.probe.start) / s.probe.interval > MAX_PROBES) {
+      ctx.addIssue({ code: 'custom', path: ['probe', 'interval'], message: `${formatTime(s.probe.interval)} over ${formatTime(stop - s.probe.start)} gives more than ${MAX_PROBES} probes; use a longer interval` });
+    }
   }
   if (s.warmup >= s.duration) {
     ctx.addIssue({ code: 'custom', path: ['warmup'], message: `${formatTime(s.warmup)} leaves nothing to measure of a ${formatTime(s.duration)} run; must be shorter than duration` });

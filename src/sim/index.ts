@@ -8,6 +8,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { RunArtifacts } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { runSimulation, type SimResult } from './run.js';
+import { probeCsv } from '../results/probe.js';
 
 export { runSimulation, type SimResult };
 
@@ -20,6 +21,7 @@ export function simulate(resolved: ResolvedScenario, doc: Record<string, unknown
     summary: r.summary,
     timeseries: r.timeseries,
     transitions: r.transitions,
+    ...(r.probe ? { extra: { 'probe.csv': probeCsv(r.probe) } } : {}),
     scenarioDoc: doc,
     resolved,
     meta: {

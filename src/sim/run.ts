@@ -26,12 +26,15 @@ import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
 import { fctBlock } from '../results/fct.js';
+import { probeSummary, type ProbeRecord } from '../results/probe.js';
 
 export interface SimResult {
   summary: RunSummary;
   timeseries: TimeseriesRow[];
   /** Every change of a flow's congestion state or CC mode, in time order. */
   transitions: TransitionRow[];
+  /** The latency probe's requests (send time, round trip), when the scenario has one. */
+  probe: ProbeRecord[] | null;
   events: number;
   dataPackets: number;
   /** Per-flow extra state for tests (cc info at the end). */
@@ -246,6 +249,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   }
 
   const durationS = sc.durationNs / 1e9;
+  const pr = net.probe;
+  const probeRecords: ProbeRecord[] | null = pr ? pr.sentNs.map((t, i) => ({ tS: t / 1e9, rttMs: Number.isNaN(pr.rttNs[i]!) ? null : pr.rttNs[i]! / 1e6 })) : null;
   const measuredS = (sc.durationNs - warmupNs) / 1e9;
   const measured = flows.filter((f) => f.inWarmup !== true);
   const qd = net.bottleneck.queueDelayUs!;
@@ -280,9 +285,10 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
     ...fctBlock(sc, flows),
+    ...(probeRecords ? { probe: probeSummary(probeRecords, warmupNs / 1e9, durationS) } : {}),
     conservation,
   };
 
   const dataPackets = net.senders.reduce((a, s) => a + s.stats.packetsToNetwork, 0);
-  return { summary, timeseries: rows, transitions, events: sim.events, dataPackets, network: net };
+  return { summary, timeseries: rows, transitions, probe: probeRecords, events: sim.events, dataPackets, network: net };
 }

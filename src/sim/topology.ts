@@ -25,6 +25,7 @@ import { PacketPool, type Packet, type PacketSink } from '../network/packet.js';
 import { TcpReceiver } from '../tcp/receiver.js';
 import { TcpSender } from '../tcp/sender.js';
 import { ccSpec, createCc } from '../cc/index.js';
+import { LatencyProbe } from './probe.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 
 export interface Network {
@@ -48,6 +49,8 @@ export interface Network {
   queueDrops: Float64Array;
   /** Per-flow packets the bottleneck's qdisc marked CE. */
   ceMarks: Float64Array;
+  /** The latency probe (scenario `probe`), whose packets carry flow id = number of flows; null without one. */
+  probe: LatencyProbe | null;
 }
 
 export function buildNetwork(s: ResolvedScenario): Network {
@@ -70,9 +73,12 @@ export function buildNetwork(s: ResolvedScenario): Network {
   if (qdisc === undefined) throw new Error(`internal error: unknown qdisc ${l.qdisc}`);
   const resolvedQdisc = { params: l.qdiscParams ?? {}, limitPackets: l.queuePackets, limitBytes: l.queueBytes };
   const bottleneck = new Bottleneck(sim, pool, new ConstantRate(l.rateBps), (env) => qdisc.create(resolvedQdisc, env), { recordDelay: true }, s.seed, 'qdisc');
-  const fwdPipe = new DelayLine<Packet>(sim, (p) => receivers[p.flow]!.receive(p), 4096);
+  // where each flow's packets arrive at either end (the probe's at index nFlows)
+  let fwdSinks: PacketSink[] = receivers;
+  let revSinks: PacketSink[] = senders;
+  const fwdPipe = new DelayLine<Packet>(sim, (p) => fwdSinks[p.flow]!.receive(p), 4096);
   const ackLoss = new LossStage(pool, { kind: 'bernoulli', p: l.ackLoss }, s.seed, 'loss/ack');
-  const revPipe = new DelayLine<Packet>(sim, (p) => senders[p.flow]!.receive(p), 4096);
+  const revPipe = new DelayLine<Packet>(sim, (p) => revSinks[p.flow]!.receive(p), 4096);
 
   dataLoss.onDrop = (p) => {
     dataDrops[p.flow]!++;
@@ -133,7 +139,16 @@ export function buildNetwork(s: ResolvedScenario): Network {
     receivers.push(receiver);
   }
 
-  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks };
+  let probe: LatencyProbe | null = null;
+  if (s.probe) {
+    probe = new LatencyProbe(sim, pool, nFlows, s.probe);
+    probe.out = access;
+    probe.replyOut = ackLoss;
+    fwdSinks = [...receivers, probe.responder];
+    revSinks = [...senders, probe];
+  }
+
+  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe };
 }
 
 /** Data packets of each flow currently inside the network (queues, wires, pipes). */

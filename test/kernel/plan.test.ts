@@ -197,3 +197,22 @@ describe("a CC's module parameters (DCTCP)", () => {
     expect(() => generatePlan(doc, { runId: 'x', moduleHint: HINT })).toThrow(/^flows\[1\]\.dctcp: differs from flow 0's, but tcp_dctcp's parameters apply to every connection of a Linux machine/);
   });
 });
+
+describe('warm-up and latency probe', () => {
+  const file = join(GOLDEN, 'feature-mix.yaml');
+  it('snapshots the counters at the warm-up only when the scenario has one', () => {
+    const plan = generatePlan(loadScenario(file, ['warmup=2.5s']).resolved, { runId: 'x', moduleHint: HINT });
+    expect(plan).toContain('WARMUP_S=2.5\n');
+    expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('WARMUP_S');
+    const lib = executablePlan(plan);
+    expect(lib).toContain('"$TC" -n "$NS_RTR" -s qdisc show >"$OUT/tc-warmup.txt"');
+    expect(lib).toContain('echo "warmup $(uptime_s)" >>"$OUT/timeline.txt"');
+  });
+  it('runs ping from the sender towards the receiver: start, interval, size and count', () => {
+    const plan = generatePlan(loadScenario(file, ['probe.interval=100ms', 'probe.start=1s']).resolved, { runId: 'x', moduleHint: HINT });
+    // the feature-mix scenario runs 12 s: 110 requests from 1 s
+    expect(plan).toContain("PROBE='1 0.1 56 110'\n");
+    expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('PROBE');
+    expect(executablePlan(plan)).toContain('exec ping -n -i "$2" -s "$3" -c "$4" -W 1 "$5" >"$OUT/ping.txt"');
+  });
+});

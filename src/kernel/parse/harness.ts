@@ -117,6 +117,8 @@ export interface Timeline {
   end: Map<number, { rc: number; t: number }>;
   /** Uptime at the warm-up's end, when the plan had one (its tc-warmup.txt snapshot follows). */
   warmup?: number;
+  /** Uptime when the latency probe's ping started. */
+  probe?: number;
 }
 
 export function parseTimeline(text: string): Timeline {
@@ -127,6 +129,7 @@ export function parseTimeline(text: string): Timeline {
     else if (w[0] === 'start') tl.start.set(Number(w[1]), Number(w[2]));
     else if (w[0] === 'end') tl.end.set(Number(w[1]), { rc: Number(w[2]), t: Number(w[3]) });
     else if (w[0] === 'warmup') tl.warmup = Number(w[1]);
+    else if (w[0] === 'probe') tl.probe = Number(w[1]);
   }
   return tl;
 }
