@@ -188,6 +188,17 @@ export function readProbe(runDir: string): ProbeRecord[] | null {
   return rows.filter((r) => !(r.length === 1 && r[0] === '')).map((r) => ({ tS: Number(r[0]), rttMs: r[1] === undefined || r[1] === '' ? null : Number(r[1]) }));
 }
 
+/** A run's workload connections (connections.csv): flow, start (s), bytes, completion (ms, null: unfinished); null without the file. */
+export function readConnections(runDir: string): { flow: number; startS: number; bytes: number; fctMs: number | null }[] | null {
+  const file = join(runDir, 'connections.csv');
+  if (!existsSync(file)) return null;
+  const [header, ...rows] = parseCsv(readText(file));
+  if (!header || header.join(',') !== 'flow,start_s,bytes,fct_ms') throw new InputError(`${file}: not a cclab connections file (its header is not flow,start_s,bytes,fct_ms)`);
+  return rows
+    .filter((r) => !(r.length === 1 && r[0] === ''))
+    .map((r) => ({ flow: Number(r[0]), startS: Number(r[1]), bytes: Number(r[2]), fctMs: r[3] === undefined || r[3] === '' ? null : Number(r[3]) }));
+}
+
 /** The warm-up of the run in runDir (summary.json's warmupS), 0 when it has none or no readable summary. */
 function runWarmupS(runDir: string): number {
   const file = join(runDir, 'summary.json');

@@ -24,7 +24,7 @@ import { ccSpec } from '../cc/index.js';
 import { parseRate } from '../scenario/units.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
-import { pointDir, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
+import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
 
@@ -881,7 +881,7 @@ function runCharts(res: RunResults): ChartSpec[] {
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
-  return [...charts, ...fctCharts(s, subtitle), ...probeCharts(res, subtitle)];
+  return [...charts, ...fctCharts(s, subtitle, readConnections(res.dir)), ...probeCharts(res, subtitle)];
 }
 
 /**
@@ -929,11 +929,15 @@ const FCT_SECTION = 'Flow completion times';
  * control (unfinished flows count in the denominator, so a curve that stops
  * below 1 shows them), and their slowdown by size bucket.
  */
-function fctCharts(s: RunResults['summary'], subtitle: string): ChartSpec[] {
+function fctCharts(s: RunResults['summary'], subtitle: string, connections: ReturnType<typeof readConnections>): ChartSpec[] {
   const f = s.fct;
   if (!f) return [];
   const warm = s.warmupS ?? 0;
-  const short = s.flows.filter((x) => x.completionS !== null && x.startS >= warm);
+  // the finished short flows: byte-limited flows, and workload connections
+  const short = [
+    ...s.flows.filter((x) => x.completionS !== null && x.startS >= warm).map((x) => ({ cc: x.cc, completionS: x.completionS! })),
+    ...(connections ?? []).filter((c) => c.fctMs !== null && c.startS >= warm).map((c) => ({ cc: s.flows[c.flow]?.cc ?? '?', completionS: c.fctMs! / 1000 })),
+  ];
   const ccs = distinct(short.map((x) => x.cc));
   const notDone = f.unfinished > 0 ? `; ${f.unfinished} of ${f.flows} short flows did not finish` : '';
   const out: ChartSpec[] = [];

@@ -86,10 +86,10 @@ export function fctSummary(records: readonly FctRecord[], rateBps: number): FctS
 /**
  * The FCT block of a run: its byte-limited flows that started after the
  * warm-up (null when there are none), with their completion times from the
- * run's flow summaries.
+ * run's flow summaries, and a workload's connections (the caller's records).
  */
-export function runFct(s: ResolvedScenario, flows: readonly FlowSummary[]): FctSummary | null {
-  const records: FctRecord[] = [];
+export function runFct(s: ResolvedScenario, flows: readonly FlowSummary[], connections: readonly FctRecord[] = []): FctSummary | null {
+  const records: FctRecord[] = [...connections];
   for (const f of s.flows) {
     if (f.bytes === null || f.startNs < (s.warmupNs ?? 0)) continue;
     records.push({ bytes: f.bytes, mss: f.mss, completionS: flows[f.id]?.completionS ?? null, baseRttS: s.link.rttNs / 1e9 });
@@ -98,7 +98,17 @@ export function runFct(s: ResolvedScenario, flows: readonly FlowSummary[]): FctS
 }
 
 /** `{fct}` for a run summary with short flows, `{}` otherwise (summaries without keep their bytes). */
-export function fctBlock(s: ResolvedScenario, flows: readonly FlowSummary[]): { fct?: FctSummary } {
-  const fct = runFct(s, flows);
+export function fctBlock(s: ResolvedScenario, flows: readonly FlowSummary[], connections: readonly FctRecord[] = []): { fct?: FctSummary } {
+  const fct = runFct(s, flows, connections);
   return fct === null ? {} : { fct };
 }
+
+/** One row of connections.csv: a workload connection (flow = its flow entry), its start, size and completion time (absent: unfinished). */
+export interface ConnectionRow {
+  flow: number;
+  start_s: number;
+  bytes: number;
+  fct_ms?: number;
+}
+
+export const CONNECTION_COLUMNS = ['flow', 'start_s', 'bytes', 'fct_ms'] as const;

@@ -75,6 +75,8 @@ export const flowSummarySchema = z.object({
    * in it): nothing of it was measured, and the aggregates leave it out.
    */
   inWarmup: z.literal(true).optional(),
+  /** A workload (scenario `arrivals`): its connections that started, and those that finished (their times are in `fct` and connections.csv). */
+  connections: z.object({ started: z.number().int(), finished: z.number().int() }).optional(),
 });
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 

@@ -15,7 +15,7 @@ import type { CubicParams } from '../cc/cubic.js';
 import type { QdiscParamValues, ResolvedQdisc } from '../network/qdisc/registry.js';
 import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
 import { parseQueue } from './units.js';
-import type { AppModel } from '../traffic/schedule.js';
+import type { AppModel, ArrivalModel } from '../traffic/schedule.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -80,6 +80,8 @@ export interface ResolvedFlow {
   ecn?: true;
   /** The application when it is not a bulk writer: a rate and/or on/off periods (src/traffic/schedule.ts). */
   app?: AppModel;
+  /** A short-flow workload: new connections arriving as a Poisson process (src/traffic/schedule.ts). */
+  arrivals?: ArrivalModel;
   /**
    * The CC's parameter block, in base units, under the CC's name (only when
    * the CC has parameters: its CcSpec.params, through resolveParams). The two
@@ -212,6 +214,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         // only when on: scenarios without ECN keep their hashes
         ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
         ...(f.app ? { app: resolveApp(f.app) } : {}),
+        ...(f.arrivals ? { arrivals: { process: f.arrivals.process, ratePerS: f.arrivals.rate, size: f.arrivals.size } } : {}),
       };
       const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
       if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;

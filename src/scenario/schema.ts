@@ -164,6 +164,21 @@ function distSchema(parse: (v: string | number) => number, example: string) {
 }
 
 const timeDist = distSchema(parseTime, '1s');
+const sizeDist = distSchema(parseSize, '100kb');
+
+/**
+ * A short-flow workload (src/traffic/schedule.ts): new connections arrive
+ * as a Poisson process of `rate` per second, each sending a size drawn from
+ * `size` and then closing.
+ */
+const arrivalsSchema = obj({
+  process: enumOf(['poisson'] as const, 'arrival process').default('poisson'),
+  rate: z
+    .number({ error: () => 'expected new connections per second (e.g. 20)' })
+    .gt(0, { error: () => 'must be more than 0 connections per second' })
+    .max(100_000, { error: () => 'must be at most 100000 connections per second' }),
+  size: sizeDist,
+});
 
 /**
  * A flow's application (src/traffic/schedule.ts): writes at `rate`, and/or
@@ -338,6 +353,8 @@ function flowSchema(names: [string, ...string[]]) {
   ecn: z.boolean({ error: () => 'expected true or false' }).optional(),
   /** The application: a rate and/or on/off periods (src/traffic/schedule.ts); default bulk. */
   app: appSchema.optional(),
+  /** A short-flow workload: Poisson arrivals of new connections with drawn sizes (src/traffic/schedule.ts). */
+  arrivals: arrivalsSchema.optional(),
   ...Object.fromEntries(names.map((n) => [n, ccBlockSchema(ccSpec(n)!).optional()])),
 });
 }
@@ -358,6 +375,8 @@ export const MAX_DURATION_NS = MAX_TIME_NS;
 export const MAX_FLOWS = 1024;
 /** Most time-series rows a run may write (samples x (flows + link)): about 1 GB of CSV. */
 export const MAX_TIMESERIES_ROWS = 10_000_000;
+/** Most connections a workload (arrivals) may expect in a run: each is a TCP connection of its own in the simulator. */
+export const MAX_CONNECTIONS = 20_000;
 /** Most latency probes in a run (their round trips are kept in memory and in probe.csv). */
 export const MAX_PROBES = 1_000_000;
 /** Largest seed: 32 bits. */
@@ -448,6 +467,16 @@ function buildScenarioSchema() {
   s.flows.forEach((f, i) => {
     if (s.warmup > 0 && f.stop !== undefined && f.bytes === undefined && f.stop <= s.warmup) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: `${formatTime(f.stop)} ends the flow within the warm-up (warmup: ${formatTime(s.warmup)}), so none of it would be measured; stop later or shorten warmup` });
+    }
+    if (f.arrivals !== undefined) {
+      for (const k of ['bytes', 'app'] as const) {
+        if (f[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['flows', i, k], message: `a workload (arrivals) draws each connection's size itself; leave ${k} out` });
+      }
+      if (f.count !== 1) ctx.addIssue({ code: 'custom', path: ['flows', i, 'count'], message: 'a workload (arrivals) is one entry; raise arrivals.rate for more connections' });
+      const expected = f.arrivals.rate * (((f.stop ?? s.duration) - f.start) / 1e9);
+      if (expected > MAX_CONNECTIONS) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'arrivals', 'rate'], message: `${f.arrivals.rate}/s over the flow's life gives about ${Math.round(expected)} connections; at most ${MAX_CONNECTIONS} in a run` });
+      }
     }
     if (f.app?.on !== undefined && f.app.off !== undefined) {
       const periods = ((f.stop ?? s.duration) - f.start) / (distMean(f.app.on) + distMean(f.app.off));

@@ -9,6 +9,8 @@ import type { RunArtifacts } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { runSimulation, type SimResult } from './run.js';
 import { probeCsv } from '../results/probe.js';
+import { CONNECTION_COLUMNS } from '../results/fct.js';
+import { csv } from '../results/write.js';
 
 export { runSimulation, type SimResult };
 
@@ -21,7 +23,9 @@ export function simulate(resolved: ResolvedScenario, doc: Record<string, unknown
     summary: r.summary,
     timeseries: r.timeseries,
     transitions: r.transitions,
-    ...(r.probe ? { extra: { 'probe.csv': probeCsv(r.probe) } } : {}),
+    ...(r.probe || r.connections
+      ? { extra: { ...(r.probe ? { 'probe.csv': probeCsv(r.probe) } : {}), ...(r.connections ? { 'connections.csv': csv(CONNECTION_COLUMNS, r.connections) } : {}) } }
+      : {}),
     scenarioDoc: doc,
     resolved,
     meta: {

@@ -25,7 +25,9 @@ import type { TcpSender } from '../tcp/sender.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
-import { fctBlock } from '../results/fct.js';
+import { fctBlock, type ConnectionRow, type FctRecord } from '../results/fct.js';
+import type { TcpReceiver } from '../tcp/receiver.js';
+import type { Workload } from './topology.js';
 import { probeSummary, type ProbeRecord } from '../results/probe.js';
 
 export interface SimResult {
@@ -35,6 +37,8 @@ export interface SimResult {
   transitions: TransitionRow[];
   /** The latency probe's requests (send time, round trip), when the scenario has one. */
   probe: ProbeRecord[] | null;
+  /** Every workload connection (connections.csv), when the scenario has workloads. */
+  connections: ConnectionRow[] | null;
   events: number;
   dataPackets: number;
   /** Per-flow extra state for tests (cc info at the end). */
@@ -54,15 +58,28 @@ interface FlowSnapshot {
 }
 
 function snapshot(net: Network, i: number): FlowSnapshot {
-  const s = net.senders[i]!;
+  const w = net.workloads[i];
+  if (w) {
+    const sum: FlowSnapshot = { bytesDelivered: 0, bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, rtoCount: 0, ceReceived: 0, eceAcks: 0, cwrSent: 0 };
+    for (const c of w.conns) {
+      if (c.sender === null) break; // connections are made in arrival order
+      const x = connectionSnapshot(c.sender, c.receiver!);
+      for (const k of Object.keys(sum) as (keyof FlowSnapshot)[]) sum[k] += x[k];
+    }
+    return sum;
+  }
+  return connectionSnapshot(net.senders[i]!, net.receivers[i]!);
+}
+
+function connectionSnapshot(s: TcpSender, r: TcpReceiver): FlowSnapshot {
   return {
-    bytesDelivered: net.receivers[i]!.bytesDelivered,
+    bytesDelivered: r.bytesDelivered,
     bytesSent: s.stats.bytesSent,
     bytesRetrans: s.stats.bytesRetrans,
     segsSent: s.stats.segsSent,
     segsRetrans: s.stats.segsRetrans,
     rtoCount: s.stats.rtoCount,
-    ceReceived: net.receivers[i]!.ceArrived,
+    ceReceived: r.ceArrived,
     eceAcks: s.stats.eceAcks,
     cwrSent: s.stats.cwrSent,
   };
@@ -122,7 +139,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     sim.timer(() => {
       for (let i = 0; i < n; i++) {
         warm[i] = snapshot(net, i);
-        net.senders[i]!.stats.rttUs.reset();
+        (net.workloads[i]?.rttUs ?? net.senders[i]!.stats.rttUs).reset();
       }
       linkWarm.deliveredBytes = net.bottleneck.deliveredBytes;
       linkWarm.queueDrops = net.bottleneck.drops;
@@ -150,6 +167,15 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     const t = sim.now;
     const ts = round6(t / 1e9);
     for (let i = 0; i < n; i++) {
+      const w = net.workloads[i];
+      if (w) {
+        const f = sc.flows[i]!;
+        const row = workloadRow(w, i, ts, interval, lastDelivered);
+        if (t < f.startNs || t > f.stopNs + interval) continue;
+        if (row.srtt !== null && t <= f.stopNs && t > warmupNs) srttSamples[i]!.push(row.srtt);
+        rows.push(row.row);
+        continue;
+      }
       const s = net.senders[i]!;
       const r = net.receivers[i]!;
       const f = sc.flows[i]!;
@@ -195,6 +221,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   sim.run(sc.durationNs);
 
   const flows: FlowSummary[] = sc.flows.map((f, i) => {
+    const w = net.workloads[i];
+    if (w) return workloadSummary(f, w, minus(snaps[i] ?? snapshot(net, i), warm[i]!), (f.stopNs - Math.max(f.startNs, warmupNs)) / 1e9, rttStats(srttSamples[i]!));
     const s = net.senders[i]!;
     // a byte-limited flow is active until its last byte is ACKed (as iperf3 -n times it)
     const endNs = s.completionNs >= 0 ? Math.min(s.completionNs, f.stopNs) : f.stopNs;
@@ -234,21 +262,41 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     };
   });
 
-  const inNet = dataPacketsInNetwork(net, n);
-  const conservation = sc.flows.map((_f, i) => ({
-    flow: i,
-    sent: net.senders[i]!.stats.packetsToNetwork,
-    delivered: net.receivers[i]!.packetsArrived + net.receivers[i]!.synsArrived,
-    dropped: net.dataDrops[i]!,
-    inFlight: inNet[i]!,
-  }));
-  for (const c of conservation) {
+  // packet conservation, for every flow and every workload connection
+  const inNet = dataPacketsInNetwork(net);
+  const account = (id: number, s: TcpSender, r: TcpReceiver) => {
+    const c = { sent: s.stats.packetsToNetwork, delivered: r.packetsArrived + r.synsArrived, dropped: net.dataDrops[id]!, inFlight: inNet[id]! };
     if (c.delivered + c.dropped + c.inFlight !== c.sent) {
-      throw new Error(`internal error: flow ${c.flow} sent ${c.sent} packets but ${c.delivered} arrived, ${c.dropped} were dropped and ${c.inFlight} are in flight`);
+      throw new Error(`internal error: flow ${id} sent ${c.sent} packets but ${c.delivered} arrived, ${c.dropped} were dropped and ${c.inFlight} are in flight`);
     }
-  }
+    return c;
+  };
+  const conservation = sc.flows.map((_f, i) => {
+    const w = net.workloads[i];
+    const c = { flow: i, ...account(i, net.senders[i]!, net.receivers[i]!) };
+    for (const x of w?.conns ?? []) {
+      if (x.sender === null) break;
+      const a = account(x.id, x.sender, x.receiver!);
+      c.sent += a.sent;
+      c.delivered += a.delivered;
+      c.dropped += a.dropped;
+      c.inFlight += a.inFlight;
+    }
+    return c;
+  });
 
   const durationS = sc.durationNs / 1e9;
+  // the workloads' connections: each a short flow for the completion times
+  const connections: ConnectionRow[] = [];
+  const connectionRecords: FctRecord[] = [];
+  sc.flows.forEach((f, i) => {
+    for (const c of net.workloads[i]?.conns ?? []) {
+      const done = c.sender !== null && c.sender.completionNs >= 0 && c.sender.completionNs <= f.stopNs;
+      const completionS = done ? (c.sender!.completionNs - c.arrival.startNs) / 1e9 : null;
+      connections.push({ flow: i, start_s: round6(c.arrival.startNs / 1e9), bytes: c.arrival.bytes, ...(completionS !== null ? { fct_ms: round6(completionS * 1000) } : {}) });
+      if (c.arrival.startNs >= warmupNs) connectionRecords.push({ bytes: c.arrival.bytes, mss: f.mss, completionS, baseRttS: sc.link.rttNs / 1e9 });
+    }
+  });
   const pr = net.probe;
   const probeRecords: ProbeRecord[] | null = pr ? pr.sentNs.map((t, i) => ({ tS: t / 1e9, rttMs: Number.isNaN(pr.rttNs[i]!) ? null : pr.rttNs[i]! / 1e6 })) : null;
   const measuredS = (sc.durationNs - warmupNs) / 1e9;
@@ -284,11 +332,92 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
       jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
-    ...fctBlock(sc, flows),
+    ...fctBlock(sc, flows, connectionRecords),
     ...(probeRecords ? { probe: probeSummary(probeRecords, warmupNs / 1e9, durationS) } : {}),
     conservation,
   };
 
   const dataPackets = net.senders.reduce((a, s) => a + s.stats.packetsToNetwork, 0);
-  return { summary, timeseries: rows, transitions, probe: probeRecords, events: sim.events, dataPackets, network: net };
+  return { summary, timeseries: rows, transitions, probe: probeRecords, connections: connections.length > 0 ? connections : null, events: sim.events, dataPackets, network: net };
+}
+
+/**
+ * A workload's time-series row: its active connections together (cwnd,
+ * pacing, in-flight and delivery rate added up, smoothed RTT averaged),
+ * goodput from all its connections' delivered bytes. Its mean srtt (ms) is
+ * returned for the flow's srtt statistics, null when no connection is active.
+ */
+function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, lastDelivered: Float64Array): { row: TimeseriesRow; srtt: number | null } {
+  let cwnd = 0;
+  let pacing = 0;
+  let inflight = 0;
+  let delivery = 0;
+  let srttSum = 0;
+  let active = 0;
+  let delivered = 0;
+  let retrans = 0;
+  for (const c of w.conns) {
+    if (c.sender === null) break;
+    const s = c.sender;
+    delivered += c.receiver!.bytesDelivered;
+    retrans += s.stats.segsRetrans;
+    if (s.finished || s.stopped || !s.established) continue;
+    active++;
+    cwnd += s.sndCwnd;
+    pacing += s.pacingRate;
+    inflight += s.inFlight;
+    delivery += deliveryRateMbps(s);
+    srttSum += s.srttUs / 1000;
+  }
+  const goodput = delivered - lastDelivered[i]!;
+  lastDelivered[i] = delivered;
+  const srtt = active > 0 ? srttSum / active : null;
+  return {
+    row: {
+      time_s: ts,
+      flow: i,
+      cwnd_pkts: cwnd,
+      pacing_mbps: round6((pacing * 8) / 1e6),
+      inflight_pkts: inflight,
+      delivery_mbps: round6(delivery),
+      srtt_ms: srtt === null ? 0 : round6(srtt),
+      goodput_mbps: round6((goodput * 8) / (intervalNs / 1e9) / 1e6),
+      retrans_segs: retrans,
+      ca_state: '',
+      cc_mode: '',
+    },
+    srtt,
+  };
+}
+
+/** A workload's flow summary: its connections' counters together, over the workload's time after the warm-up. */
+function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap: FlowSnapshot, activeS: number, srtt: FlowSummary['rttMs']): FlowSummary {
+  const h = w.rttUs;
+  const started = w.conns.filter((c) => c.sender !== null);
+  return {
+    id: f.id,
+    group: f.group,
+    cc: f.cc,
+    startS: round6(f.startNs / 1e9),
+    endS: round6(f.stopNs / 1e9),
+    goodputMbps: mbps(snap.bytesDelivered, activeS),
+    throughputMbps: mbps(snap.bytesSent, activeS),
+    bytesSent: snap.bytesSent,
+    bytesRetrans: snap.bytesRetrans,
+    bytesDelivered: snap.bytesDelivered,
+    retransRatio: snap.bytesSent > 0 ? round6(snap.bytesRetrans / snap.bytesSent) : 0,
+    segsSent: snap.segsSent,
+    segsRetrans: snap.segsRetrans,
+    rttMs: {
+      min: round6(h.count ? h.min / 1000 : 0),
+      mean: round6(h.mean() / 1000),
+      p50: round6(h.quantile(0.5) / 1000),
+      p95: round6(h.quantile(0.95) / 1000),
+      p99: round6(h.quantile(0.99) / 1000),
+    },
+    srttMs: srtt,
+    rtoCount: snap.rtoCount,
+    completionS: null,
+    connections: { started: started.length, finished: started.filter((c) => c.sender!.completionNs >= 0 && c.sender!.completionNs <= f.stopNs).length },
+  };
 }

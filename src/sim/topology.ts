@@ -26,6 +26,8 @@ import { TcpReceiver } from '../tcp/receiver.js';
 import { TcpSender } from '../tcp/sender.js';
 import { ccSpec, createCc } from '../cc/index.js';
 import { LatencyProbe } from './probe.js';
+import { LogHistogram } from '../network/histogram.js';
+import { arrivalSchedule, type Arrival } from '../traffic/schedule.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 
 export interface Network {
@@ -51,17 +53,42 @@ export interface Network {
   ceMarks: Float64Array;
   /** The latency probe (scenario `probe`), whose packets carry flow id = number of flows; null without one. */
   probe: LatencyProbe | null;
+  /** Per flow: its workload's connections when it is a workload (arrivals), else null. */
+  workloads: (Workload | null)[];
+  /** Packet ids in use: flows, the probe's, then every workload connection's (sizes the per-id counters). */
+  ids: number;
 }
+
+/** One connection of a workload, created when it arrives. */
+export interface Connection {
+  /** Its packets' flow id (ids after the flows' and the probe's). */
+  id: number;
+  arrival: Arrival;
+  sender: TcpSender | null;
+  receiver: TcpReceiver | null;
+}
+
+/** A workload flow (scenario `arrivals`): its connections in arrival order, and the RTT samples they share. */
+export interface Workload {
+  conns: Connection[];
+  rttUs: LogHistogram;
+}
+
+/** The smallest scoreboard and out-of-order ring a workload connection starts with (they grow as needed). */
+const CONNECTION_RING = 64;
 
 export function buildNetwork(s: ResolvedScenario): Network {
   const sim = new Simulator();
   const pool = new PacketPool();
   const nFlows = s.flows.length;
   const l = s.link;
-  const dataDrops = new Float64Array(nFlows);
-  const randomDrops = new Float64Array(nFlows);
-  const queueDrops = new Float64Array(nFlows);
-  const ceMarks = new Float64Array(nFlows);
+  // packet ids: the flows, the probe, then the workloads' connections
+  const schedules = s.flows.map((f) => (f.arrivals ? arrivalSchedule(f.arrivals, s.seed, f.id, f.startNs, f.stopNs) : null));
+  const ids = nFlows + 1 + schedules.reduce((a, x) => a + (x?.length ?? 0), 0);
+  const dataDrops = new Float64Array(ids);
+  const randomDrops = new Float64Array(ids);
+  const queueDrops = new Float64Array(ids);
+  const ceMarks = new Float64Array(ids);
 
   const senders: TcpSender[] = [];
   const receivers: TcpReceiver[] = [];
@@ -117,12 +144,13 @@ export function buildNetwork(s: ResolvedScenario): Network {
   ackLoss.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
 
   for (const f of s.flows) {
+    // a workload's own slot never connects: its connections do the work
     const sender = new TcpSender(sim, pool, createCc(f), {
       flow: f.id,
       mss: f.mss,
       bytes: f.bytes,
-      startNs: f.startNs,
-      stopNs: f.stopNs,
+      startNs: f.arrivals ? s.durationNs + 1 : f.startNs,
+      stopNs: f.arrivals ? s.durationNs + 1 : f.stopNs,
       fqPacing: f.pacing === 'fq',
       timerSlackNs: l.hostJitterNs,
       ecn: f.ecn === true,
@@ -140,20 +168,64 @@ export function buildNetwork(s: ResolvedScenario): Network {
   }
 
   let probe: LatencyProbe | null = null;
+  if (s.probe || ids > nFlows + 1) {
+    fwdSinks = [...receivers];
+    revSinks = [...senders];
+  }
   if (s.probe) {
     probe = new LatencyProbe(sim, pool, nFlows, s.probe);
     probe.out = access;
     probe.replyOut = ackLoss;
-    fwdSinks = [...receivers, probe.responder];
-    revSinks = [...senders, probe];
+    fwdSinks[nFlows] = probe.responder;
+    revSinks[nFlows] = probe;
   }
 
-  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe };
+  // workloads: each connection is made when it arrives, with a sender and receiver of its own
+  const workloads: (Workload | null)[] = [];
+  let nextId = nFlows + 1;
+  s.flows.forEach((f, i) => {
+    const schedule = schedules[i];
+    if (!schedule) {
+      workloads.push(null);
+      return;
+    }
+    const w: Workload = { conns: [], rttUs: new LogHistogram() };
+    workloads.push(w);
+    for (const arrival of schedule) {
+      const c: Connection = { id: nextId++, arrival, sender: null, receiver: null };
+      w.conns.push(c);
+      sim.timer(() => {
+        const sender = new TcpSender(sim, pool, createCc(f), {
+          flow: c.id,
+          mss: f.mss,
+          bytes: arrival.bytes,
+          startNs: arrival.startNs,
+          stopNs: f.stopNs,
+          fqPacing: f.pacing === 'fq',
+          timerSlackNs: l.hostJitterNs,
+          ecn: f.ecn === true,
+          seed: s.seed,
+          rttHistogram: w.rttUs,
+          scoreboardCapacity: CONNECTION_RING,
+        });
+        sender.out = access;
+        const receiver = new TcpReceiver(sim, pool, c.id, f.mss, f.rwndBytes, CONNECTION_RING);
+        if (ccSpec(f.cc)?.ecn === 'required') receiver.ca = createCc(f);
+        receiver.out = ackLoss as PacketSink;
+        c.sender = sender;
+        c.receiver = receiver;
+        fwdSinks[c.id] = receiver;
+        revSinks[c.id] = sender;
+      }).at(arrival.startNs);
+    }
+  });
+
+  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids };
 }
 
-/** Data packets of each flow currently inside the network (queues, wires, pipes). */
-export function dataPacketsInNetwork(net: Network, nFlows: number): Float64Array {
-  const counts = new Float64Array(nFlows);
+/** Data packets of each packet id currently inside the network (queues, wires, pipes). */
+export function dataPacketsInNetwork(net: Network): Float64Array {
+  const counts = new Float64Array(net.ids);
   const count = (p: Packet) => {
     if (!p.isAck) counts[p.flow]!++;
   };

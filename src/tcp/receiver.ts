@@ -84,12 +84,12 @@ export class TcpReceiver implements PacketSink, AckSock {
   ca: CongestionOps | null = null;
 
   // out-of-order queue: bitmap ring over segment numbers
-  private ofo = new Uint8Array(1024);
-  private ofoMask = 1023;
+  private ofo: Uint8Array;
+  private ofoMask: number;
   private ofoCount = 0;
-  private ofoLens = new Float64Array(1024);
+  private ofoLens: Float64Array;
   /** Buffer memory each held segment is charged (sk_rmem_alloc share), bytes. */
-  private ofoCost = new Float64Array(1024);
+  private ofoCost: Float64Array;
 
   // SACK blocks (selective_acks), most recent first
   private readonly sackStart = new Float64Array(TCP_NUM_SACKS + 1);
@@ -139,7 +139,13 @@ export class TcpReceiver implements PacketSink, AckSock {
     readonly mss: number,
     /** The largest window this receiver may offer (scenario rwnd; tcp_rmem[2] is twice it). */
     maxWindowBytes: number,
+    /** First size of the out-of-order ring (a power of two; it grows as needed). */
+    ofoCapacity = 1024,
   ) {
+    this.ofo = new Uint8Array(ofoCapacity);
+    this.ofoMask = ofoCapacity - 1;
+    this.ofoLens = new Float64Array(ofoCapacity);
+    this.ofoCost = new Float64Array(ofoCapacity);
     this.delackTimer = sim.timer(() => this.onDelackTimer());
     this.compTimer = sim.timer(() => this.onCompTimer());
     this.rw = new ReceiveWindow(mss, maxWindowBytes);

@@ -60,6 +60,7 @@ import { pacingTimerFired, sendSyn, tsoSegs, unsentSegs, writeXmit } from './out
 import { rateCheckAppLimited } from './rate.js';
 import { startApplication } from './app.js';
 import { onPeriods, type AppModel } from '../traffic/schedule.js';
+import type { LogHistogram } from '../network/histogram.js';
 import type { RateState } from './rate.js';
 import { Scoreboard } from './scoreboard.js';
 import { mstampRefresh, Push, Rexmit, SenderStats, SkPacing, TCP_ECN_OK, XmitTimer, type StateLog } from './sock.js';
@@ -84,6 +85,13 @@ export interface SenderOptions {
   ecn?: boolean;
   /** The application when it is not a bulk writer (a rate, on/off periods): see app.ts. */
   app?: AppModel;
+  /**
+   * For the many short connections of a workload: a histogram their RTT
+   * samples share (one per connection would cost 64 KB each), and a small
+   * first scoreboard (it grows as needed).
+   */
+  rttHistogram?: LogHistogram;
+  scoreboardCapacity?: number;
   seed: number;
 }
 
@@ -96,7 +104,7 @@ export interface SenderOptions {
 export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   readonly flow: number;
   readonly mss: number;
-  readonly stats = new SenderStats();
+  readonly stats: SenderStats;
   /** Where packets go (the sender's access link). */
   out!: PacketSink;
 
@@ -121,7 +129,7 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   sackedOut = 0;
   lostOut = 0;
   retransOut = 0;
-  readonly sb = new Scoreboard(1024);
+  readonly sb: Scoreboard;
 
   // ---------------- congestion window ----------------
   sndCwnd = TCP_INIT_CWND;
@@ -252,6 +260,8 @@ export class TcpSender implements TcpSock, RateState, AckState, TimerState {
   ) {
     this.flow = opts.flow;
     this.mss = opts.mss;
+    this.stats = new SenderStats(opts.rttHistogram);
+    this.sb = new Scoreboard(opts.scoreboardCapacity ?? 1024);
     if (opts.bytes === null) {
       this.totalSegs = Number.POSITIVE_INFINITY;
       this.lastSegLen = opts.mss;

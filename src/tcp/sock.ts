@@ -148,12 +148,16 @@ export class SenderStats {
   tlpCount = 0;
   /** Data packets handed to the network (first transmissions, retransmissions and SYN). */
   packetsToNetwork = 0;
-  /** RTT samples (rs.rtt_us of each ACK that has one), microseconds. */
-  readonly rttUs = new LogHistogram();
+  /** RTT samples (rs.rtt_us of each ACK that has one), microseconds; shared by a workload's connections. */
+  readonly rttUs: LogHistogram;
   /** ACKs that carried ECE on an ECN connection (each enters CWR unless already reducing). */
   eceAcks = 0;
   /** Data segments sent with CWR (one per cwnd reduction). */
   cwrSent = 0;
+
+  constructor(rttUs?: LogHistogram) {
+    this.rttUs = rttUs ?? new LogHistogram();
+  }
 }
 
 /** The event's clocks. */

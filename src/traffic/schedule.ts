@@ -10,6 +10,11 @@
  * stop. During an on period the application writes (at `rate`, or as much
  * as TCP takes); during an off period it writes nothing. One connection
  * carries the whole flow.
+ *
+ * Workloads (arrivals): new connections arrive as a Poisson process of the
+ * given rate (exponential gaps) from the flow's start until its stop, each
+ * with a size drawn from its distribution; each is a TCP connection of its
+ * own (handshake, slow start), done when its last byte is ACKed.
  */
 import { Rng } from '../engine/rng.js';
 import { draw, type Dist } from './dist.js';
@@ -41,6 +46,35 @@ export function onPeriods(app: AppModel | undefined, seed: number, flowId: numbe
     const end = Math.min(stopNs, t + draw(app.on, rng));
     out.push([t, end]);
     t = end + draw(app.off, rng);
+  }
+  return out;
+}
+
+/** A short-flow workload (ResolvedFlow.arrivals). */
+export interface ArrivalModel {
+  process: 'poisson';
+  /** New connections per second (mean). */
+  ratePerS: number;
+  /** Bytes each connection sends. */
+  size: Dist;
+}
+
+/** One connection of a workload: when it starts (ns from the run's start) and what it sends (bytes). */
+export interface Arrival {
+  startNs: number;
+  bytes: number;
+}
+
+/** The connections of a workload flow, in time order, from its start to its stop. */
+export function arrivalSchedule(arr: ArrivalModel, seed: number, flowId: number, startNs: number, stopNs: number): Arrival[] {
+  const gaps = new Rng(seed, `arrivals/gaps/flow${flowId}`);
+  const sizes = new Rng(seed, `arrivals/sizes/flow${flowId}`);
+  const meanGapNs = 1e9 / arr.ratePerS;
+  const out: Arrival[] = [];
+  let t = startNs + draw({ kind: 'exp', mean: meanGapNs }, gaps);
+  while (t < stopNs) {
+    out.push({ startNs: t, bytes: draw(arr.size, sizes) });
+    t += draw({ kind: 'exp', mean: meanGapNs }, gaps);
   }
   return out;
 }
