@@ -84,6 +84,10 @@
 #   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
 #   WARMUP_S      optional: seconds after t0 at which the warm-up ends
+#   ACK_BANDS     optional: flows with an RTT of their own (flows[].rtt): the
+#                 ACK path becomes prio with band 0 the link's netem
+#                 ($NETEM_ACK) and one band per extra delay, each with its own
+#                 netem, set up by the plan's plan_ack_bands (ack_band calls)
 #   PROBE         optional: "start interval size count": a latency probe,
 #                 ping from snd to the receiver (ICMP payload size bytes,
 #                 count requests every interval s, from start s after t0)
@@ -237,11 +241,31 @@ setup_qdiscs() {
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-rcv parent 2:1 handle 3: $AQM || fail 5 "cannot add the bottleneck's queue discipline: tc qdisc add ... $AQM failed (kernel module sch_${AQM%% *} missing? modprobe sch_${AQM%% *})"
   fi
-  # shellcheck disable=SC2086 # tc arguments, split into words
-  "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
+  if [ -z "${ACK_BANDS:-}" ]; then
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
+  else
+    # flows with an RTT of their own: prio, everything in band 0 (the link's delay)
+    # unless a filter on the flow's port moves its ACKs to its band
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd root handle 1: prio bands $((ACK_BANDS + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || fail 5 "cannot add prio on the ACK path (kernel module sch_prio missing? modprobe sch_prio)"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 1:1 handle 10: $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
+    plan_ack_bands
+  fi
   if [ "$FQ" = 1 ]; then
     "$TC" -n "$NS_SND" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on the sender (kernel module sch_fq missing? modprobe sch_fq)"
   fi
+}
+
+# ack_band BAND NETEM_ARGS FLOWS: the ACK path's band BAND (1..) with its own netem (a
+# longer delay), and the flows (ids) whose ACKs take it: TCP to their client ports.
+# shellcheck disable=SC2317 # called by the plan's plan_ack_bands, when it has one
+ack_band() {
+  # shellcheck disable=SC2086 # tc arguments, split into words
+  "$TC" -n "$NS_RTR" qdisc add dev to-snd parent "1:$(($1 + 1))" handle "$(($1 + 10)):" $2 || fail 5 "cannot add the netem of ACK band $1"
+  for i in $3; do
+    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "1:$(($1 + 1))" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
+  done
 }
 
 snapshot_tc() {

@@ -125,6 +125,11 @@ export function ackQdisc(qs: readonly TcQdisc[]): TcQdisc | undefined {
   return qs.find((q) => q.kind === 'netem' && q.dev === 'to-snd');
 }
 
+/** Drops on the ACK path: its netem, or all of them (one per band) with flows of their own RTT. */
+export function ackDrops(qs: readonly TcQdisc[]): number {
+  return qs.filter((q) => q.kind === 'netem' && q.dev === 'to-snd').reduce((a, q) => a + q.dropped, 0);
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
@@ -251,7 +256,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     const atWarm = (key: Parameters<typeof counterAt>[1], t = wAbs): number => (warmupS > 0 ? counterAt(samples, key, t) : 0);
     const recvSecondsAll = server?.received?.seconds ?? client?.received?.seconds ?? 0;
     const recvSeconds = inWarmup ? 0 : Math.max(0, recvSecondsAll - Math.max(0, warmupS - startS));
-    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + revDelayS)));
+    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + revDelayS + (f.extraDelayNs ?? 0) / 1e9)));
     const since = (total: number, key: Parameters<typeof counterAt>[1]): number => (inWarmup ? 0 : Math.max(0, total - Math.round(atWarm(key))));
     const bytesSent = since(fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0, 'bytesSent');
     const bytesRetrans = since(fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0, 'bytesRetrans');
@@ -266,6 +271,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       id: f.id,
       group: f.group,
       cc: f.cc,
+      ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
       startS,
       endS,
       goodputMbps: mbps(delivered, recvSeconds),
@@ -287,14 +293,12 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
 
   const bn = bottleneckQdisc(p.tcAfter);
   const aqm = s.link.qdisc !== 'droptail' ? aqmQdisc(p.tcAfter) : undefined;
-  const ack = ackQdisc(p.tcAfter);
   // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
   // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
   // drops reach its parents' counters), so random = netem's less the AQM's
   // the same qdiscs at the warm-up's end (none: all counters from 0)
   const bnW = bottleneckQdisc(tcWarm);
   const aqmW = s.link.qdisc !== 'droptail' ? aqmQdisc(tcWarm) : undefined;
-  const ackW = ackQdisc(tcWarm);
   const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
   const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
   const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
@@ -334,7 +338,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
       // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
       utilization: round6((sent * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
-      drops: { queue: totalDrops - random, random, ack: (ack?.dropped ?? 0) - (ackW?.dropped ?? 0) },
+      drops: { queue: totalDrops - random, random, ack: ackDrops(p.tcAfter) - ackDrops(tcWarm) },
       ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
       queuePkts: {
         mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),

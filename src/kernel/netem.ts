@@ -79,11 +79,19 @@ export function aqmNetemArgs(link: ResolvedLink, mss: number): string[] {
   return ['netem', 'limit', String(limit), ...delay, ...netemLossArgs(link.loss)];
 }
 
-/** Arguments after `tc qdisc add dev DEV root` for the ACK direction. */
-export function ackNetemArgs(link: ResolvedLink, mss: number): string[] {
+/**
+ * Arguments after `tc qdisc add dev DEV root` for the ACK direction; with
+ * `extraDelayNs`, those of the band of flows whose own path adds that much
+ * (flows[].rtt): the same netem with the longer delay, and a limit for it.
+ */
+export function ackNetemArgs(link: ResolvedLink, mss: number, extraDelayNs = 0): string[] {
   const loss = link.ackLoss > 0 ? ['loss', 'random', tcPercent(link.ackLoss)] : [];
-  return ['netem', 'limit', String(ackNetemLimit(link, mss)), 'delay', tcMicros(link.revDelayNs), ...loss];
+  const l = extraDelayNs > 0 ? { ...link, revDelayNs: link.revDelayNs + extraDelayNs } : link;
+  return ['netem', 'limit', String(ackNetemLimit(l, mss)), 'delay', tcMicros(l.revDelayNs), ...loss];
 }
+
+/** prio's most bands (TCQ_PRIO_BANDS): band 0 for the link's RTT leaves 15 for flows' own. */
+export const MAX_ACK_BANDS = 15;
 
 /**
  * The long-run fraction of packets a loss model drops: p for Bernoulli; for

@@ -15,7 +15,7 @@
 import type { ResolvedFlow, ResolvedLink, ResolvedProbe, ResolvedScenario } from '../scenario/resolve.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
-import { ackNetemArgs, aqmNetemArgs, dataNetemArgs } from './netem.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS } from './netem.js';
 import { SAMPLER, SHIM } from './helpers.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
@@ -135,6 +135,25 @@ export function bottleneckAqmArgs(link: ResolvedLink): string[] | null {
   return entry.tcArgs({ params: link.qdiscParams ?? {}, limitPackets: link.queuePackets, limitBytes: link.queueBytes });
 }
 
+/**
+ * Flows whose RTT is longer than the link's (flows[].rtt), grouped by their
+ * extra delay: each group a band of the ACK path's prio qdisc with its own
+ * netem (kernel/plan-lib.sh, ack_band). At most MAX_ACK_BANDS groups.
+ */
+export function flowRttBands(s: ResolvedScenario): { extraNs: number; flows: number[] }[] {
+  const bands = new Map<number, number[]>();
+  for (const f of s.flows) {
+    if (!f.extraDelayNs) continue;
+    const list = bands.get(f.extraDelayNs) ?? [];
+    list.push(f.id);
+    bands.set(f.extraDelayNs, list);
+  }
+  if (bands.size > MAX_ACK_BANDS) {
+    throw new InputError(`flows[].rtt: ${bands.size} different flow RTTs; the kernel backend gives each its own band of a prio qdisc, which has at most ${MAX_ACK_BANDS} besides the link's`);
+  }
+  return [...bands].sort((a, b) => a[0] - b[0]).map(([extraNs, flows]) => ({ extraNs, flows }));
+}
+
 /** The latency probe as plan-lib.sh's start_probe reads it: start (s), interval (s), payload bytes, requests. */
 export function probeWords(p: ResolvedProbe): string[] {
   return [secs(p.startNs), secs(p.intervalNs), String(p.sizeBytes), String(probeCount(p))];
@@ -174,6 +193,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const ccs = [...new Set(s.flows.map((f) => f.cc))];
   const sampleMs = Math.max(1, Math.round(s.sampleIntervalNs / 1e6));
   const aqm = bottleneckAqmArgs(s.link);
+  const ackBands = flowRttBands(s);
   const moduleParams = moduleParamWords(s);
   const snapshotS = Math.max(SNAPSHOT_INTERVAL_S, s.sampleIntervalNs / 1e9);
   const L = [
@@ -199,11 +219,16 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
+    // only with flows of their own RTT: other plans keep their bytes
+    ...(ackBands.length > 0 ? [`ACK_BANDS=${ackBands.length}`] : []),
     // only with a warm-up or a probe: other plans keep their bytes
     ...(s.warmupNs !== undefined ? [`WARMUP_S=${secs(s.warmupNs)}`] : []),
     ...(s.probe !== undefined ? [`PROBE=${shQuote(probeWords(s.probe).join(' '))}`] : []),
     `SAMPLE_MS=${sampleMs}`,
     `SNAPSHOT_S=${snapshotS}`,
+    ...(ackBands.length > 0
+      ? ['plan_ack_bands() {', ...ackBands.map((b, k) => `  ack_band ${k + 1} ${shQuote(ackNetemArgs(s.link, maxMss, b.extraNs).join(' '))} ${shQuote(b.flows.join(' '))}`), '}']
+      : []),
     'plan_clients() {',
     ...s.flows.map((f) => `  start_client ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))} ${clientArgs(f, maxMss).join(' ')}`),
     '}',

@@ -18,7 +18,7 @@ import { quantileSorted } from 'simple-statistics';
 import { dataWireBytes } from '../network/wire.js';
 import { round6 } from './metrics.js';
 import type { FctStats, FctSummary, FlowSummary } from './schema.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { flowRttNs, type ResolvedScenario } from '../scenario/resolve.js';
 
 /** One short flow: what it had to send and when (null: did not finish). */
 export interface FctRecord {
@@ -92,7 +92,7 @@ export function runFct(s: ResolvedScenario, flows: readonly FlowSummary[], conne
   const records: FctRecord[] = [...connections];
   for (const f of s.flows) {
     if (f.bytes === null || f.startNs < (s.warmupNs ?? 0)) continue;
-    records.push({ bytes: f.bytes, mss: f.mss, completionS: flows[f.id]?.completionS ?? null, baseRttS: s.link.rttNs / 1e9 });
+    records.push({ bytes: f.bytes, mss: f.mss, completionS: flows[f.id]?.completionS ?? null, baseRttS: flowRttNs(s, f) / 1e9 });
   }
   return fctSummary(records, s.link.rateBps);
 }

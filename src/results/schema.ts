@@ -32,6 +32,8 @@ export const flowSummarySchema = z.object({
   id: z.number().int(),
   group: z.number().int(),
   cc: z.string(),
+  /** The flow's base RTT (ms) when it differs from the link's (scenario flows[].rtt); absent otherwise. */
+  baseRttMs: z.number().optional(),
   /** Seconds from the start of the run. */
   startS: z.number(),
   endS: z.number(),

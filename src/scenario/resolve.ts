@@ -75,6 +75,12 @@ export interface ResolvedFlow {
   mss: number;
   /** Receiver's maximum advertised window, bytes. */
   rwndBytes: number;
+  /**
+   * Propagation delay on the flow's own path beyond the link's (its `rtt`
+   * less the link's base RTT), ns, on the way its ACKs come back; absent
+   * when the flow has the link's RTT (so older scenarios keep their hashes).
+   */
+  extraDelayNs?: number;
   pacing: 'auto' | 'fq';
   /** ECN-capable (RFC 3168); absent when off. */
   ecn?: true;
@@ -210,6 +216,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         bytes: f.bytes ?? null,
         mss: f.mss,
         rwndBytes: f.rwnd,
+        ...(f.rtt !== undefined && f.rtt > rtt ? { extraDelayNs: f.rtt - rtt } : {}),
         pacing: f.pacing,
         // only when on: scenarios without ECN keep their hashes
         ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
@@ -254,4 +261,9 @@ export function canonicalJson(v: unknown): string {
 export function scenarioHash(s: ResolvedScenario): string {
   const { seed: _seed, ...rest } = s;
   return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
+}
+
+/** A flow's base (propagation) RTT, ns: the link's, plus the delay on its own path. */
+export function flowRttNs(s: ResolvedScenario, f: ResolvedFlow): number {
+  return s.link.rttNs + (f.extraDelayNs ?? 0);
 }

@@ -330,6 +330,12 @@ function flowSchema(names: [string, ...string[]]) {
   start: time.default(0),
   stop: time.optional(),
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
+  /**
+   * The flow's base RTT, when it is longer than the link's: the difference is
+   * propagation delay on the flow's own path (its ACKs' way back), so flows
+   * of different RTTs share the bottleneck. Default: the link's RTT.
+   */
+  rtt: time.optional(),
   count: z
     .number({ error: () => `expected a whole number of flows, 1..${MAX_FLOWS}` })
     .int({ error: () => `must be a whole number of flows, 1..${MAX_FLOWS}` })
@@ -464,7 +470,16 @@ function buildScenarioSchema() {
   if (s.warmup >= s.duration) {
     ctx.addIssue({ code: 'custom', path: ['warmup'], message: `${formatTime(s.warmup)} leaves nothing to measure of a ${formatTime(s.duration)} run; must be shorter than duration` });
   }
+  const linkRtt = s.link.rtt ?? (s.link.delay ? s.link.delay.forward + s.link.delay.reverse : undefined);
   s.flows.forEach((f, i) => {
+    if (f.rtt !== undefined && linkRtt !== undefined) {
+      if (f.rtt < linkRtt) {
+        const from = s.link.rtt !== undefined ? 'link.rtt' : 'link.delay';
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'rtt'], message: `${formatTime(f.rtt)} is less than the link's base RTT ${formatTime(linkRtt)} (${from}); a flow's rtt adds delay on its own path to the link's` });
+      } else if (f.rtt > MAX_RTT_NS) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'rtt'], message: `${formatTime(f.rtt)} is more than ${formatTime(MAX_RTT_NS)}` });
+      }
+    }
     if (s.warmup > 0 && f.stop !== undefined && f.bytes === undefined && f.stop <= s.warmup) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'stop'], message: `${formatTime(f.stop)} ends the flow within the warm-up (warmup: ${formatTime(s.warmup)}), so none of it would be measured; stop later or shorten warmup` });
     }

@@ -16,7 +16,7 @@
  * left out of the aggregates.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import { scenarioHash } from '../scenario/resolve.js';
+import { flowRttNs, scenarioHash } from '../scenario/resolve.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
@@ -222,7 +222,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
 
   const flows: FlowSummary[] = sc.flows.map((f, i) => {
     const w = net.workloads[i];
-    if (w) return workloadSummary(f, w, minus(snaps[i] ?? snapshot(net, i), warm[i]!), (f.stopNs - Math.max(f.startNs, warmupNs)) / 1e9, rttStats(srttSamples[i]!));
+    if (w) return workloadSummary(f, w, minus(snaps[i] ?? snapshot(net, i), warm[i]!), (f.stopNs - Math.max(f.startNs, warmupNs)) / 1e9, rttStats(srttSamples[i]!), sc.link.rttNs);
     const s = net.senders[i]!;
     // a byte-limited flow is active until its last byte is ACKed (as iperf3 -n times it)
     const endNs = s.completionNs >= 0 ? Math.min(s.completionNs, f.stopNs) : f.stopNs;
@@ -235,6 +235,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       id: f.id,
       group: f.group,
       cc: f.cc,
+      ...(f.extraDelayNs ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
       startS: round6(f.startNs / 1e9),
       endS: round6(endNs / 1e9),
       goodputMbps: mbps(snap.bytesDelivered, activeS),
@@ -294,7 +295,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       const done = c.sender !== null && c.sender.completionNs >= 0 && c.sender.completionNs <= f.stopNs;
       const completionS = done ? (c.sender!.completionNs - c.arrival.startNs) / 1e9 : null;
       connections.push({ flow: i, start_s: round6(c.arrival.startNs / 1e9), bytes: c.arrival.bytes, ...(completionS !== null ? { fct_ms: round6(completionS * 1000) } : {}) });
-      if (c.arrival.startNs >= warmupNs) connectionRecords.push({ bytes: c.arrival.bytes, mss: f.mss, completionS, baseRttS: sc.link.rttNs / 1e9 });
+      if (c.arrival.startNs >= warmupNs) connectionRecords.push({ bytes: c.arrival.bytes, mss: f.mss, completionS, baseRttS: flowRttNs(sc, f) / 1e9 });
     }
   });
   const pr = net.probe;
@@ -391,13 +392,14 @@ function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, las
 }
 
 /** A workload's flow summary: its connections' counters together, over the workload's time after the warm-up. */
-function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap: FlowSnapshot, activeS: number, srtt: FlowSummary['rttMs']): FlowSummary {
+function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap: FlowSnapshot, activeS: number, srtt: FlowSummary['rttMs'], rttNs: number): FlowSummary {
   const h = w.rttUs;
   const started = w.conns.filter((c) => c.sender !== null);
   return {
     id: f.id,
     group: f.group,
     cc: f.cc,
+    ...(f.extraDelayNs ? { baseRttMs: round6((rttNs + f.extraDelayNs) / 1e6) } : {}),
     startS: round6(f.startNs / 1e9),
     endS: round6(f.stopNs / 1e9),
     goodputMbps: mbps(snap.bytesDelivered, activeS),

@@ -42,7 +42,10 @@ export interface Network {
   bottleneck: Bottleneck;
   fwdPipe: DelayLine<Packet>;
   ackLoss: LossStage;
+  /** The ACK path's delay line (of flows with the link's RTT). */
   revPipe: DelayLine<Packet>;
+  /** Return lines by extra delay (ns; 0: revPipe), for flows with an RTT of their own. */
+  revLines: Map<number, DelayLine<Packet>>;
   /** Per-flow data packets dropped in the network (random + queue). */
   dataDrops: Float64Array;
   /** Per-flow data packets dropped by random loss. */
@@ -106,6 +109,12 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const fwdPipe = new DelayLine<Packet>(sim, (p) => fwdSinks[p.flow]!.receive(p), 4096);
   const ackLoss = new LossStage(pool, { kind: 'bernoulli', p: l.ackLoss }, s.seed, 'loss/ack');
   const revPipe = new DelayLine<Packet>(sim, (p) => revSinks[p.flow]!.receive(p), 4096);
+  // flows with an RTT of their own: a return line per extra delay (each stays in time order)
+  const revLines = new Map<number, DelayLine<Packet>>([[0, revPipe]]);
+  const extraOf = (f: ResolvedScenario['flows'][number]) => f.extraDelayNs ?? 0;
+  for (const f of s.flows) {
+    if (!revLines.has(extraOf(f))) revLines.set(extraOf(f), new DelayLine<Packet>(sim, (p) => revSinks[p.flow]!.receive(p), 4096));
+  }
 
   dataLoss.onDrop = (p) => {
     dataDrops[p.flow]!++;
@@ -141,7 +150,23 @@ export function buildNetwork(s: ResolvedScenario): Network {
     bottleneck.next = { receive: (p: Packet) => fwdPipe.push(p, sim.now + fwdDelay) };
   }
   const revDelay = l.revDelayNs;
-  ackLoss.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
+  if (revLines.size === 1) {
+    ackLoss.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
+  } else {
+    // each packet id's return line and its delay (the probe's: the link's)
+    const lineOf: DelayLine<Packet>[] = new Array(ids).fill(revPipe);
+    const delayOf = new Float64Array(ids).fill(revDelay);
+    let id = nFlows + 1;
+    s.flows.forEach((f, i) => {
+      const n = 1 + (schedules[i]?.length ?? 0);
+      for (let k = 0; k < n; k++) {
+        const at = k === 0 ? i : id++;
+        lineOf[at] = revLines.get(extraOf(f))!;
+        delayOf[at] = revDelay + extraOf(f);
+      }
+    });
+    ackLoss.next = { receive: (p: Packet) => lineOf[p.flow]!.push(p, receiverHost.exitTime(p.flow) + delayOf[p.flow]!) };
+  }
 
   for (const f of s.flows) {
     // a workload's own slot never connects: its connections do the work
@@ -220,7 +245,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
     }
   });
 
-  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids };
+  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids, revLines };
 }
 
 /** Data packets of each packet id currently inside the network (queues, wires, pipes). */

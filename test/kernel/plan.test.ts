@@ -216,3 +216,25 @@ describe('warm-up and latency probe', () => {
     expect(executablePlan(plan)).toContain('exec ping -n -i "$2" -s "$3" -c "$4" -W 1 "$5" >"$OUT/ping.txt"');
   });
 });
+
+describe('flows with an RTT of their own', () => {
+  const file = join(GOLDEN, 'feature-mix.yaml');
+  it('give the ACK path a prio band per extra delay, with its netem and a filter on each flow port', () => {
+    const s = loadScenario(file, ['flows[1].rtt=300ms', 'flows[2].rtt=300ms']).resolved;
+    const plan = generatePlan(s, { runId: 'x', moduleHint: HINT });
+    expect(plan).toContain('ACK_BANDS=1\n');
+    const extra = 300e6 - s.link.rttNs;
+    expect(plan).toContain(`  ack_band 1 'netem limit ${ackNetemLimit({ ...s.link, revDelayNs: s.link.revDelayNs + extra }, 1448)} delay ${Math.round((s.link.revDelayNs + extra) / 1000)}us`);
+    expect(plan).toMatch(/ack_band 1 '[^']*' '1 2'\n/);
+    const lib = executablePlan(plan);
+    expect(lib).toContain('prio bands $((ACK_BANDS + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
+    expect(lib).toContain('match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "1:$(($1 + 1))"');
+    expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('ACK_BANDS');
+  });
+  it('refuses more distinct flow RTTs than prio has bands, in one line', () => {
+    const flows = Array.from({ length: 16 }, (_, i) => ({ cc: 'cubic', rtt: `${100 + i}ms` }));
+    const s = loadScenario(file).resolved;
+    const many = { ...s, flows: flows.map((f, i) => ({ ...s.flows[0]!, id: i, group: i, extraDelayNs: (100 + i) * 1e6 - s.link.rttNs })) };
+    expect(() => generatePlan(many, { runId: 'x', moduleHint: HINT })).toThrow(/^flows\[\]\.rtt: 16 different flow RTTs; the kernel backend gives each its own band of a prio qdisc, which has at most 15/);
+  });
+});

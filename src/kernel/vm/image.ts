@@ -26,7 +26,7 @@ import { CACHE_DIR, KERNEL_ASSETS_DIR } from '../paths.js';
 import { buildHelpers, SAMPLER, SHIM } from '../helpers.js';
 
 /** Kernel modules every image carries (file names without .ko). */
-export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'sch_codel', 'sch_fq_codel', 'sch_red', 'sch_pie', 'tcp_bbr', 'tcp_dctcp', 'inet_diag', 'tcp_diag'] as const;
+export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'sch_codel', 'sch_fq_codel', 'sch_red', 'sch_pie', 'sch_prio', 'cls_u32', 'tcp_bbr', 'tcp_dctcp', 'inet_diag', 'tcp_diag'] as const;
 
 /**
  * More host binaries for the image, for measurements beyond cclab's own (e.g.
