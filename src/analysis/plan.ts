@@ -17,6 +17,7 @@ import { InputError } from '../scenario/errors.js';
 import { ccNames } from '../cc/index.js';
 import { formatZodError, setField } from '../scenario/load.js';
 import { formatPath, getPath, type PathToken } from '../scenario/path.js';
+import { withTraceBase } from '../scenario/trace-file.js';
 import { canonicalJson, resolveScenario, scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { expandCombinations, parseSweepSpec, showValue, SWEEP_FIELDS, type SweepSpec } from './spec.js';
@@ -133,6 +134,8 @@ const PLAN_SLICE = 200;
 export interface PlanOptions {
   /** Largest number of points allowed (default MAX_SWEEP_POINTS). */
   maxPoints?: number;
+  /** The scenario file's folder: relative trace paths are taken from it (default: the working directory). */
+  baseDir?: string | null;
 }
 
 /**
@@ -164,7 +167,7 @@ export function checkPointCount(spec: SweepSpec, doc: Record<string, unknown>, m
 export function planSweep(doc: Record<string, unknown>, name: string, opts: PlanOptions = {}): SweepPlan {
   const steps = planSteps(doc, name, opts);
   for (;;) {
-    const r = steps.next();
+    const r = withTraceBase(opts.baseDir ?? null, () => steps.next());
     if (r.done) return r.value;
   }
 }
@@ -173,7 +176,7 @@ export function planSweep(doc: Record<string, unknown>, name: string, opts: Plan
 export async function planSweepAsync(doc: Record<string, unknown>, name: string, opts: PlanOptions = {}): Promise<SweepPlan> {
   const steps = planSteps(doc, name, opts);
   for (;;) {
-    const r = steps.next();
+    const r = withTraceBase(opts.baseDir ?? null, () => steps.next());
     if (r.done) return r.value;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

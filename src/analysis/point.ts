@@ -4,6 +4,7 @@
  * saying which point and which simulator build produced it). Runs inside a
  * worker thread (worker.ts), one point at a time.
  */
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync, existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ export const POINT_FILE = 'point.json';
 export function runPointTask(t: PointTask): PointResult {
   const t0 = performance.now();
   try {
-    const { resolved } = validateScenario(t.doc, String(t.doc.name));
+    const { resolved } = validateScenario(t.doc, String(t.doc.name), t.scenarioFile ? dirname(t.scenarioFile) : null);
     const hash = scenarioHash(resolved);
     if (hash !== t.hash || resolved.seed !== t.seed) {
       throw new Error(`point ${t.key}: the scenario resolves to ${hash}-seed${resolved.seed} in the worker (simulator and planner disagree)`);

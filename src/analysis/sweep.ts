@@ -21,6 +21,7 @@
  * runs. A point counts as done only when its files parse, match the schema
  * and the plan (checkPoint); a broken one is recomputed with a line saying so.
  */
+import { dirname } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
@@ -186,7 +187,7 @@ export function removeStaleTemps(dir: string, includeOwn = false): number {
 export async function runSweep(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions = {}): Promise<SweepOutcome> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
-  const plan = await planSweepAsync(doc, name, opts.maxPoints !== undefined ? { maxPoints: opts.maxPoints } : {});
+  const plan = await planSweepAsync(doc, name, { ...(opts.maxPoints !== undefined ? { maxPoints: opts.maxPoints } : {}), baseDir: scenarioFile ? dirname(scenarioFile) : null });
   if (opts.backend !== 'kernel') checkImplemented(plan);
   const jobs = opts.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new InputError(`--jobs: expected a whole number of at least 1, got ${jobs}`);
@@ -335,7 +336,7 @@ async function runKernelTasks(
   const { runKernelBatch } = await import('../kernel/index.js');
   for (let b = 0; b < tasks.length; b += KERNEL_BATCH) {
     const batch = tasks.slice(b, b + KERNEL_BATCH);
-    const loaded = batch.map((t) => ({ doc: t.doc, file: t.scenarioFile ?? '', ...validateScenario(t.doc, name) }));
+    const loaded = batch.map((t) => ({ doc: t.doc, file: t.scenarioFile ?? '', ...validateScenario(t.doc, name, t.scenarioFile ? dirname(t.scenarioFile) : null) }));
     await runKernelBatch(loaded, {
       target: k.target,
       ...(k.modules ? { modules: k.modules } : {}),

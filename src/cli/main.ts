@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerDemo } from './commands/demo.js';
 import { registerCompare } from './commands/compare.js';
 import { registerValidate } from './commands/validate.js';
+import { registerTrace } from './commands/trace.js';
 import { loadPlugins } from '../engine/plugins.js';
 
 const program = new Command();
@@ -35,6 +36,7 @@ registerReport(program);
 registerDemo(program);
 registerCompare(program);
 registerValidate(program);
+registerTrace(program);
 
 try {
   await loadPlugins().catch((e: Error) => {

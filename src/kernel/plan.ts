@@ -186,6 +186,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
   const app = s.flows.find((f) => f.app !== undefined);
   if (app) throw new InputError(`flows[${app.group}].app: the kernel backend cannot run an application model yet (iperf3 cannot pace its writes or pause them); run it with --backend sim`);
+  if (s.link.trace) throw new InputError(`link.trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
   const wl = s.flows.find((f) => f.arrivals !== undefined);
   if (wl) throw new InputError(`flows[${wl.group}].arrivals: the kernel backend cannot run a short-flow workload yet (it needs a connection per arrival, which iperf3 cannot make); run it with --backend sim`);
   const maxMss = Math.max(...s.flows.map((f) => f.mss));

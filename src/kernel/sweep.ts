@@ -14,6 +14,7 @@
  * The VM target runs `batchSize` points per boot. A failed point's raw
  * files go to <root>/.failed/ for a look; it is tried again next time.
  */
+import { dirname } from 'node:path';
 import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -63,7 +64,7 @@ export function loadSweepPoint(file: string, point: SweepPoint): LoadedScenario 
   delete doc.zip;
   applySets(doc, point.sets);
   const name = file.split('/').at(-1)!.replace(/\.(ya?ml|json)$/i, '');
-  return { doc, file, ...validateScenario(doc, name) };
+  return { doc, file, ...validateScenario(doc, name, dirname(file)) };
 }
 
 export interface KernelSweepOptions {

@@ -3,13 +3,14 @@
  * validating them into a ParsedScenario / ResolvedScenario.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 import { formatPath, setPath } from './path.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { plainNameProblem, scenarioSchema, type ParsedScenario } from './schema.js';
+import { withTraceBase } from './trace-file.js';
 
 /** Largest scenario file read: 4 MB (a thousand-flow scenario is ~100 kB). */
 export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
@@ -141,8 +142,13 @@ export function formatZodError(err: z.ZodError): string {
   return `${path || 'scenario'}: ${message}${more}`;
 }
 
-export function validateScenario(doc: Record<string, unknown>, fallbackName: string): { parsed: ParsedScenario; resolved: ResolvedScenario } {
-  const r = scenarioSchema().safeParse(doc);
+/**
+ * Validate and resolve a scenario document. `baseDir` is the folder relative
+ * file paths in it (link.trace) are taken from: the scenario file's; the
+ * working directory when null.
+ */
+export function validateScenario(doc: Record<string, unknown>, fallbackName: string, baseDir: string | null = null): { parsed: ParsedScenario; resolved: ResolvedScenario } {
+  const r = withTraceBase(baseDir, () => scenarioSchema().safeParse(doc));
   if (!r.success) throw new InputError(formatZodError(r.error));
   const nameProblem = r.data.name === undefined ? plainNameProblem(fallbackName) : null;
   if (nameProblem !== null) throw new InputError(`name: the scenario has no name and its file name gives "${fallbackName}" (${nameProblem}); add name: to the scenario`);
@@ -154,6 +160,6 @@ export function loadScenario(file: string, sets: readonly string[] = []): Loaded
   const doc = readScenarioDoc(file);
   applySets(doc, sets);
   const name = basename(file).replace(/\.(ya?ml|json)$/i, '');
-  const { parsed, resolved } = validateScenario(doc, name);
+  const { parsed, resolved } = validateScenario(doc, name, dirname(file));
   return { doc, parsed, resolved, file };
 }

@@ -54,6 +54,20 @@ export interface ResolvedLink {
   accessRateBps: number;
   /** Bandwidth-delay product in bytes (rate x base RTT). */
   bdpBytes: number;
+  /**
+   * A trace-driven link (mahimahi's delivery opportunities): the data
+   * direction's (rateBps is then its mean) and/or the ACK direction's;
+   * absent for a link of constant rate.
+   */
+  trace?: { forward?: ResolvedTrace; reverse?: ResolvedTrace };
+}
+
+/** A trace file as a resolved scenario names it: where, its content's hash (the scenario hash covers that, not the path), its shape. */
+export interface ResolvedTrace {
+  file: string;
+  sha256: string;
+  periodMs: number;
+  opportunities: number;
 }
 
 /** Brutal's resolved parameters (bytes per second, tenths, slots): the `brutal` block of a flow. */
@@ -203,6 +217,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     ...(l.ackJitter ? { ackJitter: l.ackJitter } : {}),
     accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
     bdpBytes,
+    ...(l.trace ? { trace: { ...(l.trace.forward ? { forward: traceOf(l.trace.forward) } : {}), ...(l.trace.reverse ? { reverse: traceOf(l.trace.reverse) } : {}) } } : {}),
   };
   const flows: ResolvedFlow[] = [];
   p.flows.forEach((f, group) => {
@@ -245,6 +260,10 @@ function resolveApp(a: NonNullable<ParsedScenario['flows'][number]['app']>): App
   return { ...(a.rate !== undefined ? { rateBps: a.rate } : {}), ...(a.on !== undefined ? { on: a.on, off: a.off! } : {}) };
 }
 
+function traceOf(t: ResolvedTrace & { meanBps: number }): ResolvedTrace {
+  return { file: t.file, sha256: t.sha256, periodMs: t.periodMs, opportunities: t.opportunities };
+}
+
 /** Stable JSON (sorted keys) for hashing. */
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
@@ -260,6 +279,11 @@ export function canonicalJson(v: unknown): string {
 /** Hash of everything that determines a run except the seed (12 hex digits). */
 export function scenarioHash(s: ResolvedScenario): string {
   const { seed: _seed, ...rest } = s;
+  // a trace counts by its content, wherever its file lies
+  if (s.link.trace) {
+    const strip = (t: ResolvedTrace | undefined): ResolvedTrace | undefined => (t ? ({ ...t, file: undefined } as unknown as ResolvedTrace) : undefined);
+    rest.link = { ...s.link, trace: { forward: strip(s.link.trace.forward), reverse: strip(s.link.trace.reverse) } };
+  }
   return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
 }
 

@@ -13,6 +13,8 @@ import { formatRate, formatTime, MAX_TIME_NS, parsePercent, parseQueue, parseRat
 import { ccNames, ccRegistryVersion, ccSpec, type AnyCcSpec, type ParamSpec, type ParamValue } from '../cc/index.js';
 import { qdiscSchema } from './qdisc.js';
 import { resolveLinkQueue } from './resolve.js';
+import { readTrace, tracePath } from './trace-file.js';
+import { TraceError, traceMeanBps } from '../network/trace.js';
 import { distMean, type Dist } from '../traffic/dist.js';
 import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
 
@@ -197,8 +199,32 @@ const appSchema = obj({
 /** Default end-host timing noise, ns. */
 export const HOST_JITTER_DEFAULT_NS = 20_000;
 
+/** A trace file (mahimahi's format), read and parsed here; the link's rate becomes its mean. */
+const traceFile = z.string({ error: () => 'expected the path of a trace file (mahimahi format: one time in ms per line)' }).transform((p, ctx) => {
+  const file = tracePath(p);
+  try {
+    const t = readTrace(file);
+    return { file, sha256: t.sha256, periodMs: t.periodMs, opportunities: t.ms.length, meanBps: traceMeanBps(t) };
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof TraceError ? e.message : String(e) });
+    return z.NEVER;
+  }
+});
+
 const linkSchema = obj({
-  rate: positiveRate,
+  /** The bottleneck's rate; with a trace, the trace's mean (and not given). */
+  rate: positiveRate.optional(),
+  /**
+   * A trace-driven link (mahimahi): the data direction's delivery
+   * opportunities, or {forward, reverse} for either direction (network/trace.ts).
+   */
+  trace: z
+    .union([z.string(), z.object({ forward: z.string().optional(), reverse: z.string().optional() })], {
+      error: () => 'expected a trace file, or {forward: file, reverse: file}',
+    })
+    .transform((t) => (typeof t === 'string' ? { forward: t } : t))
+    .pipe(obj({ forward: traceFile.optional(), reverse: traceFile.optional() }))
+    .optional(),
   rtt: time.optional(),
   delay: obj({ forward: time, reverse: time }).optional(),
   /** Default 1bdp (applied in resolve: written or not matters to an AQM's limit). */
@@ -238,7 +264,13 @@ const linkSchema = obj({
     })
     .optional(),
   accessRate: positiveRate.optional(),
-}).superRefine(checkLinkBounds).superRefine((l, ctx) => {
+})
+  .superRefine((l, ctx) => {
+    if (l.rate !== undefined && l.trace?.forward !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either link.rate or a forward link.trace (whose mean is the rate), not both' });
+    if (l.rate === undefined && l.trace?.forward === undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'missing: give link.rate (e.g. 50mbit) or link.trace (a mahimahi trace file)' });
+  })
+  .transform((l) => ({ ...l, rate: l.rate ?? l.trace?.forward?.meanBps ?? 0 }))
+  .superRefine(checkLinkBounds).superRefine((l, ctx) => {
   if (l.rtt === undefined && l.delay === undefined) {
     ctx.addIssue({ code: 'custom', path: ['rtt'], message: 'missing: give link.rtt (e.g. 50ms) or link.delay {forward, reverse}' });
   }

@@ -25,6 +25,7 @@ import type { TcpSender } from '../tcp/sender.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
+import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { fctBlock, type ConnectionRow, type FctRecord } from '../results/fct.js';
 import type { TcpReceiver } from '../tcp/receiver.js';
 import type { Workload } from './topology.js';
@@ -134,7 +135,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const warmupNs = sc.warmupNs ?? 0;
   const zero: FlowSnapshot = { bytesDelivered: 0, bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, rtoCount: 0, ceReceived: 0, eceAcks: 0, cwrSent: 0 };
   const warm: FlowSnapshot[] = sc.flows.map(() => zero);
-  const linkWarm = { deliveredBytes: 0, queueDrops: 0, randomDrops: 0, ackDrops: 0, marks: 0 };
+  const linkWarm = { deliveredBytes: 0, deliveredPackets: 0, queueDrops: 0, randomDrops: 0, ackDrops: 0, marks: 0 };
   if (warmupNs > 0) {
     sim.timer(() => {
       for (let i = 0; i < n; i++) {
@@ -142,6 +143,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         (net.workloads[i]?.rttUs ?? net.senders[i]!.stats.rttUs).reset();
       }
       linkWarm.deliveredBytes = net.bottleneck.deliveredBytes;
+      linkWarm.deliveredPackets = net.bottleneck.deliveredPackets;
       linkWarm.queueDrops = net.bottleneck.drops;
       linkWarm.randomDrops = net.dataLoss.drops;
       linkWarm.ackDrops = net.ackLoss.drops;
@@ -318,7 +320,11 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       rttMs: round6(sc.link.rttNs / 1e6),
       queuePackets: sc.link.queuePackets,
       ...(aqm ? { qdisc: sc.link.qdisc } : {}),
-      utilization: round6(((net.bottleneck.deliveredBytes - linkWarm.deliveredBytes) * 8) / (sc.link.rateBps * measuredS)),
+      // a trace's capacity counts IP bytes (mahimahi's), so its utilisation does too
+      utilization: round6(
+        ((net.bottleneck.deliveredBytes - linkWarm.deliveredBytes - (sc.link.trace?.forward ? ETHERNET_HEADER_BYTES * (net.bottleneck.deliveredPackets - linkWarm.deliveredPackets) : 0)) * 8) /
+          (sc.link.rateBps * measuredS),
+      ),
       drops: {
         queue: net.bottleneck.drops - linkWarm.queueDrops,
         random: net.dataLoss.drops - linkWarm.randomDrops,

@@ -17,6 +17,8 @@ import { DelayLine } from '../engine/pipe.js';
 import { Rng } from '../engine/rng.js';
 import { Bottleneck } from '../network/bottleneck.js';
 import { ConstantRate } from '../network/rate.js';
+import { TraceRate } from '../network/trace.js';
+import { readResolvedTrace } from '../scenario/trace-file.js';
 import { DropTail } from '../network/qdisc/droptail.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { LossStage } from '../network/loss.js';
@@ -102,7 +104,9 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const qdisc = qdiscEntry(l.qdisc);
   if (qdisc === undefined) throw new Error(`internal error: unknown qdisc ${l.qdisc}`);
   const resolvedQdisc = { params: l.qdiscParams ?? {}, limitPackets: l.queuePackets, limitBytes: l.queueBytes };
-  const bottleneck = new Bottleneck(sim, pool, new ConstantRate(l.rateBps), (env) => qdisc.create(resolvedQdisc, env), { recordDelay: true }, s.seed, 'qdisc');
+  // a trace-driven link follows its delivery opportunities (network/trace.ts)
+  const rate = l.trace?.forward ? new TraceRate(readResolvedTrace(l.trace.forward)) : new ConstantRate(l.rateBps);
+  const bottleneck = new Bottleneck(sim, pool, rate, (env) => qdisc.create(resolvedQdisc, env), { recordDelay: true }, s.seed, 'qdisc');
   // where each flow's packets arrive at either end (the probe's at index nFlows)
   let fwdSinks: PacketSink[] = receivers;
   let revSinks: PacketSink[] = senders;
@@ -150,8 +154,15 @@ export function buildNetwork(s: ResolvedScenario): Network {
     bottleneck.next = { receive: (p: Packet) => fwdPipe.push(p, sim.now + fwdDelay) };
   }
   const revDelay = l.revDelayNs;
+  // a reverse trace: the ACK direction is a trace-driven link too, with mahimahi's unlimited drop-tail queue
+  let revLink: Bottleneck | null = null;
+  if (l.trace?.reverse) {
+    revLink = new Bottleneck(sim, pool, new TraceRate(readResolvedTrace(l.trace.reverse)), (env) => new DropTail({ limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null }, env.hooks));
+    ackLoss.next = revLink;
+  }
+  const ackExit: { next: PacketSink } = revLink ?? ackLoss;
   if (revLines.size === 1) {
-    ackLoss.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
+    ackExit.next = { receive: (p: Packet) => revPipe.push(p, receiverHost.exitTime(p.flow) + revDelay) };
   } else {
     // each packet id's return line and its delay (the probe's: the link's)
     const lineOf: DelayLine<Packet>[] = new Array(ids).fill(revPipe);
@@ -165,7 +176,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
         delayOf[at] = revDelay + extraOf(f);
       }
     });
-    ackLoss.next = { receive: (p: Packet) => lineOf[p.flow]!.push(p, receiverHost.exitTime(p.flow) + delayOf[p.flow]!) };
+    ackExit.next = { receive: (p: Packet) => lineOf[p.flow]!.push(p, receiverHost.exitTime(p.flow) + delayOf[p.flow]!) };
   }
 
   for (const f of s.flows) {

@@ -13,7 +13,7 @@ flows:
 
 /** [case, extra YAML, what the one-line message must say] */
 const CASES: [string, string, RegExp][] = [
-  ['unknown path', 'sweep:\n  link.lost: [1%, 2%]', /^cclab: sweep\.link\.lost: not a scenario path: link: unknown field "lost"; known: rate, rtt/],
+  ['unknown path', 'sweep:\n  link.lost: [1%, 2%]', /^cclab: sweep\.link\.lost: not a scenario path: link: unknown field "lost"; known: rate, trace, rtt/],
   ['path that is no path', 'sweep:\n  "link..loss": [1%]', /^cclab: sweep\.link\.\.loss: not a scenario path/],
   ['list index that does not exist', 'sweep:\n  flows[2].cc: [reno]', /^cclab: sweep\.flows\[2\]\.cc: flows has 1 entry \(index 2 does not exist\)/],
   ['empty list', 'sweep:\n  link.loss: []', /^cclab: sweep\.link\.loss: empty list; give at least one value/],

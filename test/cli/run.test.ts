@@ -80,7 +80,7 @@ describe('bad input: one line naming the field, exit 2, no result directory', ()
     ['Brutal rate below the module minimum', ['--set', 'flows[0].cc=brutal', '--set', 'flows[0].brutal.rate=400kbit'], /^cclab: flows\[0\]\.brutal\.rate: below tcp_brutal's minimum of 500kbit/],
     ['Brutal cwndGain above 80', ['--set', 'flows[0].cc=brutal', '--set', 'flows[0].brutal.cwndGain=90'], /^cclab: flows\[0\]\.brutal\.cwndGain: must be between 5 and 80/],
     ['Brutal cwndGain below 5', ['--set', 'flows[0].cc=brutal', '--set', 'flows[0].brutal.cwndGain=4'], /^cclab: flows\[0\]\.brutal\.cwndGain: must be between 5 and 80/],
-    ['bad --set path', ['--set', 'link.bandwidth=10mbit'], /^cclab: link: unknown field "bandwidth"; known: rate, rtt/],
+    ['bad --set path', ['--set', 'link.bandwidth=10mbit'], /^cclab: link: unknown field "bandwidth"; known: rate, trace, rtt/],
     ['--set index out of range', ['--set', 'flows[3].cc=reno'], /^cclab: --set flows\[3\]\.cc: flows has 1 entry/],
     ['--set without =', ['--set', 'link.loss'], /^cclab: --set link\.loss: expected path=value/],
     ['ackJitter without its 100% quantile', ['--set', 'link.ackJitter={"50%": 0us, "99%": 100us}'], /^cclab: link\.ackJitter: needs a "100%" quantile/],
