@@ -274,7 +274,8 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
   const k = groupBy(kernel);
   const keys = [...k.keys()].filter((key) => s.has(key));
   const params = new Map(keys.map((key) => [key, pointParams(k.get(key)![0]!.resolved)]));
-  const names = Object.keys(params.get(keys[0]!) ?? {});
+  // every parameter some point has (Brutal's rate, flows' own RTTs: not every point of a group has them)
+  const names = [...new Set(keys.flatMap((key) => Object.keys(params.get(key)!)))];
   const varying = names.filter((n) => new Set(keys.map((key) => String(params.get(key)![n]))).size > 1);
   const points: ComparedPoint[] = keys.map((key) => {
     const sm = meanMetrics(s.get(key)!);
@@ -289,7 +290,7 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
     return {
       key,
       params: p,
-      label: varying.map((n) => `${n}=${p[n]}`).join(' ') || String(p.cc),
+      label: varying.filter((n) => p[n] !== undefined).map((n) => `${n}=${p[n]}`).join(' ') || String(p.cc),
       sim: { n: s.get(key)!.length, mean: sm },
       kernel: { n: k.get(key)!.length, mean: km },
       relErr,
@@ -300,8 +301,8 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
   const num = (v: string | number): number => (typeof v === 'number' ? v : NaN);
   points.sort((a, b) => {
     for (const n of varying) {
-      const x = a.params[n]!;
-      const y = b.params[n]!;
+      const x = a.params[n] ?? '';
+      const y = b.params[n] ?? '';
       if (x === y) continue;
       return Number.isFinite(num(x)) && Number.isFinite(num(y)) ? num(x) - num(y) : String(x) < String(y) ? -1 : 1;
     }

@@ -8,7 +8,8 @@ import { applySets, validateScenario } from '../../src/scenario/load.js';
 import { InputError } from '../../src/scenario/errors.js';
 import { scenarioHash } from '../../src/scenario/resolve.js';
 import { planSweep } from '../../src/analysis/plan.js';
-import { pointKey, pointParams } from '../../src/analysis/compare.js';
+import { compareRuns, pointKey, pointParams, type RunRecord } from '../../src/analysis/compare.js';
+import { runSimulation } from '../../src/sim/run.js';
 
 const BASE = { duration: '5s', link: { rate: '50mbit', rtt: '20ms' }, flows: [{ cc: 'cubic' }, { cc: 'cubic' }] };
 
@@ -68,5 +69,19 @@ describe('flows[].rtt', () => {
     expect(pointKey(resolve(['flows[1].rtt=20ms']))).toBe(pointKey(plain));
     expect(pointParams(own).flowRttMs).toBe('20+100');
     expect(pointParams(plain)).not.toHaveProperty('flowRttMs');
+  });
+
+  it('labels each point of a group with the parameters it has: no "undefined" for a point without Brutal or own RTTs', () => {
+    const record = (sets: string[]): RunRecord => {
+      const resolved = resolve(['duration=1s', ...sets]);
+      return { dir: sets.join(' '), resolved, summary: runSimulation(resolved).summary };
+    };
+    const runs = [
+      record(['flows[0]={cc: brutal, brutal: {rate: 40mbit}}', 'flows[1].rtt=40ms']),
+      record(['flows[1].rtt=100ms']),
+      record([]),
+    ];
+    const labels = compareRuns(runs, runs).points.map((p) => p.label).sort();
+    expect(labels).toEqual(['cc=brutal+cubic flowRttMs=20+40 brutalMbps=40', 'cc=cubic+cubic', 'cc=cubic+cubic flowRttMs=20+100']);
   });
 });
