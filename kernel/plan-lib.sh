@@ -259,12 +259,15 @@ setup_qdiscs() {
 
 # ack_band BAND NETEM_ARGS FLOWS: the ACK path's band BAND (1..) with its own netem (a
 # longer delay), and the flows (ids) whose ACKs take it: TCP to their client ports.
+# tc reads class minors and handles as hex: band b is prio's class 1:<b+1 in hex>
+# (band 9 is 1:a), its netem's handle <b+16 in hex> (11: .. 1f:; band 0's is 10:).
 # shellcheck disable=SC2317 # called by the plan's plan_ack_bands, when it has one
 ack_band() {
+  class=1:$(printf %x $(($1 + 1)))
   # shellcheck disable=SC2086 # tc arguments, split into words
-  "$TC" -n "$NS_RTR" qdisc add dev to-snd parent "1:$(($1 + 1))" handle "$(($1 + 10)):" $2 || fail 5 "cannot add the netem of ACK band $1"
+  "$TC" -n "$NS_RTR" qdisc add dev to-snd parent "$class" handle "$(printf %x $(($1 + 16))):" $2 || fail 5 "cannot add the netem of ACK band $1"
   for i in $3; do
-    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "1:$(($1 + 1))" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
+    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "$class" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
   done
 }
 

@@ -22,7 +22,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
-import { canonicalJson, type ResolvedScenario } from '../scenario/resolve.js';
+import { canonicalJson, flowRttNs, type ResolvedScenario } from '../scenario/resolve.js';
 import { formatTime } from '../scenario/units.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { dataWireBytes } from '../network/wire.js';
@@ -161,6 +161,8 @@ export function pointKey(r: ResolvedScenario): string {
       pacing: f.pacing,
       brutal: f.brutal ? { rate: f.brutal.rateBytesPerSec, cwndGain: f.brutal.cwndGain } : null,
       ecn: f.ecn,
+      // a flow's own RTT (flows[].rtt), only when it has one: keys of other points stay as they were
+      extraDelayNs: f.extraDelayNs,
     })),
   });
 }
@@ -182,6 +184,8 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
   if (l.qdisc !== 'droptail') p.qdisc = qdiscLabel(r);
   // at an AQM, ECN on or off tells points apart (so every AQM point names it); drop-tail points name it only when on
   if (l.qdisc !== 'droptail' || r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
+  // flows with RTTs of their own (flows[].rtt): each flow's base RTT, e.g. 20+100
+  if (r.flows.some((f) => f.extraDelayNs !== undefined)) p.flowRttMs = r.flows.map((f) => flowRttNs(r, f) / 1e6).join('+');
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;
@@ -270,7 +274,8 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
   const k = groupBy(kernel);
   const keys = [...k.keys()].filter((key) => s.has(key));
   const params = new Map(keys.map((key) => [key, pointParams(k.get(key)![0]!.resolved)]));
-  const names = Object.keys(params.get(keys[0]!) ?? {});
+  // every parameter some point has (Brutal's rate, flows' own RTTs: not every point of a group has them)
+  const names = [...new Set(keys.flatMap((key) => Object.keys(params.get(key)!)))];
   const varying = names.filter((n) => new Set(keys.map((key) => String(params.get(key)![n]))).size > 1);
   const points: ComparedPoint[] = keys.map((key) => {
     const sm = meanMetrics(s.get(key)!);
@@ -285,7 +290,7 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
     return {
       key,
       params: p,
-      label: varying.map((n) => `${n}=${p[n]}`).join(' ') || String(p.cc),
+      label: varying.filter((n) => p[n] !== undefined).map((n) => `${n}=${p[n]}`).join(' ') || String(p.cc),
       sim: { n: s.get(key)!.length, mean: sm },
       kernel: { n: k.get(key)!.length, mean: km },
       relErr,
@@ -296,8 +301,8 @@ export function compareRuns(sim: readonly RunRecord[], kernel: readonly RunRecor
   const num = (v: string | number): number => (typeof v === 'number' ? v : NaN);
   points.sort((a, b) => {
     for (const n of varying) {
-      const x = a.params[n]!;
-      const y = b.params[n]!;
+      const x = a.params[n] ?? '';
+      const y = b.params[n] ?? '';
       if (x === y) continue;
       return Number.isFinite(num(x)) && Number.isFinite(num(y)) ? num(x) - num(y) : String(x) < String(y) ? -1 : 1;
     }

@@ -21,11 +21,13 @@ const f2 = (x: number) => x.toFixed(2);
 export function formatSummary(s: RunSummary): string {
   const head = `${s.scenario} (${s.source}, seed ${s.seed}, ${s.durationS}s${s.warmupS ? `, first ${s.warmupS}s excluded as warm-up` : ''}): ${s.link.rateMbps} Mbit/s, RTT ${s.link.rttMs} ms, ${s.link.qdisc ? `${s.link.qdisc} limit` : 'queue'} ${s.link.queuePackets} packets`;
   const fct = s.fct !== undefined;
-  const rows: (string | number)[][] = [['flow', 'cc', 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
+  // a base-RTT column only when flows have RTTs of their own (flows[].rtt)
+  const ownRtt = s.flows.some((f) => f.baseRttMs !== undefined);
+  const rows: (string | number)[][] = [['flow', 'cc', ...(ownRtt ? ['base RTT ms'] : []), 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
   for (const f of s.flows) {
-    const row = [String(f.id), f.cc, f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
+    const row = [String(f.id), f.cc, ...(ownRtt ? [String(f.baseRttMs ?? s.link.rttMs)] : []), f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
     if (fct) row.push(f.completionS !== null ? f2(f.completionS * 1000) : '-');
-    if (f.inWarmup) row[2] = 'warm-up';
+    if (f.inWarmup) row[ownRtt ? 3 : 2] = 'warm-up';
     rows.push(row);
   }
   const l = s.link;

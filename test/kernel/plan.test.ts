@@ -228,8 +228,53 @@ describe('flows with an RTT of their own', () => {
     expect(plan).toMatch(/ack_band 1 '[^']*' '1 2'\n/);
     const lib = executablePlan(plan);
     expect(lib).toContain('prio bands $((ACK_BANDS + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
-    expect(lib).toContain('match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "1:$(($1 + 1))"');
+    expect(lib).toContain('match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "$class"');
     expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('ACK_BANDS');
+  });
+  /** The tc commands on the ACK path that setup_qdiscs runs for a plan, with tc replaced by echo. */
+  function ackPathCommands(plan: string): string[] {
+    const script = executablePlan(plan).replace(/^plan_main "\$@"$/m, () => 'tcecho() { echo "tc $*"; }\nTC=tcecho NS_RTR=rtr\nsetup_qdiscs');
+    return execFileSync('sh', ['-c', script], { encoding: 'utf8' }).trim().split('\n').filter((l) => l.includes('to-snd'));
+  }
+  it('runs these tc commands: prio, the link\'s netem in band 0, each band\'s netem and its flows\' filters', () => {
+    // link 50 ms (reverse 25 ms); flows at 50, 150 (x2) and 250 ms
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows=[{cc: reno}, {cc: cubic, rtt: 150ms, count: 2}, {cc: cubic, rtt: 250ms}]']).resolved;
+    const plan = generatePlan(s, { runId: 'x', moduleHint: HINT });
+    // netem limit: twice the ACK delay line at full rate + 100 (50 Mbit/s x 125 ms / 1514 B = 516.0 -> 517,
+    // x 225 ms: 928.8 -> 929), or netem's default 1000 if more
+    expect(ackPathCommands(plan)).toEqual([
+      'tc -n rtr qdisc add dev to-snd root handle 1: prio bands 3 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0',
+      'tc -n rtr qdisc add dev to-snd parent 1:1 handle 10: netem limit 1000 delay 25000us',
+      'tc -n rtr qdisc add dev to-snd parent 1:2 handle 11: netem limit 1134 delay 125000us',
+      `tc -n rtr filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport ${CLIENT_PORT_BASE + 1} 0xffff flowid 1:2`,
+      `tc -n rtr filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport ${CLIENT_PORT_BASE + 2} 0xffff flowid 1:2`,
+      'tc -n rtr qdisc add dev to-snd parent 1:3 handle 12: netem limit 1958 delay 225000us',
+      `tc -n rtr filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport ${CLIENT_PORT_BASE + 3} 0xffff flowid 1:3`,
+    ]);
+    expect(ackPathCommands(generatePlan(loadScenario(join(GOLDEN, 'single-flow.yaml')).resolved, { runId: 'x', moduleHint: HINT }))).toEqual([
+      'tc -n rtr qdisc add dev to-snd root netem limit 1000 delay 25000us',
+    ]);
+  });
+  it('names prio classes and netem handles in hex, as tc reads them (band 9 is 1:a, band 15 1:10), every band with the ACK loss', () => {
+    const flows = Array.from({ length: 15 }, (_, i) => `{cc: cubic, rtt: ${60 + i}ms}`).join(', ');
+    const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), [`flows=[${flows}]`, 'link.ackLoss=1%']).resolved;
+    const cmds = ackPathCommands(generatePlan(s, { runId: 'x', moduleHint: HINT }));
+    expect(cmds[0]).toContain('prio bands 16 ');
+    const netems = cmds.filter((c) => c.includes(' netem '));
+    expect(netems.map((c) => /parent (\S+) handle (\S+)/.exec(c)!.slice(1).join(' '))).toEqual(
+      Array.from({ length: 16 }, (_, b) => `1:${(b + 1).toString(16)} ${(b + 16).toString(16)}:`),
+    );
+    expect(netems.every((c) => c.endsWith(' loss random 1%'))).toBe(true);
+    // band 15: flow 14 at 74 ms, 24 ms over the link's 50: ACK delay 25 + 24 ms
+    expect(netems.at(-1)).toBe('tc -n rtr qdisc add dev to-snd parent 1:10 handle 1f: netem limit 1000 delay 49000us loss random 1%');
+    expect(cmds.at(-1)).toMatch(/dport 40014 0xffff flowid 1:10$/);
+    expect(cmds.filter((c) => c.includes('flowid 1:a')).length).toBe(1); // band 9: flow 8
+  });
+  describeWith('shellcheck', 'with ACK bands', () => {
+    it('passes shellcheck as the script a target runs', () => {
+      const s = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows=[{cc: reno}, {cc: cubic, rtt: 150ms}]']).resolved;
+      execFileSync('shellcheck', ['-s', 'sh', '-'], { input: executablePlan(generatePlan(s, { runId: 'sc', moduleHint: HINT })), encoding: 'utf8' });
+    });
   });
   it('refuses more distinct flow RTTs than prio has bands, in one line', () => {
     const flows = Array.from({ length: 16 }, (_, i) => ({ cc: 'cubic', rtt: `${100 + i}ms` }));

@@ -170,6 +170,34 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
   );
 
   it(
+    "gives a flow its own RTT on its ACK path (prio band + u32), and both backends measure it as the flow's minimum RTT",
+    async () => {
+      // two Cubic flows at 20 and 100 ms sharing 50 Mbit/s (the reference grid's RTT-unfairness point, shortened)
+      const loaded = loadScenario(join(REFERENCE, 'kernel-validation.yaml'), ['link.rtt=20ms', 'link.loss=0%', 'flows=[{cc: cubic}, {cc: cubic, rtt: 100ms}]', 'duration=10s']);
+      const a = await runKernelScenario(loaded, { target: 'vm' });
+      const tc = parseTcQdiscs(String(a.extra!['raw/tc-after.txt'])).filter((q) => q.dev === 'to-snd');
+      expect(tc.map((q) => `${q.kind} ${q.parent}`).sort()).toEqual(['netem 1:1', 'netem 1:2', 'prio root']);
+      const band = (parent: string) => tc.find((q) => q.parent === parent)!;
+      expect(band('1:2').options).toContain('delay 90ms');
+      // each flow's ACKs went through its own netem (thousands each)
+      expect(band('1:1').sentPackets).toBeGreaterThan(1000);
+      expect(band('1:2').sentPackets).toBeGreaterThan(1000);
+      const [short, long] = a.summary.flows;
+      expect(short!.rttMs.min).toBeGreaterThanOrEqual(20);
+      expect(short!.rttMs.min).toBeLessThan(23);
+      expect(long!.rttMs.min).toBeGreaterThanOrEqual(100);
+      expect(long!.rttMs.min).toBeLessThan(103);
+      expect(long!.baseRttMs).toBe(100);
+      expect(short).not.toHaveProperty('baseRttMs');
+      // RTT unfairness: the 20 ms flow takes the larger share, as in the simulator
+      expect(short!.goodputMbps).toBeGreaterThan(1.5 * long!.goodputMbps);
+      const sim = simulateLoaded(loaded);
+      expect(sim.summary.flows[0]!.goodputMbps).toBeGreaterThan(1.5 * sim.summary.flows[1]!.goodputMbps);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'fails in one line, listing the available congestion controls, when brutal has no module',
     async () => {
       const loaded = loadScenario(SCENARIO, ['flows[0].cc=brutal', 'flows[0].brutal={rate: 10mbit}']);
