@@ -99,7 +99,9 @@ describe('plan script', () => {
     expect(plan).toMatch(/start_client 0 0 'CCLAB_BRUTAL_RATE=5000000 CCLAB_BRUTAL_CWND_GAIN=15' -C brutal -t \d+\n/);
     expect(plan).toContain('MTU=\n'); // largest MSS is 1448: the default 1500-byte MTU fits
     expect(plan).toContain("start_client 1 2.5 '' -C cubic -t 10 -M 1412\n"); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
-    expect(plan).toMatch(/start_client \d 0 '' -C reno -n 10485760\n/);
+    // the byte-limited flow runs cclab_flow: exactly 10 MB on one connection from port 40002
+    expect(plan).toContain("  start_flow 2 0 ''\n");
+    expect(plan).toContain("schedule 2 <<'EOF'\ndst 10.201.2.1 5203\ncc reno\nchunk 1448\nconn 40002 0 12 10485760 0\nEOF\n");
   });
   it("caps the advertised window at the scenario's rwnd (receive buffer = 2 x rwnd)", () => {
     const w = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].rwnd=8mb']).resolved;
@@ -158,7 +160,7 @@ describe('ECN per flow', () => {
     expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).toContain("ECN_FLOWS=''\n");
     const lib = executablePlan(plan);
     expect(lib).toContain('route add default via 10.201.1.2 table 100 features ecn');
-    expect(lib).toContain('rule add ipproto 6 sport $((CLIENT_PORT_BASE + i)) lookup 100');
+    expect(lib).toContain('rule add ipproto 6 sport "$sport" lookup 100');
     // an ECN flow resolves with ecn: true; others carry no field, so their scenario hashes stay
     expect(s.flows.map((f) => f.ecn)).toEqual([true, undefined, true]);
   });
@@ -228,7 +230,7 @@ describe('flows with an RTT of their own', () => {
     expect(plan).toMatch(/ack_band 1 '[^']*' '1 2'\n/);
     const lib = executablePlan(plan);
     expect(lib).toContain('prio bands $((ACK_BANDS + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
-    expect(lib).toContain('match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "1:$(($1 + 1))"');
+    expect(lib).toContain('match ip dport "$1" $((0xffff ^ ($2 - $1))) flowid "1:$((band + 1))"');
     expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('ACK_BANDS');
   });
   it('refuses more distinct flow RTTs than prio has bands, in one line', () => {
