@@ -458,37 +458,57 @@ static int conn_on(struct conn *c, int64_t t) {
 
 static int64_t chunk_interval_ns(const struct conn *c) { return (int64_t)((double)chunk_bytes * 8 * 1e9 / c->rate_bps); }
 
-/* Write what is due now; returns when the socket is full or nothing more is due. */
-static void conn_write(struct conn *c, int64_t t) {
-    if (!conn_on(c, t)) return;
-    uint64_t left = c->bytes ? c->bytes - c->written : UINT64_MAX;
-    if (c->rate_bps > 0) {
-        const struct period *p = &c->on[c->period];
-        int64_t iv = chunk_interval_ns(c);
-        int64_t due = (t - p->a) / iv + 1;                  /* chunks at a, a + iv, ... up to t */
-        int64_t last = (p->b - p->a + iv - 1) / iv;          /* chunks at times before b */
-        if (due > last) due = last;
-        if (due > c->chunks_done) {
-            c->owed += (uint64_t)(due - c->chunks_done) * chunk_bytes;
-            c->chunks_done = due;
-        }
-    } else {
-        c->owed = UINT64_MAX;
-    }
-    while (c->owed > 0 && left > 0) {
-        uint64_t want = c->owed < left ? c->owed : left;
-        size_t n = c->rate_bps > 0 ? (want < WRITE_BUF_BYTES ? want : WRITE_BUF_BYTES) : (want < BULK_WRITE_BYTES ? want : BULK_WRITE_BYTES);
+/* Write up to `want` bytes (fewer when the byte limit or a full socket stops it); 0 on a write error. */
+static int conn_push(struct conn *c, uint64_t want) {
+    while (want > 0 && (c->bytes == 0 || c->written < c->bytes)) {
+        uint64_t n = want;
+        if (c->bytes && n > c->bytes - c->written) n = c->bytes - c->written;
+        uint64_t cap = c->rate_bps > 0 ? WRITE_BUF_BYTES : BULK_WRITE_BYTES;
+        if (n > cap) n = cap;
         ssize_t w = write(c->fd, buf, n);
         if (w < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN) conn_fail(c, "write", errno);
-            return;
+            if (errno == EAGAIN) return 1;
+            conn_fail(c, "write", errno);
+            return 0;
         }
         c->written += (uint64_t)w;
-        left -= (uint64_t)w;
+        want -= (uint64_t)w;
         if (c->rate_bps > 0) c->owed -= (uint64_t)w;
     }
-    if (c->bytes && c->written == c->bytes) c->st = C_DRAIN;
+    return 1;
+}
+
+/*
+ * Write what is due now. A paced conn first writes every chunk due before
+ * the end of a period that has ended (it may wake just after it), then
+ * drops what the socket did not take and moves to the next period.
+ */
+static void conn_write(struct conn *c, int64_t t) {
+    while (c->period < c->non) {
+        const struct period *p = &c->on[c->period];
+        if (t < p->a) return;
+        if (c->rate_bps > 0) {
+            int64_t iv = chunk_interval_ns(c);
+            int64_t upto = t < p->b ? t : p->b - 1;
+            int64_t due = (upto - p->a) / iv + 1; /* chunks at a, a + iv, ... up to upto */
+            if (due > c->chunks_done) {
+                c->owed += (uint64_t)(due - c->chunks_done) * chunk_bytes;
+                c->chunks_done = due;
+            }
+            if (!conn_push(c, c->owed)) return;
+        } else if (t < p->b) {
+            if (!conn_push(c, UINT64_MAX)) return;
+        }
+        if (c->bytes && c->written == c->bytes) {
+            c->st = C_DRAIN;
+            return;
+        }
+        if (t < p->b) return;
+        c->period++;
+        c->chunks_done = 0;
+        c->owed = 0;
+    }
 }
 
 /* Shut our side down and wait (bounded) for the server's EOF. */
@@ -596,8 +616,9 @@ static int run_client(void) {
                     conn_start(c);
                 }
             }
-            if ((c->st == C_CONNECTING || c->st == C_OPEN || c->st == C_DRAIN) && t >= c->stop_ns) conn_stop(c, t);
+            /* (writes first: chunks due before the stop still go) */
             if (c->st == C_OPEN) conn_write(c, t);
+            if ((c->st == C_CONNECTING || c->st == C_OPEN || c->st == C_DRAIN) && t >= c->stop_ns) conn_stop(c, t);
             if (c->st == C_CLOSING && t >= c->close_deadline_ns) {
                 snprintf(c->err, sizeof c->err, "no-eof");
                 conn_finish(c);
@@ -619,7 +640,7 @@ static int run_client(void) {
             if (c->fd < 0 || c->st == C_DONE) continue;
             short ev = 0;
             if (c->st == C_CONNECTING) ev = POLLOUT;
-            else if (c->st == C_OPEN && (c->owed > 0) && conn_on(c, t)) ev = POLLOUT;
+            else if (c->st == C_OPEN && conn_on(c, t) && (c->rate_bps == 0 || c->owed > 0)) ev = POLLOUT;
             else if (c->st == C_CLOSING) ev = POLLIN;
             pfd[n] = (struct pollfd){.fd = c->fd, .events = ev}; /* POLLERR (the ACK stamps) always */
             idx[n++] = i;
