@@ -436,9 +436,10 @@ schedule() {
   cat >"$OUT/schedule-$1.txt" || fail 3 "cannot write the schedule of flow $1"
 }
 
-# start_flow ID START_S ENV: flow ID's cclab_flow client in snd, START_S seconds
-# from now, with ENV added to the shim's environment; its schedule's times count
-# from t0 ($T0).
+# start_flow ID START_S ENV: flow ID's cclab_flow client in snd, started START_S
+# seconds from now (the plan starts it a little before its first connection,
+# which it waits for itself: its schedule's times count from t0, $T0), with ENV
+# added to the shim's environment; timeline.txt's "start ID" is its launch.
 # shellcheck disable=SC2317 # called by plan_clients, when a flow needs it
 start_flow() {
   sched="$OUT/schedule-$1.txt"

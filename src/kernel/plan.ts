@@ -70,6 +70,13 @@ export function usesGenerator(f: ResolvedFlow): boolean {
   return f.bytes !== null || f.app !== undefined || f.arrivals !== undefined;
 }
 
+/**
+ * cclab_flow starts this long before its flow's first connection and waits
+ * for it itself (to the ns), so that the ~50 ms a TCG guest takes to start
+ * a program does not delay the SYN.
+ */
+export const GEN_LAUNCH_LEAD_NS = 1e9;
+
 /** The first client port of the workloads' ranges (0xB000), above every flow's own 40000+i. */
 export const WORKLOAD_PORT_BASE = 45056;
 /** The last port a workload may use. */
@@ -315,7 +322,7 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     'plan_clients() {',
     ...s.flows.map((f) =>
       usesGenerator(f)
-        ? `  start_flow ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))}`
+        ? `  start_flow ${f.id} ${secs(Math.max(0, f.startNs - GEN_LAUNCH_LEAD_NS))} ${shQuote(clientEnv(f).join(' '))}`
         : `  start_client ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))} ${clientArgs(f, maxMss).join(' ')}`,
     ),
     '}',
