@@ -320,7 +320,9 @@ ack_band() {
     # shellcheck disable=SC2046 # two words
     set -- $(flow_ports "$i")
     # a workload's range is a power of two of ports, aligned: one masked match
-    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport "$1" $((0xffff ^ ($2 - $1))) flowid "1:$((band + 1))" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
+    # (tc reads a u32 mask in hex)
+    mask=$(printf '0x%04x' $((0xffff ^ ($2 - $1))))
+    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport "$1" "$mask" flowid "1:$((band + 1))" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
   done
 }
 
