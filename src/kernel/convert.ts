@@ -505,7 +505,8 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
   for (const f of s.flows) {
     const range = ranges.get(f.id);
     if (range !== undefined) {
-      rows.push(...workloadRows(f.id, p.tcp.filter((x) => x.lport >= range.lo && x.lport <= range.hi), base));
+      const ticks = [...new Set([...p.tcp, ...p.qdisc].map((x) => x.t))].filter((t) => t >= (p.timeline.start.get(f.id) ?? -Infinity));
+      rows.push(...workloadRows(f.id, ticks, p.tcp.filter((x) => x.lport >= range.lo && x.lport <= range.hi), p.flowConns[f.id] ?? [], base));
       continue;
     }
     const lport = CLIENT_PORT_BASE + f.id;
@@ -539,11 +540,17 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
 /**
  * A workload's time-series rows, as the simulator writes them: per sampler
  * tick its open connections added up (cwnd, pacing, in flight, delivery
- * rate; srtt averaged), goodput from every connection's ACKed bytes since
- * the previous tick, retransmissions over all its connections so far.
+ * rate; srtt averaged; zeros when none is open), goodput from every connection's ACKed bytes since
+ * the previous tick, retransmissions over all its connections so far. A
+ * connection shorter than the sampling interval may never be sampled: its
+ * bytes (and retransmissions) from cclab_flow's log count at the first tick
+ * after it ended, so the series adds up to what the workload delivered.
  */
-function workloadRows(flow: number, samples: readonly TcpSample[], base: number): TimeseriesRow[] {
-  const ticks = new Map<number, TcpSample[]>();
+function workloadRows(flow: number, tickTimes: readonly number[], samples: readonly TcpSample[], conns: readonly FlowConnLog[], base: number): TimeseriesRow[] {
+  const ended = conns.map((c) => ({ c, t: c.doneS ?? c.stopS ?? c.endS })).sort((a, b) => a.t - b.t);
+  let next = 0;
+  // every tick of the sampler from the client's launch, with or without a socket of the workload
+  const ticks = new Map<number, TcpSample[]>(tickTimes.map((t) => [t, []]));
   for (const x of samples) {
     const list = ticks.get(x.t);
     if (list) list.push(x);
@@ -571,6 +578,11 @@ function workloadRows(flow: number, samples: readonly TcpSample[], base: number)
       inflight += Math.max(0, x.unacked - x.sacked - x.lost + x.retrans);
       delivery += x.deliveryRate;
       srttSum += x.rttUs / 1000;
+    }
+    for (; next < ended.length && ended[next]!.t <= t; next++) {
+      const { c } = ended[next]!;
+      acked.set(c.lport, Math.max(acked.get(c.lport) ?? 0, c.deliveredBytes));
+      retrans.set(c.lport, Math.max(retrans.get(c.lport) ?? 0, c.totalRetrans));
     }
     const total = [...acked.values()].reduce((a, b) => a + b, 0);
     const dt = prevT === null ? 0 : t - prevT;

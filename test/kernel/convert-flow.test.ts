@@ -82,3 +82,60 @@ describe('short flows that did not finish, or were cut short', () => {
     expect(verifyRun(loaded.resolved, parseRun(loaded.resolved, f))[0]).toMatch(/^flow 4: 1 connection\(s\) failed, e\.g\. port 40004: TCP_CONGESTION:ENOENT/);
   });
 });
+
+/**
+ * A real VM run of a workload and an on/off application (fixture
+ * vm-workload-onoff-20mbit-40ms): Poisson arrivals of 15/s from 0.5 s with
+ * Pareto sizes (mean 40 KB), 60 ms RTT and ECN, next to BBR writing 5
+ * Mbit/s in on periods of 1 s and off periods of exp(500 ms), 20 Mbit/s,
+ * 40 ms, 4 s.
+ */
+describe('a workload and an on/off application run by cclab_flow -> summary.json', () => {
+  const WFIX = join(import.meta.dirname, 'fixtures', 'vm-workload-onoff-20mbit-40ms');
+  const wfiles: RawFiles = Object.fromEntries(readdirSync(WFIX).filter((f) => f !== 'scenario.yaml').map((f) => [f, readFileSync(join(WFIX, f), 'utf8')]));
+  const wloaded = loadScenario(join(WFIX, 'scenario.yaml'));
+  const a = convertRun(wloaded, wfiles, { target: 'vm', wallSeconds: 100 });
+  const [wl, onoff] = a.summary.flows;
+  const conns = String(wfiles['flow-0.log']).split('\n').filter((l) => l.startsWith('conn '));
+  it('is a valid summary; the workload counts its connections, started and finished by its stop', () => {
+    runSummarySchema.parse(a.summary);
+    expect(wl!.connections).toEqual({ started: 40, finished: 39 });
+    expect(wl!.completionS).toBeNull();
+    expect(wl!.startS).toBe(0.5);
+    expect(wl!.endS).toBe(4);
+  });
+  it('adds up its connections: data bytes ACKed (less the SYN) over its life', () => {
+    const acked = conns.map((l) => Number(/ acked=(\d+)/.exec(l)![1]) - 1).reduce((x, y) => x + y, 0);
+    expect(wl!.bytesDelivered).toBe(acked);
+    expect(wl!.bytesDelivered).toBe(1183059);
+    expect(wl!.goodputMbps).toBeCloseTo((1183059 * 8) / 3.5 / 1e6, 5);
+    expect(wl!.rttMs.min).toBeGreaterThan(60); // its own 60 ms RTT
+  });
+  it('writes every connection into connections.csv (start = its SYN), the one cut off by the stop without an FCT', () => {
+    const rows = String(a.extra!['connections.csv']).trim().split('\n');
+    expect(rows[0]).toBe('flow,start_s,bytes,fct_ms');
+    expect(rows).toHaveLength(41);
+    // lport 45056: syn=2.954895 done=3.136824, t0 = 2.32
+    expect(rows[1]).toBe('0,0.634895,16452,181.929');
+    expect(rows.filter((r) => r.endsWith(','))).toEqual(['0,3.843092,15868,']);
+    expect(a.summary.fct!.flows).toBe(40);
+    expect(a.summary.fct!.unfinished).toBe(1);
+  });
+  it("times the on/off application's goodput from its SYN to its stop", () => {
+    // flow-1.log: syn=2.351102 stop=6.320056 acked=1977969
+    expect(onoff!.bytesDelivered).toBe(1977968);
+    expect(onoff!.goodputMbps).toBeCloseTo((1977968 * 8) / (6.320056 - 2.351102) / 1e6, 4);
+    expect(onoff!.endS).toBeCloseTo(6.320056 - 2.32, 6);
+  });
+  it("adds up the workload's sockets per sample in its time series (its port range)", () => {
+    const rows = a.timeseries.filter((r) => r.flow === 0);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.some((r) => Number(r.cwnd_pkts) > 10)).toBe(true);
+    const bytes = rows.reduce((x, r, i) => x + (i > 0 ? (Number(r.goodput_mbps) * 1e6 * (Number(r.time_s) - Number(rows[i - 1]!.time_s))) / 8 : 0), 0);
+    expect(bytes).toBeGreaterThan(0.8 * 1183059);
+    expect(bytes).toBeLessThanOrEqual(1183059 * 1.001);
+  });
+  it('accepts the run', () => {
+    expect(verifyRun(wloaded.resolved, parseRun(wloaded.resolved, wfiles))).toEqual([]);
+  });
+});
