@@ -31,18 +31,18 @@
 #       to-rcv: tbf 1: -> netem 2: -> $AQM 3:
 # The receive buffer may grow to $RMEM_MAX, the send buffer to $WMEM_MAX.
 #
-# Per flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i and,
-# after the flow's start offset, an iperf3 client in snd bound to port
+# Per bulk flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i
+# and, after the flow's start offset, an iperf3 client in snd bound to port
 # 40000+i (`--cport`, so samples can be told apart from iperf3's control
-# connection) with `--json` and the plan's arguments (-C <cc>, -t or -n, -M),
+# connection) with `--json` and the plan's arguments (-C <cc>, -t, -M),
 # run under the LD_PRELOAD shim, which sets Brutal's parameters from the
 # environment the plan gives.
 #
 # Flows that are not bulk transfers ($GEN_FLOWS: byte-limited, paced at a
 # rate, on/off, or a workload of many short connections) run cclab_flow
 # instead of iperf3 (kernel/flow/cclab_flow.c says why and how): a
-# `cclab_flow server` on port 5201+i in rcv, and after the flow's start a
-# `cclab_flow client` in snd under the same shim, with the schedule of its
+# `cclab_flow server` on port 5201+i in rcv, and 1 s before the flow's start
+# a `cclab_flow client` in snd under the same shim, with the schedule of its
 # connections that the plan's plan_schedules wrote into OUTDIR
 # (schedule-<i>.txt, times in seconds from t0). A flow of one connection
 # uses client port 40000+i as iperf3 would; a workload's connections each
