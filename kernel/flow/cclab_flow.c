@@ -43,9 +43,11 @@
  *   stop; end is the close().
  *
  * Writes:
- *   - bulk (rate 0): 64 KB writes while the socket takes them; the unsent
- *     data in the socket is held to TCP_NOTSENT_LOWAT (128 KB), so an off
- *     period starts with little queued in the kernel;
+ *   - bulk (rate 0): 64 KB writes while the socket takes them. A
+ *     connection that runs until its stop or has on/off periods holds the
+ *     unsent data in its socket to TCP_NOTSENT_LOWAT (128 KB), so an off
+ *     period starts with little queued in the kernel (a byte-limited one
+ *     without periods writes all its bytes at once, as the simulator's);
  *   - rate R: chunks of `chunk` bytes due at a + k * chunk * 8 / R within an
  *     on period [a, b), the simulator's schedule (src/tcp/app.ts). The
  *     program wakes at most every WAKE_MIN_NS (1 ms) and writes every chunk
@@ -261,6 +263,7 @@ struct conn {
     double rate_bps;           /* 0: bulk */
     struct period *on;
     int non, cap_on;
+    int onoff; /* the schedule gave on periods */
     enum cstate st;
     int fd;
     int tstamp; /* SO_TIMESTAMPING is on */
@@ -322,6 +325,7 @@ static void parse_schedule(const char *path, int64_t t0_ns) {
                 if (!c->on) die("realloc");
             }
             c->on[c->non++] = (struct period){t0_ns + secs_to_ns(a), t0_ns + secs_to_ns(b)};
+            c->onoff = 1;
         } else {
             goto bad;
         }
@@ -385,7 +389,7 @@ static void conn_start(struct conn *c) {
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc_name, strlen(cc_name)) != 0) return conn_fail(c, "TCP_CONGESTION", errno);
     if (maxseg > 0 && setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &maxseg, sizeof maxseg) != 0) return conn_fail(c, "TCP_MAXSEG", errno);
-    if (c->bytes == 0) {
+    if (c->bytes == 0 || c->onoff) {
         int lowat = NOTSENT_LOWAT_BYTES;
         setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
     }
