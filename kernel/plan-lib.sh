@@ -31,12 +31,25 @@
 #       to-rcv: tbf 1: -> netem 2: -> $AQM 3:
 # The receive buffer may grow to $RMEM_MAX, the send buffer to $WMEM_MAX.
 #
-# Per flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i and,
-# after the flow's start offset, an iperf3 client in snd bound to port
+# Per bulk flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i
+# and, after the flow's start offset, an iperf3 client in snd bound to port
 # 40000+i (`--cport`, so samples can be told apart from iperf3's control
-# connection) with `--json` and the plan's arguments (-C <cc>, -t or -n, -M),
+# connection) with `--json` and the plan's arguments (-C <cc>, -t, -M),
 # run under the LD_PRELOAD shim, which sets Brutal's parameters from the
 # environment the plan gives.
+#
+# Flows that are not bulk transfers ($GEN_FLOWS: byte-limited, paced at a
+# rate, on/off, or a workload of many short connections) run cclab_flow
+# instead of iperf3 (kernel/flow/cclab_flow.c says why and how): a
+# `cclab_flow server` on port 5201+i in rcv, and 1 s before the flow's start
+# a `cclab_flow client` in snd under the same shim, with the schedule of its
+# connections that the plan's plan_schedules wrote into OUTDIR
+# (schedule-<i>.txt, times in seconds from t0). A flow of one connection
+# uses client port 40000+i as iperf3 would; a workload's connections each
+# take a port of their own from the flow's range in $WORKLOAD_PORTS (a
+# power of two of ports, aligned, so one u32 match and one routing rule
+# cover it), and the sender's ephemeral ports move below 40000 so that
+# nothing else takes them.
 #
 # While flows run: cclab_sampler samples the flows' sockets and the
 # bottleneck qdisc every $SAMPLE_MS ms; `ss -tin` and `tc -s qdisc` run every
@@ -49,6 +62,11 @@
 #   client-<i>.json    iperf3 client (sender) JSON; client-<i>.err its stderr
 #   server-<i>.json    iperf3 server (receiver) JSON
 #   shim-<i>.log       the shim's log (Brutal parameters, final TCP_INFO)
+#   schedule-<i>.txt   a cclab_flow flow's schedule (the plan's plan_schedules)
+#   flow-<i>.log       its client's log: one line per connection (SYN, the
+#                      last byte's ACK, tcp_info); flow-<i>.err its stderr
+#   flow-server-<i>.log  its server's log: one line per connection (accept,
+#                      bytes read, EOF)
 #   samples.txt        cclab_sampler output
 #   ss.txt             `#T <uptime>` then `ss -tin` lines, every $SNAPSHOT_S s
 #   tc-before.txt, tc-after.txt, netstat-snd.txt
@@ -71,6 +89,8 @@
 #   TIMEOUT_S     the whole plan ends after this many seconds
 #   SHIM_PATH, SAMPLER_PATH   the helpers on the target (CCLAB_SHIM and
 #                 CCLAB_SAMPLER in the environment override them)
+#   FLOW_PATH     optional (with GEN_FLOWS): cclab_flow on the target
+#                 (CCLAB_FLOW overrides it)
 #   CCS           congestion controls the flows use, space-separated
 #   MODULE_HINT   how to load a missing congestion-control module here
 #   MODULE_PARAMS optional: "module param value" triples written to
@@ -83,6 +103,9 @@
 #   FQ            1: fq on the sender's device
 #   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
+#   GEN_FLOWS     optional: the flows (ids) that cclab_flow runs; the plan
+#                 then defines plan_schedules (schedule calls)
+#   WORKLOAD_PORTS  optional: "id:lo-hi ...", the client ports of workload flows
 #   WARMUP_S      optional: seconds after t0 at which the warm-up ends
 #   ACK_BANDS     optional: flows with an RTT of their own (flows[].rtt): the
 #                 ACK path becomes prio with band 0 the link's netem
@@ -92,13 +115,33 @@
 #                 ping from snd to the receiver (ICMP payload size bytes,
 #                 count requests every interval s, from start s after t0)
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
-# and a function plan_clients that calls start_client once per flow.
+# and a function plan_clients that calls start_client (iperf3) or
+# start_flow (cclab_flow) once per flow.
 
 RECEIVER_ADDR=10.201.2.1
 SERVER_PORT_BASE=5201
 CLIENT_PORT_BASE=40000
 
 uptime_s() { cut -d" " -f1 /proc/uptime; }
+
+# flow_ports ID: flow ID's client ports, "lo hi" (one port unless a workload's range).
+flow_ports() {
+  for w in ${WORKLOAD_PORTS:-}; do
+    case "$w" in "$1":*)
+      r=${w#*:}
+      echo "${r%-*} ${r#*-}"
+      return
+      ;;
+    esac
+  done
+  echo "$((CLIENT_PORT_BASE + $1)) $((CLIENT_PORT_BASE + $1))"
+}
+
+# is_gen_flow ID: does cclab_flow run flow ID?
+is_gen_flow() {
+  case " ${GEN_FLOWS:-} " in *" $1 "*) return 0 ;; esac
+  return 1
+}
 
 # One line for the host, then exit (cleanup runs from the EXIT trap).
 fail() {
@@ -170,6 +213,7 @@ preflight() {
   if [ -n "${PROBE:-}" ]; then command -v ping >/dev/null 2>&1 || fail 5 "ping not found for the latency probe (install iputils-ping or busybox)"; fi
   [ -r "$SHIM" ] || fail 5 "LD_PRELOAD shim not found at $SHIM"
   [ -x "$SAMPLER" ] || fail 5 "cclab_sampler not found at $SAMPLER"
+  if [ -n "${GEN_FLOWS:-}" ]; then [ -x "$FLOW_BIN" ] || fail 5 "cclab_flow not found at $FLOW_BIN"; fi
   modprobe -q tcp_diag 2>/dev/null
   AVAIL=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null)
   for cc in $CCS; do
@@ -221,8 +265,16 @@ EOF
   if [ -n "$ECN_FLOWS" ]; then
     "$IP" -n "$NS_SND" route add default via 10.201.1.2 table 100 features ecn || fail 3 "cannot add the ECN route"
     for i in $ECN_FLOWS; do
-      "$IP" -n "$NS_SND" rule add ipproto 6 sport $((CLIENT_PORT_BASE + i)) lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
+      # shellcheck disable=SC2046 # two words
+      set -- $(flow_ports "$i")
+      sport=$1
+      [ "$2" = "$1" ] || sport="$1-$2"
+      "$IP" -n "$NS_SND" rule add ipproto 6 sport "$sport" lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
     done
+  fi
+  # a workload's ports are its own: the sender's ephemeral ports stay below them
+  if [ -n "${WORKLOAD_PORTS:-}" ]; then
+    "$IP" netns exec "$NS_SND" sysctl -qw "net.ipv4.ip_local_port_range=32768 $((CLIENT_PORT_BASE - 1))" >/dev/null || fail 3 "cannot set the sender's ip_local_port_range"
   fi
   for ns in $NS_SND $NS_RCV; do
     "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 $RMEM_MAX" "net.ipv4.tcp_wmem=4096 16384 $WMEM_MAX" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"
@@ -267,7 +319,12 @@ ack_band() {
   # shellcheck disable=SC2086 # tc arguments, split into words
   "$TC" -n "$NS_RTR" qdisc add dev to-snd parent "$class" handle "$(printf %x $(($1 + 16))):" $2 || fail 5 "cannot add the netem of ACK band $1"
   for i in $3; do
-    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "$class" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
+    # shellcheck disable=SC2046 # two words
+    set -- $(flow_ports "$i")
+    # a workload's range is a power of two of ports, aligned: one masked match
+    # (tc reads a u32 mask in hex)
+    mask=$(printf '0x%04x' $((0xffff ^ ($2 - $1))))
+    "$TC" -n "$NS_RTR" filter add dev to-snd parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport "$1" "$mask" flowid "$class" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
   done
 }
 
@@ -278,11 +335,16 @@ snapshot_tc() {
   done
 }
 
-# One iperf3 server per flow, in rcv; waits until all listen.
+# One server per flow, in rcv (iperf3, or cclab_flow for $GEN_FLOWS); waits until all listen.
 start_servers() {
   i=0
   while [ "$i" -lt "$FLOWS" ]; do
-    "$IP" netns exec "$NS_RCV" iperf3 -s -1 -p $((SERVER_PORT_BASE + i)) -J >"$OUT/server-$i.json" 2>"$OUT/server-$i.err" &
+    if is_gen_flow "$i"; then
+      "$IP" netns exec "$NS_RCV" "$FLOW_BIN" server $((SERVER_PORT_BASE + i)) "$OUT/flow-server-$i.log" 2>"$OUT/flow-server-$i.err" &
+      FLOW_SERVERS="$FLOW_SERVERS $!"
+    else
+      "$IP" netns exec "$NS_RCV" iperf3 -s -1 -p $((SERVER_PORT_BASE + i)) -J >"$OUT/server-$i.json" 2>"$OUT/server-$i.err" &
+    fi
     PIDS="$PIDS $!"
     i=$((i + 1))
   done
@@ -300,8 +362,15 @@ start_samplers() {
   filter=""
   i=0
   while [ "$i" -lt "$FLOWS" ]; do
-    ports="$ports${ports:+,}$((CLIENT_PORT_BASE + i))"
-    filter="$filter${filter:+ or }sport = :$((CLIENT_PORT_BASE + i))"
+    # shellcheck disable=SC2046 # two words
+    set -- $(flow_ports "$i")
+    if [ "$1" = "$2" ]; then
+      ports="$ports${ports:+,}$1"
+      filter="$filter${filter:+ or }sport = :$1"
+    else
+      ports="$ports${ports:+,}$1-$2"
+      filter="$filter${filter:+ or }( sport >= :$1 and sport <= :$2 )"
+    fi
     i=$((i + 1))
   done
   "$SAMPLER" "$SAMPLE_MS" "$NS_SND" "$ports" "$NS_RTR" to-rcv >"$OUT/samples.txt" 2>"$OUT/samples.err" &
@@ -346,6 +415,7 @@ start_probe() {
 # start_client ID START_S ENV IPERF3_ARGS...: flow ID's iperf3 client in snd,
 # START_S seconds from now, with ENV (space-separated NAME=value words) added
 # to the shim's environment.
+# shellcheck disable=SC2317 # called by plan_clients, when a flow needs it
 start_client() {
   id=$1
   at=$2
@@ -364,6 +434,33 @@ start_client() {
   PIDS="$PIDS $!"
 }
 
+# schedule ID: the schedule of cclab_flow flow ID, from standard input (a here-document).
+# shellcheck disable=SC2317 # called by the plan's plan_schedules, when it has one
+schedule() {
+  cat >"$OUT/schedule-$1.txt" || fail 3 "cannot write the schedule of flow $1"
+}
+
+# start_flow ID START_S ENV: flow ID's cclab_flow client in snd, started START_S
+# seconds from now (the plan starts it a little before its first connection,
+# which it waits for itself: its schedule's times count from t0, $T0), with ENV
+# added to the shim's environment; timeline.txt's "start ID" is its launch.
+# shellcheck disable=SC2317 # called by plan_clients, when a flow needs it
+start_flow() {
+  sched="$OUT/schedule-$1.txt"
+  flowlog="$OUT/flow-$1.log"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$NS_SND" sh -c '
+    id=$1 at=$2 envs=$3
+    shift 3
+    [ "$at" = 0 ] || sleep "$at"
+    echo "start $id $(cut -d" " -f1 /proc/uptime)" >>"$OUT/timeline.txt"
+    # shellcheck disable=SC2086 # NAME=value words
+    exec env LD_PRELOAD="$SHIM" CCLAB_SHIM_LOG="$OUT/shim-$id.log" $envs "$@" 2>"$OUT/flow-$id.err"
+  ' sh "$1" "$2" "$3" "$FLOW_BIN" client "$sched" "$flowlog" "$T0" &
+  CLIENTS="$CLIENTS $1:$!"
+  PIDS="$PIDS $!"
+}
+
 # Wait for the clients and the servers, stop the samplers, take the last snapshots.
 finish() {
   for c in $CLIENTS; do
@@ -373,7 +470,10 @@ finish() {
     rc=$?
     echo "end $id $rc $(uptime_s)" >>"$OUT/timeline.txt"
   done
-  # receivers end by themselves once their client is done (iperf3 -s -1)
+  # cclab_flow servers log what is still open and end on TERM (their clients
+  # waited for each connection's EOF); iperf3 servers end by themselves (-s -1)
+  for p in $FLOW_SERVERS; do kill "$p" 2>/dev/null; done
+  for p in $FLOW_SERVERS; do wait "$p" 2>/dev/null; done
   n=0
   while [ "$("$IP" netns pids "$NS_RCV" 2>/dev/null | wc -l)" -gt 0 ]; do
     n=$((n + 1))
@@ -390,7 +490,11 @@ finish() {
   "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-snd.txt" 2>/dev/null
   for c in $CLIENTS; do
     id=${c%%:*}
-    [ -s "$OUT/client-$id.json" ] || fail 3 "iperf3 client of flow $id wrote nothing: $(head -c 300 "$OUT/client-$id.err" | tr "\n" " ")"
+    if is_gen_flow "$id"; then
+      [ -s "$OUT/flow-$id.log" ] || fail 3 "cclab_flow client of flow $id wrote nothing: $(head -c 300 "$OUT/flow-$id.err" | tr "\n" " ")"
+    else
+      [ -s "$OUT/client-$id.json" ] || fail 3 "iperf3 client of flow $id wrote nothing: $(head -c 300 "$OUT/client-$id.err" | tr "\n" " ")"
+    fi
   done
 }
 
@@ -401,6 +505,8 @@ plan_main() {
   mkdir -p "$OUT" || exit 3
   SHIM=${CCLAB_SHIM:-$SHIM_PATH}
   SAMPLER=${CCLAB_SAMPLER:-$SAMPLER_PATH}
+  FLOW_BIN=${CCLAB_FLOW:-${FLOW_PATH:-}}
+  FLOW_SERVERS=""
   NS_SND=cclab-$RUN_ID-snd
   NS_RTR=cclab-$RUN_ID-rtr
   NS_RCV=cclab-$RUN_ID-rcv
@@ -420,9 +526,11 @@ plan_main() {
   setup_network
   setup_qdiscs
   snapshot_tc >"$OUT/tc-before.txt" 2>&1
+  [ -n "${GEN_FLOWS:-}" ] && plan_schedules
   start_servers
   start_samplers
-  echo "t0 $(uptime_s)" >"$OUT/timeline.txt"
+  T0=$(uptime_s)
+  echo "t0 $T0" >"$OUT/timeline.txt"
   [ -n "${WARMUP_S:-}" ] && start_warmup_snapshot
   [ -n "${PROBE:-}" ] && start_probe
   plan_clients

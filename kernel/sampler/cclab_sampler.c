@@ -10,7 +10,8 @@
  * Real `ss -tin` still runs, once a second, for the record and the cc check.
  *
  * Usage: cclab_sampler INTERVAL_MS SENDER_NETNS PORTS ROUTER_NETNS DEV
- *   PORTS: comma-separated local ports of the flows' sockets (iperf3 --cport)
+ *   PORTS: comma-separated local ports of the flows' sockets (iperf3 --cport),
+ *          or ranges LO-HI (a workload's connections, cclab_flow)
  *   Runs until SIGTERM/SIGINT; one line per socket and per qdisc each tick:
  *   tcp t=<s> lport=.. state=.. ca_state=.. cc=.. cwnd=.. ... (key=value, see below;
  *     ca_state is tcpi_ca_state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss)
@@ -50,7 +51,7 @@
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
-static int ports[MAX_PORTS];
+static int ports_lo[MAX_PORTS], ports_hi[MAX_PORTS];
 static int nports;
 
 static void die(const char *what) {
@@ -82,7 +83,7 @@ static double now_s(void) {
 
 static int wanted_port(int p) {
     for (int i = 0; i < nports; i++)
-        if (ports[i] == p) return 1;
+        if (p >= ports_lo[i] && p <= ports_hi[i]) return 1;
     return 0;
 }
 
@@ -174,7 +175,11 @@ int main(int argc, char **argv) {
     }
     long long interval_ns = atoll(argv[1]) * NS_PER_MS;
     if (interval_ns <= 0) interval_ns = 100 * NS_PER_MS;
-    for (char *p = strtok(argv[3], ","); p && nports < MAX_PORTS; p = strtok(NULL, ",")) ports[nports++] = atoi(p);
+    for (char *p = strtok(argv[3], ","); p && nports < MAX_PORTS; p = strtok(NULL, ",")) {
+        char *dash = strchr(p, '-');
+        ports_lo[nports] = atoi(p);
+        ports_hi[nports++] = dash ? atoi(dash + 1) : atoi(p);
+    }
     qdisc_dev = argv[5];
 
     /* Each netlink socket belongs to the namespace it was created in. */

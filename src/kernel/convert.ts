@@ -31,6 +31,22 @@
  * later (what had reached the receiver by then), its RTT samples after it,
  * the link's counters less the snapshot's. The flow's min RTT stays the
  * kernel's own (tcpi_min_rtt, over the connection's life).
+ * Flows that cclab_flow ran (byte-limited, paced, on/off, workloads; see
+ * kernel/flow/cclab_flow.c) are read from its logs instead of iperf3's:
+ *   completionS      a byte-limited flow's SYN (before connect()) to the
+ *                    kernel's ACK timestamp of its last byte (or, rarely, a
+ *                    1 ms poll of tcpi_bytes_acked); null when it had not
+ *                    finished by the flow's stop. The shim's close line
+ *                    (last_ack_recv, 4 ms jiffies) is the fallback of runs
+ *                    from before the generator.
+ *   goodputMbps      data bytes ACKed (tcpi_bytes_acked, when the last
+ *                    byte was ACKed or at the stop) over the time from the
+ *                    SYN to then, as the simulator counts delivered bytes
+ *   bytesSent etc.   the connection's tcp_info at that moment
+ *   a workload       its connections' counters added up over the flow's
+ *                    life; each connection a row of connections.csv (start
+ *                    = its SYN) and an FCT record; its time-series rows add
+ *                    up the samples of the ports of its range.
  * Time series: ca_state from each sample's tcpi_ca_state; cc_mode stays
  * empty (Linux 6.1's tcp_info does not expose BBR's mode). transitions.csv
  * lists the changes of ca_state between consecutive samples of a flow, at
@@ -42,11 +58,14 @@ import { fctBlock } from '../results/fct.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
-import { scenarioHash, type ResolvedScenario } from '../scenario/resolve.js';
+import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedScenario } from '../scenario/resolve.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
-import { CLIENT_PORT_BASE, probeCount } from './plan.js';
+import { CLIENT_PORT_BASE, genConnections, probeCount, usesGenerator, workloadPortRanges } from './plan.js';
+import { parseFlowLog, parseFlowServerLog, type FlowConnLog, type FlowServerConnLog } from './parse/flow.js';
+import { CONNECTION_COLUMNS, type ConnectionRow, type FctRecord } from '../results/fct.js';
+import { csv } from '../results/write.js';
 import { parsePing } from './parse/ping.js';
 import { probeCsv, probeSummary, type ProbeRecord } from '../results/probe.js';
 import { parseIperf3Json, type Iperf3Result } from './parse/iperf3.js';
@@ -63,6 +82,9 @@ export interface ParsedRun {
   clients: (Iperf3Result | null)[];
   servers: (Iperf3Result | null)[];
   shim: ShimLog[];
+  /** cclab_flow's client and server logs, for the flows it ran (null for iperf3's). */
+  flowConns: (FlowConnLog[] | null)[];
+  flowServers: (FlowServerConnLog[] | null)[];
   tcp: TcpSample[];
   qdisc: QdiscSample[];
   /** Samples of the qdiscs under the root (the AQM under its shaper). */
@@ -93,6 +115,9 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
     clients: s.flows.map((f) => iperf(files, `client-${f.id}.json`)),
     servers: s.flows.map((f) => iperf(files, `server-${f.id}.json`)),
     shim: s.flows.map((f) => parseShimLog(text(files, `shim-${f.id}.log`) ?? '')),
+    // runs from before cclab_flow ran byte-limited flows with iperf3 -n: no flow log
+    flowConns: s.flows.map((f) => (usesGenerator(f) && files[`flow-${f.id}.log`] !== undefined ? parseFlowLog(text(files, `flow-${f.id}.log`)!) : null)),
+    flowServers: s.flows.map((f) => (usesGenerator(f) && files[`flow-server-${f.id}.log`] !== undefined ? parseFlowServerLog(text(files, `flow-server-${f.id}.log`)!) : null)),
     tcp,
     qdisc,
     qdiscChildren,
@@ -203,6 +228,11 @@ export function shimCompletion(log: ShimLog, lport: number, deadline: number): {
   return doneS <= deadline ? { startS: conn.tUs / 1e6, doneS } : null;
 }
 
+/** A flow's client ports: 40000+id, or its workload's range. */
+export function flowPorts(f: ResolvedFlow, ranges: ReadonlyMap<number, { lo: number; hi: number }>): { lo: number; hi: number } {
+  return ranges.get(f.id) ?? { lo: CLIENT_PORT_BASE + f.id, hi: CLIENT_PORT_BASE + f.id };
+}
+
 function closeInfo(log: ShimLog, lport: number): Record<string, string> | undefined {
   return log.closes.filter((c) => Number(c.lport) === lport).at(-1);
 }
@@ -237,7 +267,89 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   const timeouts = (p.netstat['TcpExt.TCPTimeouts'] ?? 0) - timeoutsWarm;
   const revDelayS = s.link.revDelayNs / 1e9;
 
+  // the flows cclab_flow ran: their connections from its log
+  const ranges = workloadPortRanges(s);
+  const connectionRows: ConnectionRow[] = [];
+  const connectionRecords: FctRecord[] = [];
+  const genFlowSummary = (f: ResolvedFlow, conns: readonly FlowConnLog[]): FlowSummary => {
+    const range = flowPorts(f, ranges);
+    const samples = p.tcp.filter((x) => x.lport >= range.lo && x.lport <= range.hi);
+    const stopAbs = t0 + f.stopNs / 1e9;
+    const finished = (c: FlowConnLog): boolean => c.bytes > 0 && c.doneS !== null && c.synS !== null && c.doneS <= stopAbs;
+    const counters = { bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, delivered: 0 };
+    let minRttUs = Infinity;
+    for (const c of conns) {
+      if (c.minRttUs > 0 && c.minRttUs < minRttUs) minRttUs = c.minRttUs;
+      // with a warm-up: each connection's counters from its end (none of one that ended within it)
+      if (warmupS > 0 && (c.doneS ?? c.stopS ?? c.endS) <= wAbs) continue;
+      const own = warmupS > 0 ? samples.filter((x) => x.lport === c.lport) : [];
+      const since = (total: number, key: Parameters<typeof counterAt>[1], less = 0): number => (warmupS > 0 ? Math.max(0, total - Math.max(0, Math.round(counterAt(own, key, wAbs)) - less)) : total);
+      counters.bytesSent += since(c.bytesSent, 'bytesSent');
+      counters.bytesRetrans += since(c.bytesRetrans, 'bytesRetrans');
+      counters.segsSent += since(c.dataSegsOut, 'dataSegsOut');
+      counters.segsRetrans += since(c.totalRetrans, 'totalRetrans');
+      counters.delivered += since(c.deliveredBytes, 'bytesAcked', 1); // tcpi_bytes_acked counts the SYN
+    }
+    let startS = f.startNs / 1e9;
+    let endS = f.stopNs / 1e9;
+    let completionS: number | null = null;
+    let connections: FlowSummary['connections'];
+    if (f.arrivals === undefined) {
+      const c = conns.find((x) => x.lport === range.lo);
+      if (c?.synS != null) startS = round6(c.synS - t0);
+      const doneS = c && finished(c) ? c.doneS! : null;
+      const lastS = doneS ?? c?.stopS ?? null;
+      if (lastS !== null) endS = round6(lastS - t0);
+      if (f.bytes !== null && doneS !== null) completionS = round6(doneS - c!.synS!);
+    } else {
+      // every scheduled connection is a row: one that never ran counts as unfinished
+      const byPort = new Map(conns.map((c) => [c.lport, c]));
+      let started = 0;
+      let done = 0;
+      for (const sc of genConnections(s, f, ranges)) {
+        const c = byPort.get(sc.lport);
+        const fin = c !== undefined && finished(c);
+        if (c?.synS != null) started++;
+        if (fin) done++;
+        const fctS = fin ? c!.doneS! - c!.synS! : null;
+        connectionRows.push({ flow: f.id, start_s: round6(c?.synS != null ? c.synS - t0 : sc.startNs / 1e9), bytes: sc.bytes, ...(fctS !== null ? { fct_ms: round6(fctS * 1000) } : {}) });
+        if (sc.startNs / 1e9 >= warmupS) connectionRecords.push({ bytes: sc.bytes, mss: f.mss, completionS: fctS, baseRttS: flowRttNs(s, f) / 1e9 });
+      }
+      connections = { started, finished: done };
+    }
+    const inWarmup = warmupS > 0 && endS <= warmupS;
+    const activeS = inWarmup ? 0 : endS - Math.max(startS, warmupS);
+    const c = inWarmup ? { bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, delivered: 0 } : counters;
+    const srtt = rttStats(samples.filter((x) => x.rttUs > 0 && x.state === 1 && x.t >= wAbs).map((x) => x.rttUs / 1000));
+    const rtt = { ...srtt };
+    if (Number.isFinite(minRttUs) && minRttUs < 0xffffffff) rtt.min = round6(minRttUs / 1000);
+    return {
+      id: f.id,
+      group: f.group,
+      cc: f.cc,
+      ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
+      startS,
+      endS,
+      goodputMbps: mbps(c.delivered, activeS),
+      throughputMbps: mbps(c.bytesSent, activeS),
+      bytesSent: c.bytesSent,
+      bytesRetrans: c.bytesRetrans,
+      bytesDelivered: c.delivered,
+      retransRatio: c.bytesSent > 0 ? round6(c.bytesRetrans / c.bytesSent) : 0,
+      segsSent: c.segsSent,
+      segsRetrans: c.segsRetrans,
+      rttMs: rtt,
+      srttMs: srtt,
+      rtoCount: singleFlow ? timeouts : 0,
+      completionS,
+      ...(inWarmup ? { inWarmup: true as const } : {}),
+      ...(connections ? { connections } : {}),
+    };
+  };
+
   const flows: FlowSummary[] = s.flows.map((f, i) => {
+    const conns = p.flowConns[i];
+    if (conns) return genFlowSummary(f, conns);
     const lport = CLIENT_PORT_BASE + f.id;
     const server = p.servers[i];
     const client = p.clients[i];
@@ -352,13 +464,14 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
       jain: round6(jainIndex(measured.map((f) => f.goodputMbps))),
     },
-    ...fctBlock(s, flows),
+    ...fctBlock(s, flows, connectionRecords),
     ...(probeRecords ? { probe: probeSummary(probeRecords, warmupS, durationS) } : {}),
   };
 
   const extra: Record<string, string | Uint8Array> = {};
   for (const [name, content] of Object.entries(files)) extra[`raw/${name}`] = content;
   if (opts.plan) extra['raw/plan.sh'] = opts.plan;
+  if (connectionRows.length > 0) extra['connections.csv'] = csv(CONNECTION_COLUMNS, connectionRows.sort((a, b) => a.flow - b.flow || a.start_s - b.start_s));
   if (probeRecords) extra['probe.csv'] = probeCsv(probeRecords);
   if (!singleFlow) {
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
@@ -388,7 +501,14 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
 function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): TimeseriesRow[] {
   const rows: TimeseriesRow[] = [];
   const base = Number.isFinite(t0) ? t0 : (p.tcp[0]?.t ?? 0);
+  const ranges = workloadPortRanges(s);
   for (const f of s.flows) {
+    const range = ranges.get(f.id);
+    if (range !== undefined) {
+      const ticks = [...new Set([...p.tcp, ...p.qdisc].map((x) => x.t))].filter((t) => t >= (p.timeline.start.get(f.id) ?? -Infinity));
+      rows.push(...workloadRows(f.id, ticks, p.tcp.filter((x) => x.lport >= range.lo && x.lport <= range.hi), p.flowConns[f.id] ?? [], base));
+      continue;
+    }
     const lport = CLIENT_PORT_BASE + f.id;
     let prev: TcpSample | null = null;
     for (const x of p.tcp) {
@@ -416,6 +536,72 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
   return rows;
 }
 
+
+/**
+ * A workload's time-series rows, as the simulator writes them: per sampler
+ * tick its open connections added up (cwnd, pacing, in flight, delivery
+ * rate; srtt averaged; zeros when none is open), goodput from every connection's ACKed bytes since
+ * the previous tick, retransmissions over all its connections so far. A
+ * connection shorter than the sampling interval may never be sampled: its
+ * bytes (and retransmissions) from cclab_flow's log count at the first tick
+ * after it ended, so the series adds up to what the workload delivered.
+ */
+function workloadRows(flow: number, tickTimes: readonly number[], samples: readonly TcpSample[], conns: readonly FlowConnLog[], base: number): TimeseriesRow[] {
+  const ended = conns.map((c) => ({ c, t: c.doneS ?? c.stopS ?? c.endS })).sort((a, b) => a.t - b.t);
+  let next = 0;
+  // every tick of the sampler from the client's launch, with or without a socket of the workload
+  const ticks = new Map<number, TcpSample[]>(tickTimes.map((t) => [t, []]));
+  for (const x of samples) {
+    const list = ticks.get(x.t);
+    if (list) list.push(x);
+    else ticks.set(x.t, [x]);
+  }
+  const acked = new Map<number, number>();
+  const retrans = new Map<number, number>();
+  let prevT: number | null = null;
+  let prevAcked = 0;
+  const rows: TimeseriesRow[] = [];
+  for (const [t, xs] of [...ticks].sort((a, b) => a[0] - b[0])) {
+    let cwnd = 0;
+    let pacing = 0;
+    let inflight = 0;
+    let delivery = 0;
+    let srttSum = 0;
+    let open = 0;
+    for (const x of xs) {
+      acked.set(x.lport, Math.max(0, x.bytesAcked - 1));
+      retrans.set(x.lport, x.totalRetrans);
+      if (x.state !== 1) continue;
+      open++;
+      cwnd += x.cwnd;
+      pacing += x.pacingRate;
+      inflight += Math.max(0, x.unacked - x.sacked - x.lost + x.retrans);
+      delivery += x.deliveryRate;
+      srttSum += x.rttUs / 1000;
+    }
+    for (; next < ended.length && ended[next]!.t <= t; next++) {
+      const { c } = ended[next]!;
+      acked.set(c.lport, Math.max(acked.get(c.lport) ?? 0, c.deliveredBytes));
+      retrans.set(c.lport, Math.max(retrans.get(c.lport) ?? 0, c.totalRetrans));
+    }
+    const total = [...acked.values()].reduce((a, b) => a + b, 0);
+    const dt = prevT === null ? 0 : t - prevT;
+    rows.push({
+      time_s: round6(t - base),
+      flow,
+      cwnd_pkts: cwnd,
+      pacing_mbps: round6((pacing * 8) / 1e6),
+      inflight_pkts: inflight,
+      delivery_mbps: round6((delivery * 8) / 1e6),
+      srtt_ms: open > 0 ? round6(srttSum / open) : 0,
+      goodput_mbps: dt > 0 ? round6(((total - prevAcked) * 8) / dt / 1e6) : 0,
+      retrans_segs: [...retrans.values()].reduce((a, b) => a + b, 0),
+    });
+    prevT = t;
+    prevAcked = total;
+  }
+  return rows;
+}
 
 /** tcpi_ca_state as the time series names it. */
 function caStateName(n: number): string {

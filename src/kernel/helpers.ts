@@ -2,6 +2,8 @@
  * The harness's two small C helpers, compiled with the host's C compiler:
  *   cclab_shim.so   LD_PRELOAD shim (Brutal's parameters, final TCP_INFO log)
  *   cclab_sampler   the time-series sampler (sock_diag + rtnetlink)
+ *   cclab_flow      the traffic generator of byte-limited, paced, on/off and
+ *                   workload flows (bulk flows stay iperf3)
  *   cclab_vmguard   the host-side guard of the test VM's qemu (vm/qemu.ts)
  * Each is cached under .cache/helpers/<hash of its source>/, so it is built
  * once per change. The VM runs this host's own Debian binaries and libc, so
@@ -42,6 +44,14 @@ export const SAMPLER: HelperSpec = {
   guestPath: '/usr/lib/cclab/cclab_sampler',
 };
 
+export const FLOW: HelperSpec = {
+  name: 'cclab_flow',
+  source: join(KERNEL_ASSETS_DIR, 'flow', 'cclab_flow.c'),
+  cflags: ['-O2', '-Wall'],
+  libs: [],
+  guestPath: '/usr/lib/cclab/cclab_flow',
+};
+
 /** Runs qemu so that it dies with cclab and at its deadline (PR_SET_PDEATHSIG, host-side timer): vm/qemu.ts. */
 export const VMGUARD: HelperSpec = {
   name: 'cclab_vmguard',
@@ -76,7 +86,7 @@ export async function buildHelper(h: HelperSpec): Promise<string> {
   return out;
 }
 
-/** Both helpers, built. */
-export async function buildHelpers(): Promise<{ shim: string; sampler: string }> {
-  return { shim: await buildHelper(SHIM), sampler: await buildHelper(SAMPLER) };
+/** The helpers a plan runs, built. */
+export async function buildHelpers(): Promise<{ shim: string; sampler: string; flow: string }> {
+  return { shim: await buildHelper(SHIM), sampler: await buildHelper(SAMPLER), flow: await buildHelper(FLOW) };
 }

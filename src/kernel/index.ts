@@ -76,6 +76,7 @@ export async function runKernelBatch(points: readonly LoadedScenario[], opts: Ke
       moduleHint: target.moduleHint,
       ...(target.shimPath ? { shimPath: target.shimPath } : {}),
       ...(target.samplerPath ? { samplerPath: target.samplerPath } : {}),
+      ...(target.flowPath ? { flowPath: target.flowPath } : {}),
     }),
   );
   const results: (RunArtifacts | Error)[] = points.map(() => new Error('not run'));

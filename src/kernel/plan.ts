@@ -16,8 +16,9 @@ import type { ResolvedFlow, ResolvedLink, ResolvedProbe, ResolvedScenario } from
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
 import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS } from './netem.js';
-import { SAMPLER, SHIM } from './helpers.js';
+import { FLOW, SAMPLER, SHIM } from './helpers.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
+import { arrivalSchedule, onPeriods } from '../traffic/schedule.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
 import { InputError } from '../scenario/errors.js';
 import { createHash } from 'node:crypto';
@@ -55,8 +56,96 @@ export interface PlanOptions {
   /** Paths of the helpers on the target (defaults: the VM image's). */
   shimPath?: string;
   samplerPath?: string;
+  flowPath?: string;
   /** The plan aborts itself after this many seconds (default: duration + PLAN_OVERHEAD_S). */
   timeoutS?: number;
+}
+
+/**
+ * Does cclab_flow (kernel/flow/cclab_flow.c) run this flow? Byte-limited
+ * flows, flows with an application model and workloads do; bulk flows stay
+ * iperf3 exactly as before, so their plans and results do not change.
+ */
+export function usesGenerator(f: ResolvedFlow): boolean {
+  return f.bytes !== null || f.app !== undefined || f.arrivals !== undefined;
+}
+
+/**
+ * cclab_flow starts this long before its flow's first connection and waits
+ * for it itself (to the ns), so that the ~50 ms a TCG guest takes to start
+ * a program does not delay the SYN.
+ */
+export const GEN_LAUNCH_LEAD_NS = 1e9;
+
+/** The first client port of the workloads' ranges (0xB000), above every flow's own 40000+i. */
+export const WORKLOAD_PORT_BASE = 45056;
+/** The last port a workload may use. */
+export const WORKLOAD_PORT_MAX = 65535;
+
+/** One connection of a cclab_flow flow, as its schedule line says (times in ns from t0). */
+export interface GenConnection {
+  lport: number;
+  startNs: number;
+  stopNs: number;
+  /** Bytes to send; 0: until stop. */
+  bytes: number;
+  /** Paced at this rate (bit/s); 0: as fast as TCP takes them. */
+  rateBps: number;
+  /** On periods [start, end) in ns from t0; empty: on from start to stop. */
+  on: [number, number][];
+}
+
+/**
+ * The client ports of the workload flows: each a power of two of ports,
+ * aligned (one u32 match and one routing rule cover it), enough for its
+ * connections, from WORKLOAD_PORT_BASE up.
+ */
+export function workloadPortRanges(s: ResolvedScenario): Map<number, { lo: number; hi: number }> {
+  const out = new Map<number, { lo: number; hi: number }>();
+  let next = WORKLOAD_PORT_BASE;
+  for (const f of s.flows) {
+    if (f.arrivals === undefined) continue;
+    const n = Math.max(1, arrivalSchedule(f.arrivals, s.seed, f.id, f.startNs, f.stopNs).length);
+    const size = 2 ** Math.ceil(Math.log2(n));
+    const lo = Math.ceil(next / size) * size;
+    if (lo + size - 1 > WORKLOAD_PORT_MAX) {
+      throw new InputError(`flows[${f.group}].arrivals: its ${n} connections do not fit the kernel harness's client ports (${WORKLOAD_PORT_BASE}-${WORKLOAD_PORT_MAX}, each connection its own port, each workload a power of two of them); lower arrivals.rate or shorten the flow for --backend kernel`);
+    }
+    out.set(f.id, { lo, hi: lo + size - 1 });
+    next = lo + size;
+  }
+  return out;
+}
+
+/** The connections cclab_flow makes for a flow (usesGenerator): one, or a workload's. */
+export function genConnections(s: ResolvedScenario, f: ResolvedFlow, ports: Map<number, { lo: number; hi: number }>): GenConnection[] {
+  if (f.arrivals !== undefined) {
+    const lo = ports.get(f.id)!.lo;
+    return arrivalSchedule(f.arrivals, s.seed, f.id, f.startNs, f.stopNs).map((a, k) => ({ lport: lo + k, startNs: a.startNs, stopNs: f.stopNs, bytes: a.bytes, rateBps: 0, on: [] }));
+  }
+  const onOff = f.app?.on !== undefined && f.app.off !== undefined;
+  return [
+    {
+      lport: CLIENT_PORT_BASE + f.id,
+      startNs: f.startNs,
+      stopNs: f.stopNs,
+      bytes: f.bytes ?? 0,
+      rateBps: f.app?.rateBps ?? 0,
+      on: onOff ? onPeriods(f.app, s.seed, f.id, f.startNs, f.stopNs) : [],
+    },
+  ];
+}
+
+/** A cclab_flow schedule (the file format is kernel/flow/cclab_flow.c's). */
+export function flowSchedule(f: ResolvedFlow, conns: readonly GenConnection[], maxMss: number): string {
+  const L = [`dst ${RECEIVER_ADDR} ${SERVER_PORT_BASE + f.id}`, `cc ${f.cc}`];
+  if (f.mss !== maxMss) L.push(`maxseg ${f.mss + 12}`);
+  L.push(`chunk ${f.mss}`);
+  for (const c of conns) {
+    L.push(`conn ${c.lport} ${secs(c.startNs)} ${secs(c.stopNs)} ${c.bytes} ${Math.round(c.rateBps)}`);
+    for (const [a, b] of c.on) L.push(`on ${secs(a)} ${secs(b)}`);
+  }
+  return L.join('\n');
 }
 
 /** Single-quote a string for sh. */
@@ -80,11 +169,9 @@ export function planTimeoutS(s: ResolvedScenario): number {
   return Math.ceil(lastEnd + PLAN_OVERHEAD_S + 2 * s.flows.length);
 }
 
-/** iperf3 client arguments of a flow beyond the address, ports and -J (plan-lib.sh adds those). */
+/** iperf3 client arguments of a bulk flow beyond the address, ports and -J (plan-lib.sh adds those). */
 function clientArgs(f: ResolvedFlow, maxMss: number): string[] {
-  const a = ['-C', f.cc];
-  if (f.bytes !== null) a.push('-n', String(f.bytes));
-  else a.push('-t', String(iperfSeconds(f)));
+  const a = ['-C', f.cc, '-t', String(iperfSeconds(f))];
   if (f.mss !== maxMss) a.push('-M', String(f.mss + 12));
   return a;
 }
@@ -184,11 +271,9 @@ export function executablePlan(plan: string): string {
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
-  const app = s.flows.find((f) => f.app !== undefined);
-  if (app) throw new InputError(`flows[${app.group}].app: the kernel backend cannot run an application model yet (iperf3 cannot pace its writes or pause them); run it with --backend sim`);
   if (s.link.trace) throw new InputError(`link.trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
-  const wl = s.flows.find((f) => f.arrivals !== undefined);
-  if (wl) throw new InputError(`flows[${wl.group}].arrivals: the kernel backend cannot run a short-flow workload yet (it needs a connection per arrival, which iperf3 cannot make); run it with --backend sim`);
+  const gen = s.flows.filter(usesGenerator);
+  const ports = workloadPortRanges(s);
   const maxMss = Math.max(...s.flows.map((f) => f.mss));
   const mtu = maxMss === DEFAULT_MSS ? '' : String(maxMss + MTU_OVERHEAD_BYTES);
   const ccs = [...new Set(s.flows.map((f) => f.cc))];
@@ -205,6 +290,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `TIMEOUT_S=${opts.timeoutS ?? planTimeoutS(s)}`,
     `SHIM_PATH=${shQuote(opts.shimPath ?? SHIM.guestPath)}`,
     `SAMPLER_PATH=${shQuote(opts.samplerPath ?? SAMPLER.guestPath)}`,
+    // only with flows that cclab_flow runs: other plans keep their bytes
+    ...(gen.length > 0 ? [`FLOW_PATH=${shQuote(opts.flowPath ?? FLOW.guestPath)}`] : []),
     `CCS=${shQuote(ccs.join(' '))}`,
     `MODULE_HINT=${shQuote(opts.moduleHint)}`,
     // only when a CC has module parameters: other plans keep their bytes
@@ -220,6 +307,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
+    ...(gen.length > 0 ? [`GEN_FLOWS=${shQuote(gen.map((f) => f.id).join(' '))}`] : []),
+    ...(ports.size > 0 ? [`WORKLOAD_PORTS=${shQuote([...ports].map(([id, r]) => `${id}:${r.lo}-${r.hi}`).join(' '))}`] : []),
     // only with flows of their own RTT: other plans keep their bytes
     ...(ackBands.length > 0 ? [`ACK_BANDS=${ackBands.length}`] : []),
     // only with a warm-up or a probe: other plans keep their bytes
@@ -230,8 +319,13 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     ...(ackBands.length > 0
       ? ['plan_ack_bands() {', ...ackBands.map((b, k) => `  ack_band ${k + 1} ${shQuote(ackNetemArgs(s.link, maxMss, b.extraNs).join(' '))} ${shQuote(b.flows.join(' '))}`), '}']
       : []),
+    ...(gen.length > 0 ? ['plan_schedules() {', ...gen.flatMap((f) => [`  schedule ${f.id} <<'EOF'`, flowSchedule(f, genConnections(s, f, ports), maxMss), 'EOF']), '}'] : []),
     'plan_clients() {',
-    ...s.flows.map((f) => `  start_client ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))} ${clientArgs(f, maxMss).join(' ')}`),
+    ...s.flows.map((f) =>
+      usesGenerator(f)
+        ? `  start_flow ${f.id} ${secs(Math.max(0, f.startNs - GEN_LAUNCH_LEAD_NS))} ${shQuote(clientEnv(f).join(' '))}`
+        : `  start_client ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))} ${clientArgs(f, maxMss).join(' ')}`,
+    ),
     '}',
     'plan_main "$@"',
     '',

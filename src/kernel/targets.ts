@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { InputError } from '../scenario/errors.js';
-import { buildHelpers, helperBuildCommand, SAMPLER, SHIM } from './helpers.js';
+import { buildHelpers, FLOW, helperBuildCommand, SAMPLER, SHIM } from './helpers.js';
 import { ensureVmImage, findKernel, type VmImage } from './vm/image.js';
 import { bootVm, ModuleLoadError, pointName, removeStaleVmDirs, TCG_WALL_FACTOR, type PointOutput } from './vm/qemu.js';
 import { checkModulesFor } from './modules.js';
@@ -52,6 +52,7 @@ export interface Target {
   /** Helper paths on the target for the plan (undefined: the plan's defaults). */
   shimPath?: string;
   samplerPath?: string;
+  flowPath?: string;
   /** Build and check what the target needs; returns the kernel release when known. */
   prepare(log: (line: string) => void): Promise<void>;
   /** Run plans in order; outputs for the plans that finished (missing = did not run). */
@@ -154,6 +155,7 @@ class LocalTarget implements Target {
   readonly moduleHint = 'load its module first, e.g. sudo insmod tcp_<name>.ko or sudo modprobe tcp_<name> (see docs/kernel.md)';
   shimPath?: string;
   samplerPath?: string;
+  flowPath?: string;
   constructor(private readonly modules: readonly string[]) {}
 
   async prepare(): Promise<void> {
@@ -163,6 +165,7 @@ class LocalTarget implements Target {
     const h = await buildHelpers();
     this.shimPath = h.shim;
     this.samplerPath = h.sampler;
+    this.flowPath = h.flow;
     for (const m of this.modules) {
       const r = await execa('insmod', [m], { reject: false });
       if (r.exitCode !== 0 && !/File exists/.test(String(r.stderr))) {
@@ -179,7 +182,7 @@ class LocalTarget implements Target {
         const planFile = join(work, 'plan.sh');
         writeFileSync(planFile, plans[i]!);
         const out = join(work, 'out');
-        const r = await runPlanProcess('sh', [planFile, out], undefined, opts.timeoutsS[i]! + PLAN_KILL_GRACE_S, { ...process.env, CCLAB_SHIM: this.shimPath!, CCLAB_SAMPLER: this.samplerPath! } as Record<string, string>);
+        const r = await runPlanProcess('sh', [planFile, out], undefined, opts.timeoutsS[i]! + PLAN_KILL_GRACE_S, { ...process.env, CCLAB_SHIM: this.shimPath!, CCLAB_SAMPLER: this.samplerPath!, CCLAB_FLOW: this.flowPath! } as Record<string, string>);
         const files = existsSync(out) ? readDirFiles(out) : {};
         if (r.stderr.trim()) files['plan.log'] = r.stderr;
         outputs.push({ rc: r.rc, files });
@@ -196,6 +199,7 @@ class SshTarget implements Target {
   readonly moduleHint = 'load its module on that machine first, e.g. sudo insmod tcp_<name>.ko (see docs/kernel.md)';
   readonly shimPath = `${SSH_HELPER_DIR}/${SHIM.name}`;
   readonly samplerPath = `${SSH_HELPER_DIR}/${SAMPLER.name}`;
+  readonly flowPath = `${SSH_HELPER_DIR}/${FLOW.name}`;
   constructor(
     readonly name: string,
     private readonly user: string,
@@ -215,7 +219,7 @@ class SshTarget implements Target {
 
   async prepare(log: (line: string) => void): Promise<void> {
     log(`compiling the C helpers on ${this.host}`);
-    for (const h of [SHIM, SAMPLER]) {
+    for (const h of [SHIM, SAMPLER, FLOW]) {
       const src = `${SSH_HELPER_DIR}/${basename(h.source)}`;
       const cmd = `mkdir -p ${SSH_HELPER_DIR} && cat > ${src} && ${helperBuildCommand(h, src, `${SSH_HELPER_DIR}/${h.name}`)}`;
       const r = await this.ssh(cmd, readFileSync(h.source));

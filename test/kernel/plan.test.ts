@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.js';
-import { CLIENT_PORT_BASE, executablePlan, generatePlan, PLAN_LIB_FILE, planTimeoutS, RECEIVER_ADDR, SERVER_PORT_BASE } from '../../src/kernel/plan.js';
+import { CLIENT_PORT_BASE, executablePlan, generatePlan, PLAN_LIB_FILE, planTimeoutS, RECEIVER_ADDR, SERVER_PORT_BASE, WORKLOAD_PORT_BASE } from '../../src/kernel/plan.js';
+import { arrivalSchedule, onPeriods } from '../../src/traffic/schedule.js';
 import { describeWith } from '../helpers/requires.js';
 import { createHash } from 'node:crypto';
 import { ackNetemLimit, dataNetemArgs, dataNetemLimit, delayLinePackets, meanLossRate, tcPercent } from '../../src/kernel/netem.js';
@@ -99,7 +100,9 @@ describe('plan script', () => {
     expect(plan).toMatch(/start_client 0 0 'CCLAB_BRUTAL_RATE=5000000 CCLAB_BRUTAL_CWND_GAIN=15' -C brutal -t \d+\n/);
     expect(plan).toContain('MTU=\n'); // largest MSS is 1448: the default 1500-byte MTU fits
     expect(plan).toContain("start_client 1 2.5 '' -C cubic -t 10 -M 1412\n"); // starts at 2.5 s, runs 9.5 -> 10 s; MSS 1400 + 12 of timestamps
-    expect(plan).toMatch(/start_client \d 0 '' -C reno -n 10485760\n/);
+    // the byte-limited flow runs cclab_flow: exactly 10 MB on one connection from port 40002
+    expect(plan).toContain("  start_flow 2 0 ''\n");
+    expect(plan).toContain("schedule 2 <<'EOF'\ndst 10.201.2.1 5203\ncc reno\nchunk 1448\nconn 40002 0 12 10485760 0\nEOF\n");
   });
   it("caps the advertised window at the scenario's rwnd (receive buffer = 2 x rwnd)", () => {
     const w = loadScenario(join(GOLDEN, 'single-flow.yaml'), ['flows[0].rwnd=8mb']).resolved;
@@ -158,7 +161,7 @@ describe('ECN per flow', () => {
     expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).toContain("ECN_FLOWS=''\n");
     const lib = executablePlan(plan);
     expect(lib).toContain('route add default via 10.201.1.2 table 100 features ecn');
-    expect(lib).toContain('rule add ipproto 6 sport $((CLIENT_PORT_BASE + i)) lookup 100');
+    expect(lib).toContain('rule add ipproto 6 sport "$sport" lookup 100');
     // an ECN flow resolves with ecn: true; others carry no field, so their scenario hashes stay
     expect(s.flows.map((f) => f.ecn)).toEqual([true, undefined, true]);
   });
@@ -228,7 +231,8 @@ describe('flows with an RTT of their own', () => {
     expect(plan).toMatch(/ack_band 1 '[^']*' '1 2'\n/);
     const lib = executablePlan(plan);
     expect(lib).toContain('prio bands $((ACK_BANDS + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0');
-    expect(lib).toContain('match ip dport $((CLIENT_PORT_BASE + i)) 0xffff flowid "$class"');
+    expect(lib).toContain(`mask=$(printf '0x%04x' $((0xffff ^ ($2 - $1))))`);
+    expect(lib).toContain('match ip dport "$1" "$mask" flowid "$class"');
     expect(generatePlan(loadScenario(file).resolved, { runId: 'x', moduleHint: HINT })).not.toContain('ACK_BANDS');
   });
   /** The tc commands on the ACK path that setup_qdiscs runs for a plan, with tc replaced by echo. */
@@ -281,5 +285,66 @@ describe('flows with an RTT of their own', () => {
     const s = loadScenario(file).resolved;
     const many = { ...s, flows: flows.map((f, i) => ({ ...s.flows[0]!, id: i, group: i, extraDelayNs: (100 + i) * 1e6 - s.link.rttNs })) };
     expect(() => generatePlan(many, { runId: 'x', moduleHint: HINT })).toThrow(/^flows\[\]\.rtt: 16 different flow RTTs; the kernel backend gives each its own band of a prio qdisc, which has at most 15/);
+  });
+});
+
+describe('flows the traffic generator (cclab_flow) runs', () => {
+  const file = join(GOLDEN, 'single-flow.yaml');
+  const plan = (sets: string[]): { s: ReturnType<typeof loadScenario>['resolved']; plan: string } => {
+    const s = loadScenario(file, sets).resolved;
+    return { s, plan: generatePlan(s, { runId: 'x', moduleHint: HINT }) };
+  };
+  it('leaves a bulk flow to iperf3 and adds nothing of the generator to its plan', () => {
+    const { plan: p } = plan([]);
+    expect(p).toContain("start_client 0 0 '' -C reno -t 30\n");
+    expect(p).not.toMatch(/FLOW_PATH|GEN_FLOWS|WORKLOAD_PORTS|plan_schedules|start_flow/);
+  });
+  it('runs a byte-limited flow as one connection of exactly its bytes from port 40000+id, launched 1 s before its start', () => {
+    const { plan: p } = plan(['flows[0].bytes=200kb', 'flows[0].start=3s']);
+    expect(p).toContain("FLOW_PATH='/usr/lib/cclab/cclab_flow'\n");
+    expect(p).toContain("GEN_FLOWS='0'\n");
+    expect(p).toContain(`schedule 0 <<'EOF'\ndst ${RECEIVER_ADDR} ${SERVER_PORT_BASE}\ncc reno\nchunk 1448\nconn ${CLIENT_PORT_BASE} 3 30 204800 0\nEOF\n`);
+    expect(p).toContain("  start_flow 0 2 ''\n");
+    expect(p).not.toContain('-n 204800');
+  });
+  it('paces an application-limited flow at its rate in MSS chunks', () => {
+    const { plan: p } = plan(['flows[0].app={rate: 10mbit}', 'flows[0].mss=1400']);
+    expect(p).toContain(`conn ${CLIENT_PORT_BASE} 0 30 0 10000000\n`);
+    expect(p).toContain('chunk 1400\n');
+  });
+  it("writes an on/off flow's on periods from the shared schedule (src/traffic/schedule.ts)", () => {
+    const { s, plan: p } = plan(['flows[0].app={on: 1s, off: {exp: 2s}}']);
+    const periods = onPeriods(s.flows[0]!.app, s.seed, 0, s.flows[0]!.startNs, s.flows[0]!.stopNs);
+    expect(periods.length).toBeGreaterThan(3);
+    const lines = p.split('\n').filter((l) => l.startsWith('on '));
+    expect(lines).toEqual(periods.map(([a, b]) => `on ${+(a / 1e9).toFixed(6)} ${+(b / 1e9).toFixed(6)}`));
+    expect(p).toContain(`conn ${CLIENT_PORT_BASE} 0 30 0 0\n`); // bulk while on
+  });
+  it("gives a workload's connections their own ports from an aligned power-of-two range, in arrival order", () => {
+    const { s, plan: p } = plan(['flows[0].arrivals={rate: 20, size: 50kb}', 'flows[0].ecn=true']);
+    const arrivals = arrivalSchedule(s.flows[0]!.arrivals!, s.seed, 0, s.flows[0]!.startNs, s.flows[0]!.stopNs);
+    expect(arrivals.length).toBeGreaterThan(400);
+    const size = 2 ** Math.ceil(Math.log2(arrivals.length));
+    const lo = Math.ceil(WORKLOAD_PORT_BASE / size) * size;
+    expect(p).toContain(`WORKLOAD_PORTS='0:${lo}-${lo + size - 1}'\n`);
+    const conns = p.split('\n').filter((l) => l.startsWith('conn '));
+    expect(conns).toHaveLength(arrivals.length);
+    expect(conns[0]).toBe(`conn ${lo} ${+(arrivals[0]!.startNs / 1e9).toFixed(6)} 30 51200 0`);
+    expect(conns.at(-1)).toBe(`conn ${lo + arrivals.length - 1} ${+(arrivals.at(-1)!.startNs / 1e9).toFixed(6)} 30 51200 0`);
+    // ECN by a routing rule over the range, and the sender's own ephemeral ports kept below 40000
+    const lib = executablePlan(p);
+    expect(lib).toContain('[ "$2" = "$1" ] || sport="$1-$2"');
+    expect(lib).toContain('net.ipv4.ip_local_port_range=32768 $((CLIENT_PORT_BASE - 1))');
+  });
+  it('refuses a workload whose connections do not fit the client ports, in one line', () => {
+    const s = loadScenario(file, ['flows[0].arrivals={rate: 600, size: 10kb}']).resolved; // ~18000 connections: 32768 ports
+    expect(() => generatePlan(s, { runId: 'x', moduleHint: HINT })).toThrow(/^flows\[0\]\.arrivals: its \d+ connections do not fit the kernel harness's client ports \(45056-65535/);
+  });
+});
+
+describeWith('shellcheck', 'plans with generator flows', () => {
+  it('pass shellcheck as the script a target runs', () => {
+    const s = loadScenario(join(GOLDEN, 'feature-mix.yaml'), ['flows[0].app={rate: 10mbit, on: 1s, off: 1s}', 'flows[1].arrivals={rate: 5, size: {exp: 20kb}}', 'flows[1].rtt=300ms', 'flows[1].ecn=true']).resolved;
+    execFileSync('shellcheck', ['-s', 'sh', '-'], { input: executablePlan(generatePlan(s, { runId: 'sc', moduleHint: HINT })), encoding: 'utf8' });
   });
 });

@@ -86,8 +86,9 @@ describe.skipIf(hostHasNetem())('on a host without netem', () => {
       for (const c of calls) expect(c.startsWith('-o BatchMode=yes -p 2222 root@testvm ')).toBe(true);
       expect(calls[0]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_shim\.c && cc -shared -fPIC/);
       expect(calls[1]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_sampler\.c && cc /);
-      expect(calls[2]).toMatch(/^-o BatchMode=yes -p 2222 root@testvm rm -rf (\/tmp\/cclab-out-\S+); sh -s \1$/);
-      expect(calls[3]).toMatch(/tar -C \/tmp\/cclab-out-\S+ -cf - \. \| gzip -c; rm -rf /);
+      expect(calls[2]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_flow\.c && cc /);
+      expect(calls[3]).toMatch(/^-o BatchMode=yes -p 2222 root@testvm rm -rf (\/tmp\/cclab-out-\S+); sh -s \1$/);
+      expect(calls[4]).toMatch(/tar -C \/tmp\/cclab-out-\S+ -cf - \. \| gzip -c; rm -rf /);
       expect(() => readdirSync(out)).toThrow(); // no run directory, not even an empty one
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -400,6 +400,42 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
   );
 
   it(
+    'runs byte-limited, paced and workload flows with cclab_flow: exact bytes, a completion time from the SYN to the last ACK, the paced rate',
+    async () => {
+      // 20 Mbit/s, 40 ms: a 200kb flow at 1 s, a 5 Mbit/s application, a workload of 50 KB connections
+      const doc = {
+        name: 'vm-generator',
+        duration: '5s',
+        sampleInterval: '200ms',
+        link: { rate: '20mbit', rtt: '40ms', queue: '1bdp' },
+        flows: [
+          { cc: 'cubic', bytes: '200kb', start: '1s' },
+          { cc: 'bbr', app: { rate: '5mbit' } },
+          { cc: 'cubic', start: '0.5s', arrivals: { rate: 4, size: '50kb' } },
+        ],
+      };
+      const loaded = { doc, file: null, ...validateScenario(doc, 'vm-generator') } as LoadedScenario;
+      const a = await runKernelScenario(loaded, { target: 'vm' });
+      const [short, paced, wl] = a.summary.flows;
+      // exactly 204800 bytes delivered; at least two RTTs and the bytes at 20 Mbit/s, and far less than a second
+      expect(short!.bytesDelivered).toBe(204800);
+      expect(short!.completionS!).toBeGreaterThan(0.08 + (204800 * 8) / 20e6);
+      expect(short!.completionS!).toBeLessThan(1);
+      const log = String(a.extra!['raw/flow-0.log']);
+      expect(log).toMatch(/^conn lport=40000 .* bytes=204800 written=204800 done=[\d.]+ ack_src=(tstamp|poll) .* acked=204801 /m);
+      expect(String(a.extra!['raw/flow-server-0.log'])).toMatch(/^conn lport=5201 peer=40000 .* bytes=204800$/m);
+      // the application's 5 Mbit/s, not more
+      expect(paced!.goodputMbps).toBeGreaterThan(4.7);
+      expect(paced!.goodputMbps).toBeLessThan(5.1);
+      // every arrival a connection of its own, each finished with its 51200 bytes
+      const conns = String(a.extra!['connections.csv']).trim().split('\n').slice(1);
+      expect(conns.length).toBe(wl!.connections!.started);
+      expect(wl!.connections!.finished).toBeGreaterThanOrEqual(wl!.connections!.started - 1);
+      expect(a.summary.fct!.flows).toBe(1 + conns.length);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+  it(
     'kills a hung guest at the timeout with a clear error',
     async () => {
       const image = await ensureVmImage();
