@@ -16,6 +16,7 @@ import type { QdiscParamValues, ResolvedQdisc } from '../network/qdisc/registry.
 import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
 import { parseQueue } from './units.js';
 import type { AppModel, ArrivalModel } from '../traffic/schedule.js';
+import type { Dist } from '../traffic/dist.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -283,6 +284,10 @@ export function scenarioHash(s: ResolvedScenario): string {
   if (s.link.trace) {
     const strip = (t: ResolvedTrace | undefined): ResolvedTrace | undefined => (t ? ({ ...t, file: undefined } as unknown as ResolvedTrace) : undefined);
     rest.link = { ...s.link, trace: { forward: strip(s.link.trace.forward), reverse: strip(s.link.trace.reverse) } };
+  }
+  // so does a workload's size CDF
+  if (s.flows.some((f) => f.arrivals?.size.kind === 'cdf')) {
+    rest.flows = s.flows.map((f) => (f.arrivals?.size.kind === 'cdf' ? { ...f, arrivals: { ...f.arrivals, size: { ...f.arrivals.size, file: undefined } as unknown as Dist } } : f));
   }
   return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
 }
