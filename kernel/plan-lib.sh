@@ -31,6 +31,17 @@
 #       to-rcv: tbf 1: -> netem 2: -> $AQM 3:
 # The receive buffer may grow to $RMEM_MAX, the send buffer to $WMEM_MAX.
 #
+# Reverse flows ($REV_FLOWS: flows[].direction reverse) send data from rcv
+# to snd: the link's reverse direction is then a bottleneck of its own, and
+# rtr's to-snd gets the same layout as to-rcv with $NETEM_REV (the reverse
+# delay, link.ackLoss on every packet, and for drop-tail the link's rate and
+# queue) in place of $NETEM_ACK: netem alone, or tbf -> netem -> $AQM. A
+# reverse flow's server runs in snd and its client (iperf3 or cclab_flow,
+# under the shim, bound to port 40000+i) in rcv, towards 10.201.1.1; a
+# second cclab_sampler samples its sockets in rcv and the to-snd qdiscs
+# (samples-rev.txt), `ss` snapshots cover rcv too, and rcv's netstat is
+# kept (netstat-rcv.txt, and netstat-rcv-warmup.txt at the warm-up's end).
+#
 # Per bulk flow i (0 .. $FLOWS-1): an iperf3 server in rcv on port 5201+i
 # and, after the flow's start offset, an iperf3 client in snd bound to port
 # 40000+i (`--cport`, so samples can be told apart from iperf3's control
@@ -111,6 +122,8 @@
 #                 ACK path becomes prio with band 0 the link's netem
 #                 ($NETEM_ACK) and one band per extra delay, each with its own
 #                 netem, set up by the plan's plan_ack_bands (ack_band calls)
+#   REV_FLOWS     optional: the reverse flows (ids); NETEM_REV then gives the
+#                 tc arguments of the reverse bottleneck's netem on to-snd
 #   PROBE         optional: "start interval size count": a latency probe,
 #                 ping from snd to the receiver (ICMP payload size bytes,
 #                 count requests every interval s, from start s after t0)
@@ -119,6 +132,7 @@
 # start_flow (cclab_flow) once per flow.
 
 RECEIVER_ADDR=10.201.2.1
+SENDER_ADDR=10.201.1.1
 SERVER_PORT_BASE=5201
 CLIENT_PORT_BASE=40000
 
@@ -141,6 +155,18 @@ flow_ports() {
 is_gen_flow() {
   case " ${GEN_FLOWS:-} " in *" $1 "*) return 0 ;; esac
   return 1
+}
+
+# is_rev_flow ID: does flow ID send its data the reverse way (rcv -> snd)?
+is_rev_flow() {
+  case " ${REV_FLOWS:-} " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+
+# flow_ends ID: "client-namespace server-namespace server-address" of flow ID.
+# shellcheck disable=SC2317 # called by start_client, when a plan has one
+flow_ends() {
+  if is_rev_flow "$1"; then echo "$NS_RCV $NS_SND $SENDER_ADDR"; else echo "$NS_SND $NS_RCV $RECEIVER_ADDR"; fi
 }
 
 # One line for the host, then exit (cleanup runs from the EXIT trap).
@@ -172,6 +198,7 @@ cleanup() {
   [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
   [ -n "${WARMUP_PID:-}" ] && kill "$WARMUP_PID" 2>/dev/null
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  [ -n "${REV_SAMPLER_PID:-}" ] && kill "$REV_SAMPLER_PID" 2>/dev/null
   touch "$OUT/.stop"
   for p in $PIDS; do kill "$p" 2>/dev/null; done
   if [ -n "${IP:-}" ]; then
@@ -293,7 +320,9 @@ setup_qdiscs() {
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-rcv parent 2:1 handle 3: $AQM || fail 5 "cannot add the bottleneck's queue discipline: tc qdisc add ... $AQM failed (kernel module sch_${AQM%% *} missing? modprobe sch_${AQM%% *})"
   fi
-  if [ -z "${ACK_BANDS:-}" ]; then
+  if [ -n "${REV_FLOWS:-}" ]; then
+    setup_reverse_bottleneck
+  elif [ -z "${ACK_BANDS:-}" ]; then
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_ACK || fail 5 "cannot add netem on the ACK path (kernel module sch_netem missing? modprobe sch_netem)"
   else
@@ -306,6 +335,20 @@ setup_qdiscs() {
   fi
   if [ "$FQ" = 1 ]; then
     "$TC" -n "$NS_SND" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on the sender (kernel module sch_fq missing? modprobe sch_fq)"
+  fi
+}
+
+# With reverse flows: to-snd is a bottleneck laid out as to-rcv, with $NETEM_REV.
+setup_reverse_bottleneck() {
+  if [ -z "$AQM" ]; then
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_REV || fail 5 "cannot add netem on the reverse bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
+  else
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd root handle 1: tbf rate "${SHAPER_RATE}bit" burst "$SHAPER_BURST" limit "$SHAPER_BURST" || fail 5 "cannot add tbf as the reverse bottleneck's shaper (kernel module sch_tbf missing? modprobe sch_tbf)"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 1:1 handle 2: $NETEM_REV || fail 5 "cannot add netem under the reverse bottleneck's shaper"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 2:1 handle 3: $AQM || fail 5 "cannot add the reverse bottleneck's queue discipline: tc qdisc add ... $AQM failed"
   fi
 }
 
@@ -339,17 +382,22 @@ snapshot_tc() {
 start_servers() {
   i=0
   while [ "$i" -lt "$FLOWS" ]; do
+    srv_ns=$NS_RCV
+    is_rev_flow "$i" && srv_ns=$NS_SND
     if is_gen_flow "$i"; then
-      "$IP" netns exec "$NS_RCV" "$FLOW_BIN" server $((SERVER_PORT_BASE + i)) "$OUT/flow-server-$i.log" 2>"$OUT/flow-server-$i.err" &
+      "$IP" netns exec "$srv_ns" "$FLOW_BIN" server $((SERVER_PORT_BASE + i)) "$OUT/flow-server-$i.log" 2>"$OUT/flow-server-$i.err" &
       FLOW_SERVERS="$FLOW_SERVERS $!"
     else
-      "$IP" netns exec "$NS_RCV" iperf3 -s -1 -p $((SERVER_PORT_BASE + i)) -J >"$OUT/server-$i.json" 2>"$OUT/server-$i.err" &
+      "$IP" netns exec "$srv_ns" iperf3 -s -1 -p $((SERVER_PORT_BASE + i)) -J >"$OUT/server-$i.json" 2>"$OUT/server-$i.err" &
     fi
     PIDS="$PIDS $!"
     i=$((i + 1))
   done
   n=0
-  until [ "$("$SS" -N "$NS_RCV" -Hltn 2>/dev/null | grep -c ':5[0-9][0-9][0-9] ')" -ge "$FLOWS" ]; do
+  until [ "$( (
+    "$SS" -N "$NS_RCV" -Hltn
+    [ -z "${REV_FLOWS:-}" ] || "$SS" -N "$NS_SND" -Hltn
+  ) 2>/dev/null | grep -c ':5[0-9][0-9][0-9] ')" -ge "$FLOWS" ]; do
     n=$((n + 1))
     [ "$n" -gt 100 ] && fail 3 "iperf3 servers did not start listening (see server-*.err)"
     sleep 0.1
@@ -375,10 +423,16 @@ start_samplers() {
   done
   "$SAMPLER" "$SAMPLE_MS" "$NS_SND" "$ports" "$NS_RTR" to-rcv >"$OUT/samples.txt" 2>"$OUT/samples.err" &
   SAMPLER_PID=$!
+  if [ -n "${REV_FLOWS:-}" ]; then
+    # the reverse flows' senders are in rcv; their bottleneck is to-snd
+    "$SAMPLER" "$SAMPLE_MS" "$NS_RCV" "$ports" "$NS_RTR" to-snd >"$OUT/samples-rev.txt" 2>"$OUT/samples-rev.err" &
+    REV_SAMPLER_PID=$!
+  fi
   (
     while [ ! -e "$OUT/.stop" ]; do
       echo "#T $(uptime_s)"
       "$SS" -N "$NS_SND" -tinH "( $filter )"
+      [ -z "${REV_FLOWS:-}" ] || "$SS" -N "$NS_RCV" -tinH "( $filter )"
       sleep "$SNAPSHOT_S"
     done
   ) >"$OUT/ss.txt" 2>&1 &
@@ -394,6 +448,7 @@ start_warmup_snapshot() {
     echo "warmup $(uptime_s)" >>"$OUT/timeline.txt"
     "$TC" -n "$NS_RTR" -s qdisc show >"$OUT/tc-warmup.txt" 2>&1
     "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-warmup.txt" 2>/dev/null
+    [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv-warmup.txt" 2>/dev/null
   ) &
   WARMUP_PID=$!
 }
@@ -421,15 +476,19 @@ start_client() {
   at=$2
   envs=$3
   shift 3
+  # shellcheck disable=SC2046 # three words
+  set -- $(flow_ends "$id") "$@"
+  cli_ns=$1 dst=$3
+  shift 3
   # shellcheck disable=SC2016 # expanded by the inner shell
-  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$NS_SND" sh -c '
+  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$cli_ns" sh -c '
     id=$1 at=$2 envs=$3
     shift 3
     [ "$at" = 0 ] || sleep "$at"
     echo "start $id $(cut -d" " -f1 /proc/uptime)" >>"$OUT/timeline.txt"
     # shellcheck disable=SC2086 # NAME=value words
     exec env LD_PRELOAD="$SHIM" CCLAB_SHIM_LOG="$OUT/shim-$id.log" $envs "$@" >"$OUT/client-$id.json" 2>"$OUT/client-$id.err"
-  ' sh "$id" "$at" "$envs" iperf3 -c "$RECEIVER_ADDR" -p $((SERVER_PORT_BASE + id)) --cport $((CLIENT_PORT_BASE + id)) -J "$@" &
+  ' sh "$id" "$at" "$envs" iperf3 -c "$dst" -p $((SERVER_PORT_BASE + id)) --cport $((CLIENT_PORT_BASE + id)) -J "$@" &
   CLIENTS="$CLIENTS $id:$!"
   PIDS="$PIDS $!"
 }
@@ -448,8 +507,10 @@ schedule() {
 start_flow() {
   sched="$OUT/schedule-$1.txt"
   flowlog="$OUT/flow-$1.log"
+  cli_ns=$NS_SND
+  is_rev_flow "$1" && cli_ns=$NS_RCV
   # shellcheck disable=SC2016 # expanded by the inner shell
-  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$NS_SND" sh -c '
+  OUT="$OUT" SHIM="$SHIM" "$IP" netns exec "$cli_ns" sh -c '
     id=$1 at=$2 envs=$3
     shift 3
     [ "$at" = 0 ] || sleep "$at"
@@ -475,7 +536,10 @@ finish() {
   for p in $FLOW_SERVERS; do kill "$p" 2>/dev/null; done
   for p in $FLOW_SERVERS; do wait "$p" 2>/dev/null; done
   n=0
-  while [ "$("$IP" netns pids "$NS_RCV" 2>/dev/null | wc -l)" -gt 0 ]; do
+  while [ "$( (
+    "$IP" netns pids "$NS_RCV"
+    [ -z "${REV_FLOWS:-}" ] || "$IP" netns pids "$NS_SND"
+  ) 2>/dev/null | wc -l)" -gt 0 ]; do
     n=$((n + 1))
     [ "$n" -gt 100 ] && break
     sleep 0.1
@@ -484,10 +548,16 @@ finish() {
   kill "$SAMPLER_PID" 2>/dev/null
   wait "$SAMPLER_PID" 2>/dev/null
   SAMPLER_PID=""
+  if [ -n "${REV_SAMPLER_PID:-}" ]; then
+    kill "$REV_SAMPLER_PID" 2>/dev/null
+    wait "$REV_SAMPLER_PID" 2>/dev/null
+    REV_SAMPLER_PID=""
+  fi
   touch "$OUT/.stop"
   wait "$SNAP_PID" 2>/dev/null
   snapshot_tc >"$OUT/tc-after.txt" 2>&1
   "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-snd.txt" 2>/dev/null
+  [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv.txt" 2>/dev/null
   for c in $CLIENTS; do
     id=${c%%:*}
     if is_gen_flow "$id"; then
@@ -514,6 +584,7 @@ plan_main() {
   PIDS=""
   CLIENTS=""
   SAMPLER_PID=""
+  REV_SAMPLER_PID=""
   SNAP_PID=""
   WARMUP_PID=""
   WATCHDOG=""

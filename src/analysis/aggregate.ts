@@ -87,6 +87,8 @@ export interface SweepRow {
   flow: number;
   group: number;
   cc: string;
+  /** "reverse" for a flow sending data the link's reverse way (flows[].direction); absent for a forward flow. */
+  direction?: 'reverse';
   rate_mbps: number;
   rtt_ms: number;
   /** Mean random loss on the data direction, percent (Bernoulli p, or the Gilbert-Elliott stationary loss). */
@@ -172,6 +174,7 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
         flow: f.id,
         group: f.group,
         cc: f.cc,
+        ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
         rate_mbps: round6(l.rateBps / 1e6),
         // the flow's base RTT: the link's, or its own (flows[].rtt)
         rtt_ms: round6(flowRttNs(c.resolved, f) / 1e6),
@@ -199,7 +202,9 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
 
 /** The column names of summary.csv for a summary. */
 export function csvColumns(s: SweepSummary): string[] {
-  const cols = ['point', ...s.params, 'flow', 'group', 'cc', 'rate_mbps', 'rtt_ms', 'loss_pct', 'queue_pkts', 'duration_s', 'seeds', 'n'];
+  // a direction column only when a flow sends data the reverse way: other sweeps keep their columns
+  const dir = s.rows.some((r) => r.direction !== undefined) ? ['direction'] : [];
+  const cols = ['point', ...s.params, 'flow', 'group', 'cc', ...dir, 'rate_mbps', 'rtt_ms', 'loss_pct', 'queue_pkts', 'duration_s', 'seeds', 'n'];
   for (const m of s.metrics) cols.push(`${m.key}_mean`, `${m.key}_sd`, `${m.key}_ci95_lo`, `${m.key}_ci95_hi`);
   return cols;
 }
@@ -212,6 +217,7 @@ export function summaryCsv(s: SweepSummary): string {
       flow: r.flow,
       group: r.group,
       cc: r.cc,
+      direction: r.direction ?? 'forward',
       rate_mbps: r.rate_mbps,
       rtt_ms: r.rtt_ms,
       loss_pct: r.loss_pct,

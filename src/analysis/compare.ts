@@ -131,8 +131,8 @@ export function loadRuns(root: string, what: string): RunRecord[] {
 /**
  * What makes two runs the same point: the emulated network and the flows
  * (rate, delays, queue, loss, jitter; per flow cc, start, stop, bytes, MSS,
- * pacing, Brutal's parameters, ECN; the qdisc and its parameters when not
- * drop-tail). Name, seed, duration, sampling interval and
+ * pacing, Brutal's parameters, ECN, own RTT, direction; the qdisc and its
+ * parameters when not drop-tail). Name, seed, duration, sampling interval and
  * simulator-only fields are left out, so runs written by different versions
  * of either backend still match.
  */
@@ -163,6 +163,8 @@ export function pointKey(r: ResolvedScenario): string {
       ecn: f.ecn,
       // a flow's own RTT (flows[].rtt), only when it has one: keys of other points stay as they were
       extraDelayNs: f.extraDelayNs,
+      // a reverse flow (flows[].direction), only when reverse: keys of other points stay as they were
+      direction: f.direction,
     })),
   });
 }
@@ -186,6 +188,8 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
   if (l.qdisc !== 'droptail' || r.flows.some((f) => f.ecn)) p.ecn = r.flows.map((f) => (f.ecn ? 'on' : 'off')).join('+');
   // flows with RTTs of their own (flows[].rtt): each flow's base RTT, e.g. 20+100
   if (r.flows.some((f) => f.extraDelayNs !== undefined)) p.flowRttMs = r.flows.map((f) => flowRttNs(r, f) / 1e6).join('+');
+  // reverse flows (flows[].direction): each flow's direction, e.g. fwd+rev
+  if (r.flows.some((f) => f.direction === 'reverse')) p.dir = r.flows.map((f) => (f.direction === 'reverse' ? 'rev' : 'fwd')).join('+');
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;

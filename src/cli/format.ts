@@ -23,11 +23,13 @@ export function formatSummary(s: RunSummary): string {
   const fct = s.fct !== undefined;
   // a base-RTT column only when flows have RTTs of their own (flows[].rtt)
   const ownRtt = s.flows.some((f) => f.baseRttMs !== undefined);
-  const rows: (string | number)[][] = [['flow', 'cc', ...(ownRtt ? ['base RTT ms'] : []), 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
+  // a direction column only when flows send data both ways (flows[].direction)
+  const dir = s.link.reverse !== undefined || s.flows.some((f) => f.direction !== undefined);
+  const rows: (string | number)[][] = [['flow', 'cc', ...(dir ? ['dir'] : []), ...(ownRtt ? ['base RTT ms'] : []), 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
   for (const f of s.flows) {
-    const row = [String(f.id), f.cc, ...(ownRtt ? [String(f.baseRttMs ?? s.link.rttMs)] : []), f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
+    const row = [String(f.id), f.cc, ...(dir ? [f.direction ?? 'forward'] : []), ...(ownRtt ? [String(f.baseRttMs ?? s.link.rttMs)] : []), f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
     if (fct) row.push(f.completionS !== null ? f2(f.completionS * 1000) : '-');
-    if (f.inWarmup) row[ownRtt ? 3 : 2] = 'warm-up';
+    if (f.inWarmup) row[2 + (ownRtt ? 1 : 0) + (dir ? 1 : 0)] = 'warm-up';
     rows.push(row);
   }
   const l = s.link;
@@ -36,7 +38,14 @@ export function formatSummary(s: RunSummary): string {
     `queue mean ${f2(l.queuePkts.mean)} p95 ${f2(l.queuePkts.p95)} packets` +
     (l.queueDelayMs ? `, queueing delay mean ${f2(l.queueDelayMs.mean)} ms` : '') +
     `; Jain ${s.aggregate.jain.toFixed(3)}`;
-  return `${head}\n\n${table(rows)}\n\n${linkLine}\n${s.fct ? `${fctLine(s.fct)}\n` : ''}${s.probe ? `${probeLine(s.probe)}\n` : ''}`;
+  const r = l.reverse;
+  const reverseLine = r
+    ? `link reverse: utilization ${(r.utilization * 100).toFixed(1)}%, drops queue ${r.drops.queue} random ${r.drops.random}${r.marks !== undefined ? `, CE marks ${r.marks}` : ''}, ` +
+      `queue mean ${f2(r.queuePkts.mean)} p95 ${f2(r.queuePkts.p95)} packets` +
+      (r.queueDelayMs ? `, queueing delay mean ${f2(r.queueDelayMs.mean)} ms` : '') +
+      '\n'
+    : '';
+  return `${head}\n\n${table(rows)}\n\n${linkLine}\n${reverseLine}${s.fct ? `${fctLine(s.fct)}\n` : ''}${s.probe ? `${probeLine(s.probe)}\n` : ''}`;
 }
 
 /** The short flows' completion times in one line. */

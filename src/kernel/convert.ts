@@ -55,7 +55,7 @@
  */
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { fctBlock } from '../results/fct.js';
-import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
+import { SUMMARY_SCHEMA, type FlowSummary, type ReverseLinkSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedScenario } from '../scenario/resolve.js';
@@ -93,6 +93,8 @@ export interface ParsedRun {
   tcBefore: TcQdisc[];
   tcAfter: TcQdisc[];
   netstat: Record<string, number>;
+  /** The receiving host's netstat (reverse flows' senders), empty without reverse flows. */
+  netstatRcv: Record<string, number>;
 }
 
 function text(files: RawFiles, name: string): string | null {
@@ -109,6 +111,14 @@ function iperf(files: RawFiles, name: string): Iperf3Result | null {
 /** Parse every raw file of a run. */
 export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
   const { tcp, qdisc, qdiscChildren } = parseSamples(text(files, 'samples.txt') ?? '');
+  // reverse flows: their sockets (in rcv) and the reverse bottleneck (to-snd), from a second sampler
+  const rev = text(files, 'samples-rev.txt');
+  if (rev !== null) {
+    const r = parseSamples(rev);
+    tcp.push(...r.tcp);
+    qdisc.push(...r.qdisc);
+    qdiscChildren.push(...r.qdiscChildren);
+  }
   return {
     env: parseEnv(text(files, 'env.txt') ?? ''),
     timeline: parseTimeline(text(files, 'timeline.txt') ?? ''),
@@ -125,6 +135,7 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
     tcBefore: parseTcQdiscs(text(files, 'tc-before.txt') ?? ''),
     tcAfter: parseTcQdiscs(text(files, 'tc-after.txt') ?? ''),
     netstat: parseNetstat(text(files, 'netstat-snd.txt') ?? ''),
+    netstatRcv: parseNetstat(text(files, 'netstat-rcv.txt') ?? ''),
   };
 }
 
@@ -266,6 +277,12 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   }
   const timeouts = (p.netstat['TcpExt.TCPTimeouts'] ?? 0) - timeoutsWarm;
   const revDelayS = s.link.revDelayNs / 1e9;
+  // reverse flows: their senders' namespace is rcv; a flow alone in its direction gets its namespace's RTO count
+  const nRev = s.flows.filter((f) => f.direction === 'reverse').length;
+  const timeoutsRcv = (p.netstatRcv['TcpExt.TCPTimeouts'] ?? 0) - (warmupS > 0 ? (parseNetstat(text(files, 'netstat-rcv-warmup.txt') ?? '')['TcpExt.TCPTimeouts'] ?? 0) : 0);
+  const rtoOf = (f: ResolvedFlow): number => (f.direction === 'reverse' ? (nRev === 1 ? timeoutsRcv : 0) : s.flows.length - nRev === 1 ? timeouts : 0);
+  // the delay from a flow's receiver back to its sender (its ACKs' way)
+  const ackDelayS = (f: ResolvedFlow): number => (f.direction === 'reverse' ? s.link.fwdDelayNs / 1e9 : revDelayS);
 
   // the flows cclab_flow ran: their connections from its log
   const ranges = workloadPortRanges(s);
@@ -328,6 +345,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       group: f.group,
       cc: f.cc,
       ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
+      ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS,
       endS,
       goodputMbps: mbps(c.delivered, activeS),
@@ -340,7 +358,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       segsRetrans: c.segsRetrans,
       rttMs: rtt,
       srttMs: srtt,
-      rtoCount: singleFlow ? timeouts : 0,
+      rtoCount: rtoOf(f),
       completionS,
       ...(inWarmup ? { inWarmup: true as const } : {}),
       ...(connections ? { connections } : {}),
@@ -368,7 +386,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     const atWarm = (key: Parameters<typeof counterAt>[1], t = wAbs): number => (warmupS > 0 ? counterAt(samples, key, t) : 0);
     const recvSecondsAll = server?.received?.seconds ?? client?.received?.seconds ?? 0;
     const recvSeconds = inWarmup ? 0 : Math.max(0, recvSecondsAll - Math.max(0, warmupS - startS));
-    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + revDelayS + (f.extraDelayNs ?? 0) / 1e9)));
+    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + ackDelayS(f) + (f.extraDelayNs ?? 0) / 1e9)));
     const since = (total: number, key: Parameters<typeof counterAt>[1]): number => (inWarmup ? 0 : Math.max(0, total - Math.round(atWarm(key))));
     const bytesSent = since(fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0, 'bytesSent');
     const bytesRetrans = since(fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0, 'bytesRetrans');
@@ -384,6 +402,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       group: f.group,
       cc: f.cc,
       ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
+      ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS,
       endS,
       goodputMbps: mbps(delivered, recvSeconds),
@@ -396,7 +415,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       segsRetrans,
       rttMs: rtt,
       srttMs: srtt,
-      rtoCount: singleFlow ? timeouts : 0,
+      rtoCount: rtoOf(f),
       completionS: f.bytes === null || done === null ? null : done !== undefined ? round6(done.doneS - done.startS) : round6(endS - startS),
       ...(inWarmup ? { inWarmup: true as const } : {}),
     };
@@ -424,6 +443,8 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       : queueEstimates(p.qdisc.filter((q) => q.dev === 'to-rcv'), s.link.fwdDelayNs)
   ).filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd);
   const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
+  // the reverse direction as a bottleneck (reverse flows): the same measures on to-snd
+  const reverse = nRev > 0 ? reverseLinkBlock(s, p, tcWarm, t0, wAbs, lastEnd, warmupS > 0 ? lastEnd - wAbs : durationS) : null;
 
   // the latency probe: request i left i intervals after ping started
   let probeRecords: ProbeRecord[] | null = null;
@@ -450,7 +471,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
       // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
       utilization: round6((sent * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
-      drops: { queue: totalDrops - random, random, ack: ackDrops(p.tcAfter) - ackDrops(tcWarm) },
+      drops: { queue: totalDrops - random, random, ack: reverse ? reverse.drops.random : ackDrops(p.tcAfter) - ackDrops(tcWarm) },
       ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
       queuePkts: {
         mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
@@ -458,6 +479,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
         max: round6(qp.at(-1) ?? 0),
       },
       queueDelayMs: null,
+      ...(reverse ? { reverse } : {}),
     },
     flows,
     aggregate: {
@@ -473,8 +495,10 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   if (opts.plan) extra['raw/plan.sh'] = opts.plan;
   if (connectionRows.length > 0) extra['connections.csv'] = csv(CONNECTION_COLUMNS, connectionRows.sort((a, b) => a.flow - b.flow || a.start_s - b.start_s));
   if (probeRecords) extra['probe.csv'] = probeCsv(probeRecords);
-  if (!singleFlow) {
+  if (!singleFlow && nRev === 0) {
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
+  } else if (nRev > 0 && (nRev > 1 || s.flows.length - nRev > 1)) {
+    extra['rto-note.txt'] = `rtoCount is 0 per flow in a direction with several flows: Linux ${p.env.release} has no per-socket RTO counter; the sending host's namespace counted TcpExt.TCPTimeouts = ${timeouts} over ${s.flows.length - nRev} forward flow(s), the receiving host's ${timeoutsRcv} over ${nRev} reverse flow(s).\n`;
   }
 
   const transitions = transitionRows(s, p, t0);
@@ -494,6 +518,55 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     scenarioDoc: loaded.doc,
     resolved: s,
     extra,
+  };
+}
+
+/**
+ * A direction's standing queue at each sample (dev: to-rcv forward, to-snd
+ * reverse): an AQM's own samples, or netem's less its delay line.
+ */
+function directionQueue(s: ResolvedScenario, p: ParsedRun, dev: string, delayNs: number): { t: number; pkts: number; bytes: number; mbps: number }[] {
+  return s.link.qdisc !== 'droptail'
+    ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === dev), p.qdiscChildren.filter((q) => q.dev === dev && q.handle === AQM_HANDLE))
+    : queueEstimates(p.qdisc.filter((q) => q.dev === dev), delayNs);
+}
+
+/**
+ * The link's reverse direction as a bottleneck (reverse flows), as the
+ * forward direction is measured: to-snd's netem (drop-tail: random and
+ * queue drops in one counter, the random share estimated from ackLoss) or
+ * its tbf -> netem -> AQM, the counters less the warm-up's snapshot.
+ */
+function reverseLinkBlock(s: ResolvedScenario, p: ParsedRun, tcWarm: readonly TcQdisc[], t0: number, wAbs: number, lastEnd: number, measuredS: number): ReverseLinkSummary {
+  const dev = 'to-snd';
+  const netem = (qs: readonly TcQdisc[]) => qs.find((q) => q.kind === 'netem' && q.dev === dev);
+  const aqmOf = (qs: readonly TcQdisc[]) => (s.link.qdisc !== 'droptail' ? qs.find((q) => q.dev === dev && q.handle === AQM_HANDLE) : undefined);
+  const root = (qs: readonly TcQdisc[]) => qs.find((q) => q.dev === dev && q.parent === 'root');
+  const bn = netem(p.tcAfter);
+  const bnW = netem(tcWarm);
+  const aqm = aqmOf(p.tcAfter);
+  const aqmW = aqmOf(tcWarm);
+  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
+  const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
+  const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
+  const random = aqm ? totalDrops - aqmDrops : Math.min(totalDrops, Math.round(s.link.ackLoss * arrivals));
+  const sent = aqm ? (root(p.tcAfter)?.sentBytes ?? 0) - (root(tcWarm)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0) - (bnW?.sentBytes ?? 0);
+  const qp = directionQueue(s, p, dev, s.link.revDelayNs)
+    .filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd)
+    .map((q) => q.pkts)
+    .sort((a, b) => a - b);
+  return {
+    rateMbps: round6(s.link.rateBps / 1e6),
+    queuePackets: s.link.queuePackets,
+    utilization: round6((sent * 8) / (s.link.rateBps * measuredS)),
+    drops: { queue: totalDrops - random, random },
+    ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
+    queuePkts: {
+      mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
+      p95: round6(quantile(qp, 0.95)),
+      max: round6(qp.at(-1) ?? 0),
+    },
+    queueDelayMs: null,
   };
 }
 
@@ -531,6 +604,11 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
   }
   for (const q of queueEstimates(p.qdisc.filter((x) => x.dev === 'to-rcv'), s.link.fwdDelayNs)) {
     rows.push({ time_s: round6(q.t - base), flow: 'link', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
+  }
+  if (s.flows.some((f) => f.direction === 'reverse')) {
+    for (const q of directionQueue(s, p, 'to-snd', s.link.revDelayNs)) {
+      rows.push({ time_s: round6(q.t - base), flow: 'link-reverse', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
+    }
   }
   rows.sort((a, b) => Number(a.time_s) - Number(b.time_s));
   return rows;

@@ -103,3 +103,23 @@ export function meanLossRate(loss: LossModel): number {
   const pBad = loss.p + loss.r > 0 ? loss.p / (loss.p + loss.r) : 0;
   return pBad * loss.oneMinusH + (1 - pBad) * loss.oneMinusK;
 }
+
+/**
+ * With reverse flows (flows[].direction: reverse) the link's reverse
+ * direction is a bottleneck laid out as the forward one, on the router's
+ * egress towards the sender: the arguments of its netem, as dataNetemArgs
+ * (drop-tail: the link's rate and queue plus the reverse delay line) or
+ * aqmNetemArgs (under an AQM's shaper: delay and loss only) give the
+ * forward one's, with the reverse delay, link.ackLoss on every packet of
+ * this direction, and no jitter (link.jitter varies the forward delay).
+ */
+export function reverseNetemArgs(link: ResolvedLink, mss: number, underAqm: boolean): string[] {
+  const loss = link.ackLoss > 0 ? ['loss', 'random', tcPercent(link.ackLoss)] : [];
+  const delay = ['delay', tcMicros(link.revDelayNs)];
+  if (underAqm) {
+    const limit = Math.max(NETEM_DEFAULT_LIMIT, ACK_LIMIT_FACTOR * delayLinePackets(link.rateBps, link.revDelayNs, mss) + 100);
+    return ['netem', 'limit', String(limit), ...delay, ...loss];
+  }
+  const limit = link.queuePackets + delayLinePackets(link.rateBps, link.revDelayNs, mss);
+  return ['netem', 'limit', String(limit), ...delay, ...loss, 'rate', `${Math.round(link.rateBps)}bit`];
+}

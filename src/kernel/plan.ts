@@ -12,10 +12,10 @@
  * (tcp_adv_win_scale 1), so the largest window is the simulator's. The send
  * buffer may grow to 32 MB so that it never limits a flow.
  */
-import type { ResolvedFlow, ResolvedLink, ResolvedProbe, ResolvedScenario } from '../scenario/resolve.js';
+import { hasReverseFlows, type ResolvedFlow, type ResolvedLink, type ResolvedProbe, type ResolvedScenario } from '../scenario/resolve.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
-import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS } from './netem.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS, reverseNetemArgs } from './netem.js';
 import { FLOW, SAMPLER, SHIM } from './helpers.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { arrivalSchedule, onPeriods } from '../traffic/schedule.js';
@@ -26,6 +26,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const RECEIVER_ADDR = '10.201.2.1';
+/** The sending host's address: where a reverse flow's client connects (its server runs there). */
+export const SENDER_ADDR = '10.201.1.1';
 export const SERVER_PORT_BASE = 5201;
 export const CLIENT_PORT_BASE = 40000;
 /** Largest send buffer a flow may grow to (bytes). */
@@ -138,7 +140,7 @@ export function genConnections(s: ResolvedScenario, f: ResolvedFlow, ports: Map<
 
 /** A cclab_flow schedule (the file format is kernel/flow/cclab_flow.c's). */
 export function flowSchedule(f: ResolvedFlow, conns: readonly GenConnection[], maxMss: number): string {
-  const L = [`dst ${RECEIVER_ADDR} ${SERVER_PORT_BASE + f.id}`, `cc ${f.cc}`];
+  const L = [`dst ${f.direction === 'reverse' ? SENDER_ADDR : RECEIVER_ADDR} ${SERVER_PORT_BASE + f.id}`, `cc ${f.cc}`];
   if (f.mss !== maxMss) L.push(`maxseg ${f.mss + 12}`);
   L.push(`chunk ${f.mss}`);
   for (const c of conns) {
@@ -241,6 +243,30 @@ export function flowRttBands(s: ResolvedScenario): { extraNs: number; flows: num
   return [...bands].sort((a, b) => a[0] - b[0]).map(([extraNs, flows]) => ({ extraNs, flows }));
 }
 
+/**
+ * What the kernel harness cannot yet run with reverse flows, as one line
+ * naming the field (null when it can): a reverse workload (its port range
+ * and ip_local_port_range are set up on the sending host), ECN or fq
+ * pacing on a reverse flow (the ECN route and fq are on the sending
+ * host's device), and per-flow RTTs next to reverse flows (the ACK bands
+ * would have to sit under the reverse bottleneck's qdisc).
+ */
+export function reverseFlowProblem(s: ResolvedScenario): string | null {
+  if (!hasReverseFlows(s)) return null;
+  const how = 'with a reverse flow on the kernel backend yet; run it with --backend sim';
+  for (const f of s.flows) {
+    if (f.direction !== 'reverse') {
+      if (f.extraDelayNs) return `flows[${f.group}].rtt: per-flow RTTs cannot be combined ${how}`;
+      continue;
+    }
+    if (f.arrivals) return `flows[${f.group}].direction: a reverse workload (arrivals) is not supported on the kernel backend yet; run it with --backend sim`;
+    if (f.ecn) return `flows[${f.group}].ecn: ECN is not supported on a reverse flow on the kernel backend yet; run it with --backend sim`;
+    if (f.pacing === 'fq') return `flows[${f.group}].pacing: fq pacing is not supported on a reverse flow on the kernel backend yet; run it with --backend sim`;
+    if (f.extraDelayNs) return `flows[${f.group}].rtt: per-flow RTTs cannot be combined ${how}`;
+  }
+  return null;
+}
+
 /** The latency probe as plan-lib.sh's start_probe reads it: start (s), interval (s), payload bytes, requests. */
 export function probeWords(p: ResolvedProbe): string[] {
   return [secs(p.startNs), secs(p.intervalNs), String(p.sizeBytes), String(probeCount(p))];
@@ -272,6 +298,9 @@ export function executablePlan(plan: string): string {
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
   if (s.link.trace) throw new InputError(`link.trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
+  const revProblem = reverseFlowProblem(s);
+  if (revProblem !== null) throw new InputError(revProblem);
+  const rev = s.flows.filter((f) => f.direction === 'reverse');
   const gen = s.flows.filter(usesGenerator);
   const ports = workloadPortRanges(s);
   const maxMss = Math.max(...s.flows.map((f) => f.mss));
@@ -311,6 +340,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     ...(ports.size > 0 ? [`WORKLOAD_PORTS=${shQuote([...ports].map(([id, r]) => `${id}:${r.lo}-${r.hi}`).join(' '))}`] : []),
     // only with flows of their own RTT: other plans keep their bytes
     ...(ackBands.length > 0 ? [`ACK_BANDS=${ackBands.length}`] : []),
+    // only with reverse flows: other plans keep their bytes
+    ...(rev.length > 0 ? [`REV_FLOWS=${shQuote(rev.map((f) => f.id).join(' '))}`, `NETEM_REV=${shQuote(reverseNetemArgs(s.link, maxMss, aqm !== null).join(' '))}`] : []),
     // only with a warm-up or a probe: other plans keep their bytes
     ...(s.warmupNs !== undefined ? [`WARMUP_S=${secs(s.warmupNs)}`] : []),
     ...(s.probe !== undefined ? [`PROBE=${shQuote(probeWords(s.probe).join(' '))}`] : []),

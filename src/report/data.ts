@@ -34,6 +34,8 @@ export interface LinkSeries {
 export interface Timeseries {
   flows: Map<number, FlowSeries>;
   link: LinkSeries;
+  /** The link's reverse direction (rows "link-reverse": runs with reverse flows); absent otherwise. */
+  linkReverse?: LinkSeries;
   /** The run's warm-up (s, summary.json's warmupS; 0 without one): samples before it are left out. */
   fromS: number;
 }
@@ -151,6 +153,7 @@ export function readTimeseries(runDir: string): Timeseries | null {
   const fromS = runWarmupS(runDir);
   const flows = new Map<number, FlowSeries>();
   const link: LinkSeries = { time: [], queuePkts: [], linkMbps: [] };
+  let linkReverse: LinkSeries | undefined;
   for (const r of rows) {
     const flow = r[col.get('flow') ?? 1];
     const t = get(r, 'time_s');
@@ -159,6 +162,13 @@ export function readTimeseries(runDir: string): Timeseries | null {
       link.time.push(t);
       link.queuePkts.push(get(r, 'queue_pkts'));
       link.linkMbps.push(get(r, 'link_mbps'));
+      continue;
+    }
+    if (flow === 'link-reverse') {
+      linkReverse ??= { time: [], queuePkts: [], linkMbps: [] };
+      linkReverse.time.push(t);
+      linkReverse.queuePkts.push(get(r, 'queue_pkts'));
+      linkReverse.linkMbps.push(get(r, 'link_mbps'));
       continue;
     }
     const id = Number(flow);
@@ -176,7 +186,7 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.srtt.push(get(r, 'srtt_ms'));
     f.goodput.push(get(r, 'goodput_mbps'));
   }
-  return { flows, link, fromS };
+  return { flows, link, ...(linkReverse ? { linkReverse } : {}), fromS };
 }
 
 /** A run's latency probe (probe.csv): each request's send time and round trip (null: no reply); null without the file. */

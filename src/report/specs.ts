@@ -880,6 +880,13 @@ function runCharts(res: RunResults): ChartSpec[] {
   const charts = timeseriesCharts(series, subtitle, 'timeseries-');
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
+  // reverse flows: the reverse direction's queue next to the forward one's
+  const rq = ts.linkReverse;
+  if (queue && queue.series.length === 1 && rq) {
+    queue.series[0] = { ...queue.series[0]!, label: 'forward queue' };
+    queue.series.push({ label: 'reverse queue', color: '#bb5500', points: stride(rq.time.map((t, i) => ({ x: t, y: rq.queuePkts[i]! })).filter((p) => Number.isFinite(p.y))) });
+    queue.description = "Packets waiting in each direction's bottleneck queue at each sample (with reverse flows both directions are bottlenecks).";
+  }
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
   return [...charts, ...fctCharts(s, subtitle, readConnections(res.dir)), ...probeCharts(res, subtitle)];
 }

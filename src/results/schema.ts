@@ -34,6 +34,8 @@ export const flowSummarySchema = z.object({
   cc: z.string(),
   /** The flow's base RTT (ms) when it differs from the link's (scenario flows[].rtt); absent otherwise. */
   baseRttMs: z.number().optional(),
+  /** "reverse" for a flow whose data went the link's reverse way (scenario flows[].direction); absent for a forward flow. */
+  direction: z.literal('reverse').optional(),
   /** Seconds from the start of the run. */
   startS: z.number(),
   endS: z.number(),
@@ -82,6 +84,31 @@ export const flowSummarySchema = z.object({
 });
 export type FlowSummary = z.infer<typeof flowSummarySchema>;
 
+/**
+ * The link's reverse direction when it is a bottleneck (a scenario with
+ * reverse flows): the same measures as the forward direction's, for the
+ * packets going from the receiving host to the sending host (reverse data,
+ * the forward flows' ACKs).
+ */
+export const reverseLinkSummarySchema = z.object({
+  /** Its rate: the link's, or the reverse trace's mean. */
+  rateMbps: z.number(),
+  queuePackets: z.number(),
+  /** Bits it delivered (data and ACKs) / (rate x duration). */
+  utilization: z.number(),
+  drops: z.object({
+    /** Drops at its queue (data and ACKs). */
+    queue: z.number().int(),
+    /** Random losses (link.ackLoss, every packet of this direction). */
+    random: z.number().int(),
+  }),
+  marks: z.number().int().optional(),
+  queuePkts: z.object({ mean: z.number(), p95: z.number(), max: z.number() }),
+  /** Queueing delay (ms) seen by the reverse flows' data packets. */
+  queueDelayMs: z.object({ mean: z.number(), p95: z.number() }).nullable(),
+});
+export type ReverseLinkSummary = z.infer<typeof reverseLinkSummarySchema>;
+
 export const linkSummarySchema = z.object({
   rateMbps: z.number(),
   rttMs: z.number(),
@@ -109,6 +136,8 @@ export const linkSummarySchema = z.object({
   queuePkts: z.object({ mean: z.number(), p95: z.number(), max: z.number() }),
   /** Queueing delay (ms) seen by data packets at the bottleneck. */
   queueDelayMs: z.object({ mean: z.number(), p95: z.number() }).nullable(),
+  /** The reverse direction, when it is a bottleneck (reverse flows); absent otherwise. */
+  reverse: reverseLinkSummarySchema.optional(),
 });
 export type LinkSummary = z.infer<typeof linkSummarySchema>;
 
@@ -201,7 +230,9 @@ export type RunMeta = z.infer<typeof runMetaSchema>;
  * control's mode (cc_mode: BBR's STARTUP, DRAIN, PROBE_BW, PROBE_RTT; empty
  * for CCs without modes, and on kernel runs, whose tcp_info does not
  * expose it). Link rows (flow = "link"): bottleneck queue in packets and
- * bytes, and bits leaving the bottleneck over the interval (link_mbps).
+ * bytes, and bits leaving the bottleneck over the interval (link_mbps);
+ * with reverse flows, rows with flow = "link-reverse" give the same for the
+ * link's reverse direction.
  */
 export const TIMESERIES_COLUMNS = [
   'time_s',

@@ -97,6 +97,12 @@ export interface ResolvedFlow {
    */
   extraDelayNs?: number;
   pacing: 'auto' | 'fq';
+  /**
+   * 'reverse': the flow's data goes from the receiving host to the sending
+   * host, over the link's reverse direction (a bottleneck of its own then);
+   * absent for a forward flow (so older scenarios keep their hashes).
+   */
+  direction?: 'reverse';
   /** ECN-capable (RFC 3168); absent when off. */
   ecn?: true;
   /** The application when it is not a bulk writer: a rate and/or on/off periods (src/traffic/schedule.ts). */
@@ -234,6 +240,7 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         rwndBytes: f.rwnd,
         ...(f.rtt !== undefined && f.rtt > rtt ? { extraDelayNs: f.rtt - rtt } : {}),
         pacing: f.pacing,
+        ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
         // only when on: scenarios without ECN keep their hashes
         ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
         ...(f.app ? { app: resolveApp(f.app) } : {}),
@@ -295,4 +302,14 @@ export function scenarioHash(s: ResolvedScenario): string {
 /** A flow's base (propagation) RTT, ns: the link's, plus the delay on its own path. */
 export function flowRttNs(s: ResolvedScenario, f: ResolvedFlow): number {
   return s.link.rttNs + (f.extraDelayNs ?? 0);
+}
+
+/**
+ * Whether the link's reverse direction is a bottleneck of its own: when a
+ * flow sends data that way. It then runs at the link's rate (or its reverse
+ * trace) with its own instance of the link's queue discipline and buffer,
+ * as a symmetric point-to-point link; else it carries only ACKs, unshaped.
+ */
+export function hasReverseFlows(s: Pick<ResolvedScenario, 'flows'>): boolean {
+  return s.flows.some((f) => f.direction === 'reverse');
 }

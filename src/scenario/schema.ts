@@ -405,6 +405,13 @@ function flowSchema(names: [string, ...string[]]) {
    * a congestion control that needs it (DCTCP).
    */
   ecn: z.boolean({ error: () => 'expected true or false' }).optional(),
+  /**
+   * Which way the flow's data goes: forward (the sending host to the
+   * receiving host, default) or reverse (the receiving host to the sending
+   * host, over the link's reverse direction, which then becomes a bottleneck
+   * of its own; docs/scenario.md "Reverse traffic").
+   */
+  direction: enumOf(['forward', 'reverse'] as const, 'direction').optional(),
   /** The application: a rate and/or on/off periods (src/traffic/schedule.ts); default bulk. */
   app: appSchema.optional(),
   /** A short-flow workload: Poisson arrivals of new connections with drawn sizes (src/traffic/schedule.ts). */

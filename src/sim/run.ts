@@ -29,6 +29,7 @@ import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { fctBlock, type ConnectionRow, type FctRecord } from '../results/fct.js';
 import type { TcpReceiver } from '../tcp/receiver.js';
 import type { Workload } from './topology.js';
+import { reverseSampler } from './reverse.js';
 import { probeSummary, type ProbeRecord } from '../results/probe.js';
 
 export interface SimResult {
@@ -136,6 +137,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const zero: FlowSnapshot = { bytesDelivered: 0, bytesSent: 0, bytesRetrans: 0, segsSent: 0, segsRetrans: 0, rtoCount: 0, ceReceived: 0, eceAcks: 0, cwrSent: 0 };
   const warm: FlowSnapshot[] = sc.flows.map(() => zero);
   const linkWarm = { deliveredBytes: 0, deliveredPackets: 0, queueDrops: 0, randomDrops: 0, ackDrops: 0, marks: 0 };
+  const rev = net.reverse ? reverseSampler(net.reverse.bottleneck) : null;
   if (warmupNs > 0) {
     sim.timer(() => {
       for (let i = 0; i < n; i++) {
@@ -149,6 +151,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       linkWarm.ackDrops = net.ackLoss.drops;
       linkWarm.marks = net.bottleneck.marks;
       net.bottleneck.queueDelayUs!.reset();
+      rev?.warmupEnds();
     }).at(warmupNs);
   }
 
@@ -216,6 +219,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       queue_bytes: net.bottleneck.queuedBytes,
       link_mbps: round6((linkBytes * 8) / (interval / 1e9) / 1e6),
     });
+    if (rev) rows.push(rev.sample(ts, t > warmupNs, interval));
     if (t + interval <= sc.durationNs) sampler.after(interval);
   });
   sampler.at(interval);
@@ -237,6 +241,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       group: f.group,
       cc: f.cc,
       ...(f.extraDelayNs ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
+      ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS: round6(f.startNs / 1e9),
       endS: round6(endNs / 1e9),
       goodputMbps: mbps(snap.bytesDelivered, activeS),
@@ -326,6 +331,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       ...(aqm ? { marks: net.bottleneck.marks - linkWarm.marks } : {}),
       queuePkts: { mean: round6(queueSamples.mean()), p95: round6(queueSamples.quantile(0.95)), max: queueMax },
       queueDelayMs: qd.count > 0 ? { mean: round6(qd.mean() / 1000), p95: round6(qd.quantile(0.95) / 1000) } : null,
+      ...(rev ? { reverse: rev.summary(sc, net.ackLoss.drops - linkWarm.ackDrops, measuredS) } : {}),
     },
     flows,
     aggregate: {
@@ -409,6 +415,7 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
     group: f.group,
     cc: f.cc,
     ...(f.extraDelayNs ? { baseRttMs: round6((rttNs + f.extraDelayNs) / 1e6) } : {}),
+    ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
     startS: round6(f.startNs / 1e9),
     endS: round6(f.stopNs / 1e9),
     goodputMbps: mbps(snap.bytesDelivered, activeS),

@@ -11,6 +11,18 @@
  * bottleneck runs the scenario's queue discipline (link.qdisc) at link.rate.
  * Both hosts negotiate ECN as net.ipv4.tcp_ecn = 1 would for a flow with
  * `ecn` on; its data leaves ECT(0), and an AQM with `ecn` marks it CE.
+ *
+ * With reverse flows (flows[].direction: reverse) the link is symmetric, as
+ * an ns-3 point-to-point link or flent's rrul on a symmetric line: the
+ * reverse direction becomes a bottleneck of its own (see buildReverse):
+ *
+ *   receiving host -> host timing noise (its ACKs) -> access link -> ACK-direction loss
+ *                  -> reverse bottleneck (own qdisc instance) -> reverse delay -> sending host
+ *
+ * A reverse flow's sender sits on the receiving host and its receiver on the
+ * sending host; its ACKs cross the forward direction (with the sending
+ * host's timing noise), where forward data queues ahead of them, as reverse
+ * data queues ahead of the forward flows' ACKs.
  */
 import { Simulator } from '../engine/sim.js';
 import { DelayLine } from '../engine/pipe.js';
@@ -30,7 +42,7 @@ import { ccSpec, createCc } from '../cc/index.js';
 import { LatencyProbe } from './probe.js';
 import { LogHistogram } from '../network/histogram.js';
 import { arrivalSchedule, type Arrival } from '../traffic/schedule.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { hasReverseFlows, type ResolvedScenario } from '../scenario/resolve.js';
 
 export interface Network {
   sim: Simulator;
@@ -56,12 +68,32 @@ export interface Network {
   queueDrops: Float64Array;
   /** Per-flow packets the bottleneck's qdisc marked CE. */
   ceMarks: Float64Array;
+  /** The reverse direction's bottleneck and lines when flows send data that way (buildReverse); absent otherwise. */
+  reverse?: ReverseDirection;
   /** The latency probe (scenario `probe`), whose packets carry flow id = number of flows; null without one. */
   probe: LatencyProbe | null;
   /** Per flow: its workload's connections when it is a workload (arrivals), else null. */
   workloads: (Workload | null)[];
   /** Packet ids in use: flows, the probe's, then every workload connection's (sizes the per-id counters). */
   ids: number;
+}
+
+/** The link's reverse direction as a bottleneck (scenarios with reverse flows). */
+export interface ReverseDirection {
+  /** The receiving host's access link (every packet it sends). */
+  access: Bottleneck;
+  /** The reverse bottleneck: the link's rate (or reverse trace), its own instance of the link's qdisc. */
+  bottleneck: Bottleneck;
+  /** The forward direction's delay lines by extra delay (reverse flows' ACKs on their own path; 0: fwdPipe). */
+  fwdLines: Map<number, DelayLine<Packet>>;
+  /** Packets waiting out their host's timing noise before they leave it: the receiving host's ACKs, the sending host's. */
+  receiverHostLine: DelayLine<Packet>;
+  senderHostLine: DelayLine<Packet>;
+  /** Per-packet-id: the flow sends data the reverse way. */
+  isReverse: Uint8Array;
+  /** Where the receiving host's and the sending host's ACKs (and the probe's replies) go: through the host's timing noise. */
+  fromReceiver: PacketSink;
+  fromSender: PacketSink;
 }
 
 /** One connection of a workload, created when it arrives. */
@@ -252,11 +284,21 @@ export function buildNetwork(s: ResolvedScenario): Network {
         c.receiver = receiver;
         fwdSinks[c.id] = receiver;
         revSinks[c.id] = sender;
+        if (net.reverse) placeConnection(net.reverse, c.id, sender, receiver, f.direction === 'reverse', fwdSinks, revSinks);
       }).at(arrival.startNs);
     }
   });
 
-  return { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids, revLines };
+  const net: Network = { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids, revLines };
+  if (hasReverseFlows(s)) {
+    // the sinks become per-id tables of their own, as with a probe or workloads
+    if (fwdSinks === receivers) {
+      fwdSinks = [...receivers];
+      revSinks = [...senders];
+    }
+    net.reverse = buildReverse(s, net, schedules, fwdSinks, revSinks);
+  }
+  return net;
 }
 
 /** Data packets of each packet id currently inside the network (queues, wires, pipes). */
@@ -268,5 +310,142 @@ export function dataPacketsInNetwork(net: Network): Float64Array {
   net.access.forEach(count);
   net.bottleneck.forEach(count);
   net.fwdPipe.forEach(count);
+  const r = net.reverse;
+  if (r) {
+    // reverse data, and every line a packet may be in (ACKs are not counted)
+    for (const line of r.fwdLines.values()) if (line !== net.fwdPipe) line.forEach(count);
+    r.access.forEach(count);
+    r.bottleneck.forEach(count);
+    for (const line of net.revLines.values()) line.forEach(count);
+  }
   return counts;
+}
+
+/**
+ * Make the link's reverse direction a bottleneck (scenarios with reverse
+ * flows) and put each reverse flow's sender on the receiving host and its
+ * receiver on the sending host.
+ *
+ * The two directions are alike: the host's access link, random loss
+ * (link.loss forward, link.ackLoss reverse: every packet the direction
+ * carries, data or ACK, as netem on the router's two egresses), the
+ * bottleneck (link.rate, or the reverse trace, and the link's qdisc and
+ * buffer, an instance each), the one-way delay (jitter forward only). ACKs
+ * leave their host after its timing noise (receiverHost, and a sending-host
+ * twin for the reverse flows' ACKs), now before the access link rather
+ * than added to the delay. A flow's extra delay (flows[].rtt) lies on its
+ * ACKs' way: the reverse direction for a forward flow, the forward
+ * direction for a reverse flow.
+ */
+function buildReverse(s: ResolvedScenario, net: Network, schedules: (Arrival[] | null)[], fwdSinks: PacketSink[], revSinks: PacketSink[]): ReverseDirection {
+  const { sim, pool } = net;
+  const l = s.link;
+  const nFlows = s.flows.length;
+  const isReverse = new Uint8Array(net.ids);
+  const extraOfId = new Float64Array(net.ids);
+  let id = nFlows + 1;
+  s.flows.forEach((f, i) => {
+    const n = 1 + (schedules[i]?.length ?? 0);
+    for (let k = 0; k < n; k++) {
+      const at = k === 0 ? i : id++;
+      isReverse[at] = f.direction === 'reverse' ? 1 : 0;
+      extraOfId[at] = f.extraDelayNs ?? 0;
+    }
+  });
+
+  // counters: only data counts against a flow (ACKs of the other direction cross these stages too)
+  net.dataLoss.onDrop = (p) => {
+    if (p.isAck) return;
+    net.dataDrops[p.flow]!++;
+    net.randomDrops[p.flow]!++;
+  };
+  net.ackLoss.onDrop = net.dataLoss.onDrop;
+  const queueDrop = (p: Packet) => {
+    if (p.isAck) return;
+    net.dataDrops[p.flow]!++;
+    net.queueDrops[p.flow]!++;
+  };
+  net.bottleneck.onDrop = queueDrop;
+
+  // the reverse direction: access link -> ACK-direction loss -> bottleneck -> delay lines
+  const access = new Bottleneck(sim, pool, new ConstantRate(l.accessRateBps), (env) => new DropTail({ limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null }, env.hooks));
+  const qdisc = qdiscEntry(l.qdisc)!;
+  const resolvedQdisc = { params: l.qdiscParams ?? {}, limitPackets: l.queuePackets, limitBytes: l.queueBytes };
+  const rate = l.trace?.reverse ? new TraceRate(readResolvedTrace(l.trace.reverse)) : new ConstantRate(l.rateBps);
+  const bottleneck = new Bottleneck(sim, pool, rate, (env) => qdisc.create(resolvedQdisc, env), { recordDelay: true }, s.seed, 'qdisc-rev');
+  bottleneck.onDrop = queueDrop;
+  bottleneck.onMark = (p) => {
+    net.ceMarks[p.flow]!++;
+  };
+  access.next = net.ackLoss;
+  net.ackLoss.next = bottleneck;
+  // forward flows' ACKs on their own path's delay; reverse data on the link's
+  const revDelay = l.revDelayNs;
+  const revLineOf: DelayLine<Packet>[] = new Array(net.ids).fill(net.revPipe);
+  const revDelayOf = new Float64Array(net.ids).fill(revDelay);
+  for (let i = 0; i < net.ids; i++) {
+    if (isReverse[i] || extraOfId[i] === 0) continue;
+    revLineOf[i] = net.revLines.get(extraOfId[i]!)!;
+    revDelayOf[i] = revDelay + extraOfId[i]!;
+  }
+  bottleneck.next = { receive: (p: Packet) => revLineOf[p.flow]!.push(p, sim.now + revDelayOf[p.flow]!) };
+
+  // the forward direction's exit: reverse flows' ACKs on their own path's delay
+  const fwdLines = new Map<number, DelayLine<Packet>>([[0, net.fwdPipe]]);
+  const fwdLineOf: DelayLine<Packet>[] = new Array(net.ids).fill(net.fwdPipe);
+  const fwdExtraOf = new Float64Array(net.ids);
+  for (let i = 0; i < net.ids; i++) {
+    if (!isReverse[i] || extraOfId[i] === 0) continue;
+    const extra = extraOfId[i]!;
+    if (!fwdLines.has(extra)) fwdLines.set(extra, new DelayLine<Packet>(sim, (p) => fwdSinks[p.flow]!.receive(p), 4096));
+    fwdLineOf[i] = fwdLines.get(extra)!;
+    fwdExtraOf[i] = extra;
+  }
+  const fwdDelay = l.fwdDelayNs;
+  const jitter = l.jitterNs;
+  const jitterRngs: Rng[] = [];
+  net.bottleneck.next = {
+    receive(p: Packet) {
+      let d = fwdDelay;
+      if (jitter > 0) {
+        // netem jitter on every packet of the forward direction, as in buildNetwork
+        let r = jitterRngs[p.flow];
+        if (r === undefined) {
+          r = new Rng(s.seed, `jitter/flow${p.flow}`);
+          jitterRngs[p.flow] = r;
+        }
+        d = Math.max(0, fwdDelay + Math.floor(r.next() * 2 * jitter) - jitter);
+      }
+      fwdLineOf[p.flow]!.push(p, sim.now + d + fwdExtraOf[p.flow]!);
+    },
+  };
+
+  // the hosts' timing noise: ACKs leave after it, into their host's access link
+  const receiverHostLine = new DelayLine<Packet>(sim, (p) => access.receive(p), 4096);
+  const senderHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/sender', l.ackJitter ?? null);
+  const senderHostLine = new DelayLine<Packet>(sim, (p) => net.access.receive(p), 4096);
+  const fromReceiver: PacketSink = { receive: (p) => receiverHostLine.push(p, net.receiverHost.exitTime(p.flow)) };
+  const fromSender: PacketSink = { receive: (p) => senderHostLine.push(p, senderHost.exitTime(p.flow)) };
+
+  const r: ReverseDirection = { access, bottleneck, fwdLines, receiverHostLine, senderHostLine, isReverse, fromReceiver, fromSender };
+  s.flows.forEach((f, i) => placeConnection(r, i, net.senders[i]!, net.receivers[i]!, f.direction === 'reverse', fwdSinks, revSinks));
+  if (net.probe) net.probe.replyOut = fromReceiver;
+  return r;
+}
+
+/**
+ * Put a connection (id: its packets' flow id) in a network with a reverse
+ * bottleneck: a forward one's ACKs leave through the receiving host's timing
+ * noise; a reverse one's sender sits on the receiving host and its receiver
+ * on the sending host.
+ */
+function placeConnection(r: ReverseDirection, id: number, sender: TcpSender, receiver: TcpReceiver, reverse: boolean, fwdSinks: PacketSink[], revSinks: PacketSink[]): void {
+  if (!reverse) {
+    receiver.out = r.fromReceiver;
+    return;
+  }
+  sender.out = r.access;
+  receiver.out = r.fromSender;
+  fwdSinks[id] = sender;
+  revSinks[id] = receiver;
 }

@@ -436,6 +436,40 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
     VM_TEST_TIMEOUT_MS,
   );
   it(
+    'runs a reverse flow (its server in snd, its client in rcv) next to a forward one: each gets its own direction of the symmetric link',
+    async () => {
+      // 20 Mbit/s, 40 ms, drop-tail 1 BDP each way: one Cubic flow each way and the probe
+      const doc = {
+        name: 'vm-reverse',
+        duration: '6s',
+        link: { rate: '20mbit', rtt: '40ms', queue: '1bdp' },
+        probe: { interval: '100ms' },
+        flows: [{ cc: 'cubic' }, { cc: 'cubic', direction: 'reverse' }],
+      };
+      const loaded = { doc, file: null, ...validateScenario(doc, 'vm-reverse') } as LoadedScenario;
+      const a = await runKernelScenario(loaded, { target: 'vm' });
+      const [fwd, rev] = a.summary.flows;
+      expect(fwd!.direction).toBeUndefined();
+      expect(rev!.direction).toBe('reverse');
+      // different directions: each far more than half the link
+      for (const f of [fwd!, rev!]) {
+        expect(f.goodputMbps).toBeGreaterThan(12);
+        expect(f.goodputMbps).toBeLessThan(20);
+        expect(f.rttMs.min).toBeGreaterThanOrEqual(40);
+      }
+      // both routers' egresses were bottlenecks with the link's rate, and the reverse one was sampled
+      const tc = parseTcQdiscs(String(a.extra!['raw/tc-after.txt']));
+      expect(tc.filter((q) => q.kind === 'netem' && (q.dev === 'to-rcv' || q.dev === 'to-snd')).map((q) => q.dev).sort()).toEqual(['to-rcv', 'to-snd']);
+      expect(String(a.extra!['raw/tc-after.txt'])).toMatch(/dev to-snd root .* rate 20Mbit/);
+      expect(a.summary.link.reverse!.utilization).toBeGreaterThan(0.6);
+      expect(a.timeseries.some((r) => r.flow === 'link-reverse')).toBe(true);
+      expect(a.timeseries.filter((r) => r.flow === 1).length).toBeGreaterThan(20);
+      // the probe's replies cross the reverse queue: its RTT rises above the base RTT with both directions loaded
+      expect(a.summary.probe!.rttMs.mean).toBeGreaterThan(45);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+  it(
     'kills a hung guest at the timeout with a clear error',
     async () => {
       const image = await ensureVmImage();
