@@ -34,7 +34,7 @@
  * testbedSettings()).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sampleStandardDeviation } from 'simple-statistics';
 import YAML from 'yaml';
 import { validateScenario } from '../scenario/load.js';
@@ -285,13 +285,16 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
       delete doc.sweep;
       delete doc.seeds;
       delete doc.zip;
-      const { resolved } = validateScenario(doc, String(doc.name ?? 'reference'));
+      // a relative trace path (link.trace) is taken from the tree's <group>.yaml, the sweep the runs were made from
+      const groupFile = join(referenceRoot, `${groupOf(referenceRoot, first.dir)}.yaml`);
+      const scenarioFile = (doc.link as Record<string, unknown> | undefined)?.trace !== undefined && existsSync(groupFile) ? groupFile : null;
+      const { resolved } = validateScenario(doc, String(doc.name ?? 'reference'), scenarioFile ? dirname(scenarioFile) : null);
       const hash = scenarioHash(resolved);
       const key = `${hash}-seed${resolved.seed}`;
       const dir = join(opts.out, groupOf(referenceRoot, first.dir), key);
       simDirs.push(dir);
       if (!opts.force && isPointDone(dir, simulator, { key, hash, seed: resolved.seed })) continue;
-      tasks.push({ index: tasks.length, key, hash, seed: resolved.seed, role: 'main', doc, scenarioFile: null, dir, simulator, cost: resolved.link.rateBps * resolved.durationNs });
+      tasks.push({ index: tasks.length, key, hash, seed: resolved.seed, role: 'main', doc, scenarioFile, dir, simulator, cost: resolved.link.rateBps * resolved.durationNs });
     }
   }
   let done = 0;

@@ -62,6 +62,7 @@ import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedScenario } fro
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
+import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { CLIENT_PORT_BASE, genConnections, probeCount, usesGenerator, workloadPortRanges } from './plan.js';
 import { parseFlowLog, parseFlowServerLog, type FlowConnLog, type FlowServerConnLog } from './parse/flow.js';
 import { CONNECTION_COLUMNS, type ConnectionRow, type FctRecord } from '../results/fct.js';
@@ -95,6 +96,30 @@ export interface ParsedRun {
   netstat: Record<string, number>;
   /** The receiving host's netstat (reverse flows' senders), empty without reverse flows. */
   netstatRcv: Record<string, number>;
+  /** A trace link's rate changes as cclab_pacer wrote them (null for a constant-rate link). */
+  trace: PacerLog | null;
+}
+
+/** trace-pacer.txt: the schedule's origin and the pacer's start (uptime s) and, per change written, its schedule time and lateness. */
+export interface PacerLog {
+  t0: number;
+  start: number;
+  changes: { atMs: number; lateUs: number }[];
+  /** What tc said (trace-tc.err); empty when every change applied. */
+  tcErrors: string;
+}
+
+export function parsePacerLog(log: string, tcErr: string): PacerLog {
+  let t0 = NaN;
+  let start = NaN;
+  const changes: PacerLog['changes'] = [];
+  for (const line of log.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    if (w[0] === 't0' && w.length === 2) t0 = Number(w[1]);
+    else if (w[0] === 'start' && w.length === 2) start = Number(w[1]);
+    else if (w.length === 2 && /^\d+$/.test(w[0]!) && /^-?\d+$/.test(w[1]!)) changes.push({ atMs: Number(w[0]), lateUs: Number(w[1]) });
+  }
+  return { t0, start, changes, tcErrors: tcErr.trim() };
 }
 
 function text(files: RawFiles, name: string): string | null {
@@ -136,6 +161,23 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
     tcAfter: parseTcQdiscs(text(files, 'tc-after.txt') ?? ''),
     netstat: parseNetstat(text(files, 'netstat-snd.txt') ?? ''),
     netstatRcv: parseNetstat(text(files, 'netstat-rcv.txt') ?? ''),
+    trace: s.link.trace?.forward !== undefined ? parsePacerLog(text(files, 'trace-pacer.txt') ?? '', text(files, 'trace-tc.err') ?? '') : null,
+  };
+}
+
+/**
+ * How well a trace link's rate changes kept to their schedule (t0 +
+ * their time): how long after t0 the pacer started, and the lateness of its
+ * writes (ms). tc's own time to apply a change comes on top (one netlink
+ * request).
+ */
+export function traceTiming(p: ParsedRun): { startOffsetMs: number; changes: number; lateMs: { p50: number; p95: number; max: number } } | null {
+  if (p.trace === null) return null;
+  const late = p.trace.changes.map((c) => c.lateUs / 1000).sort((a, b) => a - b);
+  return {
+    startOffsetMs: round6((p.trace.start - p.trace.t0) * 1000),
+    changes: late.length,
+    lateMs: { p50: round6(quantile(late, 0.5)), p95: round6(quantile(late, 0.95)), max: round6(late.at(-1) ?? 0) },
   };
 }
 
@@ -423,18 +465,22 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   const measured = flows.filter((f) => f.inWarmup !== true);
 
   const bn = bottleneckQdisc(p.tcAfter);
-  const aqm = s.link.qdisc !== 'droptail' ? aqmQdisc(p.tcAfter) : undefined;
+  // a trace link has the shaper layout too (kernel/trace.ts), drop-tail as pfifo/bfifo under it
+  const shaped = s.link.qdisc !== 'droptail' || s.link.trace?.forward !== undefined;
+  const aqm = shaped ? aqmQdisc(p.tcAfter) : undefined;
   // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
   // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
   // drops reach its parents' counters), so random = netem's less the AQM's
   // the same qdiscs at the warm-up's end (none: all counters from 0)
   const bnW = bottleneckQdisc(tcWarm);
-  const aqmW = s.link.qdisc !== 'droptail' ? aqmQdisc(tcWarm) : undefined;
+  const aqmW = shaped ? aqmQdisc(tcWarm) : undefined;
   const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
   const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
   const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
   const random = aqm ? totalDrops - aqmDrops : Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
   const sent = aqm ? (bottleneckRoot(p.tcAfter)?.sentBytes ?? 0) - (bottleneckRoot(tcWarm)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0) - (bnW?.sentBytes ?? 0);
+  // a trace link's rate counts IP bytes (1500 per opportunity), as the simulator does
+  const linkBytes = s.link.trace?.forward !== undefined ? sent - ETHERNET_HEADER_BYTES * ((bottleneckRoot(p.tcAfter)?.sentPackets ?? 0) - (bottleneckRoot(tcWarm)?.sentPackets ?? 0)) : sent;
   const lastEnd = Math.max(...[...p.timeline.end.values()].map((e) => e.t), t0 + durationS);
   // the standing queue: an AQM's own samples (its queue holds no delay line); netem's less its delay line
   const queue = (
@@ -470,7 +516,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       queuePackets: s.link.queuePackets,
       ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
       // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
-      utilization: round6((sent * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
+      utilization: round6((linkBytes * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
       drops: { queue: totalDrops - random, random, ack: reverse ? reverse.drops.random : ackDrops(p.tcAfter) - ackDrops(tcWarm) },
       ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
       queuePkts: {
@@ -495,6 +541,8 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   if (opts.plan) extra['raw/plan.sh'] = opts.plan;
   if (connectionRows.length > 0) extra['connections.csv'] = csv(CONNECTION_COLUMNS, connectionRows.sort((a, b) => a.flow - b.flow || a.start_s - b.start_s));
   if (probeRecords) extra['probe.csv'] = probeCsv(probeRecords);
+  const timing = traceTiming(p);
+  if (timing !== null) extra['trace-timing.json'] = `${JSON.stringify(timing, null, 2)}\n`;
   if (!singleFlow && nRev === 0) {
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
   } else if (nRev > 0 && (nRev > 1 || s.flows.length - nRev > 1)) {
@@ -602,7 +650,12 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
       prev = x;
     }
   }
-  for (const q of queueEstimates(p.qdisc.filter((x) => x.dev === 'to-rcv'), s.link.fwdDelayNs)) {
+  // a trace link: the queue under the shaper, as sampled (its rate varies, so netem's delay line cannot be estimated from it)
+  const linkSamples =
+    s.link.trace?.forward !== undefined
+      ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === 'to-rcv'), p.qdiscChildren.filter((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE))
+      : queueEstimates(p.qdisc.filter((x) => x.dev === 'to-rcv'), s.link.fwdDelayNs);
+  for (const q of linkSamples) {
     rows.push({ time_s: round6(q.t - base), flow: 'link', queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
   }
   if (s.flows.some((f) => f.direction === 'reverse')) {

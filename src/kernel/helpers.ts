@@ -4,6 +4,7 @@
  *   cclab_sampler   the time-series sampler (sock_diag + rtnetlink)
  *   cclab_flow      the traffic generator of byte-limited, paced, on/off and
  *                   workload flows (bulk flows stay iperf3)
+ *   cclab_pacer     writes a trace link's rate changes to `tc -batch` on time
  *   cclab_vmguard   the host-side guard of the test VM's qemu (vm/qemu.ts)
  * Each is cached under .cache/helpers/<hash of its source>/, so it is built
  * once per change. The VM runs this host's own Debian binaries and libc, so
@@ -52,6 +53,14 @@ export const FLOW: HelperSpec = {
   guestPath: '/usr/lib/cclab/cclab_flow',
 };
 
+export const PACER: HelperSpec = {
+  name: 'cclab_pacer',
+  source: join(KERNEL_ASSETS_DIR, 'pacer', 'cclab_pacer.c'),
+  cflags: ['-O2', '-Wall'],
+  libs: [],
+  guestPath: '/usr/lib/cclab/cclab_pacer',
+};
+
 /** Runs qemu so that it dies with cclab and at its deadline (PR_SET_PDEATHSIG, host-side timer): vm/qemu.ts. */
 export const VMGUARD: HelperSpec = {
   name: 'cclab_vmguard',
@@ -87,6 +96,6 @@ export async function buildHelper(h: HelperSpec): Promise<string> {
 }
 
 /** The helpers a plan runs, built. */
-export async function buildHelpers(): Promise<{ shim: string; sampler: string; flow: string }> {
-  return { shim: await buildHelper(SHIM), sampler: await buildHelper(SAMPLER), flow: await buildHelper(FLOW) };
+export async function buildHelpers(): Promise<{ shim: string; sampler: string; flow: string; pacer: string }> {
+  return { shim: await buildHelper(SHIM), sampler: await buildHelper(SAMPLER), flow: await buildHelper(FLOW), pacer: await buildHelper(PACER) };
 }

@@ -77,6 +77,7 @@ export async function runKernelBatch(points: readonly LoadedScenario[], opts: Ke
       ...(target.shimPath ? { shimPath: target.shimPath } : {}),
       ...(target.samplerPath ? { samplerPath: target.samplerPath } : {}),
       ...(target.flowPath ? { flowPath: target.flowPath } : {}),
+      ...(target.pacerPath ? { pacerPath: target.pacerPath } : {}),
     }),
   );
   const results: (RunArtifacts | Error)[] = points.map(() => new Error('not run'));

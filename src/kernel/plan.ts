@@ -16,7 +16,9 @@ import { hasReverseFlows, type ResolvedFlow, type ResolvedLink, type ResolvedPro
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
 import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS, reverseNetemArgs } from './netem.js';
-import { FLOW, SAMPLER, SHIM } from './helpers.js';
+import { FLOW, PACER, SAMPLER, SHIM } from './helpers.js';
+import { traceSchedule, TRACE_KICK_BELOW_BPS, TRACE_WINDOW_MS, type RateChange } from './trace.js';
+import { readResolvedTrace } from '../scenario/trace-file.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { arrivalSchedule, onPeriods } from '../traffic/schedule.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
@@ -59,6 +61,7 @@ export interface PlanOptions {
   shimPath?: string;
   samplerPath?: string;
   flowPath?: string;
+  pacerPath?: string;
   /** The plan aborts itself after this many seconds (default: duration + PLAN_OVERHEAD_S). */
   timeoutS?: number;
 }
@@ -218,7 +221,8 @@ export function moduleParamWords(s: ResolvedScenario): string[] {
  * for drop-tail, which netem's own queue models as the reference grid ran it.
  */
 export function bottleneckAqmArgs(link: ResolvedLink): string[] | null {
-  if (link.qdisc === 'droptail') return null;
+  // a trace link always has the shaper layout (kernel/trace.ts): drop-tail is then pfifo/bfifo under it
+  if (link.qdisc === 'droptail' && link.trace?.forward === undefined) return null;
   const entry = qdiscEntry(link.qdisc);
   if (!entry) throw new Error(`internal error: unknown qdisc ${link.qdisc}`);
   return entry.tcArgs({ params: link.qdiscParams ?? {}, limitPackets: link.queuePackets, limitBytes: link.queueBytes });
@@ -294,10 +298,36 @@ export function executablePlan(plan: string): string {
   return `${readPlanLib().text}\n${plan}`;
 }
 
+/**
+ * A trace link's part of the plan (src/kernel/trace.ts): its rate changes,
+ * and start_trace, which plan_clients calls first. cclab_pacer reads the
+ * changes from the heredoc and feeds them, as full `tc qdisc change` lines,
+ * to one `tc -batch`, both in the router's namespace, at t0 + their time ($T0,
+ * timeline.txt's t0, the time base of the results), and logs how late each was
+ * (trace-pacer.txt); tc's complaints go to trace-tc.err. The pacer is in
+ * PIDS, so the plan's cleanup stops it (and its tc) with everything else.
+ * tbf's change must repeat all its arguments (tbf_change replaces them).
+ */
+function tracePlanLines(schedule: readonly RateChange[], pacerPath: string, burst: number): string[] {
+  return [
+    `PACER_PATH=${shQuote(pacerPath)}`,
+    `# link.trace: tbf's rate (bit/s) over ${TRACE_WINDOW_MS} ms windows after t0, at each change`,
+    'start_trace() {',
+    '  PACER=${CCLAB_PACER:-$PACER_PATH}',
+    '  [ -x "$PACER" ] || fail 5 "cclab_pacer not found at $PACER"',
+    `  "$IP" netns exec "$NS_RTR" "$PACER" -t "$T0" -k "$RECEIVER_ADDR" -p 'qdisc change dev to-rcv handle 1: tbf rate ' -s 'bit burst ${burst} limit ${burst}' - "$OUT/trace-pacer.txt" "$TC" -force -batch - 2>"$OUT/trace-tc.err" <<'EOF' &`,
+    // "!": raised from a rate at which tbf may sleep past the change: the pacer kicks it (kernel/trace.ts)
+    ...schedule.slice(1).map((c, i) => `${c.atMs} ${schedule[i]!.rateBps < TRACE_KICK_BELOW_BPS && c.rateBps > schedule[i]!.rateBps ? '!' : ''}${c.rateBps}`),
+    'EOF',
+    '  PIDS="$PIDS $!"',
+    '}',
+  ];
+}
+
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
-  if (s.link.trace) throw new InputError(`link.trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
+  if (s.link.trace?.reverse) throw new InputError(`link.trace.reverse: the kernel backend follows a trace in the data direction only (link.trace: file, or {forward: file}); run a reverse trace with --backend sim`);
   const revProblem = reverseFlowProblem(s);
   if (revProblem !== null) throw new InputError(revProblem);
   const rev = s.flows.filter((f) => f.direction === 'reverse');
@@ -310,6 +340,9 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const aqm = bottleneckAqmArgs(s.link);
   const ackBands = flowRttBands(s);
   const moduleParams = moduleParamWords(s);
+  const schedule = s.link.trace?.forward ? traceSchedule(readResolvedTrace(s.link.trace.forward), s.durationNs, maxMss) : null;
+  // netem under the shaper holds its delay line at up to the trace's fastest window
+  const shaperLink = schedule === null ? s.link : { ...s.link, rateBps: Math.max(...schedule.map((c) => c.rateBps)) };
   const snapshotS = Math.max(SNAPSHOT_INTERVAL_S, s.sampleIntervalNs / 1e9);
   const L = [
     `# cclab kernel plan for scenario ${JSON.stringify(s.name)}: ${s.flows.length} flow(s), ${secs(s.durationNs)} s.`,
@@ -328,10 +361,10 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `MTU=${mtu}`,
     `RMEM_MAX=${receiveBufferMax(s)}`,
     `WMEM_MAX=${SOCKET_BUFFER_MAX_BYTES}`,
-    `NETEM_DATA=${shQuote((aqm === null ? dataNetemArgs(s.link, maxMss) : aqmNetemArgs(s.link, maxMss)).join(' '))}`,
+    `NETEM_DATA=${shQuote((aqm === null ? dataNetemArgs(s.link, maxMss) : aqmNetemArgs(shaperLink, maxMss)).join(' '))}`,
     `NETEM_ACK=${shQuote(ackNetemArgs(s.link, maxMss).join(' '))}`,
     `AQM=${shQuote(aqm === null ? '' : aqm.join(' '))}`,
-    `SHAPER_RATE=${Math.round(s.link.rateBps)}`,
+    `SHAPER_RATE=${Math.round(schedule === null ? s.link.rateBps : schedule[0]!.rateBps)}`,
     `SHAPER_BURST=${maxMss + DATA_OVERHEAD_BYTES}`,
     `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
@@ -351,7 +384,10 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
       ? ['plan_ack_bands() {', ...ackBands.map((b, k) => `  ack_band ${k + 1} ${shQuote(ackNetemArgs(s.link, maxMss, b.extraNs).join(' '))} ${shQuote(b.flows.join(' '))}`), '}']
       : []),
     ...(gen.length > 0 ? ['plan_schedules() {', ...gen.flatMap((f) => [`  schedule ${f.id} <<'EOF'`, flowSchedule(f, genConnections(s, f, ports), maxMss), 'EOF']), '}'] : []),
+    // only for a trace link: other plans keep their bytes
+    ...(schedule !== null ? tracePlanLines(schedule, opts.pacerPath ?? PACER.guestPath, maxMss + DATA_OVERHEAD_BYTES) : []),
     'plan_clients() {',
+    ...(schedule !== null ? ['  start_trace'] : []),
     ...s.flows.map((f) =>
       usesGenerator(f)
         ? `  start_flow ${f.id} ${secs(Math.max(0, f.startNs - GEN_LAUNCH_LEAD_NS))} ${shQuote(clientEnv(f).join(' '))}`

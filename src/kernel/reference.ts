@@ -106,7 +106,8 @@ export function deriveRun(run: StoredRun, where: string, opts: { reresolve?: boo
   const meta = JSON.parse(need('meta.json').toString('utf8')) as RunMeta;
   const doc = YAML.parse(need('scenario.yaml').toString('utf8')) as Record<string, unknown>;
   const stored = JSON.parse(need('resolved.json').toString('utf8')) as ResolvedScenario;
-  const resolved = opts.reresolve ? validateScenario(doc, stored.name).resolved : stored;
+  // a relative trace path (link.trace) is the sweep file's, as when the run was made
+  const resolved = opts.reresolve ? validateScenario(doc, stored.name, meta.scenarioFile ? dirname(meta.scenarioFile) : null).resolved : stored;
   const raw: RawFiles = {};
   for (const [p, d] of Object.entries(run.files)) if (p.startsWith(STORED_DIR)) raw[p.slice(STORED_DIR.length)] = d;
   const { 'plan.sh': plan, ...measured } = raw;

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { InputError } from '../scenario/errors.js';
-import { buildHelpers, FLOW, helperBuildCommand, SAMPLER, SHIM } from './helpers.js';
+import { buildHelpers, FLOW, helperBuildCommand, PACER, SAMPLER, SHIM } from './helpers.js';
 import { ensureVmImage, findKernel, type VmImage } from './vm/image.js';
 import { bootVm, ModuleLoadError, pointName, removeStaleVmDirs, TCG_WALL_FACTOR, type PointOutput } from './vm/qemu.js';
 import { checkModulesFor } from './modules.js';
@@ -53,6 +53,7 @@ export interface Target {
   shimPath?: string;
   samplerPath?: string;
   flowPath?: string;
+  pacerPath?: string;
   /** Build and check what the target needs; returns the kernel release when known. */
   prepare(log: (line: string) => void): Promise<void>;
   /** Run plans in order; outputs for the plans that finished (missing = did not run). */
@@ -156,6 +157,7 @@ class LocalTarget implements Target {
   shimPath?: string;
   samplerPath?: string;
   flowPath?: string;
+  pacerPath?: string;
   constructor(private readonly modules: readonly string[]) {}
 
   async prepare(): Promise<void> {
@@ -166,6 +168,7 @@ class LocalTarget implements Target {
     this.shimPath = h.shim;
     this.samplerPath = h.sampler;
     this.flowPath = h.flow;
+    this.pacerPath = h.pacer;
     for (const m of this.modules) {
       const r = await execa('insmod', [m], { reject: false });
       if (r.exitCode !== 0 && !/File exists/.test(String(r.stderr))) {
@@ -182,7 +185,7 @@ class LocalTarget implements Target {
         const planFile = join(work, 'plan.sh');
         writeFileSync(planFile, plans[i]!);
         const out = join(work, 'out');
-        const r = await runPlanProcess('sh', [planFile, out], undefined, opts.timeoutsS[i]! + PLAN_KILL_GRACE_S, { ...process.env, CCLAB_SHIM: this.shimPath!, CCLAB_SAMPLER: this.samplerPath!, CCLAB_FLOW: this.flowPath! } as Record<string, string>);
+        const r = await runPlanProcess('sh', [planFile, out], undefined, opts.timeoutsS[i]! + PLAN_KILL_GRACE_S, { ...process.env, CCLAB_SHIM: this.shimPath!, CCLAB_SAMPLER: this.samplerPath!, CCLAB_FLOW: this.flowPath!, CCLAB_PACER: this.pacerPath! } as Record<string, string>);
         const files = existsSync(out) ? readDirFiles(out) : {};
         if (r.stderr.trim()) files['plan.log'] = r.stderr;
         outputs.push({ rc: r.rc, files });
@@ -200,6 +203,7 @@ class SshTarget implements Target {
   readonly shimPath = `${SSH_HELPER_DIR}/${SHIM.name}`;
   readonly samplerPath = `${SSH_HELPER_DIR}/${SAMPLER.name}`;
   readonly flowPath = `${SSH_HELPER_DIR}/${FLOW.name}`;
+  readonly pacerPath = `${SSH_HELPER_DIR}/${PACER.name}`;
   constructor(
     readonly name: string,
     private readonly user: string,
@@ -219,7 +223,7 @@ class SshTarget implements Target {
 
   async prepare(log: (line: string) => void): Promise<void> {
     log(`compiling the C helpers on ${this.host}`);
-    for (const h of [SHIM, SAMPLER, FLOW]) {
+    for (const h of [SHIM, SAMPLER, FLOW, PACER]) {
       const src = `${SSH_HELPER_DIR}/${basename(h.source)}`;
       const cmd = `mkdir -p ${SSH_HELPER_DIR} && cat > ${src} && ${helperBuildCommand(h, src, `${SSH_HELPER_DIR}/${h.name}`)}`;
       const r = await this.ssh(cmd, readFileSync(h.source));

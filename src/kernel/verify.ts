@@ -98,5 +98,10 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
       }
     }
   }
+  // a trace link: the rate changes ran (kernel/trace.ts) and tc took every one
+  if (p.trace !== null) {
+    if (!Number.isFinite(p.trace.t0)) problems.push('link.trace: cclab_pacer did not run (no raw/trace-pacer.txt); the link kept its first rate');
+    else if (p.trace.tcErrors !== '') problems.push(`link.trace: tc refused a rate change: ${p.trace.tcErrors.split('\n')[0]}`);
+  }
   return problems;
 }

@@ -2,11 +2,14 @@
  * Trace-driven links (mahimahi's format): parsing, the rate source's exact
  * delivery times on hand-made traces, and whole runs.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTrace, TraceError, TraceRate, traceMeanBps } from '../../src/network/trace.js';
+import { MAX_TRACE_BYTES, parseTrace, TraceError, TraceRate, traceMeanBps } from '../../src/network/trace.js';
+import { readTrace } from '../../src/scenario/trace-file.js';
+import { cclab } from '../helpers/cli.js';
 import { generateTrace } from '../../src/traffic/tracegen.js';
 import { loadScenario, validateScenario } from '../../src/scenario/load.js';
 import { InputError } from '../../src/scenario/errors.js';
@@ -123,5 +126,50 @@ describe('a trace-driven link in a run', () => {
     const v = (f: string) => validateScenario({ duration: '5s', link: { rtt: '20ms', trace: f }, flows: [{ cc: 'cubic' }] }, 't', dir).resolved;
     expect(scenarioHash(v(a))).toBe(scenarioHash(v(b)));
     expect(scenarioHash(v(a))).not.toBe(scenarioHash(v(c)));
+  });
+
+  it('reads a gzip-compressed trace (.gz) as the same trace: same hash, same results', () => {
+    const text = `${generateTrace({ kind: 'square', highBps: 30e6, lowBps: 10e6, periodMs: 1000, duty: 0.5, durationMs: 2000 }).join('\n')}\n`;
+    const plain = write('sqz.trace', text);
+    writeFileSync(join(dir, 'sqz.trace.gz'), gzipSync(text));
+    const v = (f: string) => validateScenario({ duration: '3s', link: { rtt: '20ms', queue: 50, trace: f }, flows: [{ cc: 'cubic' }] }, 't', dir).resolved;
+    expect(scenarioHash(v('sqz.trace.gz'))).toBe(scenarioHash(v(plain)));
+    expect(JSON.stringify(runSimulation(v('sqz.trace.gz')).summary)).toBe(JSON.stringify(runSimulation(v(plain)).summary));
+  });
+
+  it('refuses a .gz trace that is not gzip, or decompresses past the size limit, in one line', () => {
+    const err = (f: string) => {
+      try {
+        validateScenario({ duration: '5s', link: { rtt: '20ms', trace: f }, flows: [{ cc: 'cubic' }] }, 't', dir);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as Error).message).not.toContain('\n');
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(err(write('plain.trace.gz', '1\n2\n'))).toMatch(/^link\.trace\.forward: .*plain\.trace\.gz: not a gzip file/);
+    writeFileSync(join(dir, 'huge.trace.gz'), gzipSync(Buffer.alloc(MAX_TRACE_BYTES + 2, '1\n')));
+    expect(err('huge.trace.gz')).toMatch(/huge\.trace\.gz: decompresses to more than 67108864 bytes/);
+  });
+});
+
+describe('the committed traces', () => {
+  it('keep their identity when gzip-compressed: the sha256 of the text they were committed as', () => {
+    // scenarios that name them keep their hashes and results
+    expect(readTrace(join('scenarios', 'traces', 'step-50-10-50.trace.gz')).sha256).toBe('7a57e15748c555bc2ff5c1996a16eb253e1e7ad178c2b5e3b5ced6a73193e9de');
+    expect(readTrace(join('scenarios', 'traces', 'cellular-20mbit.trace.gz')).sha256).toBe('aab89737a90d8bc9b5ee29ae8cf9170637deff7bc33f8c2e206ee2ca7254d521');
+  });
+});
+
+describe('cclab trace -o x.trace.gz', () => {
+  it('writes gzip that reads back as the text trace', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cclab-tracegz-'));
+    expect(cclab(['trace', 'step', '--steps', '20mbit@0s,5mbit@1s', '--duration', '2s', '-o', join(out, 's.trace.gz')]).code).toBe(0);
+    expect(cclab(['trace', 'step', '--steps', '20mbit@0s,5mbit@1s', '--duration', '2s', '-o', join(out, 's.trace')]).code).toBe(0);
+    const gz = readFileSync(join(out, 's.trace.gz'));
+    expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);
+    expect(gz.length).toBeLessThan(readFileSync(join(out, 's.trace')).length);
+    expect(readTrace(join(out, 's.trace.gz')).sha256).toBe(readTrace(join(out, 's.trace')).sha256);
   });
 });

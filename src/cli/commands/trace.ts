@@ -108,7 +108,7 @@ export function registerTrace(program: Command): void {
     .command('trace')
     .description('write a synthetic link trace in mahimahi format (constant, step, square, onoff, cellular) for link.trace')
     .argument('<kind>', KINDS.join(' | '))
-    .option('-o, --out <file>', 'trace file to write')
+    .option('-o, --out <file>', 'trace file to write (gzip-compressed when it ends in .gz)')
     .option('--force', 'replace an existing file')
     .option('--duration <time>', 'length of the trace (it repeats)', '30s')
     .option('--rate <rate>', 'constant, onoff: the rate')
@@ -136,7 +136,10 @@ export function registerTrace(program: Command): void {
       const spec = traceSpecOf(kind, o);
       if (existsSync(o.out) && o.force !== true) throw new InputError(`${o.out}: exists; cclab does not overwrite a file unless --force`);
       const text = traceText(generateTrace(spec));
-      writeFileAtomic(o.out, text);
+      // x.trace.gz: gzip-compressed (scenario/trace-file.ts reads it back; its identity is the text's)
+      const { isGzipTrace } = await import('../../scenario/trace-file.js');
+      const { gzipSync } = await import('node:zlib');
+      writeFileAtomic(o.out, isGzipTrace(o.out) ? gzipSync(text, { level: 9 }) : text);
       const t = parseTrace(text, o.out);
       process.stdout.write(`${o.out}: ${t.ms.length} opportunities over ${t.periodMs} ms, mean ${formatRate(Math.round(traceMeanBps(t)))}\n`);
     });

@@ -23,7 +23,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { buildCpio, withParentDirs, type CpioEntry } from './cpio.js';
 import { CACHE_DIR, KERNEL_ASSETS_DIR } from '../paths.js';
-import { buildHelpers, FLOW, SAMPLER, SHIM } from '../helpers.js';
+import { buildHelpers, FLOW, PACER, SAMPLER, SHIM } from '../helpers.js';
 
 /** Kernel modules every image carries (file names without .ko). */
 export const IMAGE_MODULES = ['veth', 'sch_netem', 'sch_fq', 'sch_tbf', 'sch_htb', 'sch_codel', 'sch_fq_codel', 'sch_red', 'sch_pie', 'sch_prio', 'cls_u32', 'tcp_bbr', 'tcp_dctcp', 'inet_diag', 'tcp_diag'] as const;
@@ -223,6 +223,7 @@ async function collect(kernel: KernelInfo, extras: ImageExtras): Promise<{ files
   files.push({ path: SHIM.guestPath, source: helpers.shim, mode: 0o755 });
   files.push({ path: SAMPLER.guestPath, source: helpers.sampler, mode: 0o755 });
   files.push({ path: FLOW.guestPath, source: helpers.flow, mode: 0o755 });
+  files.push({ path: PACER.guestPath, source: helpers.pacer, mode: 0o755 });
   files.push({ path: '/init', source: join(KERNEL_ASSETS_DIR, 'guest', 'init.sh'), mode: 0o755 });
 
   const links: CpioEntry[] = [];

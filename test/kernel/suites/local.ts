@@ -87,8 +87,9 @@ describe.skipIf(hostHasNetem())('on a host without netem', () => {
       expect(calls[0]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_shim\.c && cc -shared -fPIC/);
       expect(calls[1]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_sampler\.c && cc /);
       expect(calls[2]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_flow\.c && cc /);
-      expect(calls[3]).toMatch(/^-o BatchMode=yes -p 2222 root@testvm rm -rf (\/tmp\/cclab-out-\S+); sh -s \1$/);
-      expect(calls[4]).toMatch(/tar -C \/tmp\/cclab-out-\S+ -cf - \. \| gzip -c; rm -rf /);
+      expect(calls[3]).toMatch(/cat > \/tmp\/cclab-helpers\/cclab_pacer\.c && cc /);
+      expect(calls[4]).toMatch(/^-o BatchMode=yes -p 2222 root@testvm rm -rf (\/tmp\/cclab-out-\S+); sh -s \1$/);
+      expect(calls[5]).toMatch(/tar -C \/tmp\/cclab-out-\S+ -cf - \. \| gzip -c; rm -rf /);
       expect(() => readdirSync(out)).toThrow(); // no run directory, not even an empty one
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { ensureVmImage, findKernel } from '../../../src/kernel/vm/image.js';
 import type { RunArtifacts } from '../../../src/results/write.js';
 import { cclab } from '../../helpers/cli.js';
 import { simulateLoaded } from '../../../src/sim/index.js';
+import { generateTrace, traceText } from '../../../src/traffic/tracegen.js';
 
 const SCENARIO = join(import.meta.dirname, '..', 'fixtures', 'vm-20mbit-40ms-1pct.yaml');
 const BRUTAL_REF_DIR = join(import.meta.dirname, '..', '..', '..', 'kernel', 'tcp_brutal_ref');
@@ -466,6 +467,37 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
       expect(a.timeseries.filter((r) => r.flow === 1).length).toBeGreaterThan(20);
       // the probe's replies cross the reverse queue: its RTT rises above the base RTT with both directions loaded
       expect(a.summary.probe!.rttMs.mean).toBeGreaterThan(45);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+  it(
+    'follows a trace link: the rate of each window, nothing in off windows, and the full rate right after one (the pacer kicks tbf)',
+    async () => {
+      // 20 Mbit/s for 1 s, nothing for 150 ms, repeated: shorter than an RTO, so the sender keeps its window
+      // and only tbf, asleep at the off windows' floor rate, could hold the link after an off window
+      const dir = mkdtempSync(join(tmpdir(), 'cclab-vm-trace-'));
+      try {
+        writeFileSync(join(dir, 'onoff.trace'), traceText(generateTrace({ kind: 'onoff', rateBps: 20e6, onMs: 1000, offMs: 150, durationMs: 1150 })));
+        const doc = { name: 'vm-trace', duration: '5s', sampleInterval: '50ms', link: { trace: 'onoff.trace', rtt: '40ms', queue: 100 }, flows: [{ cc: 'cubic' }] };
+        const loaded = { doc, file: join(dir, 's.yaml'), ...validateScenario(doc, 'vm-trace', dir) } as LoadedScenario;
+        const a = await runKernelScenario(loaded, { target: 'vm' });
+        const timing = JSON.parse(String(a.extra!['trace-timing.json'])) as { changes: number; lateMs: { p50: number } };
+        expect(timing.changes).toBeGreaterThanOrEqual(6);
+        expect(timing.lateMs.p50).toBeLessThan(2);
+        const link = a.timeseries.filter((r) => r.flow === 'link').map((r) => ({ t: Number(r.time_s), mbps: Number(r.link_mbps) }));
+        const at = (from: number, to: number) => link.filter((r) => r.t > from && r.t <= to).map((r) => r.mbps);
+        // the off windows carry (almost) nothing; the 100 ms after each off window the full rate (wire bytes)
+        for (const k of [1, 2, 3]) {
+          const off = k * 1150 - 150;
+          expect(Math.max(...at((off + 60) / 1000, (off + 140) / 1000)), `off window at ${off} ms`).toBeLessThan(2);
+          const on = (k * 1150 + 50) / 1000;
+          const after = at(on, on + 0.1);
+          expect(after.reduce((x, y) => x + y, 0) / after.length, `after the off window ending at ${k * 1150} ms`).toBeGreaterThan(15);
+        }
+        expect(a.summary.flows[0]!.rtoCount).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     VM_TEST_TIMEOUT_MS,
   );
