@@ -271,6 +271,7 @@ export function executablePlan(plan: string): string {
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
+  if (s.links) throw new InputError(`links: the kernel backend cannot run a chain of links yet (it needs a chain of router namespaces); run it with --backend sim`);
   if (s.link.trace) throw new InputError(`link.trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
   const gen = s.flows.filter(usesGenerator);
   const ports = workloadPortRanges(s);
