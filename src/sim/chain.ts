@@ -65,7 +65,18 @@ export interface ChainHop {
   passed: number;
   /** Data packets the link dropped (random loss and queue). */
   dropped: number;
+  /** The router after the link, forwarding to the next link (null after the last). */
+  routerLine: DelayLine<Packet> | null;
 }
+
+/**
+ * Forwarding noise of a router between two links: each packet leaves it up
+ * to this much late (uniform, in order), as hostJitter's default for end
+ * hosts: a Linux router's softirq forwarding is not perfectly periodic.
+ * (It does not remove the phase lock described in docs/fidelity-notes.md,
+ * "Parking lots": noise of the order of a packet's transmission time would.)
+ */
+export const ROUTER_JITTER_NS = 20_000;
 
 /** The smallest scoreboard and out-of-order ring a workload connection starts with (as topology.ts). */
 const CONNECTION_RING = 64;
@@ -132,25 +143,36 @@ export function buildChain(s: ResolvedScenario): Network {
       arrived: 0,
       passed: 0,
       dropped: 0,
+      routerLine: null,
     };
     hops.push(hop);
   }
   for (let i = 0; i <= last; i++) {
     const hop = hops[i]!;
     const l = hop.link;
-    // forward: after this link's delay, the next link or the receiver
+    // forward: after this link's delay, the next link (through the router's forwarding noise) or the receiver
+    const next = hops[i + 1];
+    const router = next ? new HostJitter(sim, ROUTER_JITTER_NS, s.seed, `router/${next.link.name}`, null) : null;
+    const routerLine = next
+      ? new DelayLine<Packet>(
+          sim,
+          (p) => {
+            if (!p.isAck) next.arrived++;
+            next.dataLoss.receive(p);
+          },
+          4096,
+        )
+      : null;
     hop.fwdLine = new DelayLine<Packet>(
       sim,
       (p) => {
         if (!p.isAck) hop.passed++;
         if (lastOf[p.flow] === i) fwdSinks[p.flow]!.receive(p);
-        else {
-          if (!p.isAck) hops[i + 1]!.arrived++;
-          hops[i + 1]!.dataLoss.receive(p);
-        }
+        else routerLine!.push(p, router!.exitTime(p.flow));
       },
       4096,
     );
+    hop.routerLine = routerLine;
     // reverse: after this link's reverse delay, the previous link's ACK loss or the sender
     hop.revLine = new DelayLine<Packet>(sim, (p) => (firstOf[p.flow] === i ? toSender(p) : hops[i - 1]!.ackLoss.receive(p)), 4096);
     if (hop.access) {
@@ -311,6 +333,7 @@ export function chainPacketsInNetwork(hops: readonly ChainHop[], ids: number): F
     h.access?.forEach(count);
     h.bottleneck.forEach(count);
     h.fwdLine.forEach(count);
+    h.routerLine?.forEach(count);
   }
   return counts;
 }
@@ -326,6 +349,7 @@ export function hopConservation(h: ChainHop): { arrived: number; passed: number;
   };
   h.bottleneck.forEach(count);
   h.fwdLine.forEach(count);
+  h.routerLine?.forEach(count);
   return { arrived: h.arrived, passed: h.passed, dropped: h.dropped, inside };
 }
 
