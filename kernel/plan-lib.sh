@@ -130,6 +130,35 @@
 #   SAMPLE_MS, SNAPSHOT_S     sampling intervals
 # and a function plan_clients that calls start_client (iperf3) or
 # start_flow (cclab_flow) once per flow.
+#
+# A chain of links (scenario `links:`, a parking lot) replaces the three
+# namespaces with routers r0 .. rN joined in a line, link i between r<i>
+# and r<i+1>, and end hosts at the routers: sender s<i> at r<i> (the flows
+# whose path starts at link i) and receiver d<j> at r<j+1> (those whose
+# path ends at link j):
+#
+#   [s0]          [s1]          [s2]
+#     |             |             |
+#   [r0] -link 0- [r1] -link 1- [r2] -link 2- [r3]
+#                   |             |             |
+#                 [d0]          [d1]          [d2]
+#
+#   s<i> veth0 10.202.<i>.1 -- to-s 10.202.<i>.2 r<i>
+#   d<j> veth0 10.203.<j>.1 -- to-d 10.203.<j>.2 r<j+1>
+#   r<i> to-rcv 10.204.<i>.1 -- to-snd 10.204.<i>.2 r<i+1>
+#
+# Link i's bottleneck is on r<i>'s to-rcv, built as the single link's (netem,
+# or tbf -> netem -> AQM), its ACK direction's netem on r<i+1>'s to-snd; each
+# router routes every host subnet along the chain, so a flow crosses exactly
+# the links of its path. Variables (only in chain plans): HOPS (links),
+# FLOW_HOPS ("id:first:last ..." per flow) and a function plan_hops that
+# calls `hop I NETEM_DATA NETEM_ACK AQM SHAPER_RATE` per link (the single
+# link's variables of the same names then go unused). plan_clients calls
+# chain_flow ID before each flow's start line, which points NS_SND, NS_RCV
+# and RECEIVER_ADDR at the flow's hosts. Per link i: samples-<i>.txt (a
+# sampler in s<i> for its flows' sockets and r<i>'s bottleneck); per sender:
+# netstat-snd-<i>.txt (and netstat-warmup-<i>.txt); the tc snapshots cover
+# every namespace, `### <namespace>` before each.
 
 RECEIVER_ADDR=10.201.2.1
 SENDER_ADDR=10.201.1.1
@@ -197,7 +226,8 @@ cleanup() {
   trap - EXIT INT TERM HUP
   [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
   [ -n "${WARMUP_PID:-}" ] && kill "$WARMUP_PID" 2>/dev/null
-  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  # shellcheck disable=SC2086 # one pid per link on a chain
+  [ -n "$SAMPLER_PID" ] && kill $SAMPLER_PID 2>/dev/null
   [ -n "${REV_SAMPLER_PID:-}" ] && kill "$REV_SAMPLER_PID" 2>/dev/null
   touch "$OUT/.stop"
   for p in $PIDS; do kill "$p" 2>/dev/null; done
@@ -308,6 +338,127 @@ EOF
   done
 }
 
+# chain_flow ID: NS_SND, NS_RCV and RECEIVER_ADDR of flow ID's hosts on the chain.
+chain_flow() {
+  for h in $FLOW_HOPS; do
+    case "$h" in "$1":*)
+      r=${h#*:}
+      NS_SND=cclab-$RUN_ID-s${r%:*}
+      NS_RCV=cclab-$RUN_ID-d${r#*:}
+      RECEIVER_ADDR=10.203.${r#*:}.1
+      return
+      ;;
+    esac
+  done
+  fail 3 "flow $1 has no path in FLOW_HOPS"
+}
+
+# The chain: routers r0..r$HOPS, senders s<i>, receivers d<j>, routes along the
+# chain, each link's qdiscs (the plan's plan_hops), fq and ECN per sender.
+setup_chain() {
+  for ns in $NS_ALL; do "$IP" netns add "$ns" || fail 5 "cannot create network namespace $ns (needs root and netns support)"; done
+  cfg=""
+  i=0
+  while [ "$i" -lt "$HOPS" ]; do
+    "$IP" link add veth0 netns "$NS_PRE-s$i" type veth peer name to-s netns "$NS_PRE-r$i" || fail 5 "cannot create veth pair (kernel module veth missing?)"
+    "$IP" link add veth0 netns "$NS_PRE-d$i" type veth peer name to-d netns "$NS_PRE-r$((i + 1))" || fail 5 "cannot create veth pair"
+    "$IP" link add to-rcv netns "$NS_PRE-r$i" type veth peer name to-snd netns "$NS_PRE-r$((i + 1))" || fail 5 "cannot create veth pair"
+    cfg="$cfg
+$NS_PRE-s$i veth0 10.202.$i.1/24
+$NS_PRE-r$i to-s 10.202.$i.2/24
+$NS_PRE-d$i veth0 10.203.$i.1/24
+$NS_PRE-r$((i + 1)) to-d 10.203.$i.2/24
+$NS_PRE-r$i to-rcv 10.204.$i.1/24
+$NS_PRE-r$((i + 1)) to-snd 10.204.$i.2/24"
+    i=$((i + 1))
+  done
+  echo "$cfg" | while read -r ns dev addr; do
+    [ -n "$ns" ] || continue
+    "$IP" -n "$ns" addr add "$addr" dev "$dev" || fail 3 "cannot configure $dev in $ns"
+    if [ -n "$MTU" ]; then "$IP" -n "$ns" link set "$dev" mtu "$MTU" || fail 3 "cannot set MTU $MTU on $dev"; fi
+    "$IP" -n "$ns" link set "$dev" up
+    "$IP" netns exec "$ns" "$ETHTOOL" -K "$dev" tso off gso off gro off >/dev/null 2>&1 || fail 3 "ethtool -K $dev tso off gso off gro off failed"
+  done || exit $?
+  for ns in $NS_ALL; do
+    "$IP" -n "$ns" link set lo up
+    [ -d /proc/sys/net/ipv6 ] && "$IP" netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+  done
+  i=0
+  while [ "$i" -lt "$HOPS" ]; do
+    "$IP" -n "$NS_PRE-s$i" route add default via 10.202.$i.2 || fail 3 "cannot add the route of sender s$i"
+    "$IP" -n "$NS_PRE-d$i" route add default via 10.203.$i.2 || fail 3 "cannot add the route of receiver d$i"
+    i=$((i + 1))
+  done
+  # router k: a host subnet at a router further on goes right (to-rcv), one before it left (to-snd)
+  k=0
+  while [ "$k" -le "$HOPS" ]; do
+    "$IP" netns exec "$NS_PRE-r$k" sysctl -qw net.ipv4.ip_forward=1 >/dev/null || fail 3 "cannot enable forwarding in router r$k"
+    j=0
+    while [ "$j" -lt "$HOPS" ]; do
+      # sender s<j> sits at r<j>, receiver d<j> at r<j+1>
+      for net in "10.202.$j.0/24 $j" "10.203.$j.0/24 $((j + 1))"; do
+        # shellcheck disable=SC2086 # two words
+        set -- $net
+        if [ "$k" -lt "$2" ]; then
+          "$IP" -n "$NS_PRE-r$k" route add "$1" via 10.204.$k.2 || fail 3 "cannot add a route in router r$k"
+        elif [ "$k" -gt "$2" ]; then
+          "$IP" -n "$NS_PRE-r$k" route add "$1" via 10.204.$((k - 1)).1 || fail 3 "cannot add a route in router r$k"
+        fi
+      done
+      j=$((j + 1))
+    done
+    k=$((k + 1))
+  done
+  i=0
+  while [ "$i" -lt "$HOPS" ]; do
+    for ns in "$NS_PRE-s$i" "$NS_PRE-d$i"; do
+      "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 $RMEM_MAX" "net.ipv4.tcp_wmem=4096 16384 $WMEM_MAX" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"
+    done
+    if [ -n "${WORKLOAD_PORTS:-}" ]; then
+      "$IP" netns exec "$NS_PRE-s$i" sysctl -qw "net.ipv4.ip_local_port_range=32768 $((CLIENT_PORT_BASE - 1))" >/dev/null || fail 3 "cannot set the sender's ip_local_port_range"
+    fi
+    if [ "$FQ" = 1 ]; then
+      "$TC" -n "$NS_PRE-s$i" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on sender s$i (kernel module sch_fq missing? modprobe sch_fq)"
+    fi
+    i=$((i + 1))
+  done
+  if [ -n "$ECN_FLOWS" ]; then
+    i=0
+    while [ "$i" -lt "$HOPS" ]; do
+      "$IP" -n "$NS_PRE-s$i" route add default via 10.202.$i.2 table 100 features ecn || fail 3 "cannot add the ECN route"
+      i=$((i + 1))
+    done
+    for i in $ECN_FLOWS; do
+      chain_flow "$i"
+      # shellcheck disable=SC2046 # two words
+      set -- $(flow_ports "$i")
+      sport=$1
+      [ "$2" = "$1" ] || sport="$1-$2"
+      "$IP" -n "$NS_SND" rule add ipproto 6 sport "$sport" lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
+    done
+  fi
+  plan_hops
+}
+
+# hop I NETEM_DATA NETEM_ACK AQM SHAPER_RATE: link I's bottleneck on r<I>'s to-rcv (as the
+# single link's) and its ACK direction on r<I+1>'s to-snd.
+# shellcheck disable=SC2317 # called by the plan's plan_hops
+hop() {
+  r=$NS_PRE-r$1
+  if [ -z "$4" ]; then
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$r" qdisc add dev to-rcv root $2 || fail 5 "cannot add netem on link $1's bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
+  else
+    "$TC" -n "$r" qdisc add dev to-rcv root handle 1: tbf rate "${5}bit" burst "$SHAPER_BURST" limit "$SHAPER_BURST" || fail 5 "cannot add tbf as link $1's shaper (kernel module sch_tbf missing? modprobe sch_tbf)"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$r" qdisc add dev to-rcv parent 1:1 handle 2: $2 || fail 5 "cannot add netem under link $1's shaper"
+    # shellcheck disable=SC2086 # tc arguments, split into words
+    "$TC" -n "$r" qdisc add dev to-rcv parent 2:1 handle 3: $4 || fail 5 "cannot add link $1's queue discipline: tc qdisc add ... $4 failed (kernel module sch_${4%% *} missing? modprobe sch_${4%% *})"
+  fi
+  # shellcheck disable=SC2086 # tc arguments, split into words
+  "$TC" -n "$NS_PRE-r$(($1 + 1))" qdisc add dev to-snd root $3 || fail 5 "cannot add netem on link $1's ACK direction"
+}
+
 # The bottleneck (data direction) and the ACK path, both on the router.
 setup_qdiscs() {
   if [ -z "$AQM" ]; then
@@ -382,6 +533,7 @@ snapshot_tc() {
 start_servers() {
   i=0
   while [ "$i" -lt "$FLOWS" ]; do
+    [ -n "${HOPS:-}" ] && chain_flow "$i"
     srv_ns=$NS_RCV
     is_rev_flow "$i" && srv_ns=$NS_SND
     if is_gen_flow "$i"; then
@@ -395,7 +547,7 @@ start_servers() {
   done
   n=0
   until [ "$( (
-    "$SS" -N "$NS_RCV" -Hltn
+    for ns in $NS_RCVS; do "$SS" -N "$ns" -Hltn; done
     [ -z "${REV_FLOWS:-}" ] || "$SS" -N "$NS_SND" -Hltn
   ) 2>/dev/null | grep -c ':5[0-9][0-9][0-9] ')" -ge "$FLOWS" ]; do
     n=$((n + 1))
@@ -406,7 +558,11 @@ start_servers() {
 
 # The sampler (every SAMPLE_MS) and the ss snapshots (every SNAPSHOT_S).
 start_samplers() {
-  ports=""
+  if [ -n "${HOPS:-}" ]; then
+    start_chain_samplers
+    return
+  fi
+  ports=""""
   filter=""
   i=0
   while [ "$i" -lt "$FLOWS" ]; do
@@ -440,15 +596,51 @@ start_samplers() {
   SNAP_PID=$!
 }
 
+# On a chain: per link i a sampler in s<i> (the sockets of the flows starting there)
+# and r<i>'s bottleneck (samples-<i>.txt); ss over every sender.
+start_chain_samplers() {
+  i=0
+  while [ "$i" -lt "$HOPS" ]; do
+    ports=""
+    for h in $FLOW_HOPS; do
+      r=${h#*:}
+      [ "${r%:*}" = "$i" ] || continue
+      # shellcheck disable=SC2046 # two words
+      set -- $(flow_ports "${h%%:*}")
+      if [ "$1" = "$2" ]; then ports="$ports${ports:+,}$1"; else ports="$ports${ports:+,}$1-$2"; fi
+    done
+    "$SAMPLER" "$SAMPLE_MS" "$NS_PRE-s$i" "$ports" "$NS_PRE-r$i" to-rcv >"$OUT/samples-$i.txt" 2>"$OUT/samples-$i.err" &
+    SAMPLER_PID="$SAMPLER_PID $!"
+    i=$((i + 1))
+  done
+  (
+    while [ ! -e "$OUT/.stop" ]; do
+      echo "#T $(uptime_s)"
+      for ns in $NS_SNDS; do "$SS" -N "$ns" -tinH "( sport >= :$CLIENT_PORT_BASE )"; done
+      sleep "$SNAPSHOT_S"
+    done
+  ) >"$OUT/ss.txt" 2>&1 &
+  SNAP_PID=$!
+}
+
 # At the warm-up's end ($WARMUP_S s after t0): the router's qdisc counters and
 # the sender's netstat, so that the metrics can leave the warm-up out.
 start_warmup_snapshot() {
   (
     sleep "$WARMUP_S"
     echo "warmup $(uptime_s)" >>"$OUT/timeline.txt"
-    "$TC" -n "$NS_RTR" -s qdisc show >"$OUT/tc-warmup.txt" 2>&1
-    "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-warmup.txt" 2>/dev/null
-    [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv-warmup.txt" 2>/dev/null
+    if [ -n "${HOPS:-}" ]; then
+      snapshot_tc >"$OUT/tc-warmup.txt" 2>&1
+      i=0
+      for ns in $NS_SNDS; do
+        "$IP" netns exec "$ns" cat /proc/net/netstat >"$OUT/netstat-warmup-$i.txt" 2>/dev/null
+        i=$((i + 1))
+      done
+    else
+      "$TC" -n "$NS_RTR" -s qdisc show >"$OUT/tc-warmup.txt" 2>&1
+      "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-warmup.txt" 2>/dev/null
+      [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv-warmup.txt" 2>/dev/null
+    fi
   ) &
   WARMUP_PID=$!
 }
@@ -456,6 +648,11 @@ start_warmup_snapshot() {
 # The latency probe: ping in snd towards the receiver, through the bottleneck and
 # back over the ACK path, as flent's ping next to its load.
 start_probe() {
+  # on a chain: from the first sender over every link to the last receiver
+  if [ -n "${HOPS:-}" ]; then
+    NS_SND=$NS_PRE-s0
+    RECEIVER_ADDR=10.203.$((HOPS - 1)).1
+  fi
   # shellcheck disable=SC2086 # four words
   set -- $PROBE
   # shellcheck disable=SC2016 # expanded by the inner shell
@@ -537,7 +734,7 @@ finish() {
   for p in $FLOW_SERVERS; do wait "$p" 2>/dev/null; done
   n=0
   while [ "$( (
-    "$IP" netns pids "$NS_RCV"
+    for ns in $NS_RCVS; do "$IP" netns pids "$ns"; done
     [ -z "${REV_FLOWS:-}" ] || "$IP" netns pids "$NS_SND"
   ) 2>/dev/null | wc -l)" -gt 0 ]; do
     n=$((n + 1))
@@ -545,8 +742,9 @@ finish() {
     sleep 0.1
   done
   [ -n "$WARMUP_PID" ] && wait "$WARMUP_PID" 2>/dev/null
-  kill "$SAMPLER_PID" 2>/dev/null
-  wait "$SAMPLER_PID" 2>/dev/null
+  # shellcheck disable=SC2086 # one pid per link on a chain
+  kill $SAMPLER_PID 2>/dev/null
+  for p in $SAMPLER_PID; do wait "$p" 2>/dev/null; done
   SAMPLER_PID=""
   if [ -n "${REV_SAMPLER_PID:-}" ]; then
     kill "$REV_SAMPLER_PID" 2>/dev/null
@@ -556,8 +754,16 @@ finish() {
   touch "$OUT/.stop"
   wait "$SNAP_PID" 2>/dev/null
   snapshot_tc >"$OUT/tc-after.txt" 2>&1
-  "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-snd.txt" 2>/dev/null
-  [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv.txt" 2>/dev/null
+  if [ -n "${HOPS:-}" ]; then
+    i=0
+    for ns in $NS_SNDS; do
+      "$IP" netns exec "$ns" cat /proc/net/netstat >"$OUT/netstat-snd-$i.txt" 2>/dev/null
+      i=$((i + 1))
+    done
+  else
+    "$IP" netns exec "$NS_SND" cat /proc/net/netstat >"$OUT/netstat-snd.txt" 2>/dev/null
+    [ -z "${REV_FLOWS:-}" ] || "$IP" netns exec "$NS_RCV" cat /proc/net/netstat >"$OUT/netstat-rcv.txt" 2>/dev/null
+  fi
   for c in $CLIENTS; do
     id=${c%%:*}
     if is_gen_flow "$id"; then
@@ -581,6 +787,22 @@ plan_main() {
   NS_RTR=cclab-$RUN_ID-rtr
   NS_RCV=cclab-$RUN_ID-rcv
   NS_ALL="$NS_SND $NS_RTR $NS_RCV"
+  NS_SNDS=$NS_SND
+  NS_RCVS=$NS_RCV
+  if [ -n "${HOPS:-}" ]; then
+    NS_PRE=cclab-$RUN_ID
+    NS_ALL=""
+    NS_SNDS=""
+    NS_RCVS=""
+    i=0
+    while [ "$i" -lt "$HOPS" ]; do
+      NS_SNDS="$NS_SNDS $NS_PRE-s$i"
+      NS_RCVS="$NS_RCVS $NS_PRE-d$i"
+      NS_ALL="$NS_ALL $NS_PRE-r$i"
+      i=$((i + 1))
+    done
+    NS_ALL="$NS_ALL $NS_PRE-r$HOPS $NS_SNDS $NS_RCVS"
+  fi
   PIDS=""
   CLIENTS=""
   SAMPLER_PID=""
@@ -594,8 +816,12 @@ plan_main() {
   trap 'exit 129' HUP
   start_watchdog
   preflight
-  setup_network
-  setup_qdiscs
+  if [ -n "${HOPS:-}" ]; then
+    setup_chain
+  else
+    setup_network
+    setup_qdiscs
+  fi
   snapshot_tc >"$OUT/tc-before.txt" 2>&1
   [ -n "${GEN_FLOWS:-}" ] && plan_schedules
   start_servers

@@ -152,6 +152,19 @@ export function pointKey(r: ResolvedScenario): string {
       qdisc: l.qdisc === 'droptail' ? undefined : l.qdisc,
       qdiscParams: l.qdisc === 'droptail' ? undefined : l.qdiscParams,
     },
+    // a chain of links (links:), only then: keys of single-link points stay as they were
+    links: r.links?.map((h) => ({
+      rateBps: h.rateBps,
+      fwdDelayNs: h.fwdDelayNs,
+      revDelayNs: h.revDelayNs,
+      queuePackets: h.queuePackets,
+      queueBytes: h.queueBytes,
+      loss: h.loss,
+      ackLoss: h.ackLoss,
+      jitterNs: h.jitterNs,
+      qdisc: h.qdisc === 'droptail' ? undefined : h.qdisc,
+      qdiscParams: h.qdisc === 'droptail' ? undefined : h.qdiscParams,
+    })),
     flows: r.flows.map((f) => ({
       cc: f.cc,
       startNs: f.startNs,
@@ -165,6 +178,7 @@ export function pointKey(r: ResolvedScenario): string {
       extraDelayNs: f.extraDelayNs,
       // a reverse flow (flows[].direction), only when reverse: keys of other points stay as they were
       direction: f.direction,
+      path: f.path,
     })),
   });
 }
@@ -190,6 +204,11 @@ export function pointParams(r: ResolvedScenario): Record<string, string | number
   if (r.flows.some((f) => f.extraDelayNs !== undefined)) p.flowRttMs = r.flows.map((f) => flowRttNs(r, f) / 1e6).join('+');
   // reverse flows (flows[].direction): each flow's direction, e.g. fwd+rev
   if (r.flows.some((f) => f.direction === 'reverse')) p.dir = r.flows.map((f) => (f.direction === 'reverse' ? 'rev' : 'fwd')).join('+');
+  // a chain: each link's rate/RTT/loss, e.g. a:20mbit/10ms+b:10mbit/20ms/1%, and each flow's path, e.g. a-b+a+b
+  if (r.links) {
+    p.links = r.links.map((h) => `${h.name}:${h.rateBps / 1e6}mbit/${h.rttNs / 1e6}ms${h.loss.kind === 'bernoulli' && h.loss.p > 0 ? `/${h.loss.p * 100}%` : ''}`).join('+');
+    p.paths = r.flows.map((f) => f.path!.map((i) => r.links![i]!.name).join('-')).join('+');
+  }
   const brutal = r.flows.find((f) => f.brutal);
   if (brutal?.brutal) p.brutalMbps = (brutal.brutal.rateBytesPerSec * 8) / 1e6;
   return p;

@@ -19,7 +19,7 @@ const f2 = (x: number) => x.toFixed(2);
 
 /** The summary of one run as text. */
 export function formatSummary(s: RunSummary): string {
-  const head = `${s.scenario} (${s.source}, seed ${s.seed}, ${s.durationS}s${s.warmupS ? `, first ${s.warmupS}s excluded as warm-up` : ''}): ${s.link.rateMbps} Mbit/s, RTT ${s.link.rttMs} ms, ${s.link.qdisc ? `${s.link.qdisc} limit` : 'queue'} ${s.link.queuePackets} packets`;
+  const head = `${s.scenario} (${s.source}, seed ${s.seed}, ${s.durationS}s${s.warmupS ? `, first ${s.warmupS}s excluded as warm-up` : ''}): ${s.links ? `${s.links.length} links in a chain (${s.links.map((h) => h.name).join(' -> ')})` : `${s.link.rateMbps} Mbit/s, RTT ${s.link.rttMs} ms, ${s.link.qdisc ? `${s.link.qdisc} limit` : 'queue'} ${s.link.queuePackets} packets`}`;
   const fct = s.fct !== undefined;
   // a base-RTT column only when flows have RTTs of their own (flows[].rtt)
   const ownRtt = s.flows.some((f) => f.baseRttMs !== undefined);
@@ -34,10 +34,8 @@ export function formatSummary(s: RunSummary): string {
   }
   const l = s.link;
   const linkLine =
-    `link: utilization ${(l.utilization * 100).toFixed(1)}%, drops queue ${l.drops.queue} random ${l.drops.random} ack ${l.drops.ack}${l.marks !== undefined ? `, CE marks ${l.marks}` : ''}, ` +
-    `queue mean ${f2(l.queuePkts.mean)} p95 ${f2(l.queuePkts.p95)} packets` +
-    (l.queueDelayMs ? `, queueing delay mean ${f2(l.queueDelayMs.mean)} ms` : '') +
-    `; Jain ${s.aggregate.jain.toFixed(3)}`;
+    (s.links ? s.links.map((h) => `${linkText(`link ${h.name} (${h.rateMbps} Mbit/s, RTT ${h.rttMs} ms)`, h)}\n`).join('') : `${linkText('link', l)}; `) +
+    `Jain ${s.aggregate.jain.toFixed(3)}`;
   const r = l.reverse;
   const reverseLine = r
     ? `link reverse: utilization ${(r.utilization * 100).toFixed(1)}%, drops queue ${r.drops.queue} random ${r.drops.random}${r.marks !== undefined ? `, CE marks ${r.marks}` : ''}, ` +
@@ -46,6 +44,15 @@ export function formatSummary(s: RunSummary): string {
       '\n'
     : '';
   return `${head}\n\n${table(rows)}\n\n${linkLine}\n${reverseLine}${s.fct ? `${fctLine(s.fct)}\n` : ''}${s.probe ? `${probeLine(s.probe)}\n` : ''}`;
+}
+
+/** A link's line: utilisation, drops, queue and queueing delay. */
+function linkText(label: string, l: RunSummary['link']): string {
+  return (
+    `${label}: utilization ${(l.utilization * 100).toFixed(1)}%, drops queue ${l.drops.queue} random ${l.drops.random} ack ${l.drops.ack}${l.marks !== undefined ? `, CE marks ${l.marks}` : ''}, ` +
+    `queue mean ${f2(l.queuePkts.mean)} p95 ${f2(l.queuePkts.p95)} packets` +
+    (l.queueDelayMs ? `, queueing delay mean ${f2(l.queueDelayMs.mean)} ms` : '')
+  );
 }
 
 /** The short flows' completion times in one line. */

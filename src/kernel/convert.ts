@@ -55,10 +55,10 @@
  */
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { fctBlock } from '../results/fct.js';
-import { SUMMARY_SCHEMA, type FlowSummary, type ReverseLinkSummary, type RunSummary } from '../results/schema.js';
+import { SUMMARY_SCHEMA, type ChainLinkSummary, type FlowSummary, type LinkSummary, type ReverseLinkSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
-import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedScenario } from '../scenario/resolve.js';
+import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedLink, type ResolvedScenario } from '../scenario/resolve.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
@@ -135,7 +135,7 @@ function iperf(files: RawFiles, name: string): Iperf3Result | null {
 
 /** Parse every raw file of a run. */
 export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
-  const { tcp, qdisc, qdiscChildren } = parseSamples(text(files, 'samples.txt') ?? '');
+  const { tcp, qdisc, qdiscChildren } = s.links ? chainSamples(s, files) : parseSamples(text(files, 'samples.txt') ?? '');
   // reverse flows: their sockets (in rcv) and the reverse bottleneck (to-snd), from a second sampler
   const rev = text(files, 'samples-rev.txt');
   if (rev !== null) {
@@ -315,9 +315,9 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     if (tcText === null || p.timeline.warmup === undefined) throw new Error('the kernel run has no warm-up snapshot (tc-warmup.txt and a "warmup" line in timeline.txt): its metrics cannot leave the warm-up out');
     wAbs = p.timeline.warmup;
     tcWarm = parseTcQdiscs(tcText);
-    timeoutsWarm = parseNetstat(text(files, 'netstat-warmup.txt') ?? '')['TcpExt.TCPTimeouts'] ?? 0;
+    timeoutsWarm = s.links ? chainTimeouts(s, files, 'netstat-warmup') : parseNetstat(text(files, 'netstat-warmup.txt') ?? '')['TcpExt.TCPTimeouts'] ?? 0;
   }
-  const timeouts = (p.netstat['TcpExt.TCPTimeouts'] ?? 0) - timeoutsWarm;
+  const timeouts = (s.links ? chainTimeouts(s, files, 'netstat-snd') : p.netstat['TcpExt.TCPTimeouts'] ?? 0) - timeoutsWarm;
   const revDelayS = s.link.revDelayNs / 1e9;
   // reverse flows: their senders' namespace is rcv; a flow alone in its direction gets its namespace's RTO count
   const nRev = s.flows.filter((f) => f.direction === 'reverse').length;
@@ -386,7 +386,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       id: f.id,
       group: f.group,
       cc: f.cc,
-      ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
+      ...(f.extraDelayNs || f.path ? { baseRttMs: round6(flowRttNs(s, f) / 1e6) } : {}),
       ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS,
       endS,
@@ -428,7 +428,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     const atWarm = (key: Parameters<typeof counterAt>[1], t = wAbs): number => (warmupS > 0 ? counterAt(samples, key, t) : 0);
     const recvSecondsAll = server?.received?.seconds ?? client?.received?.seconds ?? 0;
     const recvSeconds = inWarmup ? 0 : Math.max(0, recvSecondsAll - Math.max(0, warmupS - startS));
-    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + ackDelayS(f) + (f.extraDelayNs ?? 0) / 1e9)));
+    const delivered = inWarmup ? 0 : Math.max(0, (server?.received?.bytes ?? client?.received?.bytes ?? 0) - Math.round(atWarm('bytesAcked', wAbs + (s.links ? chainRevDelayNs(s, f) / 1e9 : ackDelayS(f)) + (f.extraDelayNs ?? 0) / 1e9)));
     const since = (total: number, key: Parameters<typeof counterAt>[1]): number => (inWarmup ? 0 : Math.max(0, total - Math.round(atWarm(key))));
     const bytesSent = since(fromClose('bytes_sent') ?? last?.bytesSent ?? client?.sent?.bytes ?? 0, 'bytesSent');
     const bytesRetrans = since(fromClose('bytes_retrans') ?? last?.bytesRetrans ?? 0, 'bytesRetrans');
@@ -443,7 +443,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       id: f.id,
       group: f.group,
       cc: f.cc,
-      ...(f.extraDelayNs ? { baseRttMs: round6((s.link.rttNs + f.extraDelayNs) / 1e6) } : {}),
+      ...(f.extraDelayNs || f.path ? { baseRttMs: round6(flowRttNs(s, f) / 1e6) } : {}),
       ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS,
       endS,
@@ -464,31 +464,9 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   });
   const measured = flows.filter((f) => f.inWarmup !== true);
 
-  const bn = bottleneckQdisc(p.tcAfter);
-  // a trace link has the shaper layout too (kernel/trace.ts), drop-tail as pfifo/bfifo under it
-  const shaped = s.link.qdisc !== 'droptail' || s.link.trace?.forward !== undefined;
-  const aqm = shaped ? aqmQdisc(p.tcAfter) : undefined;
-  // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
-  // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
-  // drops reach its parents' counters), so random = netem's less the AQM's
-  // the same qdiscs at the warm-up's end (none: all counters from 0)
-  const bnW = bottleneckQdisc(tcWarm);
-  const aqmW = shaped ? aqmQdisc(tcWarm) : undefined;
-  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
-  const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
-  const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
-  const random = aqm ? totalDrops - aqmDrops : Math.min(totalDrops, Math.round(meanLossRate(s.link.loss) * arrivals));
-  const sent = aqm ? (bottleneckRoot(p.tcAfter)?.sentBytes ?? 0) - (bottleneckRoot(tcWarm)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0) - (bnW?.sentBytes ?? 0);
-  // a trace link's rate counts IP bytes (1500 per opportunity), as the simulator does
-  const linkBytes = s.link.trace?.forward !== undefined ? sent - ETHERNET_HEADER_BYTES * ((bottleneckRoot(p.tcAfter)?.sentPackets ?? 0) - (bottleneckRoot(tcWarm)?.sentPackets ?? 0)) : sent;
   const lastEnd = Math.max(...[...p.timeline.end.values()].map((e) => e.t), t0 + durationS);
-  // the standing queue: an AQM's own samples (its queue holds no delay line); netem's less its delay line
-  const queue = (
-    aqm
-      ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === 'to-rcv'), p.qdiscChildren.filter((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE))
-      : queueEstimates(p.qdisc.filter((q) => q.dev === 'to-rcv'), s.link.fwdDelayNs)
-  ).filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd);
-  const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
+  const win: LinkWindow = { t0, wAbs, lastEnd, durationS, warmupS };
+  const chain = s.links ? chainLinkBlocks(s, p, files, tcWarm, win) : null;
   // the reverse direction as a bottleneck (reverse flows): the same measures on to-snd
   const reverse = nRev > 0 ? reverseLinkBlock(s, p, tcWarm, t0, wAbs, lastEnd, warmupS > 0 ? lastEnd - wAbs : durationS) : null;
 
@@ -510,23 +488,9 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
     seed: s.seed,
     durationS,
     ...(warmupS > 0 ? { warmupS: round6(warmupS) } : {}),
-    link: {
-      rateMbps: round6(s.link.rateBps / 1e6),
-      rttMs: round6(s.link.rttNs / 1e6),
-      queuePackets: s.link.queuePackets,
-      ...(s.link.qdisc !== 'droptail' ? { qdisc: s.link.qdisc } : {}),
-      // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
-      utilization: round6((linkBytes * 8) / (s.link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
-      drops: { queue: totalDrops - random, random, ack: reverse ? reverse.drops.random : ackDrops(p.tcAfter) - ackDrops(tcWarm) },
-      ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
-      queuePkts: {
-        mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
-        p95: round6(quantile(qp, 0.95)),
-        max: round6(qp.at(-1) ?? 0),
-      },
-      queueDelayMs: null,
-      ...(reverse ? { reverse } : {}),
-    },
+    // on a chain: the narrowest link's block (as the simulator's), and every link's
+    link: chain ? narrowBlock(s, chain) : withReverse(linkBlock(s.link, { after: p.tcAfter, warm: tcWarm, ackAfter: p.tcAfter, ackWarm: tcWarm }, p.qdisc, p.qdiscChildren, win), reverse),
+    ...(chain ? { links: chain } : {}),
     flows,
     aggregate: {
       goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
@@ -552,7 +516,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   const transitions = transitionRows(s, p, t0);
   return {
     summary,
-    timeseries: timeseriesRows(s, p, t0),
+    timeseries: s.links ? withChainRows(s, files, timeseriesRows(s, p, t0), p, t0) : timeseriesRows(s, p, t0),
     ...(transitions !== null ? { transitions } : {}),
     meta: {
       cclabVersion: CCLAB_VERSION,
@@ -616,6 +580,131 @@ function reverseLinkBlock(s: ResolvedScenario, p: ParsedRun, tcWarm: readonly Tc
     },
     queueDelayMs: null,
   };
+}
+
+/** The single link's block with its reverse direction (reverse flows): ACK losses are the reverse direction's random drops. */
+function withReverse(b: LinkSummary, r: ReverseLinkSummary | null): LinkSummary {
+  return r ? { ...b, drops: { ...b.drops, ack: r.drops.random }, reverse: r } : b;
+}
+
+/** The time a link block covers: the run's t0, the warm-up's end (uptime), the flows' last end, durations (s). */
+interface LinkWindow {
+  t0: number;
+  wAbs: number;
+  lastEnd: number;
+  durationS: number;
+  warmupS: number;
+}
+
+/** tc snapshots of a link: its bottleneck's qdiscs and its ACK direction's, at the end and at the warm-up's end. */
+interface LinkTc {
+  after: readonly TcQdisc[];
+  warm: readonly TcQdisc[];
+  ackAfter: readonly TcQdisc[];
+  ackWarm: readonly TcQdisc[];
+}
+
+/**
+ * A link's summary block from its qdiscs (the bottleneck on the device
+ * to-rcv, the ACK direction's netem on to-snd) and its queue samples.
+ */
+function linkBlock(link: ResolvedLink, tc: LinkTc, qdisc: readonly QdiscSample[], children: readonly QdiscSample[], win: LinkWindow): LinkSummary {
+  const { t0, wAbs, lastEnd, durationS, warmupS } = win;
+  const bn = bottleneckQdisc(tc.after);
+  // a trace link has the shaper layout too (kernel/trace.ts), drop-tail as pfifo/bfifo under it
+  const shaped = link.qdisc !== 'droptail' || link.trace?.forward !== undefined;
+  const aqm = shaped ? aqmQdisc(tc.after) : undefined;
+  // drop-tail: netem drops both randomly and at its limit, the random share estimated from the loss rate;
+  // an AQM: netem (above the AQM) drops randomly, and counts the AQM's drops below it too (a child's
+  // drops reach its parents' counters), so random = netem's less the AQM's
+  // the same qdiscs at the warm-up's end (none: all counters from 0)
+  const bnW = bottleneckQdisc(tc.warm);
+  const aqmW = shaped ? aqmQdisc(tc.warm) : undefined;
+  const arrivals = bn ? bn.sentPackets + bn.dropped + bn.backlogPackets - (bnW ? bnW.sentPackets + bnW.dropped + bnW.backlogPackets : 0) : 0;
+  const totalDrops = (bn?.dropped ?? 0) - (bnW?.dropped ?? 0);
+  const aqmDrops = (aqm?.dropped ?? 0) - (aqmW?.dropped ?? 0);
+  const random = aqm ? totalDrops - aqmDrops : Math.min(totalDrops, Math.round(meanLossRate(link.loss) * arrivals));
+  const sent = aqm ? (bottleneckRoot(tc.after)?.sentBytes ?? 0) - (bottleneckRoot(tc.warm)?.sentBytes ?? 0) : (bn?.sentBytes ?? 0) - (bnW?.sentBytes ?? 0);
+  // a trace link's rate counts IP bytes (1500 per opportunity), as the simulator does
+  const linkBytes = link.trace?.forward !== undefined ? sent - ETHERNET_HEADER_BYTES * ((bottleneckRoot(tc.after)?.sentPackets ?? 0) - (bottleneckRoot(tc.warm)?.sentPackets ?? 0)) : sent;
+  // the standing queue: an AQM's own samples (its queue holds no delay line); netem's less its delay line
+  const queue = (
+    aqm
+      ? aqmQueueSamples(qdisc.filter((q) => q.dev === 'to-rcv'), children.filter((q) => q.dev === 'to-rcv' && q.handle === AQM_HANDLE))
+      : queueEstimates(qdisc.filter((q) => q.dev === 'to-rcv'), link.fwdDelayNs)
+  ).filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd);
+  const qp = queue.map((q) => q.pkts).sort((a, b) => a - b);
+  return {
+    rateMbps: round6(link.rateBps / 1e6),
+    rttMs: round6(link.rttNs / 1e6),
+    queuePackets: link.queuePackets,
+    ...(link.qdisc !== 'droptail' ? { qdisc: link.qdisc } : {}),
+    // with a warm-up: over the time from its snapshot to the flows' end (iperf3 runs a little past the duration)
+    utilization: round6((linkBytes * 8) / (link.rateBps * (warmupS > 0 ? lastEnd - wAbs : durationS))),
+    drops: { queue: totalDrops - random, random, ack: ackDrops(tc.ackAfter) - ackDrops(tc.ackWarm) },
+    ...(link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
+    queuePkts: {
+      mean: round6(qp.length ? qp.reduce((a, b) => a + b, 0) / qp.length : 0),
+      p95: round6(quantile(qp, 0.95)),
+      max: round6(qp.at(-1) ?? 0),
+    },
+    queueDelayMs: null,
+  };
+}
+
+/**
+ * A chain's per-link blocks (scenario links:, kernel/plan-lib.sh): link i's
+ * bottleneck is router r<i>'s to-rcv, its ACK direction r<i+1>'s to-snd, its
+ * queue samples those of samples-<i>.txt.
+ */
+function chainLinkBlocks(s: ResolvedScenario, p: ParsedRun, files: RawFiles, tcWarm: readonly TcQdisc[], win: LinkWindow): ChainLinkSummary[] {
+  const at = (qs: readonly TcQdisc[], r: number) => qs.filter((q) => q.ns !== null && q.ns.endsWith(`-r${r}`));
+  return s.links!.map((l, i) => {
+    const samples = parseSamples(text(files, `samples-${i}.txt`) ?? '');
+    const tc = { after: at(p.tcAfter, i), warm: at(tcWarm, i), ackAfter: at(p.tcAfter, i + 1), ackWarm: at(tcWarm, i + 1) };
+    return { name: l.name, ...linkBlock(l, tc, samples.qdisc, samples.qdiscChildren, win) };
+  });
+}
+
+/** The narrowest link's index on a chain: the lowest rate, the first of equals (resolve.ts's `link`). */
+function narrowIndex(s: ResolvedScenario): number {
+  return s.links!.findIndex((l) => l.rateBps === s.link.rateBps);
+}
+
+function narrowBlock(s: ResolvedScenario, chain: readonly ChainLinkSummary[]): LinkSummary {
+  const { name: _name, ...block } = chain[narrowIndex(s)]!;
+  return block;
+}
+
+/** A chain's samples: every sender's sockets (one sampler per link), and the narrowest link's qdisc as the run's. */
+function chainSamples(s: ResolvedScenario, files: RawFiles): ReturnType<typeof parseSamples> {
+  const parsed = s.links!.map((_l, i) => parseSamples(text(files, `samples-${i}.txt`) ?? ''));
+  const tcp = parsed.flatMap((x) => x.tcp).sort((a, b) => a.t - b.t);
+  const narrow = parsed[narrowIndex(s)]!;
+  return { ...narrow, tcp };
+}
+
+/** TcpExt.TCPTimeouts over a chain's senders (PREFIX-<i>.txt, one per sender namespace). */
+function chainTimeouts(s: ResolvedScenario, files: RawFiles, prefix: string): number {
+  return s.links!.reduce((a, _l, i) => a + (parseNetstat(text(files, `${prefix}-${i}.txt`) ?? '')['TcpExt.TCPTimeouts'] ?? 0), 0);
+}
+
+/** A chain flow's reverse propagation delay: its links' (ns). */
+function chainRevDelayNs(s: ResolvedScenario, f: ResolvedFlow): number {
+  return f.path!.reduce((a, i) => a + s.links![i]!.revDelayNs, 0);
+}
+
+/** A chain's time series: the rows of the run, and each link's as flow "link:<name>" (the simulator's rows). */
+function withChainRows(s: ResolvedScenario, files: RawFiles, rows: TimeseriesRow[], p: ParsedRun, t0: number): TimeseriesRow[] {
+  const base = Number.isFinite(t0) ? t0 : (p.tcp[0]?.t ?? 0);
+  s.links!.forEach((l, i) => {
+    const { qdisc } = parseSamples(text(files, `samples-${i}.txt`) ?? '');
+    for (const q of queueEstimates(qdisc.filter((x) => x.dev === 'to-rcv'), l.fwdDelayNs)) {
+      rows.push({ time_s: round6(q.t - base), flow: `link:${l.name}`, queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
+    }
+  });
+  rows.sort((a, b) => Number(a.time_s) - Number(b.time_s));
+  return rows;
 }
 
 /** timeseries.csv rows: per sample and flow, plus the bottleneck's queue as flow "link". */

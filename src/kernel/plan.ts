@@ -327,6 +327,7 @@ function tracePlanLines(schedule: readonly RateChange[], pacerPath: string, burs
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
+  if (s.links) checkChainPlan(s);
   if (s.link.trace?.reverse) throw new InputError(`link.trace.reverse: the kernel backend follows a trace in the data direction only (link.trace: file, or {forward: file}); run a reverse trace with --backend sim`);
   const revProblem = reverseFlowProblem(s);
   if (revProblem !== null) throw new InputError(revProblem);
@@ -380,6 +381,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     ...(s.probe !== undefined ? [`PROBE=${shQuote(probeWords(s.probe).join(' '))}`] : []),
     `SAMPLE_MS=${sampleMs}`,
     `SNAPSHOT_S=${snapshotS}`,
+    // only on a chain of links: other plans keep their bytes
+    ...(s.links ? chainPlanLines(s, maxMss) : []),
     ...(ackBands.length > 0
       ? ['plan_ack_bands() {', ...ackBands.map((b, k) => `  ack_band ${k + 1} ${shQuote(ackNetemArgs(s.link, maxMss, b.extraNs).join(' '))} ${shQuote(b.flows.join(' '))}`), '}']
       : []),
@@ -388,14 +391,47 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     ...(schedule !== null ? tracePlanLines(schedule, opts.pacerPath ?? PACER.guestPath, maxMss + DATA_OVERHEAD_BYTES) : []),
     'plan_clients() {',
     ...(schedule !== null ? ['  start_trace'] : []),
-    ...s.flows.map((f) =>
+    ...s.flows.flatMap((f) => [...(s.links ? [`  chain_flow ${f.id}`] : []),
       usesGenerator(f)
         ? `  start_flow ${f.id} ${secs(Math.max(0, f.startNs - GEN_LAUNCH_LEAD_NS))} ${shQuote(clientEnv(f).join(' '))}`
         : `  start_client ${f.id} ${secs(f.startNs)} ${shQuote(clientEnv(f).join(' '))} ${clientArgs(f, maxMss).join(' ')}`,
-    ),
+    ]),
     '}',
     'plan_main "$@"',
     '',
   ];
   return L.join('\n');
+}
+
+/**
+ * What the kernel harness cannot do on a chain of links (scenario links:)
+ * yet, in one line each: a flow RTT of its own (its ACK bands sit on the
+ * single router), trace-driven links.
+ */
+function checkChainPlan(s: ResolvedScenario): void {
+  s.links!.forEach((l, i) => {
+    if (l.trace) throw new InputError(`links[${i}].trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
+  });
+  const own = s.flows.find((f) => f.extraDelayNs);
+  if (own) throw new InputError(`flows[${own.group}].rtt: the kernel backend gives a flow an RTT of its own on the single link only; on a chain, use links' rtt (or run it with --backend sim)`);
+}
+
+/**
+ * A chain's plan variables (kernel/plan-lib.sh): HOPS, each flow's first and
+ * last link (FLOW_HOPS), and plan_hops, each link's qdiscs as the single
+ * link's (netem alone, or tbf -> netem -> AQM) and its ACK direction's netem.
+ */
+export function chainPlanLines(s: ResolvedScenario, maxMss: number): string[] {
+  const links = s.links!;
+  return [
+    `HOPS=${links.length}`,
+    `FLOW_HOPS=${shQuote(s.flows.map((f) => `${f.id}:${f.path![0]}:${f.path![f.path!.length - 1]}`).join(' '))}`,
+    'plan_hops() {',
+    ...links.map((l, i) => {
+      const aqm = bottleneckAqmArgs(l);
+      const data = aqm === null ? dataNetemArgs(l, maxMss) : aqmNetemArgs(l, maxMss);
+      return `  hop ${i} ${shQuote(data.join(' '))} ${shQuote(ackNetemArgs(l, maxMss).join(' '))} ${shQuote(aqm === null ? '' : aqm.join(' '))} ${Math.round(l.rateBps)}`;
+    }),
+    '}',
+  ];
 }

@@ -4,7 +4,8 @@
  * A run directory (results/<scenario>/<run-id>/) holds:
  *   summary.json     RunSummary below (versioned by `schema`)
  *   timeseries.csv   TIMESERIES_COLUMNS, one row per sample and flow, plus
- *                    rows with flow = "link" for the bottleneck queue
+ *                    rows with flow = "link" for the bottleneck queue (on a
+ *                    chain also flow = "link:<name>" for each link)
  *   transitions.csv  TRANSITIONS_COLUMNS, one row per change of a flow's
  *                    congestion state or congestion-control mode
  *   scenario.yaml    the scenario as run (file + --set overrides)
@@ -134,12 +135,16 @@ export const linkSummarySchema = z.object({
   marks: z.number().int().optional(),
   /** Queue occupancy (packets) over the samples. */
   queuePkts: z.object({ mean: z.number(), p95: z.number(), max: z.number() }),
-  /** Queueing delay (ms) seen by data packets at the bottleneck. */
-  queueDelayMs: z.object({ mean: z.number(), p95: z.number() }).nullable(),
+  /** Queueing delay (ms) seen by data packets at the bottleneck (a chain's links add the median and p99). */
+  queueDelayMs: z.object({ mean: z.number(), p95: z.number(), p50: z.number().optional(), p99: z.number().optional() }).nullable(),
   /** The reverse direction, when it is a bottleneck (reverse flows); absent otherwise. */
   reverse: reverseLinkSummarySchema.optional(),
 });
 export type LinkSummary = z.infer<typeof linkSummarySchema>;
+
+/** One link of a chain (scenario `links:`): its name and a link block. */
+export const chainLinkSummarySchema = linkSummarySchema.extend({ name: z.string() });
+export type ChainLinkSummary = z.infer<typeof chainLinkSummarySchema>;
 
 /** mean and percentiles of flow completion times (ms) or slowdowns. */
 export const fctStatsSchema = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), p99: z.number() });
@@ -188,7 +193,10 @@ export const runSummarySchema = z.object({
    * link metrics the run after it.
    */
   warmupS: z.number().optional(),
+  /** The bottleneck; on a chain (scenario `links:`), its narrowest link (lowest rate, first of equals), which `links` has too. */
   link: linkSummarySchema,
+  /** A chain's links in order (scenario `links:`); absent for the single link. */
+  links: z.array(chainLinkSummarySchema).optional(),
   flows: z.array(flowSummarySchema),
   aggregate: z.object({
     goodputMbps: z.number(),

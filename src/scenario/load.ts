@@ -7,7 +7,7 @@ import { basename, dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
-import { formatPath, setPath } from './path.js';
+import { formatPath, getPath, setPath } from './path.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { plainNameProblem, scenarioSchema, type ParsedScenario } from './schema.js';
 import { withTraceBase } from './trace-file.js';
@@ -88,14 +88,17 @@ const ALTERNATIVES: readonly (readonly [string, string])[] = [['link.rtt', 'link
  * qdisc than the one written is refused.
  */
 function prepareQdiscPath(doc: Record<string, unknown>, path: string): void {
-  const m = /^link\.qdisc\.([A-Za-z0-9_-]+)(\.|$)/.exec(path);
+  // the single link's, or a chain link's (links[1].qdisc.codel.target)
+  const m = /^(link|links\[\d+\])\.qdisc\.([A-Za-z0-9_-]+)(\.|$)/.exec(path);
   if (!m) return;
-  const link = doc.link;
+  const at = m[1]!;
+  const name = m[2]!;
+  const link = getPath(doc, at);
   if (link === null || typeof link !== 'object' || Array.isArray(link)) return;
   const l = link as Record<string, unknown>;
   if (typeof l.qdisc !== 'string') return;
-  if (l.qdisc !== m[1]) {
-    throw new InputError(`${path}: link.qdisc is ${l.qdisc}, not ${m[1]}; set link.qdisc=${m[1]} first, or write link.qdisc={${m[1]}: {...}}`);
+  if (l.qdisc !== name) {
+    throw new InputError(`${path}: ${at}.qdisc is ${l.qdisc}, not ${name}; set ${at}.qdisc=${name} first, or write ${at}.qdisc={${name}: {...}}`);
   }
   l.qdisc = { [l.qdisc]: {} };
 }
@@ -104,11 +107,14 @@ function prepareQdiscPath(doc: Record<string, unknown>, path: string): void {
 export function setField(doc: Record<string, unknown>, path: string, value: unknown): void {
   prepareQdiscPath(doc, path);
   setPath(doc, path, value);
+  // a chain link's fields have the same alternatives: links[1].rtt replaces links[1].delay
+  const hop = /^links\[\d+\]/.exec(path)?.[0];
+  const rel = hop !== undefined ? `link${path.slice(hop.length)}` : path;
   for (const pair of ALTERNATIVES) {
     for (const [mine, other] of [pair, [pair[1], pair[0]]] as const) {
-      if (path !== mine && !path.startsWith(`${mine}.`)) continue;
+      if (rel !== mine && !rel.startsWith(`${mine}.`)) continue;
       const [top, field] = other.split('.') as [string, string];
-      const parent = doc[top];
+      const parent = hop !== undefined ? getPath(doc, hop) : doc[top];
       if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[field];
     }
   }

@@ -17,6 +17,7 @@ import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
 import { parseQueue } from './units.js';
 import type { AppModel, ArrivalModel } from '../traffic/schedule.js';
 import type { Dist } from '../traffic/dist.js';
+import { hopNames, pathIndices } from './links.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -103,6 +104,11 @@ export interface ResolvedFlow {
    * absent for a forward flow (so older scenarios keep their hashes).
    */
   direction?: 'reverse';
+  /**
+   * On a chain (`links`): the indices of the links the flow crosses, a
+   * contiguous ascending run; absent for the single link.
+   */
+  path?: number[];
   /** ECN-capable (RFC 3168); absent when off. */
   ecn?: true;
   /** The application when it is not a bulk writer: a rate and/or on/off periods (src/traffic/schedule.ts). */
@@ -136,8 +142,16 @@ export interface ResolvedScenario {
   warmupNs?: number;
   /** The latency probe: an ICMP echo every intervalNs from startNs to stopNs; absent without one. */
   probe?: ResolvedProbe;
+  /** The link; with a chain (`links`), its narrowest link (lowest rate, first of equals). */
   link: ResolvedLink;
+  /** A chain of links (scenario `links:`, a parking lot), in order; absent for the single link (so older scenarios keep their hashes). */
+  links?: ResolvedHop[];
   flows: ResolvedFlow[];
+}
+
+/** One link of a chain: a link and its name. */
+export interface ResolvedHop extends ResolvedLink {
+  name: string;
 }
 
 /** Default access-link rate: ten times the bottleneck. */
@@ -163,12 +177,20 @@ export function resolveLinkQueue(p: Pick<ParsedScenario, 'link' | 'flows'>): {
   queue: { queuePackets: number; queueBytes: number | null; queueSpec: string };
   qdisc: ResolvedQdisc | { path: (string | number)[]; message: string };
 } {
-  const l = p.link;
+  return resolveQueueOf(p.link!, Math.max(...p.flows.map((f) => f.mss)), null);
+}
+
+/**
+ * A link's delays, buffer and queue discipline, from its parsed fields, the
+ * largest MSS crossing it, and the RTT its BDP is taken at (null: its own
+ * base RTT, as for the single link; a chain's link gives the largest base
+ * RTT of the flows crossing it).
+ */
+export function resolveQueueOf(l: ParsedLink, mss: number, bdpRttNs: number | null): ReturnType<typeof resolveLinkQueue> {
   const fwd = l.delay ? l.delay.forward : Math.floor(l.rtt! / 2);
   const rev = l.delay ? l.delay.reverse : l.rtt! - Math.floor(l.rtt! / 2);
-  const rtt = fwd + rev;
+  const rtt = bdpRttNs ?? fwd + rev;
   const bdpBytes = (l.rate / 8) * (rtt / 1e9);
-  const mss = Math.max(...p.flows.map((f) => f.mss));
   const wire = dataWireBytes(mss);
   const spec = l.queue ?? parseQueue('1bdp');
   let queuePackets: number;
@@ -201,33 +223,28 @@ export function resolveLinkQueue(p: Pick<ParsedScenario, 'link' | 'flows'>): {
   return { fwd, rev, bdpBytes, queue: { queuePackets, queueBytes, queueSpec }, qdisc };
 }
 
+/** The parsed fields of one link (`link:` or an entry of `links:`). */
+export type ParsedLink = NonNullable<ParsedScenario['link']>;
+
 export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): ResolvedScenario {
-  const l = p.link;
+  if (p.links !== undefined) return resolveChainScenario(p, fallbackName);
+  const l = p.link!;
   const { fwd, rev, bdpBytes, queue, qdisc } = resolveLinkQueue(p);
   if ('message' in qdisc) throw new Error(`internal error: link.qdisc passed the schema but does not resolve: ${qdisc.message}`);
   const rtt = fwd + rev;
-  const qdiscName = (l.qdisc ?? DEFAULT_QDISC).name;
-  const link: ResolvedLink = {
-    rateBps: l.rate,
-    fwdDelayNs: fwd,
-    revDelayNs: rev,
-    rttNs: rtt,
-    queuePackets: queue.queuePackets,
-    queueBytes: queue.queueBytes,
-    queueSpec: queue.queueSpec,
-    qdisc: qdiscName,
-    ...(qdiscName !== 'droptail' ? { qdiscParams: qdisc.params } : {}),
-    loss: l.loss,
-    ackLoss: l.ackLoss,
-    jitterNs: l.jitter,
-    hostJitterNs: l.hostJitter,
-    ...(l.ackJitter ? { ackJitter: l.ackJitter } : {}),
-    accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
-    bdpBytes,
-    ...(l.trace ? { trace: { ...(l.trace.forward ? { forward: traceOf(l.trace.forward) } : {}), ...(l.trace.reverse ? { reverse: traceOf(l.trace.reverse) } : {}) } } : {}),
-  };
+  const link = resolvedLinkOf(l, fwd, rev, bdpBytes, queue, qdisc);
+  return scenarioOf(p, fallbackName, link, resolveFlows(p, () => rtt, null));
+}
+
+/**
+ * The flows after expanding `count`: `baseRttOf(group)` gives the base RTT
+ * of the links an entry crosses (a flow's own rtt adds the rest), `pathOf`
+ * the links it crosses (null for the single link).
+ */
+function resolveFlows(p: ParsedScenario, baseRttOf: (group: number) => number, pathOf: ((group: number) => number[]) | null): ResolvedFlow[] {
   const flows: ResolvedFlow[] = [];
   p.flows.forEach((f, group) => {
+    const rtt = baseRttOf(group);
     for (let k = 0; k < f.count; k++) {
       const rf: ResolvedFlow = {
         id: flows.length,
@@ -245,12 +262,17 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
         ...((f.ecn ?? ccSpec(f.cc)?.ecn === 'required') ? { ecn: true as const } : {}),
         ...(f.app ? { app: resolveApp(f.app) } : {}),
         ...(f.arrivals ? { arrivals: { process: f.arrivals.process, ratePerS: f.arrivals.rate, size: f.arrivals.size } } : {}),
+        ...(pathOf ? { path: pathOf(group) } : {}),
       };
       const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
       if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;
       flows.push(rf);
     }
   });
+  return flows;
+}
+
+function scenarioOf(p: ParsedScenario, fallbackName: string, link: ResolvedLink, flows: ResolvedFlow[], links?: ResolvedHop[]): ResolvedScenario {
   return {
     name: p.name ?? fallbackName,
     durationNs: p.duration,
@@ -259,7 +281,66 @@ export function resolveScenario(p: ParsedScenario, fallbackName = 'scenario'): R
     ...(p.warmup > 0 ? { warmupNs: p.warmup } : {}),
     ...(p.probe ? { probe: { intervalNs: p.probe.interval, sizeBytes: p.probe.size, startNs: p.probe.start, stopNs: Math.min(p.probe.stop ?? p.duration, p.duration) } } : {}),
     link,
+    ...(links ? { links } : {}),
     flows,
+  };
+}
+
+/**
+ * A chain of links (`links:`, a parking lot). Each link's BDP (for `queue:
+ * Nbdp` and an AQM's defaults) is its rate times the largest base RTT of the
+ * flows crossing it (the whole chain's RTT when none does). `link` is the
+ * narrowest link (the lowest rate, the first of equals), what readers of a
+ * single link see; `links` has every one, and each flow its `path`.
+ */
+function resolveChainScenario(p: ParsedScenario, fallbackName: string): ResolvedScenario {
+  const parsed = p.links!;
+  const names = hopNames(parsed);
+  const own = parsed.map((l) => (l.delay ? l.delay.forward + l.delay.reverse : l.rtt!));
+  const paths = p.flows.map((f) => {
+    const r = pathIndices(f.path, names);
+    if (!Array.isArray(r)) throw new Error(`internal error: a path passed the schema but does not resolve: ${r.message}`);
+    return r;
+  });
+  const pathRtt = (g: number) => paths[g]!.reduce((a, i) => a + own[i]!, 0);
+  const links: ResolvedHop[] = parsed.map((l, i) => {
+    const crossing = p.flows.map((f, g) => ({ f, g })).filter(({ g }) => paths[g]!.includes(i));
+    const bdpRtt = crossing.length > 0 ? Math.max(...crossing.map(({ f, g }) => Math.max(f.rtt ?? 0, pathRtt(g)))) : own.reduce((a, x) => a + x, 0);
+    const mss = Math.max(...(crossing.length > 0 ? crossing : p.flows.map((f, g) => ({ f, g }))).map(({ f }) => f.mss));
+    const { fwd, rev, bdpBytes, queue, qdisc } = resolveQueueOf(l, mss, bdpRtt);
+    if ('message' in qdisc) throw new Error(`internal error: links[${i}].qdisc passed the schema but does not resolve: ${qdisc.message}`);
+    return { name: names[i]!, ...resolvedLinkOf(l, fwd, rev, bdpBytes, queue, qdisc) };
+  });
+  let narrow = 0;
+  links.forEach((l, i) => {
+    if (l.rateBps < links[narrow]!.rateBps) narrow = i;
+  });
+  const { name: _name, ...link } = links[narrow]!;
+  return scenarioOf(p, fallbackName, link, resolveFlows(p, pathRtt, (g) => paths[g]!), links);
+}
+
+/** A ResolvedLink from a parsed link and its resolved delays, BDP, buffer and qdisc. */
+export function resolvedLinkOf(l: ParsedLink, fwd: number, rev: number, bdpBytes: number, queue: { queuePackets: number; queueBytes: number | null; queueSpec: string }, qdisc: ResolvedQdisc): ResolvedLink {
+  const rtt = fwd + rev;
+  const qdiscName = (l.qdisc ?? DEFAULT_QDISC).name;
+  return {
+    rateBps: l.rate,
+    fwdDelayNs: fwd,
+    revDelayNs: rev,
+    rttNs: rtt,
+    queuePackets: queue.queuePackets,
+    queueBytes: queue.queueBytes,
+    queueSpec: queue.queueSpec,
+    qdisc: qdiscName,
+    ...(qdiscName !== 'droptail' ? { qdiscParams: qdisc.params } : {}),
+    loss: l.loss,
+    ackLoss: l.ackLoss,
+    jitterNs: l.jitter,
+    hostJitterNs: l.hostJitter,
+    ...(l.ackJitter ? { ackJitter: l.ackJitter } : {}),
+    accessRateBps: l.accessRate ?? l.rate * ACCESS_RATE_FACTOR,
+    bdpBytes,
+    ...(l.trace ? { trace: { ...(l.trace.forward ? { forward: traceOf(l.trace.forward) } : {}), ...(l.trace.reverse ? { reverse: traceOf(l.trace.reverse) } : {}) } } : {}),
   };
 }
 
@@ -292,6 +373,10 @@ export function scenarioHash(s: ResolvedScenario): string {
     const strip = (t: ResolvedTrace | undefined): ResolvedTrace | undefined => (t ? ({ ...t, file: undefined } as unknown as ResolvedTrace) : undefined);
     rest.link = { ...s.link, trace: { forward: strip(s.link.trace.forward), reverse: strip(s.link.trace.reverse) } };
   }
+  if (s.links?.some((l) => l.trace)) {
+    const strip = (t: ResolvedTrace | undefined): ResolvedTrace | undefined => (t ? ({ ...t, file: undefined } as unknown as ResolvedTrace) : undefined);
+    rest.links = s.links.map((l) => (l.trace ? { ...l, trace: { forward: strip(l.trace.forward), reverse: strip(l.trace.reverse) } } : l));
+  }
   // so does a workload's size CDF
   if (s.flows.some((f) => f.arrivals?.size.kind === 'cdf')) {
     rest.flows = s.flows.map((f) => (f.arrivals?.size.kind === 'cdf' ? { ...f, arrivals: { ...f.arrivals, size: { ...f.arrivals.size, file: undefined } as unknown as Dist } } : f));
@@ -299,8 +384,9 @@ export function scenarioHash(s: ResolvedScenario): string {
   return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
 }
 
-/** A flow's base (propagation) RTT, ns: the link's, plus the delay on its own path. */
+/** A flow's base (propagation) RTT, ns: its links' (the link's, or its path's on a chain), plus the delay on its own path. */
 export function flowRttNs(s: ResolvedScenario, f: ResolvedFlow): number {
+  if (s.links !== undefined && f.path !== undefined) return f.path.reduce((a, i) => a + s.links![i]!.rttNs, 0) + (f.extraDelayNs ?? 0);
   return s.link.rttNs + (f.extraDelayNs ?? 0);
 }
 

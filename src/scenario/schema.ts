@@ -15,6 +15,7 @@ import { qdiscSchema } from './qdisc.js';
 import { resolveLinkQueue } from './resolve.js';
 import { readTrace, tracePath } from './trace-file.js';
 import { CdfError, readCdf } from './cdf-file.js';
+import { checkChain, LINK_NAME_RE } from './links.js';
 import { TraceError, traceMeanBps } from '../network/trace.js';
 import { distMean, type Dist } from '../traffic/dist.js';
 import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
@@ -227,7 +228,8 @@ const traceFile = z.string({ error: () => 'expected the path of a trace file (ma
   }
 });
 
-const linkSchema = obj({
+/** The fields of a link (`link:`, and each entry of `links:`). */
+const linkShape = {
   /** The bottleneck's rate; with a trace, the trace's mean (and not given). */
   rate: positiveRate.optional(),
   /**
@@ -280,7 +282,25 @@ const linkSchema = obj({
     })
     .optional(),
   accessRate: positiveRate.optional(),
-})
+};
+
+/** A link of a chain (`links:`) has a name too (default l0, l1, ...). */
+const hopShape = {
+  ...linkShape,
+  name: z
+    .string({ error: () => 'expected a link name (letters, digits, "-" and "_")' })
+    .regex(LINK_NAME_RE, { error: () => 'must be letters, digits, "-" and "_" only (e.g. a, hop-2)' })
+    .max(32, { error: () => 'at most 32 characters' })
+    .optional(),
+};
+
+/**
+ * A link's schema: its fields' shape (a chain's with its name; `link:`
+ * without, typed alike), then the checks every link gets (rate or trace,
+ * rtt or delay, bounds).
+ */
+function linkSchemaOf(named: boolean) {
+  return (named ? obj(hopShape) : (obj(linkShape) as unknown as ReturnType<typeof obj<typeof hopShape>>))
   .superRefine((l, ctx) => {
     if (l.rate !== undefined && l.trace?.forward !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either link.rate or a forward link.trace (whose mean is the rate), not both' });
     if (l.rate === undefined && l.trace?.forward === undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'missing: give link.rate (e.g. 50mbit) or link.trace (a mahimahi trace file)' });
@@ -294,6 +314,15 @@ const linkSchema = obj({
     ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give either link.rtt or link.delay, not both' });
   }
 });
+}
+
+const linkSchema = linkSchemaOf(false);
+
+/** Most links in a `links:` chain. */
+export const MAX_LINKS = 16;
+
+/** One link of a chain (`links:`). */
+const hopSchema = linkSchemaOf(true);
 
 /** Longest base RTT: 10 s (a geostationary satellite hop is 0.6 s). */
 export const MAX_RTT_NS = 10e9;
@@ -384,6 +413,11 @@ function flowSchema(names: [string, ...string[]]) {
    * of different RTTs share the bottleneck. Default: the link's RTT.
    */
   rtt: time.optional(),
+  /**
+   * The links the flow crosses (with `links:`): a contiguous run of link
+   * names in list order; default every link.
+   */
+  path: z.array(z.string({ error: () => 'expected link names' }), { error: () => 'expected a list of link names, e.g. [a, b]' }).min(1, { error: () => 'needs at least one link' }).optional(),
   count: z
     .number({ error: () => `expected a whole number of flows, 1..${MAX_FLOWS}` })
     .int({ error: () => `must be a whole number of flows, 1..${MAX_FLOWS}` })
@@ -482,7 +516,13 @@ function buildScenarioSchema() {
     start: time.default(0),
     stop: time.optional(),
   }).optional(),
-  link: linkSchema,
+  link: linkSchema.optional(),
+  /** A chain of links (a parking lot): flows cross a contiguous run of them (flows[].path); see links.ts. */
+  links: z
+    .array(hopSchema, { error: () => 'expected a list of links, e.g. [{name: a, rate: 50mbit, rtt: 10ms}, ...]' })
+    .min(1, { error: () => 'needs at least one link' })
+    .max(MAX_LINKS, { error: () => `at most ${MAX_LINKS} links` })
+    .optional(),
   flows: z
     .array(flowSchema(names), { error: () => 'expected a list of flows' })
     .min(1, { error: () => 'needs at least one flow' })
@@ -497,18 +537,31 @@ function buildScenarioSchema() {
     .optional(),
   harm: z.boolean({ error: () => 'expected true or false' }).optional(),
 }).superRefine((s, ctx) => {
-  // the qdisc's parameters that depend on the link and flows (limits, RED's thresholds)
-  if (s.link.rtt !== undefined || s.link.delay !== undefined) {
-    const q = resolveLinkQueue(s).qdisc;
+  if ((s.link === undefined) === (s.links === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [s.link === undefined ? 'link' : 'links'], message: s.link === undefined ? 'missing: give link (one link every flow crosses) or links (a chain, with flows[].path)' : 'give either link (one link) or links (a chain), not both' });
+    return;
+  }
+  if (s.links !== undefined) {
+    checkChain(s as Parameters<typeof checkChain>[0], ctx);
+    // a chain's links have no reverse bottlenecks yet (sim/chain.ts, the kernel's chain of routers)
+    s.flows.forEach((f, i) => {
+      if (f.direction === 'reverse') ctx.addIssue({ code: 'custom', path: ['flows', i, 'direction'], message: 'reverse flows run on a single link (link:); a chain of links (links:) carries forward flows only' });
+    });
+  } else if (s.link!.rtt !== undefined || s.link!.delay !== undefined) {
+    // the qdisc's parameters that depend on the link and flows (limits, RED's thresholds)
+    const q = resolveLinkQueue(s as Parameters<typeof resolveLinkQueue>[0]).qdisc;
     if ('message' in q) ctx.addIssue({ code: 'custom', path: ['link', 'qdisc', ...q.path], message: q.message });
   }
+  const link = s.link;
   const total = s.flows.reduce((n, f) => n + f.count, 0);
   if (total > MAX_FLOWS) {
     ctx.addIssue({ code: 'custom', path: ['flows'], message: `${total} flows in all (counts added up); at most ${MAX_FLOWS}` });
   }
-  const rows = (Math.floor(s.duration / s.sampleInterval) + 1) * (Math.min(total, MAX_FLOWS) + 1);
+  // a chain writes a row per link and sample (and the summary link's again)
+  const linkRows = s.links !== undefined ? s.links.length + 1 : 1;
+  const rows = (Math.floor(s.duration / s.sampleInterval) + 1) * (Math.min(total, MAX_FLOWS) + linkRows);
   if (rows > MAX_TIMESERIES_ROWS) {
-    const min = Math.ceil(s.duration / (MAX_TIMESERIES_ROWS / (Math.min(total, MAX_FLOWS) + 1)) / 1e6);
+    const min = Math.ceil(s.duration / (MAX_TIMESERIES_ROWS / (Math.min(total, MAX_FLOWS) + linkRows)) / 1e6);
     ctx.addIssue({
       code: 'custom',
       path: ['sampleInterval'],
@@ -525,11 +578,14 @@ function buildScenarioSchema() {
   if (s.warmup >= s.duration) {
     ctx.addIssue({ code: 'custom', path: ['warmup'], message: `${formatTime(s.warmup)} leaves nothing to measure of a ${formatTime(s.duration)} run; must be shorter than duration` });
   }
-  const linkRtt = s.link.rtt ?? (s.link.delay ? s.link.delay.forward + s.link.delay.reverse : undefined);
+  const linkRtt = link === undefined ? undefined : link.rtt ?? (link.delay ? link.delay.forward + link.delay.reverse : undefined);
   s.flows.forEach((f, i) => {
-    if (f.rtt !== undefined && linkRtt !== undefined) {
+    if (link !== undefined && f.path !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'path'], message: 'a path needs a chain of links (links:); with link: every flow crosses the one link' });
+    }
+    if (f.rtt !== undefined && linkRtt !== undefined && link !== undefined) {
       if (f.rtt < linkRtt) {
-        const from = s.link.rtt !== undefined ? 'link.rtt' : 'link.delay';
+        const from = link.rtt !== undefined ? 'link.rtt' : 'link.delay';
         ctx.addIssue({ code: 'custom', path: ['flows', i, 'rtt'], message: `${formatTime(f.rtt)} is less than the link's base RTT ${formatTime(linkRtt)} (${from}); a flow's rtt adds delay on its own path to the link's` });
       } else if (f.rtt > MAX_RTT_NS) {
         ctx.addIssue({ code: 'custom', path: ['flows', i, 'rtt'], message: `${formatTime(f.rtt)} is more than ${formatTime(MAX_RTT_NS)}` });

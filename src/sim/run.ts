@@ -21,6 +21,7 @@ import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/sc
 import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { buildNetwork, dataPacketsInNetwork, type Network } from './topology.js';
+import { ChainStats } from './chain.js';
 import type { TcpSender } from '../tcp/sender.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
@@ -138,8 +139,11 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const warm: FlowSnapshot[] = sc.flows.map(() => zero);
   const linkWarm = { deliveredBytes: 0, deliveredPackets: 0, queueDrops: 0, randomDrops: 0, ackDrops: 0, marks: 0 };
   const rev = net.reverse ? reverseSampler(net.reverse.bottleneck) : null;
+  // a chain of links (sim/chain.ts): every link measured; `link` is its narrowest
+  const chainStats = net.chain ? new ChainStats(net.chain) : null;
   if (warmupNs > 0) {
     sim.timer(() => {
+      chainStats?.warm();
       for (let i = 0; i < n; i++) {
         warm[i] = snapshot(net, i);
         (net.workloads[i]?.rttUs ?? net.senders[i]!.stats.rttUs).reset();
@@ -220,6 +224,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       link_mbps: round6((linkBytes * 8) / (interval / 1e9) / 1e6),
     });
     if (rev) rows.push(rev.sample(ts, t > warmupNs, interval));
+    chainStats?.sample(t > warmupNs, ts, interval, rows);
     if (t + interval <= sc.durationNs) sampler.after(interval);
   });
   sampler.at(interval);
@@ -228,7 +233,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
 
   const flows: FlowSummary[] = sc.flows.map((f, i) => {
     const w = net.workloads[i];
-    if (w) return workloadSummary(f, w, minus(snaps[i] ?? snapshot(net, i), warm[i]!), (f.stopNs - Math.max(f.startNs, warmupNs)) / 1e9, rttStats(srttSamples[i]!), sc.link.rttNs);
+    if (w) return workloadSummary(f, w, minus(snaps[i] ?? snapshot(net, i), warm[i]!), (f.stopNs - Math.max(f.startNs, warmupNs)) / 1e9, rttStats(srttSamples[i]!), flowRttNs(sc, f) - (f.extraDelayNs ?? 0));
     const s = net.senders[i]!;
     // a byte-limited flow is active until its last byte is ACKed (as iperf3 -n times it)
     const endNs = s.completionNs >= 0 ? Math.min(s.completionNs, f.stopNs) : f.stopNs;
@@ -240,7 +245,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       id: f.id,
       group: f.group,
       cc: f.cc,
-      ...(f.extraDelayNs ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
+      ...(f.extraDelayNs || f.path ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
       ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       startS: round6(f.startNs / 1e9),
       endS: round6(endNs / 1e9),
@@ -333,6 +338,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       queueDelayMs: qd.count > 0 ? { mean: round6(qd.mean() / 1000), p95: round6(qd.quantile(0.95) / 1000) } : null,
       ...(rev ? { reverse: rev.summary(sc, net.ackLoss.drops - linkWarm.ackDrops, measuredS) } : {}),
     },
+    ...(chainStats ? { links: chainStats.blocks(measuredS) } : {}),
     flows,
     aggregate: {
       goodputMbps: round6(measured.reduce((a, f) => a + f.goodputMbps, 0)),
@@ -414,7 +420,7 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
     id: f.id,
     group: f.group,
     cc: f.cc,
-    ...(f.extraDelayNs ? { baseRttMs: round6((rttNs + f.extraDelayNs) / 1e6) } : {}),
+    ...(f.extraDelayNs || f.path ? { baseRttMs: round6((rttNs + (f.extraDelayNs ?? 0)) / 1e6) } : {}),
     ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
     startS: round6(f.startNs / 1e9),
     endS: round6(f.stopNs / 1e9),

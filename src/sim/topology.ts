@@ -43,6 +43,7 @@ import { LatencyProbe } from './probe.js';
 import { LogHistogram } from '../network/histogram.js';
 import { arrivalSchedule, type Arrival } from '../traffic/schedule.js';
 import { hasReverseFlows, type ResolvedScenario } from '../scenario/resolve.js';
+import { buildChain, chainPacketsInNetwork, type ChainHop } from './chain.js';
 
 export interface Network {
   sim: Simulator;
@@ -76,6 +77,8 @@ export interface Network {
   workloads: (Workload | null)[];
   /** Packet ids in use: flows, the probe's, then every workload connection's (sizes the per-id counters). */
   ids: number;
+  /** A chain of links (scenario `links:`, sim/chain.ts): every link's stages; the fields above are then its narrowest link's. */
+  chain?: ChainHop[];
 }
 
 /** The link's reverse direction as a bottleneck (scenarios with reverse flows). */
@@ -115,6 +118,7 @@ export interface Workload {
 const CONNECTION_RING = 64;
 
 export function buildNetwork(s: ResolvedScenario): Network {
+  if (s.links !== undefined) return buildChain(s);
   const sim = new Simulator();
   const pool = new PacketPool();
   const nFlows = s.flows.length;
@@ -303,6 +307,7 @@ export function buildNetwork(s: ResolvedScenario): Network {
 
 /** Data packets of each packet id currently inside the network (queues, wires, pipes). */
 export function dataPacketsInNetwork(net: Network): Float64Array {
+  if (net.chain !== undefined) return chainPacketsInNetwork(net.chain, net.ids);
   const counts = new Float64Array(net.ids);
   const count = (p: Packet) => {
     if (!p.isAck) counts[p.flow]!++;

@@ -106,7 +106,7 @@ describe('bad input: one line naming the field, exit 2, no result directory', ()
     writeFileSync(file, 'duration: 5s\nflows:\n  - cc: reno\n');
     const r = cclab(['run', file, '--out', join(dir, 'run')]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trimEnd()).toBe('cclab: link: missing');
+    expect(r.stderr.trimEnd()).toBe('cclab: link: missing: give link (one link every flow crosses) or links (a chain, with flows[].path)');
     expect(existsSync(join(dir, 'run'))).toBe(false);
   });
 

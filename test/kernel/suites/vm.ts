@@ -515,5 +515,56 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
     },
     VM_TEST_TIMEOUT_MS,
   );
+
+  it(
+    'runs a two-link parking lot: a router per hop, each link its own bottleneck, the long flow below each cross flow as in the simulator',
+    async () => {
+      // two equal 20 Mbit/s hops; a Cubic flow across both and a one-hop Cubic flow on each
+      const loaded = validateScenario(
+        {
+          name: 'vm-parking-lot',
+          duration: '10s',
+          links: [
+            { name: 'a', rate: '20mbit', rtt: '10ms' },
+            { name: 'b', rate: '20mbit', rtt: '10ms' },
+          ],
+          flows: [
+            { cc: 'cubic', path: ['a', 'b'] },
+            { cc: 'cubic', path: ['a'] },
+            { cc: 'cubic', path: ['b'] },
+          ],
+        },
+        'vm-parking-lot',
+      );
+      const a = await runKernelScenario({ ...loaded, doc: {}, file: '' } as LoadedScenario, { target: 'vm' });
+      const tc = parseTcQdiscs(String(a.extra!['raw/tc-after.txt']));
+      const at = (ns: string, dev: string) => tc.filter((q) => q.ns !== null && q.ns.endsWith(ns) && q.dev === dev && q.kind === 'netem');
+      // each link's bottleneck on the router before it carried data; its ACK netem on the router after it, ACKs
+      for (const [fwd, rev] of [['-r0', '-r1'], ['-r1', '-r2']] as const) {
+        expect(at(fwd, 'to-rcv')[0]!.sentPackets).toBeGreaterThan(5000);
+        expect(at(rev, 'to-snd')[0]!.sentPackets).toBeGreaterThan(2000);
+      }
+      const links = a.summary.links!;
+      expect(links.map((l) => l.name)).toEqual(['a', 'b']);
+      for (const l of links) expect(l.utilization).toBeGreaterThan(0.9);
+      const [long, crossA, crossB] = a.summary.flows;
+      expect(long!.baseRttMs).toBe(20);
+      expect(long!.rttMs.min).toBeGreaterThanOrEqual(20);
+      expect(crossA!.rttMs.min).toBeLessThan(20);
+      expect(long!.goodputMbps).toBeLessThan(crossA!.goodputMbps);
+      expect(long!.goodputMbps).toBeLessThan(crossB!.goodputMbps);
+      expect(a.timeseries.some((r) => r.flow === 'link:b')).toBe(true);
+      // the simulator: the same per-link load and the same order
+      const sim = simulateLoaded({ ...loaded, doc: {}, file: '' } as LoadedScenario);
+      const [sl, sa, sb] = sim.summary.flows;
+      expect(sl!.goodputMbps).toBeLessThan(Math.min(sa!.goodputMbps, sb!.goodputMbps));
+      for (const [k, c] of [[crossA!, sa!], [crossB!, sb!]] as const) {
+        const load = long!.goodputMbps + k.goodputMbps;
+        const simLoad = sl!.goodputMbps + c.goodputMbps;
+        expect(Math.abs(load - simLoad) / simLoad).toBeLessThan(0.1);
+      }
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
 });
 }

@@ -1,0 +1,105 @@
+/**
+ * Parking lots (scenario links:, sim/chain.ts): the textbook result, each
+ * link's utilisation and conservation, paths that skip a lossy link, and a
+ * one-link chain against the single link.
+ */
+import { describe, expect, it } from 'vitest';
+import { validateScenario } from '../../src/scenario/load.js';
+import { runSimulation } from '../../src/sim/run.js';
+import { timeseriesCsv } from '../../src/results/write.js';
+import { runSummarySchema } from '../../src/results/schema.js';
+
+const run = (doc: object) => runSimulation(validateScenario(doc, 't').resolved);
+
+/** Three equal 20 Mbit/s links, a Cubic flow across all and a one-hop Cubic flow on each. */
+const LOT = {
+  duration: '20s',
+  warmup: '5s',
+  links: [
+    { name: 'a', rate: '20mbit', rtt: '10ms' },
+    { name: 'b', rate: '20mbit', rtt: '10ms' },
+    { name: 'c', rate: '20mbit', rtt: '10ms' },
+  ],
+  flows: [
+    { cc: 'cubic', path: ['a', 'b', 'c'] },
+    { cc: 'cubic', path: ['a'] },
+    { cc: 'cubic', path: ['b'] },
+    { cc: 'cubic', path: ['c'] },
+  ],
+};
+
+describe('a three-link parking lot', () => {
+  const r = run(LOT);
+  const [long, ...cross] = r.summary.flows;
+
+  it('gives the long flow less than each one-hop cross flow, and fills every link', () => {
+    for (const c of cross) expect(long!.goodputMbps).toBeLessThan(0.7 * c.goodputMbps);
+    expect(long!.goodputMbps).toBeGreaterThan(1);
+    for (const l of r.summary.links!) expect(l.utilization).toBeGreaterThan(0.95);
+    // each link's load: the long flow and its cross flow
+    for (const c of cross) expect(long!.goodputMbps + c.goodputMbps).toBeGreaterThan(18);
+    expect(long!.baseRttMs).toBe(30);
+    expect(cross[0]!.baseRttMs).toBe(10);
+  });
+
+  it('keeps packet conservation per flow (and per link: the run checks it), and writes a valid summary', () => {
+    for (const c of r.summary.conservation!) expect(c.delivered + c.dropped + c.inFlight).toBe(c.sent);
+    expect(runSummarySchema.safeParse(r.summary).success).toBe(true);
+    expect(r.summary.links!.map((l) => l.name)).toEqual(['a', 'b', 'c']);
+    // the summary's link is the narrowest link (the first of equals)
+    expect(r.summary.link.utilization).toBe(r.summary.links![0]!.utilization);
+    expect(r.summary.links![0]!.queueDelayMs!.p99).toBeGreaterThan(0);
+  });
+
+  it('writes a time-series row per link and sample', () => {
+    const rows = r.timeseries.filter((x) => typeof x.flow === 'string' && x.flow.startsWith('link:'));
+    expect(rows.length).toBe(3 * r.timeseries.filter((x) => x.flow === 'link').length);
+    expect(new Set(rows.map((x) => x.flow))).toEqual(new Set(['link:a', 'link:b', 'link:c']));
+  });
+
+  it('is deterministic', () => {
+    const again = run(LOT);
+    expect(timeseriesCsv(again.timeseries)).toBe(timeseriesCsv(r.timeseries));
+    expect(again.summary).toEqual(r.summary);
+  });
+});
+
+describe('paths', () => {
+  it('spares a flow whose path skips the lossy link its random loss', () => {
+    const r = run({
+      duration: '5s',
+      links: [
+        { name: 'lossy', rate: '50mbit', rtt: '10ms', loss: '2%' },
+        { name: 'clean', rate: '50mbit', rtt: '10ms' },
+      ],
+      flows: [{ cc: 'cubic', path: ['lossy', 'clean'] }, { cc: 'cubic', path: ['clean'] }],
+    });
+    const n = r.network;
+    expect(n.randomDrops[0]).toBeGreaterThan(10);
+    expect(n.randomDrops[1]).toBe(0);
+    expect(r.summary.links![0]!.drops.random).toBe(n.randomDrops[0]);
+    expect(r.summary.links![1]!.drops.random).toBe(0);
+  });
+
+  it('gives a one-link chain the goodput of the same link: form', () => {
+    const link = { rate: '50mbit', rtt: '20ms' };
+    const flows = [{ cc: 'cubic' }, { cc: 'bbr' }];
+    const one = run({ duration: '10s', link, flows });
+    const chain = run({ duration: '10s', links: [link], flows });
+    one.summary.flows.forEach((f, i) => expect(chain.summary.flows[i]!.goodputMbps).toBeCloseTo(f.goodputMbps, -0.3));
+    expect(chain.summary.aggregate.goodputMbps).toBeCloseTo(one.summary.aggregate.goodputMbps, 0);
+  });
+
+  it('adds a flow\'s own rtt to its path\'s', () => {
+    const r = run({
+      duration: '2s',
+      links: [{ rate: '50mbit', rtt: '10ms' }, { rate: '50mbit', rtt: '20ms' }],
+      flows: [{ cc: 'cubic', app: { rate: '1mbit' }, path: ['l1'], rtt: '50ms' }, { cc: 'cubic', app: { rate: '1mbit' } }],
+    });
+    const [own, all] = r.summary.flows;
+    expect(own!.rttMs.min).toBeGreaterThanOrEqual(50);
+    expect(own!.rttMs.min).toBeLessThan(50.5);
+    expect(all!.rttMs.min).toBeGreaterThanOrEqual(30);
+    expect(all!.rttMs.min).toBeLessThan(31); // two links' serialisation
+  });
+});
