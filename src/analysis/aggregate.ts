@@ -14,6 +14,7 @@ import { readSummary } from '../results/io.js';
 import { round6 } from '../results/metrics.js';
 import type { FlowSummary, RunSummary } from '../results/schema.js';
 import type { LossModel } from '../scenario/schema.js';
+import { flowRttNs } from '../scenario/resolve.js';
 import type { SweepPlan } from './plan.js';
 import { pointKey } from './plan.js';
 import { describe, harmLessIsBetter, harmMoreIsBetter, type Described } from './stats.js';
@@ -172,7 +173,8 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
         group: f.group,
         cc: f.cc,
         rate_mbps: round6(l.rateBps / 1e6),
-        rtt_ms: round6(l.rttNs / 1e6),
+        // the flow's base RTT: the link's, or its own (flows[].rtt)
+        rtt_ms: round6(flowRttNs(c.resolved, f) / 1e6),
         loss_pct: round6(meanLoss(l.loss) * 100),
         queue_pkts: l.queuePackets,
         duration_s: round6(c.resolved.durationNs / 1e9),

@@ -121,19 +121,10 @@ export class PacketPool {
    * its size on the wire; not data, so it counts as an ACK does (isAck).
    */
   control(flow: number, seq: number, wireBytes: number): Packet {
-    const p = this.take();
-    p.flow = flow;
-    p.isAck = true;
+    const p = this.ack(flow, 0, 0, 0, 0);
     p.wireBytes = wireBytes;
     p.seg = seq;
-    p.ackSeg = 0;
-    p.len = 0;
-    p.nSack = 0;
-    p.dsack = false;
     p.psh = false;
-    p.ecn = ECN.NOT_ECT;
-    p.ece = false;
-    p.cwr = false;
     return p;
   }
 

@@ -17,6 +17,7 @@ import { DEFAULT_QDISC, resolveQdisc } from './qdisc.js';
 import { parseQueue } from './units.js';
 import type { AppModel, ArrivalModel } from '../traffic/schedule.js';
 import { hopNames, pathIndices } from './links.js';
+import type { Dist } from '../traffic/dist.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -368,6 +369,10 @@ export function scenarioHash(s: ResolvedScenario): string {
   if (s.links?.some((l) => l.trace)) {
     const strip = (t: ResolvedTrace | undefined): ResolvedTrace | undefined => (t ? ({ ...t, file: undefined } as unknown as ResolvedTrace) : undefined);
     rest.links = s.links.map((l) => (l.trace ? { ...l, trace: { forward: strip(l.trace.forward), reverse: strip(l.trace.reverse) } } : l));
+  }
+  // so does a workload's size CDF
+  if (s.flows.some((f) => f.arrivals?.size.kind === 'cdf')) {
+    rest.flows = s.flows.map((f) => (f.arrivals?.size.kind === 'cdf' ? { ...f, arrivals: { ...f.arrivals, size: { ...f.arrivals.size, file: undefined } as unknown as Dist } } : f));
   }
   return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 12);
 }

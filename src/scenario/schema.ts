@@ -15,6 +15,7 @@ import { qdiscSchema } from './qdisc.js';
 import { resolveLinkQueue } from './resolve.js';
 import { readTrace, tracePath } from './trace-file.js';
 import { checkChain, LINK_NAME_RE } from './links.js';
+import { CdfError, readCdf } from './cdf-file.js';
 import { TraceError, traceMeanBps } from '../network/trace.js';
 import { distMean, type Dist } from '../traffic/dist.js';
 import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
@@ -109,15 +110,16 @@ const lossSchema = z.unknown().transform((v, ctx): LossModel => {
   }
 });
 
-const DIST_HELP = (ex: string) => `a ${ex}, or {exp: ${ex}}, {uniform: [${ex}, ${ex}]} or {pareto: {mean: ${ex}, shape: 1.5}}`;
+const DIST_HELP = (ex: string, cdf: boolean) =>
+  `a ${ex}, or {exp: ${ex}}, {uniform: [${ex}, ${ex}]}${cdf ? ', {pareto: {mean: ' + ex + ', shape: 1.5}} or {cdf: file} (an empirical CDF)' : ` or {pareto: {mean: ${ex}, shape: 1.5}}`}`;
 
 /**
  * A random variable of a traffic model (src/traffic/dist.ts), in the unit
  * `parse` reads: a constant, {exp: mean}, {uniform: [lo, hi]} or {pareto:
  * {mean, shape}} (shape above 1, so that the mean exists).
  */
-function distSchema(parse: (v: string | number) => number, example: string) {
-  const help = DIST_HELP(example);
+function distSchema(parse: (v: string | number) => number, example: string, cdf = false) {
+  const help = DIST_HELP(example, cdf);
   const one = (v: unknown, ctx: z.RefinementCtx, path: (string | number)[]): number => {
     if (typeof v !== 'string' && typeof v !== 'number') {
       ctx.addIssue({ code: 'custom', path, message: `expected ${help}` });
@@ -161,13 +163,27 @@ function distSchema(parse: (v: string | number) => number, example: string) {
       }
       return { kind: 'pareto', mean: one(r.data.mean, ctx, ['pareto', 'mean']), shape: r.data.shape };
     }
+    if (k === 'cdf' && cdf) {
+      if (typeof x !== 'string') {
+        ctx.addIssue({ code: 'custom', path: ['cdf'], message: 'expected the path of a CDF file ("size fraction" per line)' });
+        return z.NEVER;
+      }
+      const file = tracePath(x);
+      try {
+        const c = readCdf(file);
+        return { kind: 'cdf', points: c.points, file, sha256: c.sha256 };
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['cdf'], message: e instanceof CdfError ? e.message : String(e) });
+        return z.NEVER;
+      }
+    }
     ctx.addIssue({ code: 'custom', message: `unknown distribution "${k}"; expected ${help}` });
     return z.NEVER;
   });
 }
 
 const timeDist = distSchema(parseTime, '1s');
-const sizeDist = distSchema(parseSize, '100kb');
+const sizeDist = distSchema(parseSize, '100kb', true);
 
 /**
  * A short-flow workload (src/traffic/schedule.ts): new connections arrive

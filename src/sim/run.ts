@@ -237,7 +237,6 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
     const inWarmup = warmupNs > 0 && endNs <= warmupNs;
     const snap = inWarmup ? zero : minus(snaps[i] ?? snapshot(net, i), warm[i]!);
     const activeS = inWarmup ? 0 : (endNs - Math.max(f.startNs, warmupNs)) / 1e9;
-    const h = s.stats.rttUs;
     return {
       id: f.id,
       group: f.group,
@@ -253,13 +252,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       retransRatio: snap.bytesSent > 0 ? round6(snap.bytesRetrans / snap.bytesSent) : 0,
       segsSent: snap.segsSent,
       segsRetrans: snap.segsRetrans,
-      rttMs: {
-        min: round6(h.count ? h.min / 1000 : 0),
-        mean: round6(h.mean() / 1000),
-        p50: round6(h.quantile(0.5) / 1000),
-        p95: round6(h.quantile(0.95) / 1000),
-        p99: round6(h.quantile(0.99) / 1000),
-      },
+      rttMs: histogramRttStats(s.stats.rttUs),
       srttMs: rttStats(srttSamples[i]!),
       rtoCount: snap.rtoCount,
       // finished: every byte ACKed by the flow's stop time (the run's end unless given)
@@ -403,9 +396,19 @@ function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, las
   };
 }
 
+/** RTT statistics (ms) of a flow's RTT samples (a histogram in us). */
+function histogramRttStats(h: LogHistogram): FlowSummary['rttMs'] {
+  return {
+    min: round6(h.count ? h.min / 1000 : 0),
+    mean: round6(h.mean() / 1000),
+    p50: round6(h.quantile(0.5) / 1000),
+    p95: round6(h.quantile(0.95) / 1000),
+    p99: round6(h.quantile(0.99) / 1000),
+  };
+}
+
 /** A workload's flow summary: its connections' counters together, over the workload's time after the warm-up. */
 function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap: FlowSnapshot, activeS: number, srtt: FlowSummary['rttMs'], rttNs: number): FlowSummary {
-  const h = w.rttUs;
   const started = w.conns.filter((c) => c.sender !== null);
   return {
     id: f.id,
@@ -422,13 +425,7 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
     retransRatio: snap.bytesSent > 0 ? round6(snap.bytesRetrans / snap.bytesSent) : 0,
     segsSent: snap.segsSent,
     segsRetrans: snap.segsRetrans,
-    rttMs: {
-      min: round6(h.count ? h.min / 1000 : 0),
-      mean: round6(h.mean() / 1000),
-      p50: round6(h.quantile(0.5) / 1000),
-      p95: round6(h.quantile(0.95) / 1000),
-      p99: round6(h.quantile(0.99) / 1000),
-    },
+    rttMs: histogramRttStats(w.rttUs),
     srttMs: srtt,
     rtoCount: snap.rtoCount,
     completionS: null,

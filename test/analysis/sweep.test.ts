@@ -51,6 +51,32 @@ describe('cclab sweep', () => {
     expect(b.stderr).not.toContain('\u001b[');
   });
 
+  it("gives each flow's own base RTT in summary.csv's rtt_ms when flows have their own rtt", () => {
+    const tmp = tempDir('flowrtt');
+    const file = writeScenario(tmp, 'rtts', `
+name: rtts
+duration: 2s
+seeds: 1
+link: { rate: 10mbit, rtt: 20ms }
+flows:
+  - cc: cubic
+  - cc: cubic
+    rtt: 60ms
+sweep:
+  flows[1].rtt: [60ms, 100ms]
+`);
+    const r = cclab(['sweep', file, '--jobs', '1', '--out', join(tmp, 'out')]);
+    expect(r.status).toBe(0);
+    const [head, ...rows] = readFileSync(join(tmp, 'out', 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (n: string) => head!.indexOf(n);
+    expect(rows.map((x) => [x[col('flows[1].rtt')], x[col('flow')], x[col('rtt_ms')]])).toEqual([
+      ['60ms', '0', '20'],
+      ['60ms', '1', '60'],
+      ['100ms', '0', '20'],
+      ['100ms', '1', '100'],
+    ]);
+  });
+
   it.runIf(existsSync('/usr/bin/script'))('shows a progress bar with points, ETA and failures on a terminal', () => {
     const tmp = tempDir('tty');
     const file = writeScenario(tmp, 'tiny', TINY);
