@@ -45,7 +45,7 @@ const reps = Number(arg('--reps') ?? 3);
 const only = arg('--only')?.split(',');
 
 const files = readdirSync(scenarioDir)
-  .filter((f) => /^[a-fht]-.*\.ya?ml$/.test(f))
+  .filter((f) => /^[a-fhit]-.*\.ya?ml$/.test(f))
   .sort()
   .filter((f) => !only || only.includes(f[0]!));
 
