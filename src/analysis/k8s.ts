@@ -128,7 +128,7 @@ export function collectJob(job: K8sJob, o: K8sOptions): V1Job {
 
 /** A manifest as YAML, with a header comment. */
 export function manifestYaml(j: V1Job, comment: string): string {
-  return `# ${comment} (written by cclab sweep --emit k8s)\n${YAML.stringify(j, { lineWidth: 0 })}`;
+  return `# ${comment} (written by cclab sweep --emit k8s)\n${YAML.stringify(j, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
 /**
