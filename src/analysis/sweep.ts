@@ -24,7 +24,7 @@
  * and the plan (checkPoint); a broken one is recomputed with a line saying so.
  */
 import { dirname } from 'node:path';
-import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -371,9 +371,11 @@ async function runLocked(
   if (outdated > 0 && !opts.force) log(`${outdated} point${outdated === 1 ? ' was' : 's were'} made by another simulator build; recomputing ${outdated === 1 ? 'it' : 'them'}`);
 
   if (!shard) {
-    // a shard leaves these to --emit (or to the first shard: checkPin)
     writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
     writeFileAtomic(join(dir, SWEEP_PLAN_FILE), sweepPlanJson(plan, simulator));
+  } else if (!existsSync(join(dir, 'scenario.yaml'))) {
+    // sweep.json is checkPin's; scenario.yaml comes from --emit, else from the first shard (the same text from every shard)
+    writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
   }
 
   const startedAt = new Date().toISOString();

@@ -174,7 +174,8 @@ export function registerSweep(program: Command): void {
       const { shellQuote } = await import('../../analysis/slurm.js');
       const { doc, name } = readSweepFile(file, opts.set);
       const o = await collectSweep(doc, name, file, common);
-      const again = (i: number) => ['cclab', 'sweep', file, ...opts.set.flatMap((x) => ['--set', x]), '--out', o.dir, '--shard', `${i}/${o.shards}`].map(shellQuote).join(' ');
+      const backend = b.backend === 'kernel' ? ['--backend', 'kernel', '--target', b.target, ...b.modules.flatMap((m) => ['--module', m])] : [];
+      const again = (i: number) => ['cclab', 'sweep', file, ...opts.set.flatMap((x) => ['--set', x]), '--out', o.dir, ...backend, '--shard', `${i}/${o.shards}`].map(shellQuote).join(' ');
       process.stdout.write(collectReport(o, rerunCommand(o.dir, again)));
       if (o.writeError || o.missing.length > 0) process.exitCode = 1;
       return;
