@@ -11,9 +11,11 @@
  *   summary.csv     tidy statistics, one row per combination × flow
  *   summary.json    the same with per-seed values and metric definitions
  *   meta.json       cclab version, jobs, wall time, failures
+ *   shards/<i>-of-<N>.json   what each shard of a sharded sweep ran (shard.ts)
  *   .cclab          the folder marker (kind sweep, backend): cclab writes
  *                   only into an empty folder or one it marked
- *   .cclab.lock     while a sweep runs: its host and pid (results/lock.ts)
+ *   .cclab.lock     while a sweep runs: its host and pid (results/lock.ts);
+ *                   .cclab.lock.<i>-of-<N> while shard i runs
  * `cclab chart` adds charts/, `cclab report` adds report.html.
  *
  * A sweep folder holds the points of one backend: a simulator sweep into a
@@ -22,7 +24,7 @@
  * and the plan (checkPoint); a broken one is recomputed with a line saying so.
  */
 import { dirname } from 'node:path';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +33,7 @@ import { InputError } from '../scenario/errors.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { parseSetValue } from '../scenario/load.js';
 import { simulatedCcNames } from '../cc/index.js';
-import { ioError, IoError, writeFileAtomic, toJson } from '../results/io.js';
+import { ioError, IoError, nodeName, parseTmpName, tmpName, writeFileAtomic, toJson } from '../results/io.js';
 import { backendName, claimFolder, MARKER_FILE, newMarker, type Backend } from '../results/folder.js';
 import { acquireLock } from '../results/lock.js';
 import { addCleanup } from '../results/cleanup.js';
@@ -43,6 +45,8 @@ import { writeRun } from '../results/write.js';
 import { estimateCost, runTasks, workerDistDir } from './runner.js';
 import { simulatorFingerprint } from './fingerprint.js';
 import { silentProgress, type Progress } from './progress.js';
+import { allocatedCpus } from './cpus.js';
+import { shardName, shardPoints, SHARDS_DIR, type ShardId, type ShardRecord } from './shard.js';
 
 export const SWEEP_PLAN_FILE = 'sweep.json';
 export const SWEEP_META_FILE = 'meta.json';
@@ -68,6 +72,15 @@ export interface SweepOptions {
   log?: (line: string) => void;
   /** What holds the folder's lock, as shown to a second cclab (default "cclab sweep"). */
   command?: string;
+}
+
+/** What a shard did (runShard). */
+export interface ShardOutcome {
+  dir: string;
+  plan: SweepPlan;
+  record: ShardRecord;
+  /** Why shards/<i>-of-<N>.json could not be written, or null. */
+  writeError: IoError | null;
 }
 
 /** Kernel points per VM boot. */
@@ -96,9 +109,9 @@ export interface SweepOutcome {
   writeError: IoError | null;
 }
 
-/** Default number of worker threads: the machine's cores. */
+/** Default number of worker threads: the CPUs the scheduler allocated (cpus.ts), else the machine's cores. */
 export function defaultJobs(): number {
-  return availableParallelism();
+  return allocatedCpus().jobs;
 }
 
 /**
@@ -119,7 +132,7 @@ export function applySweepSets(doc: Record<string, unknown>, sets: readonly stri
 }
 
 /** Refuse congestion controls the simulator does not have, naming the field. */
-function checkImplemented(plan: SweepPlan): void {
+export function checkImplemented(plan: SweepPlan): void {
   const have = simulatedCcNames();
   for (const c of plan.combos) {
     for (const f of c.resolved.flows) {
@@ -136,7 +149,7 @@ function checkImplemented(plan: SweepPlan): void {
  * is absent or empty, adopt an unmarked one an older cclab wrote, and refuse
  * anything else, or a sweep of the other backend, with one line (exit 2).
  */
-function claimSweepDir(dir: string, backend: Backend, log: (line: string) => void): void {
+export function claimSweepDir(dir: string, backend: Backend, log: (line: string) => void): void {
   const s = claimFolder(dir, 'sweep');
   const has = s.state === 'cclab' ? s.marker.backend : s.state === 'legacy' ? s.backend : undefined;
   if (has !== undefined && has !== backend) {
@@ -154,7 +167,13 @@ function claimSweepDir(dir: string, backend: Backend, log: (line: string) => voi
   writeFileAtomic(join(dir, MARKER_FILE), toJson(newMarker('sweep', [], backend)));
 }
 
-/** Remove temporary files and directories left by a killed writer (whose process is gone). */
+/**
+ * Remove temporary files and directories left by a killed writer (whose
+ * process is gone). Only this node's (io.ts nodeName): on a shared file
+ * system another node's pid says nothing here, so its temporary folders,
+ * maybe work in progress, are left alone. Names without a node (older
+ * cclab) count as this node's.
+ */
 export function removeStaleTemps(dir: string, includeOwn = false): number {
   let removed = 0;
   let entries: string[];
@@ -163,10 +182,11 @@ export function removeStaleTemps(dir: string, includeOwn = false): number {
   } catch {
     return 0;
   }
+  const here = nodeName();
   for (const e of entries) {
-    const m = /^\..+\.tmp-(\d+)-[0-9a-f]+$/.exec(e);
-    if (!m) continue;
-    const pid = Number(m[1]);
+    const t = parseTmpName(e);
+    if (t === null || (t.node !== null && t.node !== here)) continue;
+    const pid = t.pid;
     let alive = pid === process.pid && !includeOwn;
     if (!alive && pid !== process.pid) {
       try {
@@ -185,6 +205,19 @@ export function removeStaleTemps(dir: string, includeOwn = false): number {
 
 /** Run a sweep from a scenario document (after overrides). */
 export async function runSweep(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions = {}): Promise<SweepOutcome> {
+  return (await runAny(doc, name, scenarioFile, opts, null)) as SweepOutcome;
+}
+
+/**
+ * Run one shard of a sweep (shard.ts) into the shared folder: only its
+ * points (skip-done), checked against the folder's sweep.json, and its
+ * record shards/<i>-of-<N>.json; never the summary (`--collect` writes it).
+ */
+export async function runShard(doc: Record<string, unknown>, name: string, scenarioFile: string | null, shard: ShardId, opts: SweepOptions = {}): Promise<ShardOutcome> {
+  return (await runAny(doc, name, scenarioFile, opts, shard)) as ShardOutcome;
+}
+
+async function runAny(doc: Record<string, unknown>, name: string, scenarioFile: string | null, opts: SweepOptions, shard: ShardId | null): Promise<SweepOutcome | ShardOutcome> {
   const t0 = performance.now();
   const log = opts.log ?? (() => {});
   const plan = await planSweepAsync(doc, name, { ...(opts.maxPoints !== undefined ? { maxPoints: opts.maxPoints } : {}), baseDir: scenarioFile ? dirname(scenarioFile) : null });
@@ -194,11 +227,92 @@ export async function runSweep(doc: Record<string, unknown>, name: string, scena
   const backend: Backend = opts.backend === 'kernel' ? 'kernel' : 'sim';
   const dir = opts.out ?? join(opts.results ?? 'results', plan.name);
   claimSweepDir(dir, backend, log);
-  const release = acquireLock(dir, opts.command ?? `cclab sweep ${scenarioFile ?? plan.name}`);
+  const release = acquireLock(dir, opts.command ?? `cclab sweep ${scenarioFile ?? plan.name}`, shard ? { shard: shardName(shard) } : {});
   try {
-    return await runLocked(plan, dir, backend, doc, scenarioFile, jobs, t0, opts);
+    return await runLocked(plan, dir, backend, doc, scenarioFile, jobs, t0, opts, shard);
   } finally {
     release();
+  }
+}
+
+/** What made a point: the simulator build, or the kernel target (kernel points are not redone when cclab changes). */
+export function pointMaker(opts: Pick<SweepOptions, 'backend' | 'kernel'>): string {
+  return opts.backend === 'kernel' ? `kernel:${(opts.kernel ?? { target: 'vm' }).target}` : simulatorFingerprint(workerDistDir());
+}
+
+/** sweep.json: the plan, and the build its points must be made by (`simulator`, pinned for shards). */
+export function sweepPlanJson(plan: SweepPlan, simulator: string, extra: Record<string, unknown> = {}): string {
+  return toJson({
+    scenario: plan.name,
+    simulator,
+    ...extra,
+    params: plan.spec.axes.map((a) => ({ path: a.path, values: a.values })),
+    groups: plan.spec.groups,
+    seeds: plan.seeds,
+    harm: plan.spec.harm,
+    combos: plan.combos.map((c) => ({ index: c.index, hash: c.hash, params: c.params, solo: c.solo.map((b) => ({ group: b.group, hash: b.hash })) })),
+    points: plan.points.map((p) => ({ key: p.key, hash: p.hash, seed: p.seed, role: p.role })),
+  });
+}
+
+export interface PinnedPlan {
+  simulator: string | null;
+  keys: string[];
+  /** The shard count `--emit` chose, when it wrote this file. */
+  shards: number | null;
+  raw: Record<string, unknown>;
+}
+
+/** The sweep.json of a folder, or null when absent or unreadable. */
+export function readPinnedPlan(dir: string): PinnedPlan | null {
+  try {
+    const j = JSON.parse(readFileSync(join(dir, SWEEP_PLAN_FILE), 'utf8')) as Record<string, unknown>;
+    const points = Array.isArray(j.points) ? (j.points as { key?: unknown }[]) : [];
+    return {
+      simulator: typeof j.simulator === 'string' ? j.simulator : null,
+      keys: points.map((p) => String(p.key)),
+      shards: typeof j.shards === 'number' ? j.shards : null,
+      raw: j,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A shard checks the folder's sweep.json (writing it first if no one has):
+ * the same points, made by the same build. Another build would mix results,
+ * another plan would put points no collect expects: both refuse with one line.
+ */
+function checkPin(dir: string, plan: SweepPlan, simulator: string, s: ShardId): void {
+  const file = join(dir, SWEEP_PLAN_FILE);
+  // create it only if absent (link fails on an existing name): concurrent shards agree on one file
+  const tmp = tmpName(file);
+  try {
+    writeFileAtomic(tmp, sweepPlanJson(plan, simulator));
+    try {
+      linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, file);
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  const pin = readPinnedPlan(dir);
+  if (pin === null) throw new InputError(`--shard ${s.index}/${s.count}: ${file} cannot be read; emit the sweep again (cclab sweep --emit)`);
+  if (pin.simulator !== null && pin.simulator !== simulator) {
+    throw new InputError(
+      `--shard ${s.index}/${s.count}: this cclab's build is ${simulator} but ${file} pins ${pin.simulator}; run every shard with the build that emitted the sweep (results never mix builds)`,
+    );
+  }
+  const mine = plan.points.map((p) => p.key);
+  if (pin.keys.length !== mine.length || pin.keys.some((k, i) => k !== mine[i])) {
+    throw new InputError(
+      `--shard ${s.index}/${s.count}: the plan (${mine.length} points) differs from ${file} (${pin.keys.length} points); give the scenario and --set the sweep was emitted with`,
+    );
+  }
+  if (pin.shards !== null && pin.shards !== s.count) {
+    throw new InputError(`--shard ${s.index}/${s.count}: ${file} was emitted for ${pin.shards} shards; use --shard i/${pin.shards}`);
   }
 }
 
@@ -211,7 +325,8 @@ async function runLocked(
   jobs: number,
   t0: number,
   opts: SweepOptions,
-): Promise<SweepOutcome> {
+  shard: ShardId | null,
+): Promise<SweepOutcome | ShardOutcome> {
   const log = opts.log ?? (() => {});
   const pointsDir = join(dir, POINTS_DIR);
   try {
@@ -228,13 +343,15 @@ async function runLocked(
   });
 
   const kernelOpts = backend === 'kernel' ? (opts.kernel ?? { target: 'vm' }) : null;
-  // what made a point: the simulator build, or the kernel target (kernel points are not redone when cclab changes)
-  const simulator = kernelOpts ? `kernel:${kernelOpts.target}` : simulatorFingerprint(workerDistDir());
+  const simulator = pointMaker(opts);
+  if (shard) checkPin(dir, plan, simulator, shard);
+  const mine = shard ? shardPoints(plan, shard) : plan.points.map((_, i) => i);
   const costOf = new Map(plan.combos.map((c) => [c.hash, estimateCost(c.resolved)]));
   const tasks: PointTask[] = [];
   let outdated = 0;
   const foreign: string[] = [];
-  plan.points.forEach((p, index) => {
+  mine.forEach((index) => {
+    const p = plan.points[index]!;
     const pdir = join(pointsDir, p.key);
     const st = checkPoint(pdir, p, simulator);
     if (st.state === 'other-backend') foreign.push(p.key);
@@ -253,24 +370,19 @@ async function runLocked(
   }
   if (outdated > 0 && !opts.force) log(`${outdated} point${outdated === 1 ? ' was' : 's were'} made by another simulator build; recomputing ${outdated === 1 ? 'it' : 'them'}`);
 
-  writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
-  writeFileAtomic(
-    join(dir, SWEEP_PLAN_FILE),
-    toJson({
-      scenario: plan.name,
-      params: plan.spec.axes.map((a) => ({ path: a.path, values: a.values })),
-      groups: plan.spec.groups,
-      seeds: plan.seeds,
-      harm: plan.spec.harm,
-      combos: plan.combos.map((c) => ({ index: c.index, hash: c.hash, params: c.params, solo: c.solo.map((b) => ({ group: b.group, hash: b.hash })) })),
-      points: plan.points.map((p) => ({ key: p.key, hash: p.hash, seed: p.seed, role: p.role })),
-    }),
-  );
+  if (!shard) {
+    writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
+    writeFileAtomic(join(dir, SWEEP_PLAN_FILE), sweepPlanJson(plan, simulator));
+  } else if (!existsSync(join(dir, 'scenario.yaml'))) {
+    // sweep.json is checkPin's; scenario.yaml comes from --emit, else from the first shard (the same text from every shard)
+    writeFileAtomic(join(dir, 'scenario.yaml'), YAML.stringify(doc));
+  }
 
-  const skipped = plan.points.length - tasks.length;
+  const startedAt = new Date().toISOString();
+  const skipped = mine.length - tasks.length;
   const progress = opts.progress ?? silentProgress;
   const failures: { key: string; error: string }[] = [];
-  progress.start(plan.points.length, skipped);
+  progress.start(mine.length, skipped);
   try {
     if (kernelOpts) {
       await runKernelTasks(tasks, plan.name, kernelOpts, (key, error) => {
@@ -287,6 +399,35 @@ async function runLocked(
     progress.stop();
   }
   failures.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  if (shard) {
+    // a shard never writes the summary (it would count only its own points): its record instead
+    const record: ShardRecord = {
+      schema: 'cclab.shard/1',
+      shard: shard.index,
+      of: shard.count,
+      host: nodeName(),
+      pid: process.pid,
+      simulator,
+      startedAt,
+      wallSeconds: +((performance.now() - t0) / 1000).toFixed(3),
+      jobs,
+      points: mine.map((i) => plan.points[i]!.key),
+      skipped,
+      ran: tasks.length,
+      failed: failures.length,
+      failures,
+    };
+    let writeError: IoError | null = null;
+    try {
+      writeFileAtomic(join(dir, SHARDS_DIR, `${shardName(shard)}.json`), toJson(record));
+    } catch (e) {
+      if (!(e instanceof IoError)) throw e;
+      writeError = e;
+    }
+    forgetTemps();
+    return { dir, plan, record, writeError };
+  }
 
   const summary = aggregate(plan, pointsDir);
   const meta: SweepMeta = {
@@ -361,10 +502,21 @@ async function runKernelTasks(
   }
 }
 
-/** Read a scenario file, apply --set overrides and run its sweep. */
-export async function runSweepFile(file: string, sets: readonly string[], opts: SweepOptions = {}): Promise<SweepOutcome> {
+/** A scenario file with its --set overrides applied: the document and the sweep's default name. */
+export function readSweepFile(file: string, sets: readonly string[]): { doc: Record<string, unknown>; name: string } {
   const doc = readScenarioDoc(file);
   applySweepSets(doc, sets);
-  const name = basename(file).replace(/\.(ya?ml|json)$/i, '');
+  return { doc, name: basename(file).replace(/\.(ya?ml|json)$/i, '') };
+}
+
+/** Read a scenario file, apply --set overrides and run its sweep. */
+export async function runSweepFile(file: string, sets: readonly string[], opts: SweepOptions = {}): Promise<SweepOutcome> {
+  const { doc, name } = readSweepFile(file, sets);
   return runSweep(doc, name, file, opts);
+}
+
+/** Read a scenario file, apply --set overrides and run one shard of its sweep. */
+export async function runShardFile(file: string, sets: readonly string[], shard: ShardId, opts: SweepOptions = {}): Promise<ShardOutcome> {
+  const { doc, name } = readSweepFile(file, sets);
+  return runShard(doc, name, file, shard, opts);
 }

@@ -9,6 +9,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, rmdirSync, lstatSync } from 'node:fs';
 import { dirname, join, basename, isAbsolute, normalize, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { runSummarySchema, type RunSummary } from './schema.js';
 import { claimFolder, MARKER_FILE, newMarker, type Backend, type FolderKind } from './folder.js';
 import { InputError } from '../scenario/errors.js';
@@ -46,9 +47,30 @@ export function ioError(e: unknown, path: string): Error {
   return new IoError(`${path}: cannot write: ${cause} (${err.code})`, err.code);
 }
 
-/** Temporary name next to `target`: .<name>.tmp-<pid>-<hex> (removeStaleTemps knows the pattern). */
+/**
+ * The name of this machine in temporary names and locks: CCLAB_NODE_NAME
+ * when set (for hosts whose name is not unique on a shared file system),
+ * else the host name; only letters, digits, "." and "-" are kept.
+ */
+export function nodeName(): string {
+  const n = (process.env.CCLAB_NODE_NAME || hostname()).replace(/[^A-Za-z0-9.-]/g, '-');
+  return n === '' ? 'localhost' : n;
+}
+
+/**
+ * Temporary name next to `target`: .<name>.tmp-<node>-<pid>-<hex>. The node
+ * is part of the name because a pid only means something on its own host:
+ * on a shared file system removeStaleTemps removes only its own node's.
+ */
 export function tmpName(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(dirname(target), `.${basename(target)}.tmp-${nodeName()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** A temporary name's node and pid; node null for the older form .<name>.tmp-<pid>-<hex>; null if not a temporary name. */
+export function parseTmpName(name: string): { node: string | null; pid: number } | null {
+  const m = /^\..+\.tmp-(?:([A-Za-z0-9.-]+)-)?(\d+)-[0-9a-f]+$/.exec(name);
+  if (!m) return null;
+  return { node: m[1] ?? null, pid: Number(m[2]) };
 }
 
 /** Write a file atomically (temp + rename). */
@@ -128,7 +150,7 @@ export function writeDirAtomic(dir: string, files: Record<string, string | Uint8
     }
     return;
   }
-  const tmp = join(dir, `${MARKER_FILE}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dir, `${MARKER_FILE}.tmp-${nodeName()}-${process.pid}-${randomBytes(4).toString('hex')}`);
   const before = state.state === 'cclab' ? state.marker.files : [];
   try {
     mkdirSync(tmp);

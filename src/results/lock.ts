@@ -11,18 +11,21 @@
  * /proc/<pid>/stat) is taken over; one from another host is never taken
  * over automatically, since its process cannot be checked from here.
  *
- * `shard` is null: the lock covers the whole folder. Shards of one sweep
- * running on several hosts over a shared folder would each hold a lock of
- * their own (`.cclab.lock.<shard>`, same format) and write disjoint points;
- * the format leaves room for that without changing this one.
+ * `shard` is null when the lock covers the whole folder. The shards of one
+ * sweep (`cclab sweep --shard i/N`), running on several hosts over a shared
+ * folder, each hold a lock of their own, `.cclab.lock.<i>-of-<N>` (same
+ * format, `shard` set), and write disjoint points: two runs of the same
+ * shard are refused, a shard is refused while a whole-folder sweep runs and
+ * a whole-folder sweep while a shard runs. (The two checks between kinds are
+ * not atomic; they guard against mistakes, not against a race by design.)
+ * The host is the node name of io.ts (CCLAB_NODE_NAME or the host name).
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../scenario/errors.js';
 import { addCleanup } from './cleanup.js';
-import { ioError } from './io.js';
+import { ioError, nodeName } from './io.js';
 
 export const LOCK_FILE = '.cclab.lock';
 export const LOCK_SCHEMA = 'cclab.lock/1';
@@ -90,22 +93,60 @@ function ageMs(file: string): number {
   }
 }
 
+function inUse(dir: string, h: LockHolder, file: string, here: string): InputError {
+  return new InputError(
+    `${dir}: in use by another cclab (pid ${h.pid} on ${h.host} since ${h.startedAt}: ${h.command}); wait for it to finish${h.host === here ? '' : `, or remove ${file} if that process is gone`}`,
+  );
+}
+
+/** Whether a lock file is held by a process that may still run (not a stale one of this host). */
+function heldBy(file: string, here: string): LockHolder | null {
+  const h = readHolder(file);
+  if (h === null) return null;
+  return h.host === here && holderGone(h) ? null : h;
+}
+
+export interface LockOptions {
+  /** Lock one shard ("3-of-16") instead of the whole folder. */
+  shard?: string | null;
+  /** A whole-folder lock that does not mind running shards (`--collect` only reads their points). */
+  allowShards?: boolean;
+}
+
 /**
  * Take the lock on `dir` or throw InputError naming its holder. Returns
  * the release function (also run on SIGINT/SIGTERM through cleanup.ts).
  */
-export function acquireLock(dir: string, command: string): () => void {
-  const file = join(dir, LOCK_FILE);
+export function acquireLock(dir: string, command: string, opts: LockOptions = {}): () => void {
+  const shard = opts.shard ?? null;
+  const file = join(dir, shard === null ? LOCK_FILE : `${LOCK_FILE}.${shard}`);
   const me: LockHolder = {
     schema: LOCK_SCHEMA,
-    host: hostname(),
+    host: nodeName(),
     pid: process.pid,
     startTicks: processStartTicks(process.pid),
     startedAt: new Date().toISOString(),
     command,
-    shard: null,
+    shard,
     token: randomBytes(8).toString('hex'),
   };
+  // the other kind of lock: a shard waits for a whole-folder sweep, and the other way round
+  if (shard !== null) {
+    const whole = join(dir, LOCK_FILE);
+    const h = heldBy(whole, me.host);
+    if (h !== null) throw inUse(dir, h, whole, me.host);
+  } else if (!opts.allowShards) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.startsWith(`${LOCK_FILE}.`) && /-of-\d+$/.test(n));
+    } catch {
+      /* no folder yet */
+    }
+    for (const n of names.sort()) {
+      const h = heldBy(join(dir, n), me.host);
+      if (h !== null) throw inUse(dir, h, join(dir, n), me.host);
+    }
+  }
   for (let attempt = 0; attempt < 10; attempt++) {
     let fd: number;
     try {
@@ -116,9 +157,7 @@ export function acquireLock(dir: string, command: string): () => void {
       const stale = h === null ? ageMs(file) > UNREADABLE_STALE_MS : h.host === me.host && holderGone(h);
       if (!stale) {
         if (h === null) throw new InputError(`${dir}: locked by another cclab (${file} is being written); try again, or remove it if no cclab is running`);
-        throw new InputError(
-          `${dir}: in use by another cclab (pid ${h.pid} on ${h.host} since ${h.startedAt}: ${h.command}); wait for it to finish${h.host === me.host ? '' : `, or remove ${file} if that process is gone`}`,
-        );
+        throw inUse(dir, h, file, me.host);
       }
       // take a stale lock over: move it aside under a name of our own (only one taker succeeds), then retry
       const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;

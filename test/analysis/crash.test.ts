@@ -41,7 +41,7 @@ function prng(seed: number): () => number {
 
 function leftovers(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-\d+-[0-9a-f]+$/.test(p) || p.endsWith('.cclab.lock'));
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-(?:[A-Za-z0-9.-]+-)?\d+-[0-9a-f]+$/.test(p) || p.endsWith('.cclab.lock'));
 }
 
 /** Start the sweep and SIGKILL it after `ms` (unless it ends first); resolves with how it ended. */

@@ -17,10 +17,10 @@ function grid(name: string, a: number, b: number): string {
   return `name: ${name}\nduration: 1s\nlink: {rate: 10mbit, rtt: 20ms}\nflows: [{cc: reno}]\nsweep:\n  link.rate: [${rates}]\n  link.rtt: [${rtts}]\n`;
 }
 
-/** Every temporary file or folder (.<name>.tmp-<pid>-<hex>) under dir. */
+/** Every temporary file or folder (.<name>.tmp-<node>-<pid>-<hex>) under dir. */
 function temps(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-\d+-[0-9a-f]+$/.test(p));
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-(?:[A-Za-z0-9.-]+-)?\d+-[0-9a-f]+$/.test(p));
 }
 
 /** Run the CLI, send `signal` once `ready(stderr)` holds (or after `afterMs`), and collect what it printed. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The first step of `npm test`: provision what the kernel-harness and browser
- * suites need, before vitest runs.
+ * The first step of `npm test`: provision what the kernel-harness, browser,
+ * shellcheck and Slurm suites need, before vitest runs.
  *
  * When a requirement (requirements.mjs) is missing and this is Debian with
  * apt-get, as root, it installs the Debian packages of kernel/packages.txt and

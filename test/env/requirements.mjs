@@ -61,7 +61,7 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
  * @property {() => string[]} missing what this machine lacks (empty: all there)
  */
 
-/** @type {Record<'kernel' | 'browser' | 'shellcheck', Requirement>} */
+/** @type {Record<'kernel' | 'browser' | 'shellcheck' | 'slurm', Requirement>} */
 export const REQUIREMENTS = {
   kernel: {
     what: 'the kernel-harness tests (test VM, plan cleanup, initramfs)',
@@ -85,6 +85,12 @@ export const REQUIREMENTS = {
     packages: ['shellcheck'],
     needsRoot: false,
     missing: () => (onPath('shellcheck') ? [] : ['shellcheck']),
+  },
+  slurm: {
+    what: 'the Slurm job-array test (a private single-node Slurm, test/env/slurm.sh)',
+    packages: ['slurm-wlm', 'munge'],
+    needsRoot: true,
+    missing: () => ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scancel', 'sinfo', 'setpriv'].filter((c) => !onPath(c)),
   },
 };
 

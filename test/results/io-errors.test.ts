@@ -21,7 +21,7 @@ sweep:
 
 function temps(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-\d+-[0-9a-f]+$/.test(p));
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-(?:[A-Za-z0-9.-]+-)?\d+-[0-9a-f]+$/.test(p));
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
