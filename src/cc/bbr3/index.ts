@@ -373,4 +373,9 @@ export const bbr3Spec: CcSpec<Bbr3Params> = {
   resolveParams: (v) => ({ ecnLow: v.ecn_low as boolean }),
   create: (params) => createBbr3(params ?? { ecnLow: false }),
   paced: true,
+  kernel: {
+    linuxName: 'bbr',
+    moduleVersion: String(BBR_VERSION),
+    missingHint: "Debian's kernel has no BBRv3 (its tcp_bbr is v1): run bbr3 on a target with Google's v3 kernel (github.com/google/bbr, branch v3), e.g. --target ssh, or with --backend sim",
+  },
 };
