@@ -365,8 +365,8 @@ export const bbr3Spec: CcSpec<Bbr3Params> = {
   label: 'BBRv3',
   doc: "BBRv3 as Google's v3 tcp_bbr.c: BBR with loss/ECN-bounded inflight (bw_lo/hi, inflight_lo/hi), paced",
   color: '#17becf',
-  marker: 'rectRot',
-  dash: [6, 3],
+  marker: 'crossRot',
+  dash: [8, 2, 2, 2],
   params: {
     ecn_low: { kind: 'bool', default: false, help: "the route's ecn_low feature (ip route ... features ecn_low): CE marks come from a shallow-threshold AQM, so BBRv3 may use them (with min_rtt <= 5 ms)" },
   },
