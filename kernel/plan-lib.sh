@@ -279,6 +279,15 @@ preflight() {
     AVAIL=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null)
     case " $AVAIL " in *" $cc "*) ;; *) fail 4 "congestion control \"$cc\" is not available (tcp_available_congestion_control: $AVAIL); $MODULE_HINT" ;; esac
   done
+  # CCs that need a module version (bbr3: Google's tcp_bbr with MODULE_VERSION 3)
+  # shellcheck disable=SC2086
+  set -- ${CC_VERSIONS:-}
+  while [ $# -ge 3 ]; do
+    have=$(cat "/sys/module/tcp_$1/version" 2>/dev/null)
+    [ -n "$have" ] || have="unversioned (Linux's BBR v1)"
+    [ "$have" = "$2" ] || fail 4 "cc $3 needs tcp_$1 version $2, this kernel's is $have: Debian's kernel has no BBRv3; use a target with Google's v3 kernel (github.com/google/bbr, branch v3) or --backend sim"
+    shift 3
+  done
   # module parameters are machine-wide: every run writes its own
   # shellcheck disable=SC2086
   set -- ${MODULE_PARAMS:-}

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync, existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS } from '../results/schema.js';
+import { BBR3_TIMESERIES_COLUMNS, runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS } from '../results/schema.js';
 import { formatPath } from '../scenario/path.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { validateScenario } from '../scenario/load.js';
@@ -113,12 +113,15 @@ function timeseriesWhy(dir: string): string | null {
   }
   try {
     const header = TIMESERIES_COLUMNS.join(',');
+    // with a bbr3 flow, its optional columns follow the fixed ones
+    const withBbr3 = [...TIMESERIES_COLUMNS, ...BBR3_TIMESERIES_COLUMNS].join(',');
     const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, header.length + 1));
+    const head = Buffer.alloc(Math.min(size, withBbr3.length + 1));
     readSync(fd, head, 0, head.length, 0);
     const last = Buffer.alloc(1);
     if (size > 0) readSync(fd, last, 0, 1, size - 1);
-    if (head.toString('latin1') !== `${header}\n`) return 'timeseries.csv does not start with its header';
+    const text = head.toString('latin1');
+    if (!text.startsWith(`${header}\n`) && text !== `${withBbr3}\n`) return 'timeseries.csv does not start with its header';
     if (last.toString('latin1') !== '\n') return 'timeseries.csv is cut short';
     return null;
   } finally {

@@ -11,10 +11,11 @@ import { cubicSpec } from './cubic.js';
 import { bbrSpec } from './bbr/index.js';
 import { brutalSpec } from './brutal.js';
 import { dctcpSpec } from './dctcp.js';
+import { bbr3Spec } from './bbr3/index.js';
 
 export type { AnyCcSpec, CcSpec, ParamSpec, ParamKind, ParamValue, Marker } from './spec.js';
 
-const BUILT_IN: readonly AnyCcSpec[] = [renoSpec, cubicSpec, bbrSpec, brutalSpec, dctcpSpec];
+const BUILT_IN: readonly AnyCcSpec[] = [renoSpec, cubicSpec, bbrSpec, brutalSpec, dctcpSpec, bbr3Spec];
 
 const registry = new Map<string, AnyCcSpec>();
 let version = 0;

@@ -71,6 +71,19 @@ export interface CcSpec<R extends object = object> {
    * CC with `modprobe tcp_<name>`, as Linux's in-tree modules are named).
    */
   kernel?: {
+    /**
+     * The name the Linux module registers (tcp_congestion_ops.name, and
+     * module tcp_<linuxName>) when it differs from cclab's: BBRv3's module
+     * registers as "bbr".
+     */
+    linuxName?: string;
+    /**
+     * The module's MODULE_VERSION that the run needs (/sys/module/tcp_<linuxName>/version,
+     * and the version field of ss's bbr:(...) info): "3" for BBRv3.
+     */
+    moduleVersion?: string;
+    /** One line for a target whose kernel lacks that version. */
+    missingHint?: string;
     /** NAME=value words for the LD_PRELOAD shim (kernel/shim), from the resolved block. */
     shimEnv?: (params: R) => string[];
     /**

@@ -143,7 +143,7 @@ export function genConnections(s: ResolvedScenario, f: ResolvedFlow, ports: Map<
 
 /** A cclab_flow schedule (the file format is kernel/flow/cclab_flow.c's). */
 export function flowSchedule(f: ResolvedFlow, conns: readonly GenConnection[], maxMss: number): string {
-  const L = [`dst ${f.direction === 'reverse' ? SENDER_ADDR : RECEIVER_ADDR} ${SERVER_PORT_BASE + f.id}`, `cc ${f.cc}`];
+  const L = [`dst ${f.direction === 'reverse' ? SENDER_ADDR : RECEIVER_ADDR} ${SERVER_PORT_BASE + f.id}`, `cc ${linuxCcName(f.cc)}`];
   if (f.mss !== maxMss) L.push(`maxseg ${f.mss + 12}`);
   L.push(`chunk ${f.mss}`);
   for (const c of conns) {
@@ -176,9 +176,28 @@ export function planTimeoutS(s: ResolvedScenario): number {
 
 /** iperf3 client arguments of a bulk flow beyond the address, ports and -J (plan-lib.sh adds those). */
 function clientArgs(f: ResolvedFlow, maxMss: number): string[] {
-  const a = ['-C', f.cc, '-t', String(iperfSeconds(f))];
+  const a = ['-C', linuxCcName(f.cc), '-t', String(iperfSeconds(f))];
   if (f.mss !== maxMss) a.push('-M', String(f.mss + 12));
   return a;
+}
+
+/** The name a CC has in Linux (CcSpec.kernel.linuxName: bbr3's module registers as "bbr"). */
+export function linuxCcName(cc: string): string {
+  return ccSpec(cc)?.kernel?.linuxName ?? cc;
+}
+
+/**
+ * `name:version:hint` words for plan-lib.sh's version check of CCs that need
+ * a particular module version (CcSpec.kernel.moduleVersion: bbr3 needs
+ * tcp_bbr version 3); empty for every other scenario.
+ */
+export function ccVersionChecks(s: ResolvedScenario): string[] {
+  const out: string[] = [];
+  for (const cc of new Set(s.flows.map((f) => f.cc))) {
+    const k = ccSpec(cc)?.kernel;
+    if (k?.moduleVersion !== undefined) out.push(`${linuxCcName(cc)} ${k.moduleVersion} ${cc}`);
+  }
+  return out;
 }
 
 /** What the shim needs beyond LD_PRELOAD and its log (plan-lib.sh adds those): the CC's parameters (CcSpec.kernel.shimEnv). */
@@ -336,7 +355,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const ports = workloadPortRanges(s);
   const maxMss = Math.max(...s.flows.map((f) => f.mss));
   const mtu = maxMss === DEFAULT_MSS ? '' : String(maxMss + MTU_OVERHEAD_BYTES);
-  const ccs = [...new Set(s.flows.map((f) => f.cc))];
+  const ccs = [...new Set(s.flows.map((f) => linuxCcName(f.cc)))];
+  const versionChecks = ccVersionChecks(s);
   const sampleMs = Math.max(1, Math.round(s.sampleIntervalNs / 1e6));
   const aqm = bottleneckAqmArgs(s.link);
   const ackBands = flowRttBands(s);
@@ -357,6 +377,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     ...(gen.length > 0 ? [`FLOW_PATH=${shQuote(opts.flowPath ?? FLOW.guestPath)}`] : []),
     `CCS=${shQuote(ccs.join(' '))}`,
     `MODULE_HINT=${shQuote(opts.moduleHint)}`,
+    // only when a CC needs a module version (bbr3): other plans keep their bytes
+    ...(versionChecks.length > 0 ? [`CC_VERSIONS=${shQuote(versionChecks.join(' '))}`] : []),
     // only when a CC has module parameters: other plans keep their bytes
     ...(moduleParams.length > 0 ? [`MODULE_PARAMS=${shQuote(moduleParams.join(' '))}`] : []),
     `MTU=${mtu}`,

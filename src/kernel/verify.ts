@@ -12,7 +12,8 @@
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { FlowConnLog, FlowServerConnLog } from './parse/flow.js';
-import { CLIENT_PORT_BASE, workloadPortRanges } from './plan.js';
+import { CLIENT_PORT_BASE, linuxCcName, workloadPortRanges } from './plan.js';
+import { ccSpec } from '../cc/index.js';
 import { flowPorts, type ParsedRun } from './convert.js';
 
 /** Slack around Brutal's [rate, 1.25 x rate] pacing band. */
@@ -76,8 +77,16 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
     const established = samples.filter((x) => x.state === TCP_ESTABLISHED);
     const seen = new Set([...established.map((x) => x.cc), ...ssSockets.filter((x) => x.state === 'ESTAB').map((x) => x.cc ?? '?')]);
     seen.delete('?');
-    if (seen.size !== 1 || !seen.has(f.cc)) {
-      problems.push(`flow ${f.id}: socket ran ${[...seen].join(', ') || 'an unknown congestion control'}, not ${f.cc} as asked`);
+    const linuxName = linuxCcName(f.cc);
+    if (seen.size !== 1 || !seen.has(linuxName)) {
+      problems.push(`flow ${f.id}: socket ran ${[...seen].join(', ') || 'an unknown congestion control'}, not ${linuxName === f.cc ? f.cc : `${linuxName} (${f.cc})`} as asked`);
+    }
+    // a CC that needs a module version (bbr3): ss's bbr:(...,version:N) must say so
+    const want = ccSpec(f.cc)?.kernel?.moduleVersion;
+    if (want !== undefined) {
+      const versions = ssSockets.filter((x) => x.state === 'ESTAB').map((x) => ccInfoVersion(x.fields[linuxName]));
+      const wrong = versions.find((v) => v !== null && v !== want);
+      if (wrong !== undefined) problems.push(`flow ${f.id}: ss reports ${linuxName} version ${wrong}, not ${want}: the target's kernel has no BBRv${want} (${f.cc})`);
     }
     if (f.brutal) {
       const applied = p.shim[f.id]?.brutal.filter((b) => b.lport >= range.lo && b.lport <= range.hi) ?? [];
@@ -104,4 +113,16 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
     else if (p.trace.tcErrors !== '') problems.push(`link.trace: tc refused a rate change: ${p.trace.tcErrors.split('\n')[0]}`);
   }
   return problems;
+}
+
+/**
+ * The version field of a CC's ss info group (`bbr:(bw:..,mrtt:..,version:3,..)`,
+ * INET_DIAG_BBRINFO's bbr_version as a v3-aware iproute2 prints it), or null
+ * when ss does not print one (an iproute2 that knows only v1's fields: the
+ * plan's /sys/module/tcp_bbr/version check then stands alone).
+ */
+export function ccInfoVersion(group: string | undefined): string | null {
+  if (group === undefined) return null;
+  const m = /(?:^|[(,])version:(\d+)/.exec(group);
+  return m ? m[1]! : null;
 }

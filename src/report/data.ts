@@ -23,6 +23,18 @@ export interface FlowSeries {
   delivery: number[];
   srtt: number[];
   goodput: number[];
+  /** A bbr3 flow's model (timeseries.csv's optional bbr3 columns), when the file has them and the flow filled them. */
+  bbr3?: Bbr3Series;
+}
+
+/** BBRv3's state and bounds over time: NaN where a bound is unset. */
+export interface Bbr3Series {
+  phase: string[];
+  bwHi: number[];
+  bwLo: number[];
+  inflightHi: number[];
+  inflightLo: number[];
+  ecnAlpha: number[];
 }
 
 export interface LinkSeries {
@@ -185,6 +197,18 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.delivery.push(get(r, 'delivery_mbps'));
     f.srtt.push(get(r, 'srtt_ms'));
     f.goodput.push(get(r, 'goodput_mbps'));
+    const phase = col.has('bbr_phase') ? r[col.get('bbr_phase')!] : undefined;
+    if (phase !== undefined && phase !== '') {
+      f.bbr3 ??= { phase: [], bwHi: [], bwLo: [], inflightHi: [], inflightLo: [], ecnAlpha: [] };
+      const b = f.bbr3;
+      // a bbr3 flow fills its columns on every row, so the arrays stay aligned with f.time
+      b.phase.push(phase);
+      b.bwHi.push(get(r, 'bw_hi_mbps'));
+      b.bwLo.push(get(r, 'bw_lo_mbps'));
+      b.inflightHi.push(get(r, 'inflight_hi_pkts'));
+      b.inflightLo.push(get(r, 'inflight_lo_pkts'));
+      b.ecnAlpha.push(get(r, 'ecn_alpha'));
+    }
   }
   return { flows, link, ...(linkReverse ? { linkReverse } : {}), fromS };
 }

@@ -784,6 +784,64 @@ function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string
   return charts.filter((c) => c.series.length > 0);
 }
 
+/**
+ * A bbr3 flow's model over time: its bandwidth bounds (bw_hi, bw_lo) beside
+ * its delivery rate, and its volume bounds (inflight_hi, inflight_lo) beside
+ * cwnd and in-flight, each point noting the PROBE_BW phase; ecn_alpha when
+ * ECN moved it.
+ */
+function bbr3Charts(ts: Timeseries, flow: { id: number; label: string }, subtitle: string, idSuffix: string): ChartSpec[] {
+  const f = ts.flows.get(flow.id);
+  const b = f?.bbr3;
+  if (!f || !b || b.phase.length !== f.time.length) return [];
+  const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
+  const line = (label: string, color: string, ys: number[]): ChartSeries => ({
+    label,
+    color,
+    points: stride(f.time.map((t, i) => ({ x: t, y: ys[i]!, note: b.phase[i]! })).filter((p) => Number.isFinite(p.y))),
+  });
+  const nonEmpty = (xs: ChartSeries[]) => xs.filter((x) => x.points.length > 0);
+  const section = `BBRv3 model${idSuffix ? `: ${flow.label}` : ''}`;
+  const out: ChartSpec[] = [
+    {
+      id: `bbr3-bw${idSuffix}`,
+      kind: 'line',
+      section,
+      title: 'BBRv3 bandwidth bounds over time',
+      subtitle,
+      description: 'bw_hi (max delivery rate over the last one or two PROBE_BW cycles) and bw_lo (the short-term bound cut by 30% per lossy round when not probing; absent while unset), with the delivery rate. Each point notes the state (STARTUP, DRAIN, PROBE_BW phase UP/DOWN/CRUISE/REFILL, PROBE_RTT).',
+      x: xAxis,
+      y: { title: 'Mbit/s', type: 'linear', min: 0 },
+      series: nonEmpty([line('bw_hi', '#1f77b4', b.bwHi), line('bw_lo', '#d62728', b.bwLo), line('delivery rate', '#7f7f7f', f.delivery)]),
+    },
+    {
+      id: `bbr3-inflight${idSuffix}`,
+      kind: 'line',
+      section,
+      title: 'BBRv3 in-flight bounds over time',
+      subtitle,
+      description: 'inflight_hi (set when a probe saw loss above 2% of its flight or CE above 50%) and inflight_lo (cut per lossy round when not probing), with cwnd and the packets in flight; absent while unset.',
+      x: xAxis,
+      y: { title: 'packets', type: 'linear', min: 0 },
+      series: nonEmpty([line('inflight_hi', '#1f77b4', b.inflightHi), line('inflight_lo', '#d62728', b.inflightLo), line('cwnd', '#2ca02c', f.cwnd), line('in flight', '#7f7f7f', f.inflight)]),
+    },
+  ];
+  if (b.ecnAlpha.some((a) => Number.isFinite(a) && a !== 1)) {
+    out.push({
+      id: `bbr3-ecn-alpha${idSuffix}`,
+      kind: 'line',
+      section,
+      title: 'BBRv3 ecn_alpha over time',
+      subtitle,
+      description: 'The moving CE-marked fraction (gain 1/16 per round) that sets how much ECN cuts inflight_lo (by ecn_alpha / 3).',
+      x: xAxis,
+      y: { title: 'ecn_alpha', type: 'linear', min: 0, max: 1 },
+      series: [line('ecn_alpha', '#9467bd', b.ecnAlpha)],
+    });
+  }
+  return out;
+}
+
 function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string }[], subtitle: string, idSuffix: string, sectionLabel: string): ChartSpec[] {
   const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
   const tput: ChartSeries[] = [];
@@ -888,6 +946,7 @@ function runCharts(res: RunResults): ChartSpec[] {
     queue.description = "Packets waiting in each direction's bottleneck queue at each sample (with reverse flows both directions are bottlenecks).";
   }
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
+  for (const f of flows) charts.push(...bbr3Charts(ts, f, subtitle, s.flows.length > 1 ? `-flow${f.id}` : ''));
   return [...charts, ...fctCharts(s, subtitle, readConnections(res.dir)), ...probeCharts(res, subtitle)];
 }
 

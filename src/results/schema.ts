@@ -258,7 +258,16 @@ export const TIMESERIES_COLUMNS = [
   'ca_state',
   'cc_mode',
 ] as const;
-export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number];
+/**
+ * Optional columns appended to timeseries.csv only when a flow runs bbr3
+ * (so every other run keeps its bytes), filled on that flow's rows: its
+ * state (bbr_phase: STARTUP, DRAIN, UP, DOWN, CRUISE, REFILL, PROBE_RTT) and
+ * the bounds of its model, as v3's tcp_bbr_info reports them: bw_hi and
+ * bw_lo (Mbit/s), inflight_hi and inflight_lo (packets; empty while
+ * unset, ~0U in the kernel) and ecn_alpha (0..1).
+ */
+export const BBR3_TIMESERIES_COLUMNS = ['bbr_phase', 'bw_hi_mbps', 'bw_lo_mbps', 'inflight_hi_pkts', 'inflight_lo_pkts', 'ecn_alpha'] as const;
+export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number] | (typeof BBR3_TIMESERIES_COLUMNS)[number];
 
 /**
  * Columns of transitions.csv: each change of a flow's congestion state

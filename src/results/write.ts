@@ -7,6 +7,7 @@ import { writeDirAtomic, toJson } from './io.js';
 import {
   runMetaSchema,
   runSummarySchema,
+  BBR3_TIMESERIES_COLUMNS,
   TIMESERIES_COLUMNS,
   TRANSITIONS_COLUMNS,
   type RunMeta,
@@ -36,9 +37,15 @@ export function csv<C extends string>(columns: readonly C[], rows: readonly Part
   return `${out.join('\n')}\n`;
 }
 
+/** The columns of a run's timeseries.csv: the fixed ones, then bbr3's when a row has them. */
+export function timeseriesColumns(rows: readonly TimeseriesRow[]): readonly TimeseriesColumn[] {
+  if (rows.some((r) => r.bbr_phase !== undefined)) return [...TIMESERIES_COLUMNS, ...BBR3_TIMESERIES_COLUMNS];
+  return TIMESERIES_COLUMNS;
+}
+
 /** Render rows as timeseries.csv (fixed column order, empty cells where absent). */
 export function timeseriesCsv(rows: readonly TimeseriesRow[]): string {
-  return csv(TIMESERIES_COLUMNS, rows);
+  return csv(timeseriesColumns(rows), rows);
 }
 
 /** Render rows as transitions.csv. */

@@ -207,6 +207,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         retrans_segs: s.stats.segsRetrans,
         ca_state: CA_STATE_NAMES[s.caState],
         cc_mode: s.ccMode,
+        ...(s.ca.name === 'bbr3' ? bbr3Columns(s.ca.info!()) : {}),
       });
     }
     const q = net.bottleneck.queuedPackets;
@@ -437,5 +438,19 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
     rtoCount: snap.rtoCount,
     completionS: null,
     connections: { started: started.length, finished: started.filter((c) => c.sender!.completionNs >= 0 && c.sender!.completionNs <= f.stopNs).length },
+  };
+}
+
+/** bbr3's optional time-series columns from its get_info (bytes/s to Mbit/s; unset bounds, -1, stay empty). */
+function bbr3Columns(info: Record<string, number | string>): TimeseriesRow {
+  const n = (k: string) => info[k] as number;
+  const mbps = (bytesPerSec: number) => round6((bytesPerSec * 8) / 1e6);
+  return {
+    bbr_phase: info.phase as string,
+    bw_hi_mbps: mbps(n('bwHi')),
+    ...(n('bwLo') >= 0 ? { bw_lo_mbps: mbps(n('bwLo')) } : {}),
+    ...(n('inflightHi') >= 0 ? { inflight_hi_pkts: n('inflightHi') } : {}),
+    ...(n('inflightLo') >= 0 ? { inflight_lo_pkts: n('inflightLo') } : {}),
+    ecn_alpha: round6(n('ecnAlpha') / 256),
   };
 }

@@ -255,6 +255,7 @@ export function tcpAck(tp: AckState, p: Packet): void {
   const delivered = tp.delivered - deliveredBefore;
   const lostNow = tp.lost - lostBefore;
   rs.isAckDelayed = (flag & FLAG_ACK_MAYBE_DELAYED) !== 0;
+  rs.isEce = (flag & FLAG_ECE) !== 0;
   rateGen(tp, delivered, lostNow, isSackReneg, rs);
   if (rs.rttUs >= 0) tp.stats.rttUs.record(rs.rttUs);
   congControl(tp, ack, delivered, flag, rs);
@@ -286,7 +287,7 @@ function countDelivered(tp: AckState, delivered: number, ece: number): void {
 export function congControl(tp: AckState, ack: number, ackedSacked: number, flag: number, rs: RateSample): void {
   const ca = tp.ca;
   if (ca.congControl !== undefined) {
-    ca.congControl(tp, rs);
+    ca.congControl(tp, rs, ack, flag);
     return;
   }
   if (inCwndReduction(tp)) {

@@ -19,12 +19,12 @@
 import { TCP_MAX_REORDERING, TCP_RACK_RECOVERY_THRESH, TCP_TIMEOUT_MIN_JIFFIES, usecsToJiffies } from './constants.js';
 import type { MinMax } from './minmax.js';
 import { TCPCB_LOST, TCPCB_RETRANS, TCPCB_SACKED_ACKED, TCPCB_SACKED_RETRANS, type Scoreboard } from './scoreboard.js';
-import { XmitTimer } from './sock.js';
-import { CA_RECOVERY, type CaState, type RateSample } from './types.js';
+import { XmitTimer, type CcSock } from './sock.js';
+import { CA_RECOVERY, LostSkb, type CaState, type RateSample } from './types.js';
 import { resetXmitTimerRaw, type XmitTimerState } from './xmit_timer.js';
 
 /** The connection state RACK reads and writes (tp->rack and the counts it updates). */
-export interface RackState extends XmitTimerState {
+export interface RackState extends XmitTimerState, CcSock {
   /** Send time of the most recently sent delivered segment, us (rack.mstamp). */
   rackMstamp: number;
   /** Its end sequence (rack.end_seq): breaks ties between segments sent at one instant. */
@@ -169,13 +169,32 @@ export function markSkbLost(tp: RackState, seg: number): void {
     if (sacked & TCPCB_SACKED_RETRANS) {
       sb.flags[i] = sacked & ~TCPCB_SACKED_RETRANS;
       tp.retransOut--;
-      tp.lost++;
+      notifySkbLossEvent(tp, i);
     }
   } else {
     tp.lostOut++;
     sb.flags[i] = sacked | TCPCB_LOST;
-    tp.lost++;
+    notifySkbLossEvent(tp, i);
   }
+}
+
+/** The one LostSkb handed to skb_marked_lost (read at once by the CC). */
+const lostSkb = new LostSkb();
+
+/**
+ * tcp_notify_skb_loss_event() (BBRv3's core): count the segment in tp->lost,
+ * then tell a CC with skb_marked_lost what its send-time snapshot was.
+ */
+function notifySkbLossEvent(tp: RackState, i: number): void {
+  tp.lost++;
+  const ca = tp.ca;
+  if (ca.skbMarkedLost === undefined) return;
+  const sb = tp.sb;
+  lostSkb.txInFlight = sb.txInFlight[i]!;
+  lostSkb.txLost = sb.txLost[i]!;
+  lostSkb.isAppLimited = sb.txAppLimited[i] === 1;
+  lostSkb.deliveredMstamp = sb.txDeliveredMstamp[i]!;
+  ca.skbMarkedLost(tp, lostSkb);
 }
 
 /** tcp_highest_sack_seq(): end of the highest SACKed segment, or snd_una when nothing is SACKed. */

@@ -7,6 +7,12 @@
  * using the most recently sent of the newly delivered segments. Samples
  * shorter than min_rtt are invalid, and samples are marked app-limited when
  * the sender ran out of data while the segment was in flight.
+ *
+ * BBRv3's TCP core (google/bbr, v3 branch) extends the snapshot with the
+ * packets in flight just after the send (tx.in_flight), tp->lost and
+ * tp->delivered_ce, so that each sample also says how much was lost and
+ * CE-marked out of how much was in flight (rs->tx_in_flight, rs->lost,
+ * rs->delivered_ce). Every CC may read them; only bbr3 does.
  */
 import type { RateSample } from './types.js';
 import type { Scoreboard } from './scoreboard.js';
@@ -25,6 +31,11 @@ export interface RateState {
   rateAppLimited: boolean;
   mstampUs: number;
   readonly minRttUs: number;
+  /** tp->lost and tp->delivered_ce, for BBRv3's extended snapshot. */
+  readonly lost: number;
+  readonly deliveredCe: number;
+  /** tcp_packets_in_flight(). */
+  packetsInFlight(): number;
 }
 
 /** tcp_rate_skb_sent: snapshot delivery state into a segment being sent at txUs. */
@@ -38,6 +49,10 @@ export function rateSkbSent(tp: RateState, seg: number, txUs: number): void {
   tp.sb.txDeliveredMstamp[i] = tp.deliveredMstamp;
   tp.sb.txDelivered[i] = tp.delivered;
   tp.sb.txAppLimited[i] = tp.appLimited !== 0 ? 1 : 0;
+  tp.sb.txDeliveredCe[i] = tp.deliveredCe;
+  tp.sb.txLost[i] = tp.lost;
+  // tcp_set_tx_in_flight(): in flight after this send (it is not yet counted in packets_out or retrans_out)
+  tp.sb.txInFlight[i] = tp.packetsInFlight() + 1;
 }
 
 /**
@@ -58,6 +73,9 @@ export function rateSkbDelivered(tp: RateState, seg: number, rs: RateSample): vo
     rs.isAppLimited = sb.txAppLimited[i] === 1;
     rs.isRetrans = (sb.flags[i]! & TCPCB_RETRANS) !== 0;
     rs.lastEndSeq = endSeq;
+    rs.priorLost = sb.txLost[i]!;
+    rs.priorDeliveredCe = sb.txDeliveredCe[i]!;
+    rs.txInFlight = sb.txInFlight[i]!;
     tp.firstTxMstamp = txUs;
     rs.intervalUs = tp.firstTxMstamp - sb.txFirstTxMstamp[i]!;
   }
@@ -76,6 +94,8 @@ export function rateGen(tp: RateState, delivered: number, lost: number, isSackRe
     return;
   }
   rs.delivered = tp.delivered - rs.priorDelivered;
+  rs.deliveredCe = tp.deliveredCe - rs.priorDeliveredCe;
+  rs.lost = tp.lost - rs.priorLost;
   const sndUs = rs.intervalUs;
   const ackUs = tp.mstampUs - rs.priorMstamp;
   rs.intervalUs = Math.max(sndUs, ackUs);

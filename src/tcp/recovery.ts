@@ -51,7 +51,7 @@ import {
   tsoptEcrBefore,
   XmitTimer,
 } from './sock.js';
-import { CA_CWR, CA_DISORDER, CA_EVENT_LOSS, CA_LOSS, CA_OPEN, CA_RECOVERY, type CaState } from './types.js';
+import { CA_CWR, CA_DISORDER, CA_EVENT_LOSS, CA_EVENT_TLP_RECOVERY, CA_LOSS, CA_OPEN, CA_RECOVERY, type CaState } from './types.js';
 import { rearmRto } from './xmit_timer.js';
 
 /** The connection state the state machine reads and writes. */
@@ -439,6 +439,8 @@ export function processTlpAck(tp: RecoveryState, ack: number, flag: number): voi
   } else if (flag & FLAG_DSACK_TLP) {
     tp.tlpHighSeq = 0;
   } else if (ack > tp.tlpHighSeq) {
+    // BBRv3's core tells the CC first (CA_EVENT_TLP_RECOVERY); other CCs ignore the event
+    caEvent(tp, CA_EVENT_TLP_RECOVERY);
     initCwndReduction(tp);
     setCaState(tp, CA_CWR);
     endCwndReduction(tp);

@@ -8,6 +8,9 @@
  *   txUs           send time of the last transmission (skb_mstamp, us)
  *   txDelivered, txDeliveredMstamp, txFirstTxMstamp, txAppLimited
  *                  the rate-sampling snapshot of tcp_rate_skb_sent()
+ *   txInFlight, txLost, txDeliveredCe
+ *                  what BBRv3's core adds to it (tx.in_flight, tx.lost,
+ *                  tx.delivered_ce)
  *
  * plus the "time-sorted" list (tp->tsorted_sent_queue) that RACK walks:
  * segments not yet SACKed, in order of their last transmission.
@@ -33,6 +36,9 @@ export class Scoreboard {
   txDeliveredMstamp: Float64Array;
   txFirstTxMstamp: Float64Array;
   txAppLimited: Uint8Array;
+  txInFlight: Float64Array;
+  txLost: Float64Array;
+  txDeliveredCe: Float64Array;
   private prev: Float64Array;
   private next: Float64Array;
   /** inTs[i] = 1 while the segment is on the time-sorted list. */
@@ -51,6 +57,9 @@ export class Scoreboard {
     this.txDeliveredMstamp = new Float64Array(cap);
     this.txFirstTxMstamp = new Float64Array(cap);
     this.txAppLimited = new Uint8Array(cap);
+    this.txInFlight = new Float64Array(cap);
+    this.txLost = new Float64Array(cap);
+    this.txDeliveredCe = new Float64Array(cap);
     this.prev = new Float64Array(cap);
     this.next = new Float64Array(cap);
     this.inTs = new Uint8Array(cap);
@@ -135,6 +144,9 @@ export class Scoreboard {
     this.txDeliveredMstamp = remap(this.txDeliveredMstamp, f64);
     this.txFirstTxMstamp = remap(this.txFirstTxMstamp, f64);
     this.txAppLimited = remap(this.txAppLimited, u8);
+    this.txInFlight = remap(this.txInFlight, f64);
+    this.txLost = remap(this.txLost, f64);
+    this.txDeliveredCe = remap(this.txDeliveredCe, f64);
     this.prev = remap(this.prev, f64);
     this.next = remap(this.next, f64);
     this.inTs = remap(this.inTs, u8);

@@ -26,7 +26,13 @@ export const CA_EVENT_COMPLETE_CWR = 2;
 export const CA_EVENT_LOSS = 3;
 export const CA_EVENT_ECN_NO_CE = 4;
 export const CA_EVENT_ECN_IS_CE = 5;
-export type CaEvent = 0 | 1 | 2 | 3 | 4 | 5;
+/**
+ * CA_EVENT_TLP_RECOVERY (BBRv3's TCP core, tcp_process_tlp_ack): a tail loss
+ * probe's retransmission repaired a loss. Sent just before the CWR episode
+ * that follows; CCs other than bbr3 ignore it.
+ */
+export const CA_EVENT_TLP_RECOVERY = 6;
+export type CaEvent = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 /** in_ack_event flags. */
 export const CA_ACK_SLOWPATH = 1;
@@ -64,6 +70,19 @@ export class RateSample {
   isAckDelayed = false;
   /** End sequence of the sampled segment (rs->last_end_seq). */
   lastEndSeq = 0;
+  // --- the extended rate sample of BBRv3's TCP core (google/bbr v3, tcp_rate.c) ---
+  /** Packets in flight just after the sampled packet was sent (rs->tx_in_flight, from skb tx.in_flight). */
+  txInFlight = 0;
+  /** tp->lost when the sampled packet was sent (rs->prior_lost). */
+  priorLost = 0;
+  /** Packets marked lost between the sampled packet's send and this ACK (rs->lost = tp->lost - prior_lost). */
+  lost = 0;
+  /** tp->delivered_ce when the sampled packet was sent (rs->prior_delivered_ce). */
+  priorDeliveredCe = 0;
+  /** Packets delivered with CE marks over the sample (rs->delivered_ce). */
+  deliveredCe = 0;
+  /** This ACK carried ECE (rs->is_ece = !!(flag & FLAG_ECE)). */
+  isEce = false;
 
   reset(): void {
     this.priorMstamp = 0;
@@ -80,7 +99,31 @@ export class RateSample {
     this.isRetrans = false;
     this.isAckDelayed = false;
     this.lastEndSeq = 0;
+    this.txInFlight = 0;
+    this.priorLost = 0;
+    this.lost = 0;
+    this.priorDeliveredCe = 0;
+    this.deliveredCe = 0;
+    this.isEce = false;
   }
+}
+
+/**
+ * What BBRv3's skb_marked_lost hook reads of a segment just marked lost
+ * (its TCP_SKB_CB(skb)->tx snapshot). One reused object, filled by the
+ * stack right after tp->lost counted the segment.
+ */
+export class LostSkb {
+  /** Segments in the skb (tcp_skb_pcount): 1 in cclab's per-segment scoreboard. */
+  pcount = 1;
+  /** tx.in_flight: packets in flight just after it was (last) sent. */
+  txInFlight = 0;
+  /** tx.lost: tp->lost when it was sent. */
+  txLost = 0;
+  /** tx.is_app_limited. */
+  isAppLimited = false;
+  /** tx.delivered_mstamp (0 once SACKed), us. */
+  deliveredMstamp = 0;
 }
 
 /** struct ack_sample, passed to pkts_acked. */
@@ -193,9 +236,16 @@ export interface CongestionOps {
   congAvoid?(tp: TcpSock, ack: number, acked: number): void;
   /**
    * Full control of cwnd and pacing from every ACK's rate sample; when
-   * present, Linux skips cong_avoid, PRR and its own pacing update.
+   * present, Linux skips cong_avoid, PRR and its own pacing update. `ack`
+   * and `flag` (the ACK's FLAG_* bits) are the arguments later kernels
+   * (and BBRv3's core) pass as cong_control(sk, ack, flag, rs).
    */
-  congControl?(tp: TcpSock, rs: RateSample): void;
+  congControl?(tp: TcpSock, rs: RateSample, ack?: number, flag?: number): void;
+  /**
+   * skb_marked_lost (BBRv3's TCP core, tcp_notify_skb_loss_event): a
+   * segment was just marked lost; tp.lost already counts it.
+   */
+  skbMarkedLost?(tp: TcpSock, skb: LostSkb): void;
   setState?(tp: TcpSock, newState: CaState): void;
   cwndEvent?(tp: TcpSock, ev: CaEvent): void;
   inAckEvent?(tp: TcpSock, flags: number): void;

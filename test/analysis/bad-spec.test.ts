@@ -20,7 +20,7 @@ const CASES: [string, string, RegExp][] = [
   ['not a list', 'sweep:\n  link.loss: 1%', /^cclab: sweep\.link\.loss: expected a list of values/],
   ['value that is not a percentage', 'sweep:\n  link.loss: [1%, 5x]', /^cclab: sweep\.link\.loss\[1\] = "5x": link\.loss: unknown unit "x" in "5x"; write a percentage such as 1%/],
   ['negative rate', 'sweep:\n  link.rate: [10mbit, -5mbit]', /^cclab: sweep\.link\.rate\[1\] = "-5mbit": link\.rate: rate must not be negative/],
-  ['unknown congestion control', 'sweep:\n  flows[0].cc: [reno, bbr3]', /^cclab: sweep\.flows\[0\]\.cc\[1\] = "bbr3": flows\[0\]\.cc: unknown congestion control "bbr3"; known: reno, cubic, bbr, brutal, dctcp/],
+  ['unknown congestion control', 'sweep:\n  flows[0].cc: [reno, bbr2]', /^cclab: sweep\.flows\[0\]\.cc\[1\] = "bbr2": flows\[0\]\.cc: unknown congestion control "bbr2"; known: reno, cubic, bbr, brutal, dctcp, bbr3/],
   ['per-CC parameter for another CC', 'sweep:\n  flows[0].brutal.rate: [10mbit]', /^cclab: sweep\.flows\[0\]\.brutal\.rate\[0\] = "10mbit": flows\[0\]\.brutal: parameters for brutal given but cc is reno/],
   ['value listed twice', 'sweep:\n  link.loss: [1%, 1%]', /^cclab: sweep\.link\.loss\[1\]: "1%" is listed twice/],
   ['overlapping paths', 'sweep:\n  link: [{rate: 1mbit, rtt: 1ms}]\n  link.loss: [1%]', /^cclab: sweep\.link\.loss: overlaps sweep\.link/],

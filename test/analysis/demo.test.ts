@@ -18,16 +18,18 @@ const aqm = join(root, 'brutal-aqm'); // next to --out by default
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('cclab demo (npm start)', () => {
-  it('runs the 189 headline runs and the 75 of the AQM study, and writes their charts and report.html, saying where', () => {
+  it('runs the 252 headline runs and the 75 of the AQM study, and writes their charts and report.html, saying where', () => {
     const r = cclab(['demo', '--out', out], { timeoutMs: 600_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/63 combinations × 3 seeds = 189 runs; ran 189, skipped 0 already done, 0 failed/);
-    // the goodput table at 50 ms: Brutal holds the link at 20% loss, Cubic does not
-    expect(r.stdout).toMatch(/^loss\s+Brutal Mbit\/s\s+BBR Mbit\/s\s+Cubic Mbit\/s$/m);
-    const at20 = r.stdout.match(/^20%\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$/m);
+    expect(r.stdout).toMatch(/84 combinations × 3 seeds = 252 runs; ran 252, skipped 0 already done, 0 failed/);
+    // the goodput table at 50 ms: Brutal holds the link at 20% loss, Cubic does not; BBRv3 backs off above 2% loss, v1 does not
+    expect(r.stdout).toMatch(/^loss\s+Brutal Mbit\/s\s+BBR Mbit\/s\s+BBRv3 Mbit\/s\s+Cubic Mbit\/s$/m);
+    const at20 = r.stdout.match(/^20%\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$/m);
     expect(at20).not.toBeNull();
     expect(Number(at20![1])).toBeGreaterThan(40);
-    expect(Number(at20![3])).toBeLessThan(1);
+    expect(Number(at20![4])).toBeLessThan(1);
+    const at5 = r.stdout.match(/^5%\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$/m);
+    expect(Number(at5![3])).toBeLessThan(Number(at5![2]));
     expect(r.stdout).toContain(`charts: ${join(out, 'charts')}`);
     expect(r.stdout).toContain(`report: ${join(out, 'report.html')}`);
     const charts = readdirSync(join(out, 'charts'));
@@ -35,7 +37,7 @@ describe('cclab demo (npm start)', () => {
       expect(charts).toContain(`${id}.png`);
       expect(charts).toContain(`${id}.svg`);
     }
-    expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 63);
+    expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 84);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
 
     // the Brutal-under-AQM study, next to the headline study
@@ -63,7 +65,7 @@ describe('cclab demo (npm start)', () => {
   it('a second run reuses every finished run', () => {
     const r = cclab(['demo', '--out', out], { timeoutMs: 600_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/ran 0, skipped 189 already done, 0 failed/);
+    expect(r.stdout).toMatch(/ran 0, skipped 252 already done, 0 failed/);
     expect(r.stdout).toMatch(/ran 0, skipped 75 already done, 0 failed/);
   }, 600_000);
 

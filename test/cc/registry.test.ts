@@ -33,7 +33,7 @@ flows:
 
 describe('the built-in registry', () => {
   it('holds every CC the simulator and the kernel harness know, each with label, colour, marker and dash', () => {
-    expect(ccNames()).toEqual(['reno', 'cubic', 'bbr', 'brutal', 'dctcp']);
+    expect(ccNames()).toEqual(['reno', 'cubic', 'bbr', 'brutal', 'dctcp', 'bbr3']);
     for (const n of ccNames()) {
       const s = ccSpec(n)!;
       expect(s.label.length).toBeGreaterThan(0);
@@ -79,7 +79,7 @@ describe('a CC added as one file plus one registry line (a plugin)', () => {
     expect(bad.stderr).toBe('cclab: flows[0].fixedwnd.cwnd: must be between 2 and 10000 (packets)\n');
     const without = cclab(['run', join(dir, 's.yaml')], false);
     expect(without.code).toBe(2);
-    expect(without.stderr).toMatch(/^cclab: flows\[0\]\.cc: unknown congestion control "fixedwnd"; known: reno, cubic, bbr, brutal, dctcp( \(and 1 more problem\))?\n$/);
+    expect(without.stderr).toMatch(/^cclab: flows\[0\]\.cc: unknown congestion control "fixedwnd"; known: reno, cubic, bbr, brutal, dctcp, bbr3( \(and 1 more problem\))?\n$/);
     const missing = spawnSync(process.execPath, ['dist/cli/main.js', 'run', join(dir, 's.yaml')], { encoding: 'utf8', env: { ...process.env, CCLAB_PLUGINS: 'test/fixtures/nope.mjs' } });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^cclab: CCLAB_PLUGINS: cannot load test\/fixtures\/nope\.mjs: .*\n$/);

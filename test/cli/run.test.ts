@@ -73,7 +73,7 @@ describe('cclab run', () => {
 
 describe('bad input: one line naming the field, exit 2, no result directory', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown congestion control', ['--set', 'flows[0].cc=bbr3'], /^cclab: flows\[0\]\.cc: unknown congestion control "bbr3"; known: reno, cubic, bbr, brutal, dctcp$/],
+    ['unknown congestion control', ['--set', 'flows[0].cc=bbr2'], /^cclab: flows\[0\]\.cc: unknown congestion control "bbr2"; known: reno, cubic, bbr, brutal, dctcp, bbr3$/],
     ['negative rate', ['--set', 'link.rate=-5mbit'], /^cclab: link\.rate: .*negative/],
     ['loss above 100%', ['--set', 'link.loss=101%'], /^cclab: link\.loss: .*between 0% and 100%/],
     ['unknown unit', ['--set', 'link.rtt=50lightyears'], /^cclab: link\.rtt: unknown time unit "lightyears"/],

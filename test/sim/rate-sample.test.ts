@@ -74,6 +74,9 @@ function state(minRttUs: number): RateState {
     rateAppLimited: false,
     mstampUs: 1_000_000,
     minRttUs,
+    lost: 0,
+    deliveredCe: 0,
+    packetsInFlight: () => 10,
   };
 }
 

@@ -2,7 +2,7 @@
  * `cclab demo` (what `npm start` runs): the headline study, then the
  * Brutal-under-AQM study.
  *
- * Headline: Brutal (rate = link), BBR and Cubic on a 50 Mbit/s bottleneck ×
+ * Headline: Brutal (rate = link), BBR, BBRv3 and Cubic on a 50 Mbit/s bottleneck ×
  * RTT {10, 50, 150} ms × random loss {0, 0.1, 1, 2, 5, 10, 20}%, 3 seeds,
  * 20 s each (scenarios/headline.yaml). Brutal-under-AQM: Brutal at 1× and 2×
  * the link against Cubic over drop-tail, CoDel and FQ-CoDel, ECN off/on,
@@ -67,7 +67,7 @@ export function aqmTable(s: SweepSummary, setting: (params: string[], rows: Swee
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the headline study (Brutal vs BBR vs Cubic over loss and RTT) and the Brutal-under-AQM study, with charts and reports (what npm start runs)')
+    .description('the headline study (Brutal vs BBR, BBRv3 and Cubic over loss and RTT) and the Brutal-under-AQM study, with charts and reports (what npm start runs)')
     .option('--jobs <n>', 'worker threads (default: number of cores)')
     .option('--out <dir>', 'sweep directory of the headline study', join('results', 'headline'))
     .option('--aqm-out <dir>', 'sweep directory of the Brutal-under-AQM study (default: brutal-aqm next to --out)')
