@@ -114,7 +114,7 @@ export function registerSweep(program: Command): void {
     .command('sweep')
     .description('run every point of a scenario\'s sweep (in parallel, resumable) and write summary.csv / summary.json')
     .argument('<scenario>', 'scenario file with sweep: (and optionally zip:, seeds:, harm:)')
-    .option('--jobs <n>', 'worker threads (default: number of cores)')
+    .option('--jobs <n>', 'worker threads (default: SLURM_CPUS_PER_TASK, else the container CPU limit, else the number of cores)')
     .option('--set <path=value>', 'override a scenario field, or a sweep list with sweep.<path>=[...] (repeatable)', collect, [])
     .option('--out <dir>', 'sweep directory (default: results/<scenario>)')
     .option('--results <dir>', 'results root for the default sweep directory', 'results')
