@@ -911,7 +911,9 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
     if (!ts) return;
     const colors = flowColors(rep.rows);
-    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}`, color: colors.get(`${x.flow}:${x.cc}`)! }));
+    // flows with RTTs of their own: each flow's base RTT (summary.csv's rtt_ms) in its label
+    const ownRtts = new Set(rep.rows.map((x) => x.rtt_ms)).size > 1;
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)! }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
     out.push(...competingCharts(ts, flows, `representative point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : ''));
   });
@@ -928,9 +930,12 @@ function runCharts(res: RunResults): ChartSpec[] {
   if (!ts) return [];
   const s = res.summary;
   const ccs = distinct(s.flows.map((f) => f.cc));
+  // flows with RTTs of their own (flows[].rtt, or paths of a chain): each flow's base RTT in its label
+  const rttOf = (f: (typeof s.flows)[number]) => f.baseRttMs ?? s.link.rttMs;
+  const ownRtts = new Set(s.flows.map(rttOf)).size > 1;
   const flows = s.flows.map((f, i) => ({
     id: f.id,
-    label: s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`,
+    label: (s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
     color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
