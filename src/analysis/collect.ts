@@ -13,16 +13,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { availableParallelism } from 'node:os';
 import { InputError } from '../scenario/errors.js';
-import { IoError, writeFileAtomic, toJson } from '../results/io.js';
+import type { IoError } from '../results/io.js';
 import { acquireLock, LOCK_FILE } from '../results/lock.js';
-import { CCLAB_VERSION } from '../results/version.js';
-import { aggregate, summaryCsv, type SweepSummary } from './aggregate.js';
+import { aggregate, type SweepSummary } from './aggregate.js';
 import { planSweepAsync, type SweepPlan } from './plan.js';
 import { checkPoint } from './point.js';
 import { assignShards, pointCosts, SHARDS_DIR, type ShardRecord } from './shard.js';
-import { claimSweepDir, pointMaker, POINTS_DIR, readPinnedPlan, SWEEP_META_FILE, SWEEP_PLAN_FILE, type SweepMeta, type SweepOptions } from './sweep.js';
+import { claimSweepDir, pointMaker, POINTS_DIR, readPinnedPlan, sweepMeta, SWEEP_PLAN_FILE, writeSweepSummary, type SweepMeta, type SweepOptions } from './sweep.js';
 import { shellQuote, SLURM_COLLECT_FILE, SLURM_DIR, SLURM_SHARDS_FILE } from './slurm.js';
 
 export interface MissingPoint {
@@ -125,35 +123,8 @@ export async function collectSweep(doc: Record<string, unknown>, name: string, s
     }
 
     const summary = aggregate(plan, pointsDir);
-    const meta: SweepMeta = {
-      cclabVersion: CCLAB_VERSION,
-      scenario: plan.name,
-      scenarioFile,
-      simulator,
-      createdAt: new Date().toISOString(),
-      wallSeconds: +((performance.now() - t0) / 1000).toFixed(3),
-      jobs: 0,
-      cpus: availableParallelism(),
-      node: process.version,
-      points: {
-        total: plan.points.length,
-        main: plan.points.filter((p) => p.role === 'main').length,
-        solo: plan.points.filter((p) => p.role === 'solo').length,
-        skipped: plan.points.length - missing.length,
-        ran: 0,
-        failed: missing.length,
-      },
-      failures: missing.map((m) => ({ key: m.key, error: m.why })),
-    };
-    let writeError: IoError | null = null;
-    try {
-      writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
-      writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
-      writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
-    } catch (e) {
-      if (!(e instanceof IoError)) throw e;
-      writeError = e;
-    }
+    const meta = sweepMeta(plan, { scenarioFile, simulator, t0, jobs: 0, skipped: plan.points.length - missing.length, ran: 0, failures: missing.map((m) => ({ key: m.key, error: m.why })) });
+    const writeError = writeSweepSummary(dir, summary, meta);
     return { dir, plan, summary, meta, shards, missing, resubmit, running, writeError };
   } finally {
     release();

@@ -109,6 +109,46 @@ export interface SweepOutcome {
   writeError: IoError | null;
 }
 
+/** A sweep folder's meta.json: the build, the time taken and how its points went. */
+export function sweepMeta(
+  plan: SweepPlan,
+  o: { scenarioFile: string | null; simulator: string; t0: number; jobs: number; skipped: number; ran: number; failures: SweepMeta['failures'] },
+): SweepMeta {
+  return {
+    cclabVersion: CCLAB_VERSION,
+    scenario: plan.name,
+    scenarioFile: o.scenarioFile,
+    simulator: o.simulator,
+    createdAt: new Date().toISOString(),
+    wallSeconds: +((performance.now() - o.t0) / 1000).toFixed(3),
+    jobs: o.jobs,
+    cpus: availableParallelism(),
+    node: process.version,
+    points: {
+      total: plan.points.length,
+      main: plan.points.filter((p) => p.role === 'main').length,
+      solo: plan.points.filter((p) => p.role === 'solo').length,
+      skipped: o.skipped,
+      ran: o.ran,
+      failed: o.failures.length,
+    },
+    failures: o.failures,
+  };
+}
+
+/** Write summary.json, summary.csv and meta.json (each temp + rename); a full disk is returned, not thrown. */
+export function writeSweepSummary(dir: string, summary: SweepSummary, meta: SweepMeta): IoError | null {
+  try {
+    writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
+    writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
+    writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
+    return null;
+  } catch (e) {
+    if (!(e instanceof IoError)) throw e;
+    return e;
+  }
+}
+
 /** Default number of worker threads: the CPUs the scheduler allocated (cpus.ts), else the machine's cores. */
 export function defaultJobs(): number {
   return allocatedCpus().jobs;
@@ -430,36 +470,9 @@ async function runLocked(
   }
 
   const summary = aggregate(plan, pointsDir);
-  const meta: SweepMeta = {
-    cclabVersion: CCLAB_VERSION,
-    scenario: plan.name,
-    scenarioFile,
-    simulator,
-    createdAt: new Date().toISOString(),
-    wallSeconds: +((performance.now() - t0) / 1000).toFixed(3),
-    jobs,
-    cpus: availableParallelism(),
-    node: process.version,
-    points: {
-      total: plan.points.length,
-      main: plan.points.filter((p) => p.role === 'main').length,
-      solo: plan.points.filter((p) => p.role === 'solo').length,
-      skipped,
-      ran: tasks.length,
-      failed: failures.length,
-    },
-    failures,
-  };
+  const meta = sweepMeta(plan, { scenarioFile, simulator, t0, jobs, skipped, ran: tasks.length, failures });
   // the summary is written even when points failed; a full disk is reported, not thrown, so the failures are still listed
-  let writeError: IoError | null = null;
-  try {
-    writeFileAtomic(join(dir, 'summary.json'), toJson(summary));
-    writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(summary));
-    writeFileAtomic(join(dir, SWEEP_META_FILE), toJson(meta));
-  } catch (e) {
-    if (!(e instanceof IoError)) throw e;
-    writeError = e;
-  }
+  const writeError = writeSweepSummary(dir, summary, meta);
   forgetTemps();
   return { dir, plan, summary, meta, writeError };
 }
