@@ -41,7 +41,8 @@ import { LatencyProbe } from './probe.js';
 import { LogHistogram } from '../network/histogram.js';
 import { arrivalSchedule } from '../traffic/schedule.js';
 import type { ResolvedHop, ResolvedScenario } from '../scenario/resolve.js';
-import type { Connection, Network, Workload } from './topology.js';
+import type { Network } from './topology.js';
+import { scheduleWorkloads } from './workloads.js';
 import type { TimeseriesRow } from '../results/write.js';
 import type { ChainLinkSummary } from '../results/schema.js';
 import { round6 } from '../results/metrics.js';
@@ -77,9 +78,6 @@ export interface ChainHop {
  * "Parking lots": noise of the order of a packet's transmission time would.)
  */
 export const ROUTER_JITTER_NS = 20_000;
-
-/** The smallest scoreboard and out-of-order ring a workload connection starts with (as topology.ts). */
-const CONNECTION_RING = 64;
 
 export function buildChain(s: ResolvedScenario): Network {
   const sim = new Simulator();
@@ -256,45 +254,11 @@ export function buildChain(s: ResolvedScenario): Network {
     revSinks[nFlows] = probe;
   }
 
-  const workloads: (Workload | null)[] = [];
-  let nextId = nFlows + 1;
-  s.flows.forEach((f, i) => {
-    const schedule = schedules[i];
-    if (!schedule) {
-      workloads.push(null);
-      return;
-    }
-    const first = hops[f.path![0]!]!;
-    const end = hops[f.path![f.path!.length - 1]!]!;
-    const w: Workload = { conns: [], rttUs: new LogHistogram() };
-    workloads.push(w);
-    for (const arrival of schedule) {
-      const c: Connection = { id: nextId++, arrival, sender: null, receiver: null };
-      w.conns.push(c);
-      sim.timer(() => {
-        const sender = new TcpSender(sim, pool, createCc(f), {
-          flow: c.id,
-          mss: f.mss,
-          bytes: arrival.bytes,
-          startNs: arrival.startNs,
-          stopNs: f.stopNs,
-          fqPacing: f.pacing === 'fq',
-          timerSlackNs: first.link.hostJitterNs,
-          ecn: f.ecn === true,
-          seed: s.seed,
-          rttHistogram: w.rttUs,
-          scoreboardCapacity: CONNECTION_RING,
-        });
-        sender.out = first.access!;
-        const receiver = new TcpReceiver(sim, pool, c.id, f.mss, f.rwndBytes, CONNECTION_RING);
-        if (ccSpec(f.cc)?.ecn === 'required') receiver.ca = createCc(f);
-        receiver.out = end.ackLoss as PacketSink;
-        c.sender = sender;
-        c.receiver = receiver;
-        fwdSinks[c.id] = receiver;
-        revSinks[c.id] = sender;
-      }).at(arrival.startNs);
-    }
+  const workloads = scheduleWorkloads(sim, pool, s, schedules, nFlows + 1, (f) => hops[f.path![0]!]!.link.hostJitterNs, (f, id, sender, receiver) => {
+    sender.out = hops[f.path![0]!]!.access!;
+    receiver.out = hops[f.path![f.path!.length - 1]!]!.ackLoss as PacketSink;
+    fwdSinks[id] = receiver;
+    revSinks[id] = sender;
   });
 
   // the fields of a single link's network: the narrowest link's stages (what single-link readers see)

@@ -44,6 +44,7 @@ import { LogHistogram } from '../network/histogram.js';
 import { arrivalSchedule, type Arrival } from '../traffic/schedule.js';
 import { hasReverseFlows, type ResolvedScenario } from '../scenario/resolve.js';
 import { buildChain, chainPacketsInNetwork, type ChainHop } from './chain.js';
+import { scheduleWorkloads } from './workloads.js';
 
 export interface Network {
   sim: Simulator;
@@ -113,9 +114,6 @@ export interface Workload {
   conns: Connection[];
   rttUs: LogHistogram;
 }
-
-/** The smallest scoreboard and out-of-order ring a workload connection starts with (they grow as needed). */
-const CONNECTION_RING = 64;
 
 export function buildNetwork(s: ResolvedScenario): Network {
   if (s.links !== undefined) return buildChain(s);
@@ -253,44 +251,12 @@ export function buildNetwork(s: ResolvedScenario): Network {
   }
 
   // workloads: each connection is made when it arrives, with a sender and receiver of its own
-  const workloads: (Workload | null)[] = [];
-  let nextId = nFlows + 1;
-  s.flows.forEach((f, i) => {
-    const schedule = schedules[i];
-    if (!schedule) {
-      workloads.push(null);
-      return;
-    }
-    const w: Workload = { conns: [], rttUs: new LogHistogram() };
-    workloads.push(w);
-    for (const arrival of schedule) {
-      const c: Connection = { id: nextId++, arrival, sender: null, receiver: null };
-      w.conns.push(c);
-      sim.timer(() => {
-        const sender = new TcpSender(sim, pool, createCc(f), {
-          flow: c.id,
-          mss: f.mss,
-          bytes: arrival.bytes,
-          startNs: arrival.startNs,
-          stopNs: f.stopNs,
-          fqPacing: f.pacing === 'fq',
-          timerSlackNs: l.hostJitterNs,
-          ecn: f.ecn === true,
-          seed: s.seed,
-          rttHistogram: w.rttUs,
-          scoreboardCapacity: CONNECTION_RING,
-        });
-        sender.out = access;
-        const receiver = new TcpReceiver(sim, pool, c.id, f.mss, f.rwndBytes, CONNECTION_RING);
-        if (ccSpec(f.cc)?.ecn === 'required') receiver.ca = createCc(f);
-        receiver.out = ackLoss as PacketSink;
-        c.sender = sender;
-        c.receiver = receiver;
-        fwdSinks[c.id] = receiver;
-        revSinks[c.id] = sender;
-        if (net.reverse) placeConnection(net.reverse, c.id, sender, receiver, f.direction === 'reverse', fwdSinks, revSinks);
-      }).at(arrival.startNs);
-    }
+  const workloads = scheduleWorkloads(sim, pool, s, schedules, nFlows + 1, () => l.hostJitterNs, (f, id, sender, receiver) => {
+    sender.out = access;
+    receiver.out = ackLoss as PacketSink;
+    fwdSinks[id] = receiver;
+    revSinks[id] = sender;
+    if (net.reverse) placeConnection(net.reverse, id, sender, receiver, f.direction === 'reverse', fwdSinks, revSinks);
   });
 
   const net: Network = { sim, pool, senders, receivers, receiverHost, access, dataLoss, bottleneck, fwdPipe, ackLoss, revPipe, dataDrops, randomDrops, queueDrops, ceMarks, probe, workloads, ids, revLines };
