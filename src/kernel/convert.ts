@@ -58,7 +58,7 @@ import { fctBlock } from '../results/fct.js';
 import { SUMMARY_SCHEMA, type ChainLinkSummary, type FlowSummary, type LinkSummary, type ReverseLinkSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
-import { flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedLink, type ResolvedScenario } from '../scenario/resolve.js';
+import { flowBottleneckBps, flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedLink, type ResolvedScenario } from '../scenario/resolve.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
@@ -372,7 +372,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
         if (fin) done++;
         const fctS = fin ? c!.doneS! - c!.synS! : null;
         connectionRows.push({ flow: f.id, start_s: round6(c?.synS != null ? c.synS - t0 : sc.startNs / 1e9), bytes: sc.bytes, ...(fctS !== null ? { fct_ms: round6(fctS * 1000) } : {}) });
-        if (sc.startNs / 1e9 >= warmupS) connectionRecords.push({ bytes: sc.bytes, mss: f.mss, completionS: fctS, baseRttS: flowRttNs(s, f) / 1e9 });
+        if (sc.startNs / 1e9 >= warmupS) connectionRecords.push({ bytes: sc.bytes, mss: f.mss, completionS: fctS, baseRttS: flowRttNs(s, f) / 1e9, bottleneckBps: flowBottleneckBps(s, f) });
       }
       connections = { started, finished: done };
     }

@@ -6,7 +6,8 @@
  * network.
  *
  * The ideal is two base RTTs (the handshake, then the last byte out and its
- * ACK back) plus the flow's wire bytes at the bottleneck rate: a flow that
+ * ACK back) plus the flow's wire bytes at its bottleneck's rate (on a chain,
+ * the slowest link of its path): a flow that
  * has the network to itself and no slow start to climb comes out at 1, so a
  * slowdown says how much queueing, losses and slow start cost the flow.
  *
@@ -18,7 +19,7 @@ import { quantileSorted } from 'simple-statistics';
 import { dataWireBytes } from '../network/wire.js';
 import { round6 } from './metrics.js';
 import type { FctStats, FctSummary, FlowSummary } from './schema.js';
-import { flowRttNs, type ResolvedScenario } from '../scenario/resolve.js';
+import { flowBottleneckBps, flowRttNs, type ResolvedScenario } from '../scenario/resolve.js';
 
 /** One short flow: what it had to send and when (null: did not finish). */
 export interface FctRecord {
@@ -28,6 +29,8 @@ export interface FctRecord {
   completionS: number | null;
   /** The flow's base (propagation) RTT, seconds. */
   baseRttS: number;
+  /** The rate of its narrowest link, bit/s (flowBottleneckBps). */
+  bottleneckBps: number;
 }
 
 /** Size buckets, as HPCC and pFabric group their FCTs: upper bounds in bytes (1kb = 1024 bytes, as scenario sizes). */
@@ -39,12 +42,12 @@ export const FCT_BUCKETS: readonly { label: string; maxBytes: number }[] = [
   { label: '>10mb', maxBytes: Number.POSITIVE_INFINITY },
 ];
 
-/** Ideal completion time of a flow on an empty network (s): two base RTTs plus its wire bytes at the bottleneck rate. */
-export function idealFctS(r: Pick<FctRecord, 'bytes' | 'mss' | 'baseRttS'>, rateBps: number): number {
+/** Ideal completion time of a flow on an empty network (s): two base RTTs plus its wire bytes at its narrowest link's rate. */
+export function idealFctS(r: Pick<FctRecord, 'bytes' | 'mss' | 'baseRttS' | 'bottleneckBps'>): number {
   const fullSegs = Math.floor(r.bytes / r.mss);
   const rest = r.bytes - fullSegs * r.mss;
   const wire = fullSegs * dataWireBytes(r.mss) + (rest > 0 ? dataWireBytes(rest) : 0);
-  return 2 * r.baseRttS + (wire * 8) / rateBps;
+  return 2 * r.baseRttS + (wire * 8) / r.bottleneckBps;
 }
 
 /** mean, p50, p95, p99 of values (null when there are none). */
@@ -59,28 +62,28 @@ function stats(values: number[]): FctStats | null {
   };
 }
 
-function group(records: readonly FctRecord[], rateBps: number): Omit<FctSummary, 'bySize'> {
+function group(records: readonly FctRecord[]): Omit<FctSummary, 'bySize'> {
   const done = records.filter((r) => r.completionS !== null);
   return {
     flows: records.length,
     finished: done.length,
     unfinished: records.length - done.length,
     fctMs: stats(done.map((r) => r.completionS! * 1000)),
-    slowdown: stats(done.map((r) => r.completionS! / idealFctS(r, rateBps))),
+    slowdown: stats(done.map((r) => r.completionS! / idealFctS(r))),
   };
 }
 
 /** The FCT block of a run's summary, or null when it has no short flows. */
-export function fctSummary(records: readonly FctRecord[], rateBps: number): FctSummary | null {
+export function fctSummary(records: readonly FctRecord[]): FctSummary | null {
   if (records.length === 0) return null;
   const bySize: FctSummary['bySize'] = [];
   let lo = 0;
   for (const b of FCT_BUCKETS) {
     const inBucket = records.filter((r) => r.bytes > lo && r.bytes <= b.maxBytes);
     lo = b.maxBytes;
-    if (inBucket.length > 0) bySize.push({ size: b.label, ...group(inBucket, rateBps) });
+    if (inBucket.length > 0) bySize.push({ size: b.label, ...group(inBucket) });
   }
-  return { ...group(records, rateBps), bySize };
+  return { ...group(records), bySize };
 }
 
 /**
@@ -92,9 +95,9 @@ export function runFct(s: ResolvedScenario, flows: readonly FlowSummary[], conne
   const records: FctRecord[] = [...connections];
   for (const f of s.flows) {
     if (f.bytes === null || f.startNs < (s.warmupNs ?? 0)) continue;
-    records.push({ bytes: f.bytes, mss: f.mss, completionS: flows[f.id]?.completionS ?? null, baseRttS: flowRttNs(s, f) / 1e9 });
+    records.push({ bytes: f.bytes, mss: f.mss, completionS: flows[f.id]?.completionS ?? null, baseRttS: flowRttNs(s, f) / 1e9, bottleneckBps: flowBottleneckBps(s, f) });
   }
-  return fctSummary(records, s.link.rateBps);
+  return fctSummary(records);
 }
 
 /** `{fct}` for a run summary with short flows, `{}` otherwise (summaries without keep their bytes). */

@@ -390,6 +390,12 @@ export function flowRttNs(s: ResolvedScenario, f: ResolvedFlow): number {
   return s.link.rttNs + (f.extraDelayNs ?? 0);
 }
 
+/** The rate of a flow's narrowest link, bit/s: the slowest link of its path on a chain, else the link's. */
+export function flowBottleneckBps(s: ResolvedScenario, f: ResolvedFlow): number {
+  if (s.links !== undefined && f.path !== undefined) return Math.min(...f.path.map((i) => s.links![i]!.rateBps));
+  return s.link.rateBps;
+}
+
 /**
  * Whether the link's reverse direction is a bottleneck of its own: when a
  * flow sends data that way. It then runs at the link's rate (or its reverse

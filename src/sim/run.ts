@@ -16,7 +16,7 @@
  * left out of the aggregates.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import { flowRttNs, scenarioHash } from '../scenario/resolve.js';
+import { flowBottleneckBps, flowRttNs, scenarioHash } from '../scenario/resolve.js';
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
@@ -301,7 +301,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       const done = c.sender !== null && c.sender.completionNs >= 0 && c.sender.completionNs <= f.stopNs;
       const completionS = done ? (c.sender!.completionNs - c.arrival.startNs) / 1e9 : null;
       connections.push({ flow: i, start_s: round6(c.arrival.startNs / 1e9), bytes: c.arrival.bytes, ...(completionS !== null ? { fct_ms: round6(completionS * 1000) } : {}) });
-      if (c.arrival.startNs >= warmupNs) connectionRecords.push({ bytes: c.arrival.bytes, mss: f.mss, completionS, baseRttS: flowRttNs(sc, f) / 1e9 });
+      if (c.arrival.startNs >= warmupNs) connectionRecords.push({ bytes: c.arrival.bytes, mss: f.mss, completionS, baseRttS: flowRttNs(sc, f) / 1e9, bottleneckBps: flowBottleneckBps(sc, f) });
     }
   });
   const pr = net.probe;

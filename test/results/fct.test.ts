@@ -9,21 +9,21 @@ describe('idealFctS', () => {
   it('is two base RTTs plus the wire bytes at the link rate', () => {
     // 100 KiB = 70 full segments of 1448 + 1040 bytes: 70 x 1514 + 1106 wire bytes
     const wire = 70 * 1514 + (1040 + 66);
-    expect(idealFctS({ bytes: 102400, mss: 1448, baseRttS: 0.04 }, 50e6)).toBeCloseTo(0.08 + (wire * 8) / 50e6, 12);
+    expect(idealFctS({ bytes: 102400, mss: 1448, baseRttS: 0.04, bottleneckBps: 50e6 })).toBeCloseTo(0.08 + (wire * 8) / 50e6, 12);
     // one byte: one small segment
-    expect(idealFctS({ bytes: 1, mss: 1448, baseRttS: 0.02 }, 10e6)).toBeCloseTo(0.04 + (67 * 8) / 10e6, 12);
+    expect(idealFctS({ bytes: 1, mss: 1448, baseRttS: 0.02, bottleneckBps: 10e6 })).toBeCloseTo(0.04 + (67 * 8) / 10e6, 12);
   });
 });
 
 describe('fctSummary', () => {
-  const r = (bytes: number, completionS: number | null) => ({ bytes, mss: 1448, completionS, baseRttS: 0.01 });
+  const r = (bytes: number, completionS: number | null) => ({ bytes, mss: 1448, completionS, baseRttS: 0.01, bottleneckBps: 50e6 });
 
   it('is null without short flows', () => {
-    expect(fctSummary([], 50e6)).toBeNull();
+    expect(fctSummary([])).toBeNull();
   });
 
   it('counts unfinished flows and leaves them out of the percentiles', () => {
-    const s = fctSummary([r(5000, 0.1), r(5000, 0.3), r(5000, null), r(500_000, 0.5)], 50e6)!;
+    const s = fctSummary([r(5000, 0.1), r(5000, 0.3), r(5000, null), r(500_000, 0.5)])!;
     expect(s.flows).toBe(4);
     expect(s.finished).toBe(3);
     expect(s.unfinished).toBe(1);
@@ -34,11 +34,11 @@ describe('fctSummary', () => {
       ['<=10kb', 3, 2, 1],
       ['<=1mb', 1, 1, 0],
     ]);
-    expect(s.bySize[0]!.slowdown!.p50).toBeCloseTo(0.2 / idealFctS(r(5000, 0), 50e6), 5);
+    expect(s.bySize[0]!.slowdown!.p50).toBeCloseTo(0.2 / idealFctS(r(5000, 0)), 5);
   });
 
   it('reports no percentiles when nothing finished', () => {
-    const s = fctSummary([r(5000, null)], 50e6)!;
+    const s = fctSummary([r(5000, null)])!;
     expect(s.fctMs).toBeNull();
     expect(s.slowdown).toBeNull();
     expect(s.unfinished).toBe(1);
@@ -46,7 +46,7 @@ describe('fctSummary', () => {
 
   it('puts a size on a bucket boundary in the lower bucket (1kb = 1024 bytes, as scenario sizes)', () => {
     expect(FCT_BUCKETS[0]!.maxBytes).toBe(10 * 1024);
-    expect(fctSummary([r(10 * 1024, 0.1)], 50e6)!.bySize[0]!.size).toBe('<=10kb');
-    expect(fctSummary([r(10 * 1024 + 1, 0.1)], 50e6)!.bySize[0]!.size).toBe('<=100kb');
+    expect(fctSummary([r(10 * 1024, 0.1)])!.bySize[0]!.size).toBe('<=10kb');
+    expect(fctSummary([r(10 * 1024 + 1, 0.1)])!.bySize[0]!.size).toBe('<=100kb');
   });
 });

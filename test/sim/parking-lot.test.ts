@@ -102,4 +102,18 @@ describe('paths', () => {
     expect(all!.rttMs.min).toBeGreaterThanOrEqual(30);
     expect(all!.rttMs.min).toBeLessThan(31); // two links' serialisation
   });
+
+  it('measures a short flow\'s slowdown against the narrowest link of its own path, not of the chain', () => {
+    // one 1 MB flow alone on a 50 Mbit/s link of a chain whose other link is 5 Mbit/s:
+    // nothing else runs, so it finishes near its ideal time at 50 Mbit/s (at 5 Mbit/s
+    // its slowdown would come out near 0.2)
+    const r = run({
+      duration: '3s',
+      links: [{ name: 'fast', rate: '50mbit', rtt: '10ms' }, { name: 'slow', rate: '5mbit', rtt: '10ms' }],
+      flows: [{ cc: 'cubic', bytes: '1mb', path: ['fast'] }],
+    });
+    const sd = r.summary.fct!.slowdown!.p50;
+    expect(sd).toBeGreaterThan(1);
+    expect(sd).toBeLessThan(4);
+  });
 });
