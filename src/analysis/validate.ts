@@ -257,6 +257,23 @@ export interface ReferenceRuns {
   runs: readonly RunRecord[];
 }
 
+/**
+ * The scenario the simulator runs for a kernel point: the kernel run's
+ * scenario with the seed, without its sweep, and with the testbed's host
+ * model on the link, or on every link of a chain (each link's receivers: one
+ * VM runs them all).
+ */
+export function simulatedPointDoc(kernelDoc: Record<string, unknown>, seed: number, testbed: Record<string, unknown>): Record<string, unknown> {
+  const doc = structuredClone(kernelDoc);
+  doc.seed = seed;
+  if (Array.isArray(doc.links)) doc.links = (doc.links as Record<string, unknown>[]).map((l) => ({ ...l, ...testbed }));
+  else doc.link = { ...(doc.link as Record<string, unknown>), ...testbed };
+  delete doc.sweep;
+  delete doc.seeds;
+  delete doc.zip;
+  return doc;
+}
+
 /** Simulate every reference point and compare. */
 export async function validate(reference: ReferenceRuns, opts: ValidateOptions): Promise<Validation> {
   const referenceRoot = reference.root;
@@ -279,15 +296,11 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
     const first = runs[0]!;
     const nSim = Math.max(opts.simSeeds ?? 0, (opts.simSeedsPerKernelRun ?? 0) * runs.length, ...runs.map((r) => r.summary.seed));
     for (let seed = 1; seed <= nSim; seed++) {
-      const doc = structuredClone(first.scenarioDoc ?? (YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>));
-      doc.seed = seed;
-      doc.link = { ...(doc.link as Record<string, unknown>), ...testbed };
-      delete doc.sweep;
-      delete doc.seeds;
-      delete doc.zip;
+      const doc = simulatedPointDoc(first.scenarioDoc ?? (YAML.parse(readFileSync(join(first.dir, 'scenario.yaml'), 'utf8')) as Record<string, unknown>), seed, testbed);
       // a relative trace path (link.trace) is taken from the tree's <group>.yaml, the sweep the runs were made from
       const groupFile = join(referenceRoot, `${groupOf(referenceRoot, first.dir)}.yaml`);
-      const scenarioFile = (doc.link as Record<string, unknown> | undefined)?.trace !== undefined && existsSync(groupFile) ? groupFile : null;
+      const links = Array.isArray(doc.links) ? (doc.links as Record<string, unknown>[]) : [doc.link as Record<string, unknown> | undefined];
+      const scenarioFile = links.some((l) => l?.trace !== undefined) && existsSync(groupFile) ? groupFile : null;
       const { resolved } = validateScenario(doc, String(doc.name ?? 'reference'), scenarioFile ? dirname(scenarioFile) : null);
       const hash = scenarioHash(resolved);
       const key = `${hash}-seed${resolved.seed}`;
