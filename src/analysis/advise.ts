@@ -449,7 +449,11 @@ export function adviseSweepDoc(
   return doc;
 }
 
-/** A folder name for the advice: the path in words plus a short hash of everything swept. */
+/**
+ * A folder name for the advice: the path in words plus a short hash of the
+ * base scenario (path, competitor, transport, seeds; not the rates, so a
+ * second --propose on the same path reuses the points already run).
+ */
 function defaultName(path: AdvisePath, doc: Record<string, unknown>): string {
   const hash = createHash('sha256').update(canonicalJson(doc)).digest('hex').slice(0, 6);
   const loss = `${+path.lossPct.toFixed(3)}`.replace('.', 'p');
@@ -496,7 +500,7 @@ export async function runAdvise(input: AdviseInput): Promise<AdviseResult> {
   }
   const rates = rateBps.map((r) => formatRate(r));
   const doc = adviseSweepDoc(base, transport, against, rates, gains, seeds);
-  const name = defaultName(path, doc);
+  const name = defaultName(path, { ...base, transport, against, seeds });
   const outcome = await runSweep(doc, name, null, {
     out: input.out ?? join(input.results ?? 'results', name),
     ...(input.jobs !== undefined ? { jobs: input.jobs } : {}),
