@@ -70,6 +70,8 @@ export const DEFAULT_WARMUP = '2s';
 /** Competitors the advice can measure harm against. */
 export const AGAINST = ['cubic', 'bbr', 'bbr3', 'reno'] as const;
 export type Against = (typeof AGAINST)[number];
+/** Rates added between the chosen rate and the next one up (which broke a limit) in the second, refining pass. */
+export const REFINE_RATES = 3;
 /** Rates rounded to this many bits/s in the grid. */
 const RATE_STEP_BPS = 10_000;
 const BRUTAL_MIN_RATE_BPS = BRUTAL_MIN_RATE_BYTES * 8;
@@ -317,6 +319,25 @@ export function rateGrid(carriesBps: number): number[] {
   return [...new Set(rates)].sort((a, b) => a - b);
 }
 
+/**
+ * The second pass: REFINE_RATES rates evenly between the chosen rate and the
+ * next rate tried above it (which broke a limit, else it would have been
+ * chosen), so the advice is not a coarse grid step below the limit. None
+ * when nothing was chosen or nothing lies above.
+ */
+export function refineRates(rates: readonly number[], chosen: AdviseCandidate | null): number[] {
+  if (chosen === null) return [];
+  const lo = chosen.rateMbps * 1e6;
+  const hi = rates.find((r) => r > lo + RATE_STEP_BPS / 2);
+  if (hi === undefined) return [];
+  const out: number[] = [];
+  for (let i = 1; i <= REFINE_RATES; i++) {
+    const r = Math.round((lo + ((hi - lo) * i) / (REFINE_RATES + 1)) / RATE_STEP_BPS) * RATE_STEP_BPS;
+    if (r > lo && r < hi && !rates.includes(r) && !out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
 /** The limits: the user's, else the defaults for this path. */
 export function resolveLimits(path: AdvisePath, o: Pick<AdviseInput, 'maxRetrans' | 'maxDelay' | 'maxHarm'>): AdviseLimits {
   const defaulted: AdviseLimits['defaulted'] = [];
@@ -498,21 +519,30 @@ export async function runAdvise(input: AdviseInput): Promise<AdviseResult> {
     proposal = { input: input.propose, rateMbps: +(p / 1e6).toFixed(6), ratio: +ratio.toFixed(4), above: ratio > 1 };
     rateBps = [...new Set([...rateBps, p])].sort((a, b) => a - b);
   }
-  const rates = rateBps.map((r) => formatRate(r));
-  const doc = adviseSweepDoc(base, transport, against, rates, gains, seeds);
   const name = defaultName(path, { ...base, transport, against, seeds });
-  const outcome = await runSweep(doc, name, null, {
-    out: input.out ?? join(input.results ?? 'results', name),
-    ...(input.jobs !== undefined ? { jobs: input.jobs } : {}),
-    ...(input.progress ? { progress: input.progress } : {}),
-    ...(input.log ? { log: input.log } : {}),
-    command: 'cclab advise',
-  });
-  if (outcome.meta.failures.length === outcome.plan.points.length) {
-    throw new Error(`every run of the advice failed: ${outcome.meta.failures[0]?.error ?? 'unknown error'}`);
+  const sweep = async (rb: readonly number[]) => {
+    const rates = rb.map((r) => formatRate(r));
+    const outcome = await runSweep(adviseSweepDoc(base, transport, against, rates, gains, seeds), name, null, {
+      out: input.out ?? join(input.results ?? 'results', name),
+      ...(input.jobs !== undefined ? { jobs: input.jobs } : {}),
+      ...(input.progress ? { progress: input.progress } : {}),
+      ...(input.log ? { log: input.log } : {}),
+      command: 'cclab advise',
+    });
+    if (outcome.meta.failures.length === outcome.plan.points.length) {
+      throw new Error(`every run of the advice failed: ${outcome.meta.failures[0]?.error ?? 'unknown error'}`);
+    }
+    const candidates = readCandidates(outcome, path.rttMs, limits);
+    return { rates, outcome, candidates, recommendation: chooseSetting(candidates) };
+  };
+  let s = await sweep(rateBps);
+  // the default grid is coarse: refine once between the choice and the next rate up (the user's --rates are kept as given)
+  const finer = input.rates === undefined ? refineRates(rateBps, s.recommendation) : [];
+  if (finer.length > 0) {
+    rateBps = [...rateBps, ...finer].sort((a, b) => a - b);
+    s = await sweep(rateBps);
   }
-  const candidates = readCandidates(outcome, path.rttMs, limits);
-  const recommendation = chooseSetting(candidates);
+  const { rates, outcome, candidates, recommendation } = s;
   let prop: AdviseProposal | null = null;
   if (proposal !== null) {
     const g = proposalGain(gains);
