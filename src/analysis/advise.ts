@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
 import { canonicalJson, type ResolvedScenario } from '../scenario/resolve.js';
-import { formatRate, parsePercent, parseTime, UnitError } from '../scenario/units.js';
+import { formatRate, parsePercent, parseRate, parseTime, UnitError } from '../scenario/units.js';
 import { parseBandwidth } from '../scenario/hysteria-rate.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
 import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_MAX_CWND_GAIN, BRUTAL_MIN_CWND_GAIN, BRUTAL_MIN_RATE_BYTES } from '../cc/brutal.js';
@@ -431,7 +431,8 @@ export function readCandidates(o: SweepOutcome, baseRttMs: number, limits: Advis
     const rttP95Ms = mean(alone.map((f) => f?.rttMs.p95));
     const harm = mean(rivalAlone.map((a, i) => (a && rivalComp[i] && a.goodputMbps > 0 ? (a.goodputMbps - rivalComp[i]!.goodputMbps) / a.goodputMbps : null)));
     const cand: Omit<AdviseCandidate, 'fails'> = {
-      rateMbps: +(c.resolved.flows[0]!.brutal!.rateBytesPerSec * 8 / 1e6).toFixed(6),
+      // from the value swept (whatever block the transport resolves it into)
+      rateMbps: +(parseRate(rate) / 1e6).toFixed(6),
       rate,
       gain,
       goodputMbps: r6(mean(alone.map((f) => f?.goodputMbps))),
@@ -489,6 +490,9 @@ export async function runAdvise(input: AdviseInput): Promise<AdviseResult> {
   const seeds = input.seeds ?? 1;
   const { link, source } = readPathLink(input.from);
   const duration = input.duration ?? DEFAULT_DURATION;
+  if (optionValue('--duration', () => parseTime(duration)) <= parseTime(DEFAULT_WARMUP)) {
+    throw new InputError(`--duration: must be longer than the ${DEFAULT_WARMUP} warm-up left out of every run, e.g. ${DEFAULT_DURATION}`);
+  }
   const base: Record<string, unknown> = {
     name: 'advise',
     duration,

@@ -139,6 +139,7 @@ describe('cclab advise', () => {
     [['--gains', '3'], /^cclab: --gains: expected whole numbers from 5 to 80/],
     [['--rates', '100kbit'], /^cclab: --rates: "100kbit" is below Brutal's smallest rate, 500kbit/],
     [['--seeds', '0'], /^cclab: --seeds: expected a whole number of at least 1/],
+    [['--duration', '2s'], /^cclab: --duration: must be longer than the 2s warm-up/],
   ];
   it.each(bad)('bad input %j: one line naming the option, exit 2', (args, msg) => {
     const r = cclab(['advise', '--set', 'link.rate=50mbit', '--set', 'link.rtt=50ms', ...args, '--out', join(mkdtempSync(join(tmpdir(), 'cclab-advise-')), 'a')]);
