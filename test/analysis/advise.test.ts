@@ -10,11 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { cclab } from '../helpers/cli.js';
 import { isHysteriaRate, parseBandwidth } from '../../src/scenario/hysteria-rate.js';
 import {
+  adviseSweepDoc,
   chooseSetting,
   limitFailures,
   linkFromSummary,
   proposalGain,
   rateGrid,
+  refineRates,
   resolveLimits,
   type AdviseCandidate,
   type AdvisePath,
@@ -114,8 +116,23 @@ describe('the decision', () => {
     expect(g.at(-1)).toBe(94_680_000);
     expect(g).toContain(47_340_000);
     expect(rateGrid(1e6)[0]).toBe(500_000); // never below Brutal's 500kbit
+    // the second pass: three rates between the choice and the next rate up
+    const chosen = { ...cand(44.97, 45, 0.01, 1, 0.1), fails: [] };
+    expect(refineRates([40_240_000, 44_970_000, 47_340_000], chosen)).toEqual([45_560_000, 46_160_000, 46_750_000]);
+    expect(refineRates([44_970_000], chosen)).toEqual([]);
+    expect(refineRates(g, null)).toEqual([]);
     expect(proposalGain([10, 20, 30])).toBe(20);
     expect(proposalGain([10, 15])).toBe(15);
+  });
+
+  it("QUIC Brutal sweeps the rate only (Hysteria's brutal.go has no gain); TCP sweeps rate x gain", () => {
+    const base = { name: 'advise', duration: '12s', link: { rate: '50mbit', rtt: '50ms' }, flows: [{ cc: 'brutal' }, { cc: 'cubic' }] };
+    const quic = adviseSweepDoc(base, 'quic', 'cubic', ['10mbit', '20mbit'], null, 1);
+    expect(quic.flows).toEqual([{ cc: 'brutal', transport: 'quic', brutal: { rate: '10mbit' } }, { cc: 'cubic' }]);
+    expect(quic.sweep).toEqual({ 'flows[0].brutal.rate': ['10mbit', '20mbit'] });
+    const tcp = adviseSweepDoc(base, 'tcp', 'bbr', ['10mbit', '20mbit'], [10, 20], 2);
+    expect(tcp.flows).toEqual([{ cc: 'brutal', brutal: { rate: '10mbit', cwndGain: 10 } }, { cc: 'bbr' }]);
+    expect(tcp).toMatchObject({ sweep: { 'flows[0].brutal.rate': ['10mbit', '20mbit'], 'flows[0].brutal.cwndGain': [10, 20] }, harm: true, seeds: 2 });
   });
 
   it("reads a run's measured path: rate, base RTT, buffer, qdisc, and random losses over the packets sent", () => {
