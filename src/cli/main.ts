@@ -17,6 +17,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerCompare } from './commands/compare.js';
 import { registerValidate } from './commands/validate.js';
 import { registerTrace } from './commands/trace.js';
+import { registerAdvise } from './commands/advise.js';
 import { loadPlugins } from '../engine/plugins.js';
 
 const program = new Command();
@@ -37,6 +38,7 @@ registerDemo(program);
 registerCompare(program);
 registerValidate(program);
 registerTrace(program);
+registerAdvise(program);
 
 try {
   await loadPlugins().catch((e: Error) => {

@@ -15,6 +15,7 @@ import type { ChartSpec } from './chartconfig.js';
 import type { Results, RunResults, SweepResults } from './data.js';
 import { ccLabel } from './specs.js';
 import { loadModelReport, type ModelReport } from './model-section.js';
+import { adviceHtml, loadAdvice } from './advise-section.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -257,7 +258,9 @@ export function reportHtml(res: Results, specs: readonly ChartSpec[]): string {
     })
     .join('\n');
   const model = res.kind === 'sweep' ? loadModelReport(res.dir) : null;
+  const advice = res.kind === 'sweep' ? loadAdvice(res.dir) : null;
   const nav = [
+    ...(advice ? ['<a href="#advice">Advice</a>'] : []),
     ...sections.map((sec, i) => `<a href="#charts-${i}">${esc(sec)}</a>`),
     ...(model ? ['<a href="#model">Surrogate model</a>'] : []),
     `<a href="#table">${res.kind === 'sweep' ? 'Sweep table' : 'Flows'}</a>`,
@@ -277,7 +280,7 @@ export function reportHtml(res: Results, specs: readonly ChartSpec[]): string {
 <header><h1>cclab report: ${esc(name)}</h1><p>${esc(doc.description ?? '')}${doc.description ? ' · ' : ''}${esc(what)}</p></header>
 <nav>${nav}</nav>
 <main>
-${figures || '<p class="note">No charts fit these results.</p>'}
+${advice ? `<section id="advice"><h2>Advice</h2>${adviceHtml(advice)}</section>\n` : ''}${figures || '<p class="note">No charts fit these results.</p>'}
 ${model ? `<section id="model"><h2>Surrogate model</h2>${modelHtml(model)}</section>` : ''}
 <section id="table"><h2>${res.kind === 'sweep' ? 'Sweep table' : 'Flows'}</h2><div class="scroll">${res.kind === 'sweep' ? sweepTable(res) : runTable(res)}</div></section>
 <section id="scenario"><h2>Scenario</h2><pre>${esc(res.scenarioYaml || '(scenario.yaml not found)')}</pre></section>

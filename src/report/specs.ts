@@ -25,6 +25,7 @@ import { parseRate } from '../scenario/units.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
+import { adviceChartsOf } from './advise-section.js';
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
 
@@ -1053,5 +1054,6 @@ function fctCharts(s: RunResults['summary'], subtitle: string, connections: Retu
 
 /** The charts that fit a results directory. */
 export function chartSpecs(res: Results): ChartSpec[] {
-  return res.kind === 'sweep' ? sweepCharts(res) : runCharts(res);
+  // an advise folder (cclab advise) adds its goodput and overhead charts
+  return res.kind === 'sweep' ? [...sweepCharts(res), ...adviceChartsOf(res.dir)] : runCharts(res);
 }
