@@ -131,6 +131,12 @@ export function registerValidate(program: Command): void {
       });
       if (v.points.length === 0) throw new InputError(`--reference ${reference}: no kernel runs found${opts.only ? ` matching --only ${opts.only}` : ''}`);
       const charts: string[] = [];
+      const { renderPng } = await import('../../report/render.js');
+      for (const { group, spec } of v.lossCharts) {
+        const file = join(chartsDir, `${spec.id}.png`);
+        writeFileAtomic(file, renderPng(spec));
+        charts.push(relative(dirname(doc), file));
+      }
       for (const { group, comparison } of v.comparisons) {
         for (const [name, buf] of Object.entries(comparisonCharts(comparison))) {
           if (!name.endsWith('.png')) continue;
