@@ -27,6 +27,14 @@
  * 95th percentile is shown beside it, not targeted (a few tail flows decide
  * it, and 30 s runs have few of them).
  *
+ * Near a loss cliff (one bulk flow over a random-loss link whose runs split
+ * between holding the link and collapsing, as BBR v1 does at 15-20% loss,
+ * issue 19), means hide what matters, so such points are also checked run by
+ * run (cliffCheck): the share of collapsed runs (goodput below half the
+ * ceiling, link rate x (1 - loss) x payload fraction) within 20 percentage
+ * points of the kernel's, and a Mann-Whitney U test of the per-run goodputs
+ * (analysis/mann-whitney.ts) not rejecting at 5%.
+ *
  * The test host's own timing is not part of a scenario: a reference tree may
  * hold `testbed.yaml`, the host model measured on the machine that ran it
  * (e.g. `link: {ackJitter: {...}}` from kernel/measure-ack-noise.mjs), and the
@@ -45,6 +53,9 @@ import { runTasks } from './runner.js';
 import type { PointTask } from './point.js';
 import { simulatorFingerprint } from './fingerprint.js';
 import { tQuantile } from './stats.js';
+import { cliffCheck, CLIFF_MIN_KERNEL_RUNS, CLIFF_TEST_ALPHA, COLLAPSE_FRACTION, COLLAPSED_SHARE_TOLERANCE_PP, type CliffCheck } from './cliff.js';
+import { lossCliffChart } from './cliff-chart.js';
+import type { ChartSpec } from '../report/chartconfig.js';
 import { workerDistDir } from './runner.js';
 import { isPointDone } from './point.js';
 
@@ -160,6 +171,8 @@ export interface ValidatedPoint {
   signals?: SignalCheck;
   /** Median flow completion time (ms) of the point's short flows, for points that have them. */
   fct?: FctCheck;
+  /** Collapsed runs and a two-sample test of per-run goodputs, for points near a loss cliff. */
+  cliff?: CliffCheck;
   pass: boolean;
 }
 
@@ -169,6 +182,8 @@ export interface Validation {
   tolerance: Tolerance;
   /** The per-group comparisons behind the points (for overlay charts). */
   comparisons: { group: string; comparison: Comparison }[];
+  /** Goodput against loss, every run and seed, for groups that sweep random loss (cliff-chart.ts). */
+  lossCharts: { group: string; spec: ChartSpec }[];
 }
 
 function spread(values: number[]): Spread {
@@ -325,12 +340,15 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
 
   const points: ValidatedPoint[] = [];
   const comparisons: Validation['comparisons'] = [];
+  const lossCharts: Validation['lossCharts'] = [];
   const groups = [...new Set(kernel.map((k) => groupOf(referenceRoot, k.dir)))].sort();
   for (const g of groups) {
     const kRuns = kernel.filter((k) => groupOf(referenceRoot, k.dir) === g);
     const sRuns = sim.filter((s) => groupOf(opts.out, s.dir) === g);
     const c: Comparison = compareRuns(sRuns, kRuns, FIDELITY_TOLERANCE);
     comparisons.push({ group: g, comparison: c });
+    const lossChart = lossCliffChart(g, kRuns, sRuns);
+    if (lossChart) lossCharts.push({ group: g, spec: lossChart });
     for (const p of c.points) {
       const kr = kRuns.filter((r) => pointKey(r.resolved) === p.key);
       const sr = sRuns.filter((r) => pointKey(r.resolved) === p.key);
@@ -358,6 +376,7 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
       }
       const signals = signalCheck(kr, sr);
       const fct = fctCheck(kr, sr);
+      const cliff = cliffCheck(kr, sr);
       points.push({
         group: g,
         label: p.label,
@@ -371,11 +390,12 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
         shares,
         ...(signals ? { signals } : {}),
         ...(fct ? { fct } : {}),
-        pass: p.pass && shares.every((s) => s.ok) && (signals?.ok ?? true) && (fct?.ok ?? true),
+        ...(cliff ? { cliff } : {}),
+        pass: p.pass && shares.every((s) => s.ok) && (signals?.ok ?? true) && (fct?.ok ?? true) && (cliff?.ok ?? true),
       });
     }
   }
-  return { reference: referenceRoot, points, tolerance: FIDELITY_TOLERANCE, comparisons };
+  return { reference: referenceRoot, points, tolerance: FIDELITY_TOLERANCE, comparisons, lossCharts };
 }
 
 // ---------------------------------------------------------------------------
@@ -415,6 +435,8 @@ export function validationCounts(v: Validation): {
   signals: [number, number];
   /** Points within the FCT target, of those with short flows. */
   fct: [number, number];
+  /** Points within the cliff targets (collapsed share and the U test), of those near a loss cliff. */
+  cliff: [number, number];
 } {
   const perMetric = {} as Record<Metric, number>;
   for (const m of METRICS) perMetric[m] = v.points.filter((p) => p.ok[m]).length;
@@ -424,10 +446,12 @@ export function validationCounts(v: Validation): {
       METRICS.every((m) => p.ok[m] || p.withinNoise[m]) &&
       p.shares.every((s) => s.ok) &&
       (!p.signals || p.signals.ok || p.signals.withinNoise) &&
-      (!p.fct || p.fct.ok || p.fct.withinNoise),
+      (!p.fct || p.fct.ok || p.fct.withinNoise) &&
+      (!p.cliff || p.cliff.ok),
   ).length;
   const withSignals = v.points.filter((p) => p.signals);
   const withFct = v.points.filter((p) => p.fct);
+  const withCliff = v.points.filter((p) => p.cliff);
   return {
     points: v.points.length,
     pass: v.points.filter((p) => p.pass).length,
@@ -436,6 +460,7 @@ export function validationCounts(v: Validation): {
     shares: [allShares.filter((s) => s.ok).length, allShares.length],
     signals: [withSignals.filter((p) => p.signals!.ok).length, withSignals.length],
     fct: [withFct.filter((p) => p.fct!.ok).length, withFct.length],
+    cliff: [withCliff.filter((p) => p.cliff!.ok).length, withCliff.length],
   };
 }
 
@@ -450,9 +475,9 @@ export function validationMarkdown(
   out.push('');
   out.push(`Generated by \`${info.command}\` from the kernel reference runs in \`${v.reference}\` (${info.kernelRelease}, cclab's QEMU test VM; see its README). Each kernel point was run ${info.kernelReps} times; the simulator runs the same scenario with ${info.simSeedsText}. Values are mean ± sample standard deviation over the repetitions (n in brackets where it differs); the error is (simulator − kernel) / kernel on the means.`);
   out.push('');
-  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `; AQM drops + CE marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.fct[1] ? `; median flow completion time ${c.fct[0]}/${c.fct[1]}` : ''}.`);
+  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `; AQM drops + CE marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.fct[1] ? `; median flow completion time ${c.fct[0]}/${c.fct[1]}` : ''}${c.cliff[1] ? `; near a loss cliff, collapsed runs and their distribution ${c.cliff[0]}/${c.cliff[1]}` : ''}.`);
   out.push('');
-  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points; at an AQM bottleneck, drops + CE marks per second within ${SIGNAL_TOLERANCE.rel * 100}% (${SIGNAL_TOLERANCE.abs}/s absolute); where short flows run, their median completion time within ${FCT_TOLERANCE_REL * 100}%. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
+  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points; at an AQM bottleneck, drops + CE marks per second within ${SIGNAL_TOLERANCE.rel * 100}% (${SIGNAL_TOLERANCE.abs}/s absolute); where short flows run, their median completion time within ${FCT_TOLERANCE_REL * 100}%; near a loss cliff (one bulk flow, at least ${CLIFF_MIN_KERNEL_RUNS} kernel runs, some runs of either backend collapsed below ${COLLAPSE_FRACTION * 100}% of the ceiling link × (1 − loss) × payload fraction and some not), the share of collapsed runs within ${COLLAPSED_SHARE_TOLERANCE_PP} percentage points and a Mann-Whitney U test of the per-run goodputs not rejecting at ${CLIFF_TEST_ALPHA * 100}%. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
   if (info.notes) {
     out.push('');
     out.push(info.notes.trim());
@@ -499,6 +524,20 @@ export function validationMarkdown(
         const why = x.ok ? '' : [x.noisy ? 'noisy' : '', x.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
         const f = (y: Spread, usualN?: number): string => `${y.mean.toFixed(1)} ± ${y.sd.toFixed(1)}${usualN !== undefined && y.n !== usualN ? ` (n=${y.n})` : ''}`;
         out.push(`| ${p.label} | ${f(x.kernel, 3)} | ${f(x.sim)} | ${pct(x.relErr)} | ${x.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} | ${f(x.p95.kernel, 3)} | ${f(x.p95.sim)} |`);
+      }
+    }
+    const withCliff = pts.filter((p) => p.cliff);
+    if (withCliff.length) {
+      out.push('');
+      out.push('### Near the loss cliff: collapsed runs and their distribution');
+      out.push('');
+      out.push('| point | ceiling (Mbit/s) | collapsed: kernel | simulator | Mann-Whitney p | pass |');
+      out.push('| --- | --- | --- | --- | --- | --- |');
+      for (const p of withCliff) {
+        const x = p.cliff!;
+        const share = (v: number, n: number): string => `${(v * 100).toFixed(0)}% of ${n}`;
+        const why = x.ok ? '' : [x.shareOk ? '' : 'collapsed share', x.testOk ? '' : 'distribution'].filter(Boolean).join(', ');
+        out.push(`| ${p.label} | ${x.ceilingMbps.toFixed(1)} | ${share(x.collapsed.kernel, p.kernel.goodputMbps.n)} | ${share(x.collapsed.sim, p.sim.goodputMbps.n)} | ${x.test.p < 0.001 ? '< 0.001' : x.test.p.toFixed(3)} | ${x.ok ? 'yes' : `**no** (${why})`} |`);
       }
     }
     const withShares = pts.filter((p) => p.shares.length > 0);

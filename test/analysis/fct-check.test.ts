@@ -50,7 +50,7 @@ describe('the FCT check of a point', () => {
       fct,
       pass: false,
     };
-    const v: Validation = { reference: 'r', points: [point], tolerance: {} as Validation['tolerance'], comparisons: [] };
+    const v: Validation = { reference: 'r', points: [point], tolerance: {} as Validation['tolerance'], comparisons: [], lossCharts: [] };
     expect(validationCounts(v).fct).toEqual([0, 1]);
     const md = validationMarkdown(v, { kernelRelease: 'x', charts: [], command: 'c', kernelReps: '3', simSeedsText: '30 seeds' });
     expect(md).toContain('median flow completion time 0/1');

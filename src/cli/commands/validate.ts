@@ -131,6 +131,12 @@ export function registerValidate(program: Command): void {
       });
       if (v.points.length === 0) throw new InputError(`--reference ${reference}: no kernel runs found${opts.only ? ` matching --only ${opts.only}` : ''}`);
       const charts: string[] = [];
+      const { renderPng } = await import('../../report/render.js');
+      for (const { group, spec } of v.lossCharts) {
+        const file = join(chartsDir, `${spec.id}.png`);
+        writeFileAtomic(file, renderPng(spec));
+        charts.push(relative(dirname(doc), file));
+      }
       for (const { group, comparison } of v.comparisons) {
         for (const [name, buf] of Object.entries(comparisonCharts(comparison))) {
           if (!name.endsWith('.png')) continue;
@@ -160,7 +166,7 @@ export function registerValidate(program: Command): void {
       const c = validationCounts(v);
       process.stdout.write(
         `${c.pass}/${c.points} points within every target (goodput ${c.perMetric.goodputMbps}, retransRatio ${c.perMetric.retransRatio}, mean RTT ${c.perMetric.rttMeanMs}` +
-          `${c.shares[1] ? `, shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `, AQM drops + marks ${c.signals[0]}/${c.signals[1]}` : ''})\nreport: ${doc}\n`,
+          `${c.shares[1] ? `, shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `, AQM drops + marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.cliff[1] ? `, near a loss cliff ${c.cliff[0]}/${c.cliff[1]}` : ''})\nreport: ${doc}\n`,
       );
       if (c.pass < c.points) process.exitCode = 1;
     });
