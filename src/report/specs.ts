@@ -18,7 +18,8 @@
  * Run directory: the time series, and the competing-flow charts when the run
  * has more than one flow.
  */
-import { jainIndex } from '../results/metrics.js';
+import { PALETTE } from './palette.js';
+import { RATE_WINDOW_S, windowedJain, windowedRates, type WindowedRates } from './rates.js';
 import { countedProbes } from '../results/probe.js';
 import { ccSpec } from '../cc/index.js';
 import { parseRate } from '../scenario/units.js';
@@ -26,7 +27,7 @@ import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+export { PALETTE };
 
 /** At most this many charts of one kind (one per facet). */
 const MAX_FACETS = 12;
@@ -36,6 +37,12 @@ const MAX_SERIES_POINTS = 2000;
 /** A congestion control's name in charts and tables (its CcSpec label), or the name itself. */
 export function ccLabel(cc: string): string {
   return ccSpec(cc)?.label ?? cc;
+}
+
+/** A congestion control's marker and dash pattern (its CcSpec), or none for one the registry does not know. */
+export function ccStyle(cc: string): { marker?: string; dash?: number[] } {
+  const spec = ccSpec(cc);
+  return spec ? { marker: spec.marker, dash: spec.dash } : {};
 }
 
 /** A congestion control's colour (its CcSpec colour), or the i-th palette colour for one the registry does not know. */
@@ -717,6 +724,8 @@ function conditionText(v: SweepView, rows: readonly SweepRow[]): string {
 interface TsSeries {
   label: string;
   color: string;
+  /** The CC's marker and dash (ccStyle) when series are CCs. */
+  style?: { marker?: string; dash?: number[] };
   flow: FlowSeries | null;
   link: Timeseries['link'] | null;
   /** Where its time axis starts: the run's warm-up (s). */
@@ -737,11 +746,12 @@ function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string
           label: s.label,
           color: s.color,
           points: stride(f.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y))),
+          style: s.style ?? {},
           ...(skipZero && ys.every((y) => !(y > 0)) ? { skip: true } : {}),
         };
       })
       .filter((s) => !('skip' in s) && s.points.length > 0)
-      .map(({ label, color, points }) => ({ label, color, points }));
+      .map(({ label, color, points, style }) => ({ label, color, points, ...style }));
   const panels: [string, string, string, string, ChartSeries[]][] = [
     ['cwnd', 'Congestion window over time', "snd_cwnd in packets, sampled at the scenario's sampling interval.", 'cwnd (packets)', line((f) => f.cwnd)],
     [
@@ -842,38 +852,52 @@ function bbr3Charts(ts: Timeseries, flow: { id: number; label: string }, subtitl
   return out;
 }
 
-function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string }[], subtitle: string, idSuffix: string, sectionLabel: string): ChartSpec[] {
+function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string; cc?: string }[], subtitle: string, idSuffix: string, sectionLabel: string, windowS = RATE_WINDOW_S): ChartSpec[] {
   const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
   const tput: ChartSeries[] = [];
-  const byTime = new Map<number, number[]>();
+  const good: ChartSeries[] = [];
+  const rates: WindowedRates[] = [];
   for (const f of flows) {
     const s = ts.flows.get(f.id);
     if (!s) continue;
-    tput.push({ label: f.label, color: f.color, points: stride(s.time.map((t, i) => ({ x: t, y: s.goodput[i]! })).filter((p) => Number.isFinite(p.y))) });
-    s.time.forEach((t, i) => {
-      const g = s.goodput[i]!;
-      if (!Number.isFinite(g)) return;
-      const xs = byTime.get(t);
-      if (xs) xs.push(g);
-      else byTime.set(t, [g]);
-    });
+    const r = windowedRates(s, windowS);
+    rates.push(r);
+    const style = f.cc ? ccStyle(f.cc) : {};
+    const pts = (ys: number[]) => stride(r.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y)));
+    tput.push({ label: f.label, color: f.color, points: pts(r.throughput), ...style });
+    good.push({ label: f.label, color: f.color, points: pts(r.goodput), ...style });
   }
-  const jain: ChartPoint[] = [...byTime.entries()]
-    .filter(([, xs]) => xs.length >= 2)
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, xs]) => ({ x: t, y: +jainIndex(xs).toFixed(4), note: `${xs.length} active flows` }));
+  const jain: ChartPoint[] = windowedJain(rates).map((j) => ({ x: j.time, y: j.jain, note: `${j.flows} active flows` }));
+  const linkMbps = ts.link.linkMbps.filter((x) => Number.isFinite(x) && x > 0);
+  const win = `${formatNumber(windowS)} s`;
   const section = `Competing flows${sectionLabel ? `: ${sectionLabel}` : ''}`;
   const out: ChartSpec[] = [
     {
       id: `flows-throughput${idSuffix}`,
       kind: 'line',
       section,
-      title: 'Per-flow throughput over time',
+      title: `Per-flow throughput over time (tcp_rate delivery rate, ${win} mean)`,
       subtitle,
-      description: 'Goodput of each flow per sampling interval (bytes delivered in order in the interval).',
+      description:
+        `Throughput of each flow: the tcp_rate delivery rate (bytes the receiver got, in order or not, over the send or ACK phase of the newest delivered segment; tcpi_delivery_rate as ss reports it), averaged over a trailing ${win} window. ` +
+        'It stays within what the bottleneck carries.' +
+        (linkMbps.length ? ` The link carries ${formatNumber(Math.max(...linkMbps))} Mbit/s at most.` : ''),
       x: xAxis,
-      y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
+      y: { title: `throughput (Mbit/s, ${win} mean)`, type: 'linear', min: 0 },
       series: tput,
+    },
+    {
+      id: `flows-goodput${idSuffix}`,
+      kind: 'line',
+      section,
+      title: `Per-flow goodput over time (in-order bytes per ${win} window)`,
+      subtitle,
+      description:
+        `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
+        'When a retransmission fills a hole, the bytes the receiver held out of order count at once, so goodput can run above the link for a window after a loss episode; the throughput chart shows what the link carried.',
+      x: xAxis,
+      y: { title: `goodput (Mbit/s, in order, ${win} window)`, type: 'linear', min: 0 },
+      series: good,
     },
   ];
   if (jain.length > 0) {
@@ -881,11 +905,11 @@ function competingCharts(ts: Timeseries, flows: { id: number; label: string; col
       id: `flows-fairness${idSuffix}`,
       kind: 'line',
       section,
-      title: "Fairness over time (Jain's index)",
+      title: `Fairness over time (Jain's index of throughput, ${win} windows)`,
       subtitle,
-      description: "Jain's index over the active flows' goodput in each interval: 1 = equal shares, 1/n = one flow takes everything.",
+      description: `Jain's index over the active flows' throughput in the same trailing ${win} windows as the throughput chart: 1 = equal shares, 1/n = one flow takes everything. It depends on the shares only.`,
       x: xAxis,
-      y: { title: "Jain's fairness index", type: 'linear', min: 0, max: 1 },
+      y: { title: "Jain's fairness index of throughput", type: 'linear', min: 0, max: 1 },
       series: [{ label: "Jain's index", color: '#444444', points: stride(jain) }],
     });
   }
@@ -899,7 +923,14 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const series: TsSeries[] = reps.map((rep, i) => {
       const r = rep.rows[0]!;
       const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
-      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null, fromS: ts?.fromS ?? 0 };
+      return {
+        label: rep.label,
+        color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!,
+        ...(v.seriesParams.length ? { style: ccStyle(r.cc) } : {}),
+        flow: ts?.flows.get(r.flow) ?? null,
+        link: ts?.link ?? null,
+        fromS: ts?.fromS ?? 0,
+      };
     });
     return timeseriesCharts(series, `representative point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
   }
@@ -913,7 +944,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const colors = flowColors(rep.rows);
     // flows with RTTs of their own: each flow's base RTT (summary.csv's rtt_ms) in its label
     const ownRtts = new Set(rep.rows.map((x) => x.rtt_ms)).size > 1;
-    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)! }));
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)!, cc: x.cc }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
     out.push(...competingCharts(ts, flows, `representative point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : ''));
   });
@@ -937,9 +968,17 @@ function runCharts(res: RunResults): ChartSpec[] {
     id: f.id,
     label: (s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
     color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
+    cc: f.cc,
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
-  const series: TsSeries[] = flows.map((f, i) => ({ label: f.label, color: f.color, flow: ts.flows.get(f.id) ?? null, link: i === 0 ? ts.link : null, fromS: ts.fromS }));
+  const series: TsSeries[] = flows.map((f, i) => ({
+    label: f.label,
+    color: f.color,
+    ...(ccs.length === s.flows.length ? { style: ccStyle(f.cc) } : {}),
+    flow: ts.flows.get(f.id) ?? null,
+    link: i === 0 ? ts.link : null,
+    fromS: ts.fromS,
+  }));
   const charts = timeseriesCharts(series, subtitle, 'timeseries-');
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
