@@ -13,14 +13,14 @@
 
 /** Okabe-Ito in the order charts hand out colours to series no CC names. */
 export const OKABE_ITO = {
-  blue: '#0072B2',
-  vermillion: '#D55E00',
-  bluishGreen: '#009E73',
-  orange: '#E69F00',
-  skyBlue: '#56B4E9',
-  reddishPurple: '#CC79A7',
+  blue: '#0072b2',
+  vermillion: '#d55e00',
+  bluishGreen: '#009e73',
+  orange: '#e69f00',
+  skyBlue: '#56b4e9',
+  reddishPurple: '#cc79a7',
   black: '#000000',
-  yellow: '#F0E442',
+  yellow: '#f0e442',
 } as const;
 
 /** Colours for series with no colour of their own (flows of one CC, unknown CCs), yellow last: it is faint on white. */
