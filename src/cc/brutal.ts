@@ -228,7 +228,7 @@ export const brutalSpec: CcSpec<BrutalConfig> = {
   name: 'brutal',
   label: 'Brutal',
   doc: "Hysteria's fixed-rate congestion control as the tcp_brutal module: a set rate, raised to make up for loss",
-  color: '#d62728',
+  color: '#d55e00', // Okabe-Ito (src/report/palette.ts)
   marker: 'rectRot',
   dash: [10, 4, 2, 4],
   params: {

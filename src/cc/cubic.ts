@@ -385,7 +385,7 @@ export const cubicSpec: CcSpec<CubicParams> = {
   name: 'cubic',
   label: 'Cubic',
   doc: "Linux's default, tcp_cubic.c: a cubic window curve, HyStart, beta 0.7",
-  color: '#2ca02c',
+  color: '#009e73', // Okabe-Ito (src/report/palette.ts)
   marker: 'triangle',
   dash: [6, 3],
   params: {

@@ -213,7 +213,7 @@ export const dctcpSpec: CcSpec<DctcpParams> = {
   name: 'dctcp',
   label: 'DCTCP',
   doc: 'Data Center TCP as the tcp_dctcp module: Reno that cuts cwnd by half the moving fraction of CE-marked packets; needs ECN',
-  color: '#ff7f0e',
+  color: '#e69f00', // Okabe-Ito (src/report/palette.ts)
   marker: 'star',
   dash: [1, 3],
   params: {

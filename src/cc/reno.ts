@@ -61,7 +61,7 @@ export const renoSpec: CcSpec = {
   name: 'reno',
   label: 'Reno',
   doc: "Linux's built-in NewReno (tcp_cong.c): AIMD, halving on loss",
-  color: '#9467bd',
+  color: '#cc79a7', // Okabe-Ito (src/report/palette.ts)
   marker: 'rect',
   dash: [2, 2],
   create: () => createReno(),

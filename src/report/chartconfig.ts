@@ -22,6 +22,8 @@ export interface ChartPoint {
   note?: string;
   /** Half-width of the confidence interval ((hi - lo) / 2), for bar charts' tooltips and JSON. */
   halfWidth?: number | null;
+  /** Text drawn next to the marker (e.g. the loss rate of a throughput-vs-delay point). */
+  label?: string;
 }
 
 export interface ChartSeries {
@@ -35,6 +37,13 @@ export interface ChartSeries {
   dash?: number[];
   /** Point style (Chart.js pointStyle), default circle. */
   marker?: string;
+  /**
+   * Drawn with the series of this label (shown and hidden with it, not in
+   * the legend): the seeds' own values next to their mean, or a 1-σ ellipse.
+   */
+  partOf?: string;
+  /** An outline (ellipse): a thin closed line through the points in order, no markers, no tooltips. */
+  outline?: boolean;
 }
 
 export interface AxisSpec {
@@ -204,7 +213,7 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
           color: '#222',
           usePointStyle: true,
           boxHeight: Math.round(style.fontSize * 0.75),
-          filter: (item: any, data: any) => !data.datasets[item.datasetIndex].cclabBand,
+          filter: (item: any, data: any) => !data.datasets[item.datasetIndex].cclabBand && !data.datasets[item.datasetIndex].cclabPart,
         },
         onClick(_e: any, item: any, legend: any) {
           // toggle a series together with its confidence band
@@ -219,7 +228,7 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
       },
       tooltip: {
         enabled: style.interactive,
-        filter: (item: any) => !item.dataset.cclabBand,
+        filter: (item: any) => !item.dataset.cclabBand && !item.dataset.cclabOutline,
         callbacks: {},
       },
     },
@@ -310,25 +319,70 @@ export function toChartConfig(spec: ChartSpec, style: ChartStyle): any {
         });
       }
     }
+    if (s.outline) {
+      datasets.push({
+        label: s.label,
+        data: pts.map((p) => ({ x: p.x, y: p.y })),
+        borderColor: withAlpha(s.color, 0.7),
+        backgroundColor: withAlpha(s.color, 0.08),
+        borderWidth: 1.2,
+        borderDash: s.dash ?? [],
+        pointRadius: 0,
+        pointHoverRadius: 0,
+        pointHitRadius: 0,
+        showLine: true,
+        fill: true,
+        tension: 0,
+        cclabGroup: s.partOf ?? s.label,
+        cclabPart: true,
+        cclabOutline: true,
+      });
+      continue;
+    }
     const many = pts.length > 60;
+    const seeds = s.partOf !== undefined;
     datasets.push({
       label: s.label,
-      data: pts.map((p) => ({ x: p.x, y: p.y, lo: p.lo, hi: p.hi, note: p.note })),
+      data: pts.map((p) => ({ x: p.x, y: p.y, lo: p.lo, hi: p.hi, note: p.note, label: p.label })),
       borderColor: s.color,
       backgroundColor: s.color,
       borderWidth: s.markersOnly ? 1 : many ? 1.6 : 2.5,
       borderDash: s.dash ?? [],
-      pointRadius: s.markersOnly ? 5 : many ? 0 : 3.5,
+      pointRadius: seeds ? 2.5 : s.markersOnly ? 5 : many ? 0 : 3.5,
       pointHoverRadius: s.markersOnly ? 7 : 5,
       pointStyle: s.marker ?? 'circle',
       showLine: !s.markersOnly,
       fill: false,
       tension: 0,
-      cclabGroup: s.label,
+      cclabGroup: s.partOf ?? s.label,
+      ...(seeds ? { cclabPart: true, backgroundColor: withAlpha(s.color, 0.45), borderColor: withAlpha(s.color, 0.45) } : {}),
     });
   }
   data = { datasets };
   options.scales = { x: axis(spec.x, 'x'), y: axis(spec.y, 'y') };
+  if (spec.series.some((s) => s.points.some((p) => p.label))) {
+    // point labels (Pantheon's annotated markers): the text beside each marker, in the series' colour
+    plugins.push({
+      id: 'cclabPointLabels',
+      afterDatasetsDraw(chart: any) {
+        const g = chart.ctx;
+        g.save();
+        g.font = `${Math.round(style.fontSize * 0.8)}px ${style.fontFamily}`;
+        g.textBaseline = 'bottom';
+        g.textAlign = 'left';
+        chart.data.datasets.forEach((d: any, i: number) => {
+          if (!chart.isDatasetVisible(i) || d.cclabPart || d.cclabBand) return;
+          chart.getDatasetMeta(i).data.forEach((el: any, j: number) => {
+            const text = d.data[j]?.label;
+            if (!text) return;
+            g.fillStyle = '#333333';
+            g.fillText(text, el.x + 6, el.y - 4);
+          });
+        });
+        g.restore();
+      },
+    });
+  }
   const xTitle = spec.x.title;
   const yTitle = spec.y.title;
   options.plugins.tooltip.callbacks = {

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../results/io.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import type { ChartSpec } from './chartconfig.js';
 import type { Results, RunResults, SweepResults } from './data.js';
-import { ccLabel } from './specs.js';
+import { ccLabel, MIN_CI_SEEDS } from './specs.js';
 import { loadModelReport, type ModelReport } from './model-section.js';
 import { adviceHtml, loadAdvice } from './advise-section.js';
 
@@ -60,10 +60,11 @@ function table(head: string[], rows: string[][], cls = ''): string {
     .join('')}</tbody></table>`;
 }
 
-function meanCi(st: { mean: number | null; ciLo: number | null; ciHi: number | null } | undefined, scale = 1, digits = 2): string {
+function meanCi(st: { n: number; mean: number | null; ciLo: number | null; ciHi: number | null } | undefined, scale = 1, digits = 2): string {
   if (!st || st.mean === null) return '';
   const m = (st.mean * scale).toFixed(digits);
-  if (st.ciHi === null || st.ciLo === null) return m;
+  // no interval from fewer than 3 seeds (t(1) = 12.7), as in the charts
+  if (st.ciHi === null || st.ciLo === null || st.n < MIN_CI_SEEDS) return m;
   return `${m} ± ${(((st.ciHi - st.ciLo) / 2) * scale).toFixed(digits)}`;
 }
 
@@ -97,7 +98,11 @@ function sweepTable(res: SweepResults): string {
     ...(harm ? [meanCi(r.stats.harm_goodput, 1, 3), meanCi(r.stats.harm_rtt_p95, 1, 3)] : []),
     ...(fct ? [meanCi(r.stats.fct_ms, 1, 1), meanCi(r.stats.fct_p50_ms, 1, 1), meanCi(r.stats.fct_p99_ms, 1, 1), meanCi(r.stats.fct_unfinished, 1, 1)] : []),
   ]);
-  return `<p class="note">Mean ± half-width of the ${Math.round(s.confidence * 100)}% Student-t confidence interval across seeds. The same numbers (and sd, CI bounds and more metrics) are in <code>summary.csv</code> and <code>summary.json</code>.</p>${table(head, rows, 'data')}`;
+  const ci =
+    s.seeds.length >= MIN_CI_SEEDS
+      ? `Mean ± half-width of the ${Math.round(s.confidence * 100)}% Student-t confidence interval of the mean across seeds.`
+      : `Mean of ${s.seeds.length} seed${s.seeds.length === 1 ? '' : 's'}: no confidence interval from fewer than ${MIN_CI_SEEDS} seeds (with 2, Student's t(1) makes a ${Math.round(s.confidence * 100)}% interval ±12.7 standard errors wide); the charts show each seed's value instead.`;
+  return `<p class="note">${ci} The same numbers (and sd, CI bounds and more metrics) are in <code>summary.csv</code> and <code>summary.json</code>.</p>${table(head, rows, 'data')}`;
 }
 
 function runTable(res: RunResults): string {

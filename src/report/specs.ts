@@ -18,16 +18,18 @@
  * Run directory: the time series, and the competing-flow charts when the run
  * has more than one flow.
  */
-import { jainIndex } from '../results/metrics.js';
+import { PALETTE } from './palette.js';
+import { RATE_WINDOW_S, windowedJain, windowedRates, type WindowedRates } from './rates.js';
 import { countedProbes } from '../results/probe.js';
 import { ccSpec } from '../cc/index.js';
-import { parseRate } from '../scenario/units.js';
+import { parsePercent, parseRate, parseSize, parseTime } from '../scenario/units.js';
+import { InputError } from '../scenario/errors.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
 import { adviceChartsOf } from './advise-section.js';
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+export { PALETTE };
 
 /** At most this many charts of one kind (one per facet). */
 const MAX_FACETS = 12;
@@ -39,6 +41,12 @@ export function ccLabel(cc: string): string {
   return ccSpec(cc)?.label ?? cc;
 }
 
+/** A congestion control's marker and dash pattern (its CcSpec), or none for one the registry does not know. */
+export function ccStyle(cc: string): { marker?: string; dash?: number[] } {
+  const spec = ccSpec(cc);
+  return spec ? { marker: spec.marker, dash: spec.dash } : {};
+}
+
 /** A congestion control's colour (its CcSpec colour), or the i-th palette colour for one the registry does not know. */
 export function ccColor(cc: string, i = 0): string {
   return ccSpec(cc)?.color ?? PALETTE[i % PALETTE.length]!;
@@ -48,13 +56,27 @@ const LOSS = 'link.loss';
 const RTT = 'link.rtt';
 const isCcPath = (p: string) => /^flows\[\d+\]\.cc$/.test(p);
 
-function paramLabel(p: string): string {
+/**
+ * A swept parameter in words, from its own name: "loss", "RTT", "Brutal
+ * rate" (flows[0].brutal.rate), "flow 1 Brutal rate", "codel target"; the
+ * path itself for one with no shorter name. Chart file names are made of it.
+ */
+export function paramLabel(p: string): string {
   if (p === LOSS) return 'loss';
   if (p === RTT) return 'RTT';
   if (p === 'link.rate') return 'link rate';
   if (p === 'link.queue') return 'buffer';
+  if (p === 'link.qdisc') return 'qdisc';
   const m = /^flows\[(\d+)\]\.cc$/.exec(p);
   if (m) return `flow ${m[1]} CC`;
+  const cp = /^flows\[(\d+)\]\.([a-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(p);
+  if (cp) return `${cp[1] === '0' ? '' : `flow ${cp[1]} `}${ccLabel(cp[2]!)} ${cp[3]}`;
+  const fp = /^flows\[(\d+)\]\.([A-Za-z0-9_]+)$/.exec(p);
+  if (fp) return `flow ${fp[1]} ${fp[2] === 'ecn' ? 'ECN' : fp[2]}`;
+  const qp = /^link\.qdisc\.([a-z_]+)\.([a-z_]+)$/.exec(p);
+  if (qp) return `${qp[1]} ${qp[2]}`;
+  const lp = /^link\.([A-Za-z0-9_]+)$/.exec(p);
+  if (lp) return `link ${lp[1]}`;
   return p;
 }
 
@@ -112,6 +134,18 @@ function facetId(base: string, f: Facet, single: boolean): string {
   return single || !f.label ? base : `${base}--${slug(f.label)}`;
 }
 
+/** Fewest seeds for a confidence interval: with 2, Student's t(1) makes a 95% interval ±12.7 standard errors wide. */
+export const MIN_CI_SEEDS = 3;
+
+/** How a chart shows the spread over seeds, in its subtitle: "shaded: 95% Student-t CI" or why there is none. */
+export function seedsNote(seeds: number, what: 'band' | 'bars' | 'none', seedPoints: boolean): string {
+  if (seeds <= 1) return '';
+  const dots = seedPoints ? '; dots: each seed' : '';
+  if (seeds < MIN_CI_SEEDS) return `${dots}; no CI: fewer than ${MIN_CI_SEEDS} seeds`;
+  if (what === 'none') return dots;
+  return `, ${what === 'band' ? 'shaded' : 'bars'}: 95% Student-t CI of the mean${dots}`;
+}
+
 /** Context line of a sweep chart: link rate, facet, seeds. */
 function context(rows: readonly SweepRow[], facet: string, seeds: number, extra: string): string {
   const rates = distinct(rows.map((r) => r.rate_mbps));
@@ -152,6 +186,32 @@ interface SweepView {
   colorOf: (series: string, context: readonly SweepRow[]) => string;
   /** Swept params that name series (cc paths in single-flow sweeps). */
   seriesParams: string[];
+  /** Draw each seed's value next to the mean (always with 2 seeds, where there is no CI). */
+  seedPoints: boolean;
+  opts: ChartOptions;
+}
+
+/** What `cclab chart` lets a user choose beyond the default set of charts. */
+export interface ChartOptions {
+  /** Draw the seeds' own values on line charts (default: only with fewer than 3 seeds, where no CI is drawn). */
+  seedPoints?: boolean;
+  /** The sweep point whose runs the time series show: swept path -> value as written (default: a representative point). */
+  point?: Record<string, string>;
+  /** Smoothing window of the per-flow throughput, goodput and Jain charts (s). */
+  windowS?: number;
+  /** Instead of the default set: these metrics against a swept parameter (sweeps only). */
+  custom?: CustomChart[];
+}
+
+/** `--metric M --x P [--facet F]`: metric M (a summary.json metric key) against swept parameter P, one chart per value of F. */
+export interface CustomChart {
+  metric: string;
+  /** A swept path (default: the loss rate when swept, else the first swept parameter). */
+  x?: string;
+  /** A swept path to split charts by, or 'none' (default: every other swept parameter that does not name series). */
+  facet?: string;
+  /** A title of one's own. */
+  title?: string;
 }
 
 /**
@@ -166,7 +226,7 @@ function flowColors(rows: readonly SweepRow[]): Map<string, string> {
   return m;
 }
 
-function sweepView(res: SweepResults): SweepView {
+function sweepView(res: SweepResults, opts: ChartOptions = {}): SweepView {
   const rows = res.summary.rows;
   const perCombo = groupBy(rows, (r) => String(r.combo));
   const multiFlow = [...perCombo.values()].some((g) => g.length > 1);
@@ -184,6 +244,8 @@ function sweepView(res: SweepResults): SweepView {
     seriesOf,
     colorOf,
     seriesParams: multiFlow ? [] : res.summary.params.filter(isCcPath),
+    seedPoints: opts.seedPoints ?? (res.summary.seeds.length > 1 && res.summary.seeds.length < MIN_CI_SEEDS),
+    opts,
   };
 }
 
@@ -195,20 +257,31 @@ function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string,
   const out: ChartSeries[] = [];
   for (const [name, rs] of groupBy(rows, v.seriesOf)) {
     const points: ChartPoint[] = [];
+    const seedPoints: ChartPoint[] = [];
     for (const r of rs) {
       const st = r.stats[metric];
       if (!st || st.mean === null) continue;
+      // no interval from fewer than 3 seeds: t(1) = 12.7 draws a band past the link
+      const ci = st.n >= MIN_CI_SEEDS && st.ciLo !== null && st.ciHi !== null;
       points.push({
         x: x(r),
         y: st.mean * scale,
-        lo: st.ciLo === null ? null : st.ciLo * scale,
-        hi: st.ciHi === null ? null : st.ciHi * scale,
+        lo: ci ? st.ciLo! * scale : null,
+        hi: ci ? st.ciHi! * scale : null,
         note: note(r),
       });
+      if (v.seedPoints && st.values.length > 1) {
+        st.values.forEach((y, k) => {
+          if (y !== null) seedPoints.push({ x: x(r), y: y * scale, note: `seed ${v.res.summary.seeds[k] ?? k}; ${note(r)}` });
+        });
+      }
     }
     // one CC per series (single-flow sweeps): its marker and dash too, for print and colour-blind readers
     const spec = v.multiFlow ? undefined : ccSpec(rs[0]!.cc);
-    if (points.length) out.push({ label: name, color: v.colorOf(name, rows), points, band, ...(spec ? { marker: spec.marker, dash: spec.dash } : {}) });
+    const style = spec ? { marker: spec.marker, dash: spec.dash } : {};
+    const color = v.colorOf(name, rows);
+    if (points.length) out.push({ label: name, color, points, band: band && v.seeds >= MIN_CI_SEEDS, ...style });
+    if (seedPoints.length) out.push({ label: `${name}: seeds`, color, points: seedPoints, markersOnly: true, partOf: name, ...style });
   }
   return out;
 }
@@ -224,7 +297,8 @@ function vsLossCharts(v: SweepView): ChartSpec[] {
   const { axis, xOf } = lossAxis(losses);
   const facetParams = v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p));
   const fs = facets(v.rows, facetParams);
-  const band = v.seeds > 1 ? ', shaded: 95% CI' : '';
+  const band = seedsNote(v.seeds, 'band', v.seedPoints);
+  const ciText = v.seeds >= MIN_CI_SEEDS ? ' Shaded bands are 95% Student-t confidence intervals of the mean across seeds.' : '';
   const out: ChartSpec[] = [];
   for (const f of fs) {
     out.push({
@@ -235,7 +309,7 @@ function vsLossCharts(v: SweepView): ChartSpec[] {
       subtitle: context(f.rows, f.label, v.seeds, band),
       description:
         'Goodput (application bytes delivered in order per second) of each congestion control as the random loss rate grows. ' +
-        'The x axis is logarithmic; 0% loss is drawn at the left edge. Shaded bands are 95% Student-t confidence intervals across seeds.',
+        `The x axis is logarithmic; 0% loss is drawn at the left edge.${ciText}`,
       x: axis,
       y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
       series: seriesFromRows(v, f.rows, 'goodput_mbps', (r) => xOf(r.loss_pct), 1, (r) => pointNote(v, r), true),
@@ -336,31 +410,146 @@ function heatmapCharts(v: SweepView): ChartSpec[] {
   return out;
 }
 
+/** Points of the 1-σ ellipse of paired samples (x, y): mean + A·(cos θ, sin θ) with A·Aᵀ their covariance; null with fewer than 3 pairs. */
+export function sigmaEllipse(xs: readonly number[], ys: readonly number[], steps = 48): { x: number; y: number }[] | null {
+  const n = Math.min(xs.length, ys.length);
+  if (n < MIN_CI_SEEDS) return null;
+  const mx = xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const my = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+  }
+  sxx /= n - 1;
+  syy /= n - 1;
+  sxy /= n - 1;
+  // Cholesky factor of the covariance (a 0 0 on a degenerate axis)
+  const a = Math.sqrt(sxx);
+  const b = a > 0 ? sxy / a : 0;
+  const c = Math.sqrt(Math.max(0, syy - b * b));
+  const out: { x: number; y: number }[] = [];
+  for (let k = 0; k <= steps; k++) {
+    const t = (2 * Math.PI * k) / steps;
+    out.push({ x: mx + a * Math.cos(t), y: my + b * Math.cos(t) + c * Math.sin(t) });
+  }
+  return out;
+}
+
+/**
+ * Markers of one series that fall on the same spot (Brutal at every loss
+ * rate) share one label, "0%–20%", instead of seven labels printed over
+ * each other: points within 1.5% of the axes' spans of the first of a group.
+ */
+function mergeLabels(series: ChartSeries[], log: boolean, yMax: number): void {
+  const xs = series.flatMap((s) => s.points.map((p) => p.x)).filter((x) => x > 0);
+  const tx = (x: number) => (log ? Math.log2(x) : x);
+  const xSpan = Math.max(1e-9, tx(Math.max(...xs)) - tx(Math.min(...xs)));
+  const ySpan = Math.max(1e-9, yMax);
+  for (const s of series) {
+    if (s.partOf !== undefined || s.outline) continue;
+    const groups: ChartPoint[][] = [];
+    for (const p of s.points) {
+      const g = groups.find((g) => Math.abs(tx(g[0]!.x) - tx(p.x)) / xSpan < 0.015 && Math.abs(g[0]!.y - p.y) / ySpan < 0.015);
+      if (g) g.push(p);
+      else groups.push([p]);
+    }
+    for (const g of groups) {
+      if (g.length < 2) continue;
+      const labels = g.map((p) => p.label).filter((l): l is string => Boolean(l));
+      const text = labels.length <= 3 ? labels.join(', ') : `${labels[0]}–${labels[labels.length - 1]}`;
+      g.forEach((p, i) => {
+        if (i === 0) p.label = text;
+        else delete p.label;
+      });
+    }
+  }
+}
+
+/** Pantheon's delay axis: log base 2 with ticks at powers of 2 when the delays span more than 4×, reversed (better is right). */
+function delayAxis(xs: readonly number[]): { axis: AxisSpec; log: boolean } {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const log = lo > 0 && hi > 4 * lo;
+  const title = `95th percentile RTT (ms${log ? ', log₂ scale' : ''})  ← more delay · less delay →`;
+  if (!log) return { axis: { title, type: 'linear', reverse: true }, log };
+  const from = 2 ** Math.floor(Math.log2(lo));
+  const to = 2 ** Math.ceil(Math.log2(hi));
+  const ticks: number[] = [];
+  for (let t = from; t <= to; t *= 2) ticks.push(t);
+  return { axis: { title, type: 'logarithmic', reverse: true, min: from, max: to, ticks }, log };
+}
+
+/**
+ * Throughput against delay in Pantheon's form (Yan et al., USENIX ATC 2018):
+ * per CC one marker per sweep point at the mean over seeds, labelled with
+ * what moves it (the loss rate, or the setting), and around it the 1-σ
+ * ellipse of the seeds' (delay, goodput) pairs (from 3 seeds; with fewer the
+ * seeds' own points); the delay axis reversed, log₂ when it spans more than
+ * 4×, as Pantheon's plot.py draws it. Delay is the sender's p95 RTT (Pantheon
+ * plots one-way delay, which a TCP sender does not measure).
+ */
 function tradeoffCharts(v: SweepView): ChartSpec[] {
   // with a loss axis one chart per value of the other parameters (loss moves the markers);
   // without one, the markers of every setting share a chart, split as the bar charts are
-  const facetParams = hasLossAxis(v) ? v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p)) : settingSplit(v).facetParams;
+  const lossAxis = hasLossAxis(v);
+  const split = settingSplit(v);
+  const facetParams = lossAxis ? v.res.summary.params.filter((p) => p !== LOSS && !v.seriesParams.includes(p)) : split.facetParams;
+  const flows = flowsPerCombo(v);
+  const labelOf = (r: SweepRow) => (lossAxis ? `${formatNumber(r.loss_pct)}%` : settingLines(split.groupParams, r, flows).join(', ').replace(/\u00a0/g, ' '));
   const fs = facets(v.rows, facetParams);
   const out: ChartSpec[] = [];
+  const enough = v.seeds >= MIN_CI_SEEDS;
   for (const f of fs) {
-    const series = seriesFromRows(v, f.rows, 'goodput_mbps', (r) => meanOf(r, 'rtt_p95_ms') ?? Number.NaN, 1, (r) => pointNote(v, r), false)
-      .map((s) => ({ ...s, markersOnly: true, points: s.points.filter((p) => Number.isFinite(p.x)).map((p) => ({ x: p.x, y: p.y, note: p.note })) }))
-      .filter((s) => s.points.length > 0);
+    const series: ChartSeries[] = [];
+    const ellipses: { of: string; color: string; dash?: number[]; pairs: (readonly [number, number])[] }[] = [];
+    for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
+      const color = v.colorOf(name, f.rows);
+      const style = v.multiFlow ? {} : ccStyle(rs[0]!.cc);
+      const points: ChartPoint[] = [];
+      const seedPts: ChartPoint[] = [];
+      for (const r of rs) {
+        const d = r.stats.rtt_p95_ms;
+        const g = r.stats.goodput_mbps;
+        if (!d || !g || d.mean === null || g.mean === null) continue;
+        points.push({ x: d.mean, y: g.mean, note: pointNote(v, r), label: labelOf(r) });
+        const pairs = d.values.map((x, k) => [x, g.values[k]] as const).filter((p): p is readonly [number, number] => p[0] !== null && p[1] !== undefined && p[1] !== null && p[0] > 0);
+        if (enough && pairs.length >= MIN_CI_SEEDS) ellipses.push({ of: name, color, ...(style.dash ? { dash: style.dash } : {}), pairs });
+        if (v.seedPoints) pairs.forEach(([x, y], k) => seedPts.push({ x, y, note: `seed ${v.res.summary.seeds[k] ?? k}; ${pointNote(v, r)}` }));
+      }
+      if (points.length === 0) continue;
+      series.push({ label: name, color, points, markersOnly: true, ...style });
+      if (seedPts.length) series.push({ label: `${name}: seeds`, color, points: seedPts, markersOnly: true, partOf: name, ...style });
+    }
     if (series.length === 0) continue;
-    const xs = series.flatMap((s) => s.points.map((p) => p.x));
-    const lo = Math.min(...xs);
-    const hi = Math.max(...xs);
-    const log = lo > 0 && hi / lo > 5;
+    const all = series.flatMap((s) => s.points.map((p) => p.x)).filter((x) => x > 0);
+    const { axis, log } = delayAxis(all);
+    mergeLabels(series, log, Math.max(...series.flatMap((s) => s.points.map((p) => p.y))));
+    // each ellipse in the axis' own space: log₂ delay on a log axis
+    for (const e of ellipses) {
+      const pts = sigmaEllipse(
+        e.pairs.map(([x]) => (log ? Math.log2(x) : x)),
+        e.pairs.map(([, y]) => y),
+      );
+      if (!pts) continue;
+      const points = pts.map((p) => ({ x: +(log ? 2 ** p.x : p.x).toFixed(4), y: +p.y.toFixed(4) }));
+      series.push({ label: `${e.of}: 1-σ over seeds`, color: e.color, points, outline: true, partOf: e.of, ...(e.dash ? { dash: e.dash } : {}) });
+    }
+    const spread = enough ? `; ellipses: 1 σ over ${v.seeds} seeds` : v.seeds > 1 ? `; dots: each seed (no ellipse from fewer than ${MIN_CI_SEEDS} seeds)` : '';
     out.push({
       id: facetId('throughput-vs-delay', f, fs.length === 1),
       kind: 'scatter',
       section: 'Throughput and delay',
       title: 'Throughput vs delay (Pantheon-style)',
-      subtitle: `${context(f.rows, f.label, v.seeds, '')}; one marker per sweep point`,
+      subtitle: `${context(f.rows, f.label, v.seeds, '')}; markers labelled with the ${lossAxis ? 'loss rate' : 'setting'}${spread}`,
       description:
-        'Each marker is one sweep point (mean over seeds): goodput against the 95th percentile RTT the sender measured. ' +
-        'The delay axis is reversed as in Pantheon, so better is up and to the right.',
-      x: { title: '95th percentile RTT (ms)  ← more delay · less delay →', type: log ? 'logarithmic' : 'linear', reverse: true },
+        `Each marker is one sweep point (mean over seeds), labelled with its ${lossAxis ? 'random loss rate' : 'setting'}: goodput against the 95th percentile RTT the sender measured` +
+        (enough ? `, with the 1-σ ellipse of the seeds' (delay, goodput) pairs around it` : '') +
+        '. As in Pantheon the delay axis is reversed (better is up and to the right) and logarithmic in base 2 when the delays span more than 4×.',
+      x: axis,
       y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
       series,
     });
@@ -523,7 +712,7 @@ function barMetrics(harm: boolean): BarMetric[] {
       yTitle: 'goodput (Mbit/s)',
       description:
         'Goodput (application bytes delivered in order per second) of each flow at each setting of the sweep, mean over seeds; ' +
-        'the error bars are 95% Student-t confidence intervals.',
+        'the error bars are 95% Student-t confidence intervals of the mean (drawn from 3 seeds on).',
     },
     {
       id: 'retrans-by-setting',
@@ -640,7 +829,7 @@ function settingCharts(v: SweepView): ChartSpec[] {
         for (const r of rs) {
           const st = r.stats[m.metric];
           if (!st || st.mean === null) continue;
-          const ci = st.ciLo !== null && st.ciHi !== null;
+          const ci = st.n >= MIN_CI_SEEDS && st.ciLo !== null && st.ciHi !== null;
           points.push({
             x: groups.findIndex((g) => g.includes(r)),
             y: +(st.mean * m.scale).toFixed(6),
@@ -654,7 +843,7 @@ function settingCharts(v: SweepView): ChartSpec[] {
       }
       if (series.length === 0) continue;
       const extra = m.extra?.(f.rows) ?? '';
-      const bars = v.seeds > 1 ? ', bars: 95% CI' : '';
+      const bars = seedsNote(v.seeds, 'bars', false);
       out.push({
         id: facetId(m.id, { key: '', label: f.label, rows: f.rows }, fs.length === 1),
         kind: 'bar',
@@ -677,11 +866,23 @@ function settingCharts(v: SweepView): ChartSpec[] {
 function representatives(v: SweepView, keepParams: readonly string[]): { label: string; rows: SweepRow[] }[] {
   const params = v.res.summary.params;
   const chosen = new Map<string, string>();
+  const asked = v.opts.point ?? {};
+  for (const p of Object.keys(asked)) {
+    if (!params.includes(p)) throw new InputError(`--point: "${p}" is not swept here; swept: ${params.join(', ') || 'none'}`);
+    if (keepParams.includes(p)) throw new InputError(`--point: "${p}" names the series of the time-series charts (each of its values is drawn); leave it out`);
+  }
   for (const p of params) {
     if (keepParams.includes(p)) continue;
     const byValue = groupBy(v.rows, (r) => JSON.stringify(r.params[p] ?? null));
     const values = [...byValue.keys()];
     let pick = values[0]!;
+    if (asked[p] !== undefined) {
+      const want = asked[p]!;
+      const hit = values.find((k) => showParam(JSON.parse(k)) === want || String(JSON.parse(k)) === want);
+      if (hit === undefined) throw new InputError(`--point: ${p}=${want} is not a swept value; one of ${values.map((k) => showParam(JSON.parse(k))).join(', ')}`);
+      chosen.set(p, hit);
+      continue;
+    }
     if (p === LOSS) {
       let best = Number.POSITIVE_INFINITY;
       for (const [k, rs] of byValue) {
@@ -718,6 +919,8 @@ function conditionText(v: SweepView, rows: readonly SweepRow[]): string {
 interface TsSeries {
   label: string;
   color: string;
+  /** The CC's marker and dash (ccStyle) when series are CCs. */
+  style?: { marker?: string; dash?: number[] };
   flow: FlowSeries | null;
   link: Timeseries['link'] | null;
   /** Where its time axis starts: the run's warm-up (s). */
@@ -738,11 +941,12 @@ function timeseriesCharts(series: TsSeries[], subtitle: string, idPrefix: string
           label: s.label,
           color: s.color,
           points: stride(f.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y))),
+          style: s.style ?? {},
           ...(skipZero && ys.every((y) => !(y > 0)) ? { skip: true } : {}),
         };
       })
       .filter((s) => !('skip' in s) && s.points.length > 0)
-      .map(({ label, color, points }) => ({ label, color, points }));
+      .map(({ label, color, points, style }) => ({ label, color, points, ...style }));
   const panels: [string, string, string, string, ChartSeries[]][] = [
     ['cwnd', 'Congestion window over time', "snd_cwnd in packets, sampled at the scenario's sampling interval.", 'cwnd (packets)', line((f) => f.cwnd)],
     [
@@ -843,38 +1047,52 @@ function bbr3Charts(ts: Timeseries, flow: { id: number; label: string }, subtitl
   return out;
 }
 
-function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string }[], subtitle: string, idSuffix: string, sectionLabel: string): ChartSpec[] {
+function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string; cc?: string }[], subtitle: string, idSuffix: string, sectionLabel: string, windowS = RATE_WINDOW_S): ChartSpec[] {
   const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
   const tput: ChartSeries[] = [];
-  const byTime = new Map<number, number[]>();
+  const good: ChartSeries[] = [];
+  const rates: WindowedRates[] = [];
   for (const f of flows) {
     const s = ts.flows.get(f.id);
     if (!s) continue;
-    tput.push({ label: f.label, color: f.color, points: stride(s.time.map((t, i) => ({ x: t, y: s.goodput[i]! })).filter((p) => Number.isFinite(p.y))) });
-    s.time.forEach((t, i) => {
-      const g = s.goodput[i]!;
-      if (!Number.isFinite(g)) return;
-      const xs = byTime.get(t);
-      if (xs) xs.push(g);
-      else byTime.set(t, [g]);
-    });
+    const r = windowedRates(s, windowS);
+    rates.push(r);
+    const style = f.cc ? ccStyle(f.cc) : {};
+    const pts = (ys: number[]) => stride(r.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y)));
+    tput.push({ label: f.label, color: f.color, points: pts(r.throughput), ...style });
+    good.push({ label: f.label, color: f.color, points: pts(r.goodput), ...style });
   }
-  const jain: ChartPoint[] = [...byTime.entries()]
-    .filter(([, xs]) => xs.length >= 2)
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, xs]) => ({ x: t, y: +jainIndex(xs).toFixed(4), note: `${xs.length} active flows` }));
+  const jain: ChartPoint[] = windowedJain(rates).map((j) => ({ x: j.time, y: j.jain, note: `${j.flows} active flows` }));
+  const linkMbps = ts.link.linkMbps.filter((x) => Number.isFinite(x) && x > 0);
+  const win = `${formatNumber(windowS)} s`;
   const section = `Competing flows${sectionLabel ? `: ${sectionLabel}` : ''}`;
   const out: ChartSpec[] = [
     {
       id: `flows-throughput${idSuffix}`,
       kind: 'line',
       section,
-      title: 'Per-flow throughput over time',
+      title: `Per-flow throughput over time (tcp_rate delivery rate, ${win} mean)`,
       subtitle,
-      description: 'Goodput of each flow per sampling interval (bytes delivered in order in the interval).',
+      description:
+        `Throughput of each flow: the tcp_rate delivery rate (bytes the receiver got, in order or not, over the send or ACK phase of the newest delivered segment; tcpi_delivery_rate as ss reports it), averaged over a trailing ${win} window. ` +
+        'It stays within what the bottleneck carries.' +
+        (linkMbps.length ? ` The link carries ${formatNumber(Math.max(...linkMbps))} Mbit/s at most.` : ''),
       x: xAxis,
-      y: { title: 'goodput (Mbit/s)', type: 'linear', min: 0 },
+      y: { title: `throughput (Mbit/s, ${win} mean)`, type: 'linear', min: 0 },
       series: tput,
+    },
+    {
+      id: `flows-goodput${idSuffix}`,
+      kind: 'line',
+      section,
+      title: `Per-flow goodput over time (in-order bytes per ${win} window)`,
+      subtitle,
+      description:
+        `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
+        'When a retransmission fills a hole, the bytes the receiver held out of order count at once, so goodput can run above the link for a window after a loss episode; the throughput chart shows what the link carried.',
+      x: xAxis,
+      y: { title: `goodput (Mbit/s, in order, ${win} window)`, type: 'linear', min: 0 },
+      series: good,
     },
   ];
   if (jain.length > 0) {
@@ -882,11 +1100,11 @@ function competingCharts(ts: Timeseries, flows: { id: number; label: string; col
       id: `flows-fairness${idSuffix}`,
       kind: 'line',
       section,
-      title: "Fairness over time (Jain's index)",
+      title: `Fairness over time (Jain's index of throughput, ${win} windows)`,
       subtitle,
-      description: "Jain's index over the active flows' goodput in each interval: 1 = equal shares, 1/n = one flow takes everything.",
+      description: `Jain's index over the active flows' throughput in the same trailing ${win} windows as the throughput chart: 1 = equal shares, 1/n = one flow takes everything. It depends on the shares only.`,
       x: xAxis,
-      y: { title: "Jain's fairness index", type: 'linear', min: 0, max: 1 },
+      y: { title: "Jain's fairness index of throughput", type: 'linear', min: 0, max: 1 },
       series: [{ label: "Jain's index", color: '#444444', points: stride(jain) }],
     });
   }
@@ -900,9 +1118,16 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const series: TsSeries[] = reps.map((rep, i) => {
       const r = rep.rows[0]!;
       const ts = readTimeseries(pointDir(v.res.dir, r.runs[0]!));
-      return { label: rep.label, color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!, flow: ts?.flows.get(r.flow) ?? null, link: ts?.link ?? null, fromS: ts?.fromS ?? 0 };
+      return {
+        label: rep.label,
+        color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!,
+        ...(v.seriesParams.length ? { style: ccStyle(r.cc) } : {}),
+        flow: ts?.flows.get(r.flow) ?? null,
+        link: ts?.link ?? null,
+        fromS: ts?.fromS ?? 0,
+      };
     });
-    return timeseriesCharts(series, `representative point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
+    return timeseriesCharts(series, `${v.opts.point ? 'chosen' : 'representative'} point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
   }
   const ccParams = v.res.summary.params.filter(isCcPath);
   const reps = representatives(v, ccParams);
@@ -914,19 +1139,116 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const colors = flowColors(rep.rows);
     // flows with RTTs of their own: each flow's base RTT (summary.csv's rtt_ms) in its label
     const ownRtts = new Set(rep.rows.map((x) => x.rtt_ms)).size > 1;
-    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)! }));
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)!, cc: x.cc }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
-    out.push(...competingCharts(ts, flows, `representative point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : ''));
+    out.push(...competingCharts(ts, flows, `${v.opts.point ? 'chosen' : 'representative'} point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : '', v.opts.windowS));
   });
   return out;
 }
 
-function sweepCharts(res: SweepResults): ChartSpec[] {
-  const v = sweepView(res);
+function sweepCharts(res: SweepResults, opts: ChartOptions): ChartSpec[] {
+  const v = sweepView(res, opts);
+  if (opts.custom?.length) return opts.custom.flatMap((c) => metricCharts(v, c));
   return [...vsLossCharts(v), ...heatmapCharts(v), ...settingCharts(v), ...tradeoffCharts(v), ...sweepTimeCharts(v)];
 }
 
-function runCharts(res: RunResults): ChartSpec[] {
+/** A swept parameter's values on a numeric axis: in the unit they were written in (%, ms, Mbit/s, KB), or null when they are not numbers. */
+export function numericParam(values: readonly unknown[]): { of: (v: unknown) => number; unit: string } | null {
+  const kinds: [RegExp, (x: string) => number, string][] = [
+    [/%$/, (x) => parsePercent(x) * 100, '%'],
+    [/^[0-9.e+-]+\s*(ns|us|ms|s|sec|min)$/i, (x) => parseTime(x) / 1e6, 'ms'],
+    [/^[0-9.e+-]+\s*([kmgt]?bit|[kmg]?bps|[KMG])$/i, (x) => parseRate(x) / 1e6, 'Mbit/s'],
+    [/^[0-9.e+-]+\s*(b|kb|mb|gb|k|m|g)$/i, (x) => parseSize(x) / 1024, 'KB'],
+  ];
+  const defined = values.filter((x) => x !== undefined && x !== null);
+  if (defined.length === 0) return null;
+  if (defined.every((x) => typeof x === 'number')) return { of: (x) => x as number, unit: '' };
+  for (const [re, parse, unit] of kinds) {
+    if (defined.every((x) => typeof x === 'string' && re.test(x.trim()))) {
+      try {
+        defined.forEach((x) => parse(String(x)));
+        return { of: (x) => parse(String(x)), unit };
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+/** "goodput" of goodput_mbps, "p95 RTT" of rtt_p95_ms: a metric key in words, for ids. */
+function metricSlug(key: string): string {
+  return slug(key.replace(/_(mbps|ms|ratio|pct)$/, ''));
+}
+
+/**
+ * A chart of one summary metric against a swept parameter: per series (CC,
+ * or flow in multi-flow sweeps) its mean over seeds, with the 95% Student-t
+ * CI band from 3 seeds and the seeds' own values where asked (always with
+ * 2 seeds); numeric parameters on a numeric axis in their written unit,
+ * others as categories (bars).
+ */
+function metricCharts(v: SweepView, c: CustomChart): ChartSpec[] {
+  const s = v.res.summary;
+  const m = s.metrics.find((x) => x.key === c.metric);
+  if (!m) throw new InputError(`--metric: "${c.metric}" is not a metric of this sweep; one of ${s.metrics.map((x) => x.key).join(', ')}`);
+  const swept = s.params.filter((p) => !v.seriesParams.includes(p));
+  const x = c.x ?? (s.params.includes(LOSS) ? LOSS : swept[0]);
+  if (x === undefined || !s.params.includes(x)) {
+    throw new InputError(`--x: ${x === undefined ? 'this sweep sweeps no parameter' : `"${x}" is not swept here`}; swept: ${s.params.join(', ') || 'none'}`);
+  }
+  let facetParams: string[];
+  if (c.facet === undefined) facetParams = swept.filter((p) => p !== x);
+  else if (c.facet === 'none') facetParams = [];
+  else if (!s.params.includes(c.facet) || c.facet === x) throw new InputError(`--facet: "${c.facet}" is not a swept parameter other than --x; one of ${swept.filter((p) => p !== x).join(', ') || 'none'}, or none`);
+  else facetParams = [c.facet];
+  const ratio = m.key.endsWith('_ratio') || m.key === 'link_utilization';
+  const scale = ratio ? 100 : 1;
+  const yTitle = `${m.key.replace(/_/g, ' ')} (${ratio ? '%' : m.unit})`;
+  const num = numericParam(v.rows.map((r) => r.params[x]));
+  const xName = paramLabel(x);
+  const fs = facets(v.rows, facetParams);
+  const out: ChartSpec[] = [];
+  const base = `${metricSlug(m.key)}-vs-${slug(xName)}`;
+  for (const f of fs) {
+    const sub = context(f.rows, f.label, v.seeds, seedsNote(v.seeds, num ? 'band' : 'bars', v.seedPoints && num !== null));
+    const ciText = v.seeds >= MIN_CI_SEEDS ? ' The spread is the 95% Student-t confidence interval of the mean across seeds.' : '';
+    const common = {
+      id: facetId(base, f, fs.length === 1),
+      section: 'Custom charts',
+      title: c.title ?? `${m.key.replace(/_/g, ' ')} vs ${xName}`,
+      subtitle: sub,
+      description: `${m.description}, against ${xName}; mean over seeds.${ciText}`,
+      y: { title: yTitle, type: 'linear' as const, ...(m.key.startsWith('harm_') ? {} : { min: 0 }) },
+    };
+    if (num) {
+      const xs = distinct(f.rows.map((r) => num.of(r.params[x]))).filter((n) => Number.isFinite(n));
+      const pos = xs.filter((n) => n > 0);
+      const log = pos.length === xs.length && pos.length > 2 && Math.max(...pos) / Math.min(...pos) >= 20;
+      const axis: AxisSpec =
+        x === LOSS && xs.some((n) => n === 0) ? lossAxis(xs).axis : { title: `${xName}${num.unit ? ` (${num.unit}${log ? ', log scale' : ''})` : ''}`, type: log ? 'logarithmic' : 'linear', ...(log ? { ticks: xs.slice().sort((a, b) => a - b) } : {}) };
+      const xOf = x === LOSS && xs.some((n) => n === 0) ? lossAxis(xs).xOf : (n: number) => n;
+      out.push({ ...common, kind: 'line', x: axis, series: seriesFromRows(v, f.rows, m.key, (r) => xOf(num.of(r.params[x])), scale, (r) => pointNote(v, r), true) });
+    } else {
+      const cats = distinct(f.rows.map((r) => showParam(r.params[x])));
+      const series: ChartSeries[] = [];
+      for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
+        const points: ChartPoint[] = [];
+        for (const r of rs) {
+          const st = r.stats[m.key];
+          if (!st || st.mean === null) continue;
+          const ci = st.n >= MIN_CI_SEEDS && st.ciLo !== null && st.ciHi !== null;
+          points.push({ x: cats.indexOf(showParam(r.params[x])), y: st.mean * scale, lo: ci ? st.ciLo! * scale : null, hi: ci ? st.ciHi! * scale : null, note: pointNote(v, r) });
+        }
+        if (points.length) series.push({ label: name, color: v.colorOf(name, f.rows), points });
+      }
+      out.push({ ...common, kind: 'bar', x: { title: xName, type: 'category' }, series, categories: cats.map((c) => [c]), categoryLabels: cats.map((c) => `${xName} ${c}`) });
+    }
+  }
+  return out;
+}
+
+function runCharts(res: RunResults, opts: ChartOptions = {}): ChartSpec[] {
   const ts = readTimeseries(res.dir);
   if (!ts) return [];
   const s = res.summary;
@@ -938,9 +1260,17 @@ function runCharts(res: RunResults): ChartSpec[] {
     id: f.id,
     label: (s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
     color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
+    cc: f.cc,
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
-  const series: TsSeries[] = flows.map((f, i) => ({ label: f.label, color: f.color, flow: ts.flows.get(f.id) ?? null, link: i === 0 ? ts.link : null, fromS: ts.fromS }));
+  const series: TsSeries[] = flows.map((f, i) => ({
+    label: f.label,
+    color: f.color,
+    ...(ccs.length === s.flows.length ? { style: ccStyle(f.cc) } : {}),
+    flow: ts.flows.get(f.id) ?? null,
+    link: i === 0 ? ts.link : null,
+    fromS: ts.fromS,
+  }));
   const charts = timeseriesCharts(series, subtitle, 'timeseries-');
   const queue = charts.find((c) => c.id === 'timeseries-queue');
   if (queue && queue.series.length === 1) queue.series[0] = { ...queue.series[0]!, label: 'bottleneck queue', color: '#444444' };
@@ -951,7 +1281,7 @@ function runCharts(res: RunResults): ChartSpec[] {
     queue.series.push({ label: 'reverse queue', color: '#bb5500', points: stride(rq.time.map((t, i) => ({ x: t, y: rq.queuePkts[i]! })).filter((p) => Number.isFinite(p.y))) });
     queue.description = "Packets waiting in each direction's bottleneck queue at each sample (with reverse flows both directions are bottlenecks).";
   }
-  if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', ''));
+  if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', '', opts.windowS));
   for (const f of flows) charts.push(...bbr3Charts(ts, f, subtitle, s.flows.length > 1 ? `-flow${f.id}` : ''));
   return [...charts, ...fctCharts(s, subtitle, readConnections(res.dir)), ...probeCharts(res, subtitle)];
 }
@@ -1052,8 +1382,10 @@ function fctCharts(s: RunResults['summary'], subtitle: string, connections: Retu
   return out;
 }
 
-/** The charts that fit a results directory. */
-export function chartSpecs(res: Results): ChartSpec[] {
+/** The charts that fit a results directory (or, with opts.custom, the ones asked for). */
+export function chartSpecs(res: Results, opts: ChartOptions = {}): ChartSpec[] {
+  if (res.kind === 'run' && opts.custom?.length) throw new InputError(`--metric/--x/--facet: ${res.dir} is a run directory; they chart a sweep's metrics against a swept parameter`);
+  if (res.kind === 'run' && opts.point) throw new InputError(`--point: ${res.dir} is a run directory; --point picks the sweep point whose time series a sweep's charts show`);
   // an advise folder (cclab advise) adds its goodput and overhead charts
-  return res.kind === 'sweep' ? [...sweepCharts(res), ...adviceChartsOf(res.dir)] : runCharts(res);
+  return res.kind === 'sweep' ? [...sweepCharts(res, opts), ...(opts.custom?.length ? [] : adviceChartsOf(res.dir))] : runCharts(res, opts);
 }

@@ -61,7 +61,7 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
  * @property {() => string[]} missing what this machine lacks (empty: all there)
  */
 
-/** @type {Record<'kernel' | 'browser' | 'shellcheck' | 'slurm', Requirement>} */
+/** @type {Record<'kernel' | 'browser' | 'shellcheck' | 'slurm' | 'pdf', Requirement>} */
 export const REQUIREMENTS = {
   kernel: {
     what: 'the kernel-harness tests (test VM, plan cleanup, initramfs)',
@@ -85,6 +85,12 @@ export const REQUIREMENTS = {
     packages: ['shellcheck'],
     needsRoot: false,
     missing: () => (onPath('shellcheck') ? [] : ['shellcheck']),
+  },
+  pdf: {
+    what: 'the PDF chart test (pdftoppm renders, pdftotext reads the axis titles)',
+    packages: ['poppler-utils'],
+    needsRoot: false,
+    missing: () => ['pdftoppm', 'pdftotext'].filter((c) => !onPath(c)),
   },
   slurm: {
     what: 'the Slurm job-array test (a private single-node Slurm, test/env/slurm.sh)',

@@ -1,6 +1,6 @@
 /**
  * Suites that need something of the machine (the test VM's packages,
- * Chromium, shellcheck, Slurm, root): `describeWith('kernel', name, fn)` runs the
+ * Chromium, shellcheck, Slurm, poppler-utils, root): `describeWith('kernel', name, fn)` runs the
  * suite when the requirement is met (test/env/requirements.mjs), skips it
  * otherwise (npm test's provisioning step has printed why), and with
  * CCLAB_TEST_NO_SKIP=1 (set by .ci/run) replaces it by one failing test that
@@ -10,7 +10,7 @@ import { describe, it } from 'vitest';
 // @ts-expect-error plain ESM shared with the provisioning script, no types
 import { STRICT_ENV, unmetReason } from '../env/requirements.mjs';
 
-export type Requirement = 'kernel' | 'browser' | 'shellcheck' | 'slurm';
+export type Requirement = 'kernel' | 'browser' | 'shellcheck' | 'slurm' | 'pdf';
 
 /** Why the requirement is not met here, or null. */
 export function unmet(req: Requirement): string | null {

@@ -177,8 +177,9 @@ describe('bar charts per setting (specs)', () => {
       }
     }
     const ids = chartSpecs(sweep(['link.loss', QDISC], rows)).map((s) => s.id);
-    expect(ids).toContain('goodput-vs-loss--link.qdisc-droptail');
-    expect(ids).toContain('harm-vs-loss--link.qdisc-fq-codel');
+    // named after the parameter (qdisc), not its path (link.qdisc)
+    expect(ids).toContain('goodput-vs-loss--qdisc-droptail');
+    expect(ids).toContain('harm-vs-loss--qdisc-fq-codel');
     expect(ids.filter((i) => i.includes('by-setting'))).toEqual([]);
   });
 

@@ -58,17 +58,24 @@ describe('cclab chart on a sweep', () => {
     expect(ids.filter((i) => i.includes('-by-setting'))).toEqual([]); // a loss axis: no bars per setting
   });
 
-  it('draws goodput vs loss with one series per CC, CI bands, labelled axes, as PNG and SVG', async () => {
+  it('draws goodput vs loss with one series per CC, the 2 seeds as dots and no CI, labelled axes, as PNG and SVG', async () => {
     const { spec, png, svg } = check(dir, 'goodput-vs-loss--rtt-40ms');
-    expect(spec.series.map((s) => s.label)).toEqual(ccs.map(ccLabel));
+    const means = spec.series.filter((s) => s.partOf === undefined);
+    expect(means.map((s) => s.label)).toEqual(ccs.map(ccLabel));
     expect(spec.x.type).toBe('logarithmic');
     expect(spec.x.title).toMatch(/loss.*%/);
     expect(spec.y.title).toBe('goodput (Mbit/s)');
-    for (const s of spec.series) {
+    // 2 seeds: no band from Student's t(1); the chart says so and shows each seed
+    expect(spec.subtitle).toMatch(/mean of 2 seeds; dots: each seed; no CI: fewer than 3 seeds/);
+    for (const s of means) {
       expect(s.points).toHaveLength(3); // loss 0, 1%, 5%
+      for (const p of s.points) expect(p.lo ?? null).toBeNull();
+      const seeds = spec.series.find((x) => x.partOf === s.label)!;
+      expect(seeds.points).toHaveLength(6);
       for (const p of s.points) {
-        expect(p.lo).toBeLessThanOrEqual(p.y);
-        expect(p.hi).toBeGreaterThanOrEqual(p.y);
+        const own = seeds.points.filter((q) => q.x === p.x).map((q) => q.y);
+        expect(own).toHaveLength(2);
+        expect((own[0]! + own[1]!) / 2).toBeCloseTo(p.y, 6);
       }
       expect(await pixelsOf(png, s.color)).toBeGreaterThan(500);
       expect(svg).toContain(`stroke="${s.color.toUpperCase()}"`);
@@ -83,12 +90,22 @@ describe('cclab chart on a sweep', () => {
   it('draws the retransmission ratio and the throughput/delay trade-off', () => {
     const r = check(dir, 'retrans-vs-loss--rtt-20ms');
     expect(r.spec.y.title).toMatch(/retransmitted \(% of bytes sent\)/);
-    expect(r.spec.series).toHaveLength(ccs.length);
+    expect(r.spec.series.filter((s) => s.partOf === undefined)).toHaveLength(ccs.length);
     const t = check(dir, 'throughput-vs-delay--rtt-20ms');
     expect(t.spec.kind).toBe('scatter');
     expect(t.spec.x.reverse).toBe(true);
-    for (const s of t.spec.series) expect(s.points).toHaveLength(3);
-    expect(svgText(t.svg)).toContain('95th percentile RTT (ms)');
+    const markers = t.spec.series.filter((s) => s.partOf === undefined);
+    expect(markers).toHaveLength(ccs.length);
+    // each marker labelled with its loss rate (markers on one spot share one label)
+    for (const s of markers) {
+      expect(s.points).toHaveLength(3);
+      const labels = s.points.map((p) => p.label).filter(Boolean).join(', ');
+      for (const l of ['0%', '1%', '5%']) expect(labels).toContain(l);
+    }
+    // 2 seeds: the seeds' own points instead of 1-σ ellipses
+    expect(t.spec.series.some((s) => s.outline)).toBe(false);
+    expect(t.spec.subtitle).toMatch(/dots: each seed \(no ellipse from fewer than 3 seeds\)/);
+    expect(svgText(t.svg)).toContain('95th percentile RTT (ms');
   });
 
   it.runIf(ccs.includes('brutal') && ccs.includes('bbr'))('draws the Brutal/BBR goodput ratio over loss × RTT', () => {

@@ -1,7 +1,8 @@
 /**
  * Small results directories for the chart and report tests: a sweep over
  * the congestion controls the simulator has × loss × RTT (2 seeds, 2 s runs),
- * a sweep of settings (Brutal's rate × qdisc) with two flows and harm, and a
+ * a sweep of settings (Brutal's rate × qdisc) with two flows and harm (3
+ * seeds), and a
  * single run with two competing flows.
  */
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ ${ccs[0] === 'brutal' ? '    brutal: { rate: 10mbit }\n' : ''}sweep:
   return out;
 }
 
-/** Brutal at 1x and 2x the link against Cubic, over drop-tail and fq_codel; harm: true (2 seeds, 2 s runs, one job). */
+/** Brutal at 1x and 2x the link against Cubic, over drop-tail and fq_codel; harm: true (3 seeds, the fewest with a CI; 2 s runs, one job). */
 export function makeSettingSweep(tag: string): string {
   const tmp = tempDir(tag);
   const file = writeScenario(
@@ -50,7 +51,7 @@ export function makeSettingSweep(tag: string): string {
     `
 name: aqm
 duration: 2s
-seeds: 2
+seeds: 3
 harm: true
 link: { rate: 10mbit, rtt: 20ms }
 flows:

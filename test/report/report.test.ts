@@ -89,9 +89,29 @@ describeWith('browser', 'report.html in headless Chromium', () => {
       const members = chart.data.datasets.map((d: any, i: number) => [d.cclabGroup, chart.isDatasetVisible(i)]).filter((m: any[]) => m[0] === group);
       return { members: members.length, visible: members.filter((m: any[]) => m[1]).length, tooltips: chart.options.plugins.tooltip.enabled };
     });
-    expect(toggled.members).toBeGreaterThanOrEqual(2); // the line and its band
+    expect(toggled.members).toBeGreaterThanOrEqual(2); // the line and its seeds' points
     expect(toggled.visible).toBe(0);
     expect(toggled.tooltips).toBe(true);
+
+    // 2 seeds: no CI anywhere, the seeds' own points drawn (not in the legend), and the page says why
+    expect(text).toContain('no confidence interval from fewer than 3 seeds');
+    const seeds = await page.evaluate(() => {
+      const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id === 'chart-goodput-vs-loss--rtt-40ms');
+      const parts = chart.data.datasets.map((d: any, i: number) => ({ part: Boolean(d.cclabPart), band: Boolean(d.cclabBand), drawn: chart.getDatasetMeta(i).data.length }));
+      return { parts: parts.filter((p: any) => p.part).map((p: any) => p.drawn), bands: parts.filter((p: any) => p.band).length, legend: chart.legend.legendItems.length, subtitle: chart.options.plugins.subtitle.text };
+    });
+    expect(seeds.subtitle).toMatch(/no CI: fewer than 3 seeds/);
+    expect(seeds.bands).toBe(0);
+    expect(seeds.parts).toEqual(sweepCcs().map(() => 6)); // 3 loss rates × 2 seeds per CC
+    expect(seeds.legend).toBe(sweepCcs().length);
+    // Pantheon's throughput vs delay: every marker's loss rate written beside it
+    const tvd = await page.evaluate(() => {
+      const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id === 'chart-throughput-vs-delay--rtt-20ms');
+      return { plugins: chart.config.plugins.map((p: any) => p.id), reverse: chart.options.scales.x.reverse, labels: chart.data.datasets.filter((d: any) => !d.cclabPart).flatMap((d: any) => d.data.map((p: any) => p.label).filter(Boolean)) };
+    });
+    expect(tvd.plugins).toContain('cclabPointLabels');
+    expect(tvd.reverse).toBe(true);
+    expect(tvd.labels.join(' ')).toMatch(/5%/);
     await page.close();
   });
 
@@ -122,6 +142,13 @@ describeWith('browser', 'report.html in headless Chromium', () => {
     expect(bar.label).toMatch(/^flow 1: Cubic: [\d.]+ ± [\d.]+ \(95% CI [\d.]+ to [\d.]+\)$/);
     expect(bar.title).toBe('Brutal 20mbit (2×\u00a0link), fq_codel');
     expect(bar.plugins).toContain('cclabErrorBars');
+    // 3 seeds: a 1-σ ellipse per flow and setting around the throughput-vs-delay markers, drawn
+    const ellipses = await page.evaluate(() => {
+      const chart = (window as unknown as { cclabCharts: any[] }).cclabCharts.find((c) => c.canvas.id.startsWith('chart-throughput-vs-delay'));
+      return chart.data.datasets.map((d: any, i: number) => ({ outline: Boolean(d.cclabOutline), drawn: chart.getDatasetMeta(i).data.length, visible: chart.isDatasetVisible(i) })).filter((d: any) => d.outline);
+    });
+    expect(ellipses.length).toBe(8); // 2 flows × 4 settings
+    for (const e of ellipses) expect(e.drawn).toBeGreaterThan(40);
     await page.close();
   });
 
@@ -130,7 +157,10 @@ describeWith('browser', 'report.html in headless Chromium', () => {
     expect(cclab(['report', dir]).status).toBe(0);
     const { loaded, page } = await open(join(dir, 'report.html'));
     expect(loaded.problems).toEqual([]);
-    expect(loaded.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['chart-flows-throughput', 'chart-flows-fairness', 'chart-timeseries-cwnd']));
+    expect(loaded.charts.map((c) => c.id)).toEqual(expect.arrayContaining(['chart-flows-throughput', 'chart-flows-goodput', 'chart-flows-fairness', 'chart-timeseries-cwnd']));
+    const titles = await page.evaluate(() => (window as unknown as { cclabCharts: any[] }).cclabCharts.map((c) => c.options.plugins.title.text));
+    expect(titles).toContain('Per-flow throughput over time (tcp_rate delivery rate, 1 s mean)');
+    expect(titles).toContain("Fairness over time (Jain's index of throughput, 1 s windows)");
     for (const c of loaded.charts) expect(c.points, c.id).toBeGreaterThan(0);
     await page.close();
   });

@@ -226,7 +226,7 @@ export const bbrSpec: CcSpec = {
   name: 'bbr',
   label: 'BBR',
   doc: 'BBR v1 as in Linux 6.1 (tcp_bbr.c): a model of bottleneck bandwidth and min RTT, paced',
-  color: '#1f77b4',
+  color: '#0072b2', // Okabe-Ito (src/report/palette.ts)
   marker: 'circle',
   dash: [],
   create: () => createBbr(),

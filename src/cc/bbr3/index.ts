@@ -364,7 +364,7 @@ export const bbr3Spec: CcSpec<Bbr3Params> = {
   name: 'bbr3',
   label: 'BBRv3',
   doc: "BBRv3 as Google's v3 tcp_bbr.c: BBR with loss/ECN-bounded inflight (bw_lo/hi, inflight_lo/hi), paced",
-  color: '#17becf',
+  color: '#56b4e9', // Okabe-Ito (src/report/palette.ts)
   marker: 'crossRot',
   dash: [8, 2, 2, 2],
   params: {

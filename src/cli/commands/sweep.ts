@@ -39,6 +39,7 @@ export interface SweepCliOptions extends BackendCliOptions {
   image?: string;
   claim: string;
   backoffPerIndex: string;
+  format?: string;
 }
 
 /** Most --jobs accepted at all (each worker thread holds a simulator: ~50-100 MB). */
@@ -133,9 +134,13 @@ export function registerSweep(program: Command): void {
     .option('--sbatch <option>', 'with --emit slurm: one more #SBATCH line, e.g. --account=lab (repeatable)', collect, [])
     .option('--image <ref>', 'with --emit k8s: the cclab image the pods run', `cclab:${CCLAB_VERSION}`)
     .option('--claim <name>', 'with --emit k8s: the PersistentVolumeClaim of the results (ReadWriteMany)', 'cclab-results')
-    .option('--backoff-per-index <n>', 'with --emit k8s: retries of a failed index', '1');
+    .option('--backoff-per-index <n>', 'with --emit k8s: retries of a failed index', '1')
+    .option('--format <kind>', 'the closing table of the main metrics per swept value and CC: text (default), csv, json or markdown (csv and json alone on stdout)');
   addBackendOptions(cmd, 'deadline for each batch of points (the VM is killed then)').action(async (file: string, opts: SweepCliOptions) => {
     const mode = sweepMode({ ...opts, image: opts.image === `cclab:${CCLAB_VERSION}` ? undefined : opts.image });
+    const { parseTableFormat, sweepTable } = await import('../sweep-table.js');
+    const format = parseTableFormat(opts.format);
+    if (opts.format !== undefined && mode !== 'run' && mode !== 'collect') throw new InputError(`--format: only for a sweep that writes its summary (not with --${mode})`);
     const b = parseBackendOptions(opts);
     const { runSweepFile, runShardFile, readSweepFile } = await import('../../analysis/sweep.js');
     const { createProgress } = await import('../../analysis/progress.js');
@@ -176,7 +181,9 @@ export function registerSweep(program: Command): void {
       const o = await collectSweep(doc, name, file, common);
       const backend = b.backend === 'kernel' ? ['--backend', 'kernel', '--target', b.target, ...b.modules.flatMap((m) => ['--module', m])] : [];
       const again = (i: number) => ['cclab', 'sweep', file, ...opts.set.flatMap((x) => ['--set', x]), '--out', o.dir, ...backend, '--shard', `${i}/${o.shards}`].map(shellQuote).join(' ');
-      process.stdout.write(collectReport(o, rerunCommand(o.dir, again)));
+      const machine = format === 'csv' || format === 'json';
+      (machine ? process.stderr : process.stdout).write(collectReport(o, rerunCommand(o.dir, again)));
+      if (o.summary && o.missing.length === 0) process.stdout.write(`${machine ? '' : '\n'}${sweepTable(o.summary, format)}`);
       if (o.writeError || o.missing.length > 0) process.exitCode = 1;
       return;
     }
@@ -198,7 +205,10 @@ export function registerSweep(program: Command): void {
       return;
     }
     const outcome = await runSweepFile(file, opts.set, { ...common, jobs, force: opts.force, progress });
-    process.stdout.write(sweepReport(outcome));
+    // the report's lines, then the table of results (csv and json alone on stdout, for a pipe)
+    const machine = format === 'csv' || format === 'json';
+    (machine ? process.stderr : process.stdout).write(sweepReport(outcome));
+    if (outcome.summary.rows.length > 0) process.stdout.write(`${machine ? '' : '\n'}${sweepTable(outcome.summary, format)}`);
     if (outcome.writeError || outcome.meta.points.failed > 0) process.exitCode = 1;
   });
 }

@@ -1,0 +1,107 @@
+/**
+ * Per-flow rates over time for the competing-flow charts, smoothed over a
+ * trailing window so that what is drawn is what a flow got, not how its
+ * ACKs happened to fall into sampling intervals.
+ *
+ * Two rates, both from timeseries.csv (both backends write the columns):
+ *   throughput  the tcp_rate delivery rate (delivery_mbps: bytes (S)ACKed
+ *               over the longer of the send and ACK phases of the newest
+ *               delivered segment, as tcpi_delivery_rate and ss report it),
+ *               averaged over the samples of the window. It counts data the
+ *               receiver has got, in order or not, so it stays within what
+ *               the bottleneck carries.
+ *   goodput     the bytes ACKed in order (goodput_mbps × the sample's
+ *               interval) summed over the window, divided by the window.
+ *               A filled hole releases the bytes held out of order at once,
+ *               so in-order goodput can briefly run above the link; the
+ *               window spreads such a release over its length.
+ * Jain's index is taken over the flows' throughput in the same windows.
+ */
+import { jainIndex } from '../results/metrics.js';
+import type { FlowSeries } from './data.js';
+
+/** Default smoothing window (s): ten samples at the default 100 ms sampling interval. */
+export const RATE_WINDOW_S = 1;
+
+export interface WindowedRates {
+  time: number[];
+  /** Mean delivery rate over the window ending at time[i] (Mbit/s). */
+  throughput: number[];
+  /** In-order bytes ACKed in the window ending at time[i], per second (Mbit/s). */
+  goodput: number[];
+}
+
+/** Float tolerance for window edges (sample times are rounded to the microsecond). */
+const EPS = 1e-9;
+
+/**
+ * A flow's throughput and goodput over trailing windows of `windowS`,
+ * one value per sample; the first values (before one window has passed
+ * since the flow's first sample) average over what there is.
+ */
+export function windowedRates(f: FlowSeries, windowS = RATE_WINDOW_S): WindowedRates {
+  const n = f.time.length;
+  const out: WindowedRates = { time: [], throughput: [], goodput: [] };
+  // bytes (as Mbit) ACKed in order in each sample's interval: the interval is the gap to the previous sample
+  const mbit: number[] = f.time.map((t, i) => {
+    const dt = i > 0 ? t - f.time[i - 1]! : 0;
+    const g = f.goodput[i]!;
+    return Number.isFinite(g) && dt > 0 ? g * dt : 0;
+  });
+  let lo = 0;
+  let sumMbit = 0;
+  let sumRate = 0;
+  let nRate = 0;
+  for (let i = 0; i < n; i++) {
+    const t = f.time[i]!;
+    sumMbit += mbit[i]!;
+    const d = f.delivery[i]!;
+    if (Number.isFinite(d)) {
+      sumRate += d;
+      nRate++;
+    }
+    // samples whose interval ends at or before t - windowS leave the window
+    while (lo < i && f.time[lo]! <= t - windowS + EPS) {
+      sumMbit -= mbit[lo]!;
+      const dl = f.delivery[lo]!;
+      if (Number.isFinite(dl)) {
+        sumRate -= dl;
+        nRate--;
+      }
+      lo++;
+    }
+    // the window covers the intervals of samples lo..i: from the sample before lo (or lo itself) to t
+    const from = lo > 0 ? f.time[lo - 1]! : f.time[0]!;
+    const span = t - from;
+    out.time.push(t);
+    out.throughput.push(nRate > 0 ? round4(Math.max(0, sumRate / nRate)) : Number.NaN);
+    out.goodput.push(span > 0 ? round4(Math.max(0, sumMbit / span)) : Number.NaN);
+  }
+  return out;
+}
+
+/**
+ * Jain's index over the flows' throughput at each time every listed flow has
+ * a finite value and at least one of them delivers: 1 = equal shares, 1/n =
+ * one flow takes everything. A function of the shares only.
+ */
+export function windowedJain(rates: readonly WindowedRates[]): { time: number; jain: number; flows: number }[] {
+  const byTime = new Map<number, number[]>();
+  for (const r of rates) {
+    r.time.forEach((t, i) => {
+      const x = r.throughput[i]!;
+      if (!Number.isFinite(x)) return;
+      const xs = byTime.get(t);
+      if (xs) xs.push(x);
+      else byTime.set(t, [x]);
+    });
+  }
+  return [...byTime.entries()]
+    .filter(([, xs]) => xs.length >= 2 && xs.some((x) => x > 0))
+    .sort((a, b) => a[0] - b[0])
+    .map(([time, xs]) => ({ time, jain: round4(jainIndex(xs)), flows: xs.length }));
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
