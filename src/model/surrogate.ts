@@ -27,6 +27,7 @@ import {
   type TargetDef,
 } from './features.js';
 import { DEFAULT_TRAIN, predictRows, trainMlp, type TrainConfig } from './train.js';
+import { FLOOR_SHARE, INTERVAL_METHOD, Intervals, NEIGHBOURS, type IntervalCalibration } from './intervals.js';
 
 export const MODEL_SCHEMA = 'cclab.model/1';
 /** Fewest sweep points `cclab fit` accepts. */
@@ -78,8 +79,12 @@ export interface ModelMeta {
   ranges: Record<NumericFeature, [number, number]>;
   training: TrainConfig & { backend: BackendName; points: number; rows: number; runs: number; trainMse: number };
   evaluation: { method: string; folds: number; seed: number; metrics: TargetMetrics[] };
-  /** Scenario that `cclab predict --set` modifies (a sweep point's scenario.yaml). */
+  /** Scenario that `cclab predict --set` modifies (the sweep's scenario without its sweep fields, else a point's scenario.yaml). */
   baseScenario: Record<string, unknown> | null;
+  /** Where baseScenario came from, in words (absent in models of older cclab versions). */
+  baseScenarioFrom?: string;
+  /** What prediction intervals are computed from (intervals.ts; absent in models of older cclab versions). */
+  intervals?: IntervalCalibration;
   /** Parameters the sweep varies that the model does not see. */
   unseenVarying: string[];
   points: TrainingPoint[];
@@ -121,6 +126,41 @@ export class Surrogate {
       const out: Record<string, number> = {};
       this.meta.targets.forEach((t, j) => {
         out[t.name] = clampTarget(t.name, norm[j]! * targetDef(t.name).scale(items[i]!.scenario));
+      });
+      return out;
+    });
+  }
+
+  private intervalCache = new Map<number, Intervals>();
+
+  /** The model's intervals at `level` (0..1), or null for a model without calibration (an older cclab's). */
+  intervals(level: number): Intervals | null {
+    if (!this.meta.intervals) return null;
+    let iv = this.intervalCache.get(level);
+    if (!iv) this.intervalCache.set(level, (iv = new Intervals(this.meta.intervals, level)));
+    return iv;
+  }
+
+  /**
+   * [low, high] per target of each prediction at `level` (intervals.ts), in
+   * the target's unit; null for a model without calibration. `values` are
+   * the items' predictions from predictFlows.
+   */
+  predictIntervals(items: readonly { scenario: ResolvedScenario; flow: number }[], values: readonly Record<string, number>[], level: number): Record<string, [number, number]>[] | null {
+    const iv = this.intervals(level);
+    if (!iv) return null;
+    const k = NUMERIC_FEATURES.length;
+    const sx = { mean: this.meta.scaling.x.mean.slice(0, k), sd: this.meta.scaling.x.sd.slice(0, k) };
+    return items.map((it, i) => {
+      const x = applyScaling(numericFeatures(it.scenario, it.flow), sx);
+      const cc = it.scenario.flows[it.flow]!.cc;
+      const out: Record<string, [number, number]> = {};
+      this.meta.targets.forEach((t) => {
+        const j = iv.cal.targets.indexOf(t.name);
+        const scale = targetDef(t.name).scale(it.scenario);
+        const h = j < 0 ? NaN : iv.halfWidth(cc, x, j) * scale;
+        const v = values[i]![t.name]!;
+        out[t.name] = [clampTarget(t.name, v - h), h === Infinity ? (t.name === 'retransRatio' ? 1 : Infinity) : clampTarget(t.name, v + h)];
       });
       return out;
     });
@@ -290,6 +330,20 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
   opts.onProgress?.('final model trained on all points');
 
   const ranges = featureRanges(ds.rows);
+  const k = NUMERIC_FEATURES.length;
+  const sxNumeric = { mean: final.sx.mean.slice(0, k), sd: final.sx.sd.slice(0, k) };
+  const intervals: IntervalCalibration = {
+    method: INTERVAL_METHOD,
+    neighbours: NEIGHBOURS,
+    floorShare: FLOOR_SHARE,
+    targets: targets.map((t) => t.name),
+    rows: ds.rows.map((r, i) => ({
+      cc: r.cc,
+      point: ds.groups[i]!,
+      x: applyScaling(numericFeatures(r.resolved, r.flow), sxNumeric),
+      res: targets.map((t, j) => Math.abs(r.values[t.name]! - heldOut[i]![j]!) / t.scale(r.resolved)),
+    })),
+  };
 
   const meta: ModelMeta = {
     schema: MODEL_SCHEMA,
@@ -302,6 +356,8 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
     training: { ...cfg, backend: rt.backend, points: ds.groupCount, rows: ds.rows.length, runs: data.runs, trainMse: final.trainMse },
     evaluation: { method: `${folds}-fold cross-validation by sweep point`, folds, seed, metrics },
     baseScenario: data.baseDoc,
+    ...(data.baseFrom ? { baseScenarioFrom: data.baseFrom } : {}),
+    intervals,
     unseenVarying: data.unseenVarying,
     points: ds.rows.map((r, i) => {
       const s = r.resolved;
