@@ -7,12 +7,17 @@
  * loss) it is ten times what it is on a plateau, and a prediction between
  * grid points is off by more than one on a grid point the network saw. So:
  *
- *   residual   r_i = |y_i − ŷ_{−k(i)}(x_i)| for every training row i, where
- *              ŷ_{−k(i)} is the fold network that did NOT see row i's sweep
- *              point (k-fold by point): each r_i is an error made off that
- *              network's training grid. In the target's normalised units
- *              (goodput / link rate, RTT / base RTT, the ratio as is), so
- *              errors carry over between rates and RTTs.
+ *   residual   r_i for every training row i: the larger of
+ *              |y_i − ŷ_{−k(i)}(x_i)|, from the fold network that did NOT
+ *              see row i's sweep point (k-fold by point), and the residual
+ *              of a network trained without the interior grid lines row i
+ *              lies on (surrogate.ts, lineOutResiduals: all points at
+ *              link.rtt = 50 ms, say). Each is an error made off that
+ *              network's training grid; the second also sees what changes
+ *              between two grid lines, which k-fold by point, keeping the
+ *              lines, does not. In the target's normalised units (goodput /
+ *              link rate, RTT / base RTT, the ratio as is), so errors carry
+ *              over between rates and RTTs.
  *   local size d(x) = floor + mean r of the NEIGHBOURS nearest rows of the
  *              same CC (distance over the standardised numeric inputs);
  *              for a training row, its own sweep point's rows are left
@@ -39,7 +44,7 @@ export const FLOOR_SHARE = 0.2;
 export const DEFAULT_LEVEL = 0.9;
 
 export const INTERVAL_METHOD =
-  `split-conformal on the k-fold held-out residuals, per CC, scaled by the mean residual of the ${NEIGHBOURS} nearest training points`;
+  `split-conformal on the held-out residuals (k-fold and leave-one-grid-line-out), per CC, scaled by the mean residual of the ${NEIGHBOURS} nearest training points`;
 
 /** What the model stores to compute intervals (in cclab-model.json). */
 export interface IntervalCalibration {
