@@ -18,8 +18,10 @@
  *              lines, does not. In the target's normalised units (goodput /
  *              link rate, RTT / base RTT, the ratio as is), so errors carry
  *              over between rates and RTTs.
- *   local size d(x) = floor + mean r of the NEIGHBOURS nearest rows of the
- *              same CC (distance over the standardised numeric inputs);
+ *   local size d(x) = floor + weighted mean r of the NEIGHBOURS nearest
+ *              rows of the same CC (distance over the standardised numeric
+ *              inputs; weight 1 − distance / distance of the next-nearest
+ *              row, so d(x) is continuous);
  *              for a training row, its own sweep point's rows are left
  *              out, as a query between grid points has no row of its own.
  *              floor = FLOOR_SHARE × the CC's mean r, so a plateau where
@@ -44,7 +46,7 @@ export const FLOOR_SHARE = 0.2;
 export const DEFAULT_LEVEL = 0.9;
 
 export const INTERVAL_METHOD =
-  `split-conformal on the held-out residuals (k-fold and leave-one-grid-line-out), per CC, scaled by the mean residual of the ${NEIGHBOURS} nearest training points`;
+  `split-conformal on the held-out residuals (k-fold and leave-one-grid-line-out), per CC, scaled by the weighted mean residual of the ${NEIGHBOURS} nearest training points`;
 
 /** What the model stores to compute intervals (in cclab-model.json). */
 export interface IntervalCalibration {
@@ -93,13 +95,20 @@ export class Intervals {
   localSize(cc: string, x: readonly number[], target: number, skip = -1): number {
     const e = this.byCc.get(cc);
     if (!e) return NaN;
-    const near = e.rows
+    const all = e.rows
       .filter((r) => r.point !== skip)
-      .map((r) => ({ d: dist2(r.x, x), r: r.res[target]! }))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, this.cal.neighbours);
+      .map((r) => ({ d: Math.sqrt(dist2(r.x, x)), r: r.res[target]! }))
+      .sort((a, b) => a.d - b.d);
+    const k = this.cal.neighbours;
+    const near = all.slice(0, k);
     if (near.length === 0) return Infinity;
-    return e.floor[target]! + near.reduce((s, n) => s + n.r, 0) / near.length;
+    // weights 1 − d/d_(k+1): they fall to 0 at the next-nearest row, so the
+    // size changes continuously as neighbours swap (no kinks in the charts)
+    const edge = all[k]?.d ?? 0;
+    const w = near.map((n) => (edge > 0 ? 1 - n.d / edge : 1));
+    const sw = w.reduce((a, b) => a + b, 0);
+    const mean = sw > 1e-12 ? near.reduce((s, n, i) => s + w[i]! * n.r, 0) / sw : near.reduce((s, n) => s + n.r, 0) / near.length;
+    return e.floor[target]! + mean;
   }
 
   /** Half-width of the interval in normalised units; NaN for a CC without calibration rows. */
