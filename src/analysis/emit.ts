@@ -94,7 +94,8 @@ export async function submitSlurm(shardsFile: string, collectFile: string): Prom
 /** Emit (and maybe submit) a sharded sweep of a scenario file. */
 export async function emitSweepFile(file: string, o: EmitOptions): Promise<EmitOutcome> {
   const sets = o.sets ?? [];
-  const { doc, name } = readSweepFile(file, sets);
+  const { doc, name, notes } = readSweepFile(file, sets);
+  for (const n of notes) o.log?.(`note: ${n}`);
   const plan = await planSweepAsync(doc, name, { ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}), baseDir: dirname(file) });
   if (o.backend !== 'kernel') checkImplemented(plan);
   const cpus = o.cpusPerTask ?? 1;

@@ -158,7 +158,7 @@ export function defaultJobs(): number {
  * Apply --set overrides; `sweep.<path>=[...]` replaces one sweep list (sweep
  * keys contain dots, so they cannot go through the generic path syntax).
  */
-export function applySweepSets(doc: Record<string, unknown>, sets: readonly string[]): void {
+export function applySweepSets(doc: Record<string, unknown>, sets: readonly string[]): string[] {
   const generic: string[] = [];
   for (const s of sets) {
     const m = /^\s*sweep\.([^=]+)=(.*)$/s.exec(s);
@@ -168,7 +168,7 @@ export function applySweepSets(doc: Record<string, unknown>, sets: readonly stri
       sweep[m[1]!.trim()] = parseSetValue(m[2]!);
     } else generic.push(s);
   }
-  applySets(doc, generic);
+  return applySets(doc, generic);
 }
 
 /** Refuse congestion controls the simulator does not have, naming the field. */
@@ -515,21 +515,26 @@ async function runKernelTasks(
   }
 }
 
-/** A scenario file with its --set overrides applied: the document and the sweep's default name. */
-export function readSweepFile(file: string, sets: readonly string[]): { doc: Record<string, unknown>; name: string } {
+/**
+ * A scenario file with its --set overrides applied: the document, the
+ * sweep's default name, and the notes of the overrides (cc-switch.ts).
+ */
+export function readSweepFile(file: string, sets: readonly string[]): { doc: Record<string, unknown>; name: string; notes: string[] } {
   const doc = readScenarioDoc(file);
-  applySweepSets(doc, sets);
-  return { doc, name: basename(file).replace(/\.(ya?ml|json)$/i, '') };
+  const notes = applySweepSets(doc, sets);
+  return { doc, name: basename(file).replace(/\.(ya?ml|json)$/i, ''), notes };
 }
 
 /** Read a scenario file, apply --set overrides and run its sweep. */
 export async function runSweepFile(file: string, sets: readonly string[], opts: SweepOptions = {}): Promise<SweepOutcome> {
-  const { doc, name } = readSweepFile(file, sets);
+  const { doc, name, notes } = readSweepFile(file, sets);
+  for (const n of notes) opts.log?.(`note: ${n}`);
   return runSweep(doc, name, file, opts);
 }
 
 /** Read a scenario file, apply --set overrides and run one shard of its sweep. */
 export async function runShardFile(file: string, sets: readonly string[], shard: ShardId, opts: SweepOptions = {}): Promise<ShardOutcome> {
-  const { doc, name } = readSweepFile(file, sets);
+  const { doc, name, notes } = readSweepFile(file, sets);
+  for (const n of notes) opts.log?.(`note: ${n}`);
   return runShard(doc, name, file, shard, opts);
 }

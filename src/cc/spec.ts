@@ -6,8 +6,8 @@
  * outside the stack reads the spec, never the algorithm: the scenario
  * language takes `cc: <name>` and the parameter block `<name>: {...}` from
  * `params`; resolve stores the block's values in the resolved flow under the
- * CC's name; the sweep plan and predict drop a block when its flow's CC
- * changes; charts take the label, colour, marker and dash; the kernel
+ * CC's name; the sweep plan and --set (scenario/cc-switch.ts) drop a block
+ * when its flow's CC changes; charts take the label, colour, marker and dash; the kernel
  * harness takes the shim's environment. The stack itself
  * only ever sees the CongestionOps that `create` returns.
  */

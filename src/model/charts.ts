@@ -26,7 +26,8 @@ import { ccColor as registryColor, ccLabel } from '../report/specs.js';
 import { formatNumber } from '../report/chartconfig.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
-import { bufferInBdp, LOSS_LOG_OFFSET, TARGETS } from './features.js';
+import { bufferInBdp, LOSS_LOG_OFFSET, lossOfLogLoss, TARGETS } from './features.js';
+import { DEFAULT_LEVEL } from './intervals.js';
 import { ccVariantSets, scenarioWithSets } from './predict.js';
 import type { Surrogate, TrainingPoint } from './surrogate.js';
 
@@ -59,7 +60,7 @@ const css = (c: Rgb) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
 /** The model's loss input for a loss probability, and back. */
 export const lossToAxis = (p: number) => Math.log10(p + LOSS_LOG_OFFSET);
-export const axisToLoss = (u: number) => Math.max(0, 10 ** u - LOSS_LOG_OFFSET);
+export const axisToLoss = (u: number) => lossOfLogLoss(u);
 
 export interface Grid {
   /** Loss axis (model units, log10(p + 1e-4)): range and cell centres. */
@@ -92,14 +93,22 @@ function chartBase(model: Surrogate, cc: string): { doc: Record<string, unknown>
   return { doc, sets: ccVariantSets(model, base, cc) };
 }
 
-/** Predictions on the grid for flow 0 running `cc`: values[target][iy][ix]; plus the scenario at the first RTT. */
-function predictGrid(model: Surrogate, cc: string, grid: Grid): { values: Record<string, number[][]>; scenario: ResolvedScenario } | null {
+/**
+ * Predictions on the grid for flow 0 running `cc`: values[target][iy][ix],
+ * the half-widths of their DEFAULT_LEVEL intervals (same layout; null for a
+ * model without calibration), and the scenario at the first RTT.
+ */
+function predictGrid(
+  model: Surrogate,
+  cc: string,
+  grid: Grid,
+): { values: Record<string, number[][]>; halfWidths: Record<string, number[][]> | null; scenario: ResolvedScenario } | null {
   const base = chartBase(model, cc);
   if (!base) return null;
   const items: { scenario: ResolvedScenario; flow: number }[] = [];
   let first: ResolvedScenario | undefined;
   for (const rtt of grid.rtt.centers) {
-    const s = scenarioWithSets(base.doc, [...base.sets, `link.rtt=${Math.round(rtt * 1e6)}ns`], 'chart');
+    const s = scenarioWithSets(base.doc, [`link.rtt=${Math.round(rtt * 1e6)}ns`], 'chart', base.sets).scenario;
     first ??= s;
     for (const u of grid.u.centers) {
       // loss only enters the link's loss model: no need to resolve again
@@ -107,12 +116,40 @@ function predictGrid(model: Surrogate, cc: string, grid: Grid): { values: Record
     }
   }
   const preds = model.predictFlows(items);
+  const iv = model.predictIntervals(items, preds, DEFAULT_LEVEL);
   const n = grid.u.centers.length;
   const values: Record<string, number[][]> = {};
+  const halfWidths: Record<string, number[][]> = {};
   for (const t of model.meta.targets) {
     values[t.name] = grid.rtt.centers.map((_, iy) => grid.u.centers.map((_, ix) => preds[iy * n + ix]![t.name]!));
+    if (iv) halfWidths[t.name] = grid.rtt.centers.map((_, iy) => grid.u.centers.map((_, ix) => {
+      const [lo, hi] = iv[iy * n + ix]![t.name]!;
+      return (hi - lo) / 2;
+    }));
   }
-  return { values, scenario: first! };
+  return { values, halfWidths: iv ? halfWidths : null, scenario: first! };
+}
+
+/** Fewest distinct values of loss and of RTT a CC's training points need for a heatmap over them. */
+export const MIN_AXIS_VALUES = 3;
+
+/**
+ * Why the model's points of `cc` cannot carry a heatmap over loss × RTT
+ * (fewer than MIN_AXIS_VALUES distinct values on an axis: a surface drawn
+ * from two lines of points is the network's guess, and a break-even line
+ * through it an S drawn between them), or null when they can.
+ */
+export function heatmapSkipReason(model: Surrogate, cc: string): string | null {
+  const pts = model.meta.points.filter((p) => p.cc === cc);
+  const distinct = (xs: number[]) => [...new Set(xs.map((x) => +x.toPrecision(6)))].sort((a, b) => a - b);
+  const axes = [
+    { name: 'loss', values: distinct(pts.map((p) => p.lossPct)), show: (v: number) => `${v}%` },
+    { name: 'RTT', values: distinct(pts.map((p) => p.rttMs)), show: (v: number) => `${v} ms` },
+  ];
+  const short = axes.filter((a) => a.values.length < MIN_AXIS_VALUES);
+  if (short.length === 0) return null;
+  const what = short.map((a) => `${a.values.length} ${a.name} value${a.values.length === 1 ? '' : 's'}${a.values.length ? ` (${a.values.map(a.show).join(', ')})` : ''}`).join(' and ');
+  return `no predicted charts for ${cc}: its sweep points have ${what}; a heatmap over loss × RTT needs at least ${MIN_AXIS_VALUES} of each`;
 }
 
 /** Measured points comparable with a chart's scenario: same cc at flow 0, same rate, queue, flows, Brutal rate. */
@@ -412,11 +449,16 @@ const ccColor = (cc: string) => registryColor(cc, 9);
  * Every predicted chart the model supports (see the top of this file).
  * Empty when the model has no base scenario to vary.
  */
-export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}): PredictedChart[] {
+export function predictedCharts(model: Surrogate, opts: { grid?: number; onSkip?: (reason: string) => void } = {}): PredictedChart[] {
   const grid = makeGrid(model, opts.grid ?? DEFAULT_GRID);
   const out: PredictedChart[] = [];
-  const byCc = new Map<string, { values: Record<string, number[][]>; scenario: ResolvedScenario }>();
+  const byCc = new Map<string, NonNullable<ReturnType<typeof predictGrid>>>();
   for (const cc of model.meta.ccs) {
+    const skip = heatmapSkipReason(model, cc);
+    if (skip !== null) {
+      opts.onSkip?.(skip);
+      continue;
+    }
     const g = predictGrid(model, cc, grid);
     if (g) byCc.set(cc, g);
   }
@@ -465,19 +507,25 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}):
       const log2 = (r: number) => Math.log2(r);
       const L = Math.min(5, Math.max(1, Math.ceil(Math.max(...ratio.flat().map((r) => Math.abs(log2(r))), ...pairs.map((p) => Math.abs(log2(p.value)))))));
       // Break-even lines: where one CC gets more goodput than the other by
-      // more than the error of the predicted difference, √(MAE_brutal² +
-      // MAE_other²) from the held-out MAEs. Between them the two tie within
-      // the model's error, and the line ratio = 1 would only trace noise.
+      // more than the error of the predicted difference: √(h_brutal² +
+      // h_other²) from the two predictions' interval half-widths at that
+      // cell (intervals.ts; the held-out MAEs for a model without them).
+      // Between them the two tie within the model's error, and the line
+      // ratio = 1 would only trace noise.
       const g = evalBy.get('goodput');
       const maeOf = (cc: string) => g?.byCc[cc]?.mae ?? g?.mae ?? 0;
       const mae = Math.hypot(maeOf('brutal'), maeOf(other));
+      const hb = brutal.halfWidths?.goodput;
+      const ho = o.halfWidths?.goodput;
+      const margin = (iy: number, ix: number) => (hb && ho ? Math.hypot(hb[iy]![ix]!, ho[iy]![ix]!) : mae);
       const logRtt = grid.rtt.centers.map(Math.log10);
       const line = (sign: 1 | -1) =>
         zeroContour(
-          brutal.values.goodput!.map((row, iy) => row.map((v, ix) => sign * (v - o.values.goodput![iy]![ix]!) - mae)),
+          brutal.values.goodput!.map((row, iy) => row.map((v, ix) => sign * (v - o.values.goodput![iy]![ix]!) - margin(iy, ix))),
           grid.u.centers,
           logRtt,
         );
+      const errorWords = hb && ho ? `the ${+(DEFAULT_LEVEL * 100).toPrecision(3)}% prediction intervals` : `the model's error (${+mae.toPrecision(2)} Mbit/s, from held-out MAEs)`;
       const name = ccLabel(other);
       out.push({
         id: `predicted-breakeven-brutal-vs-${other}`,
@@ -494,8 +542,8 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number } = {}):
         points: pairs,
         pointsLabel: 'measured ratio at the sweep points',
         contours: [
-          { segments: line(1), label: `solid: Brutal ahead by more than the model's error (${+mae.toPrecision(2)} Mbit/s, from held-out MAEs)`, dash: [] },
-          { segments: line(-1), label: `dashed: ${name} ahead by more than the model's error`, dash: [10, 6] },
+          { segments: line(1), label: `solid: Brutal ahead by more than ${errorWords}`, dash: [] },
+          { segments: line(-1), label: `dashed: ${name} ahead by more than ${errorWords}`, dash: [10, 6] },
         ].filter((c) => c.segments.length > 0),
       });
     }
@@ -517,7 +565,7 @@ export async function writeModelCharts(resultsDir: string, log: (line: string) =
   log(describeBackend(tf));
   const model = await loadModel(tf, dir);
   try {
-    return predictedCharts(model).map((h) => {
+    return predictedCharts(model, { onSkip: (why) => log(`note: ${why}`) }).map((h) => {
       const files = Object.entries(chartFiles([h])).map(([name, content]) => {
         writeFileAtomic(join(resultsDir, 'charts', name), content);
         return join('charts', name);

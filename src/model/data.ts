@@ -38,8 +38,14 @@ export interface SweepData {
   runs: number;
   /** Congestion controls seen, sorted. */
   ccs: string[];
-  /** The scenario document of the first run (scenario.yaml), for `predict --set`; null if absent. */
+  /**
+   * The scenario `predict --set` starts from: the sweep's own scenario.yaml
+   * (the first folder's, without its sweep fields), else the first run's;
+   * null if there is none.
+   */
   baseDoc: Record<string, unknown> | null;
+  /** Where baseDoc came from, in words. */
+  baseFrom?: string;
   /** Resolved-scenario fields that vary across points but are not model inputs. */
   unseenVarying: string[];
 }
@@ -125,12 +131,19 @@ export function readSweepResults(paths: readonly string[]): SweepData {
     });
   }
   const first = [...byPoint.values()][0]!;
+  const sweepBase = readBaseDoc(paths[0]!);
+  const runBase = sweepBase ? null : readBaseDoc(first.dir);
   return {
     rows,
     points: byPoint.size,
     runs: dirs.length,
     ccs: [...new Set(rows.map((r) => r.cc))].sort(),
-    baseDoc: readBaseDoc(first.dir),
+    baseDoc: sweepBase ?? runBase,
+    ...(sweepBase
+      ? { baseFrom: `the sweep's scenario ${join(paths[0]!, 'scenario.yaml')} (its base values, without sweep:)` }
+      : runBase
+        ? { baseFrom: `the scenario of the run ${first.dir}` }
+        : {}),
     unseenVarying: unseenVaryingFields([...byPoint.values()].map((a) => a.resolved)),
   };
 }

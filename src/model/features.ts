@@ -88,9 +88,19 @@ export function featureNames(ccs: readonly string[]): string[] {
   return [...NUMERIC_FEATURES, ...ccs.map((c) => `cc=${c}`)];
 }
 
+/**
+ * The loss probability of a logLoss input (the inverse of the feature); 0
+ * where float rounding leaves a remainder (10^−4 − 10^−4 is not exactly 0
+ * after the logarithm), so loss 0 reads as 0%, not −1.36e−18%.
+ */
+export function lossOfLogLoss(x: number): number {
+  const p = 10 ** x - LOSS_LOG_OFFSET;
+  return p < LOSS_LOG_OFFSET * 1e-6 ? 0 : p;
+}
+
 /** How a numeric feature reads in the scenario's terms (for range warnings). */
 export const FEATURE_DISPLAY: Record<NumericFeature, { label: string; show: (x: number) => string }> = {
-  logLoss: { label: 'link.loss', show: (x) => `${+((10 ** x - LOSS_LOG_OFFSET) * 100).toPrecision(3)}%` },
+  logLoss: { label: 'link.loss', show: (x) => `${+(lossOfLogLoss(x) * 100).toPrecision(3)}%` },
   logRtt: { label: 'link.rtt', show: (x) => `${+(10 ** x).toPrecision(4)} ms` },
   logRate: { label: 'link.rate', show: (x) => `${+(10 ** x).toPrecision(4)} Mbit/s` },
   logBuffer: { label: 'link.queue', show: (x) => `${+(2 ** x).toPrecision(3)} BDP` },

@@ -6,42 +6,23 @@
 import { InputError } from '../scenario/errors.js';
 import { ccNames } from '../cc/index.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
-import { parsePath } from '../scenario/path.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import type { Surrogate } from './surrogate.js';
+import { DEFAULT_LEVEL } from './intervals.js';
 
 
 /**
- * Apply `--set` overrides to a copy of `base` and resolve it. When an
- * override changes a flow's CC, that flow's parameter block for another CC
- * inherited from the base scenario (e.g. `brutal: {rate: ...}` after
- * `--set flows[0].cc=bbr`) is dropped; blocks the overrides themselves set
- * are kept, so contradictions the user typed are still reported.
+ * Apply `--set` overrides to a copy of `base` and resolve it, with the rule
+ * every command shares for switching a flow's CC (scenario/cc-switch.ts).
+ * `pre` are overrides of predict's own (the CC of a variant) applied first;
+ * only the notes of the user's `sets` are returned.
  */
-export function scenarioWithSets(base: Record<string, unknown>, sets: readonly string[], name = 'predict'): ResolvedScenario {
+export function scenarioWithSets(base: Record<string, unknown>, sets: readonly string[], name = 'predict', pre: readonly string[] = []): { scenario: ResolvedScenario; notes: string[] } {
   const doc = structuredClone(base);
-  applySets(doc, sets);
-  // what the overrides wrote themselves: whole flows, or CC parameter blocks
-  const userFlows = new Set<string>();
-  const userBlocks = new Set<string>();
-  for (const s of sets) {
-    const tokens = parsePath(s.slice(0, s.indexOf('=')).trim());
-    if (tokens[0] !== 'flows') continue;
-    if (tokens.length <= 2) userFlows.add(String(tokens[1] ?? 'all'));
-    else userBlocks.add(`${tokens[1]}.${tokens[2]}`);
-  }
-  const flows = doc.flows;
-  if (Array.isArray(flows) && !userFlows.has('all')) {
-    flows.forEach((f: unknown, i) => {
-      if (f === null || typeof f !== 'object' || userFlows.has(String(i))) return;
-      const flow = f as Record<string, unknown>;
-      for (const b of ccNames()) {
-        if (flow[b] !== undefined && flow.cc !== b && !userBlocks.has(`${i}.${b}`)) delete flow[b];
-      }
-    });
-  }
-  return validateScenario(doc, name).resolved;
+  applySets(doc, pre);
+  const notes = applySets(doc, sets);
+  return { scenario: validateScenario(doc, name).resolved, notes };
 }
 
 /**
@@ -63,31 +44,57 @@ export function ccVariantSets(model: Surrogate, base: Record<string, unknown>, c
 
 export interface PredictionCase {
   scenario: ResolvedScenario;
-  flows: { flow: number; cc: string; values: Record<string, number> }[];
+  /** values: the prediction per target; interval: [low, high] at the asked level (absent for a model without calibration). */
+  flows: { flow: number; cc: string; values: Record<string, number>; interval?: Record<string, [number, number]> }[];
   /** Inputs outside the training range. */
   extrapolation: string[];
 }
 
-/** The scenario `predict` starts from: --scenario, else the one stored with the model. */
-export function predictBase(model: Surrogate, scenarioFile?: string): Record<string, unknown> {
-  if (scenarioFile !== undefined) return readScenarioDoc(scenarioFile);
-  if (model.meta.baseScenario) return model.meta.baseScenario;
+/** Fields of a sweep file that are not part of one scenario. */
+const SWEEP_ONLY = ['sweep', 'zip', 'seeds', 'harm'];
+
+/** The scenario `predict` starts from: --scenario (without its sweep fields), else the one stored with the model; and where it came from. */
+export function predictBase(model: Surrogate, scenarioFile?: string): { doc: Record<string, unknown>; from: string } {
+  if (scenarioFile !== undefined) {
+    const doc = readScenarioDoc(scenarioFile);
+    const dropped = SWEEP_ONLY.filter((k) => doc[k] !== undefined);
+    for (const k of dropped) delete doc[k];
+    return { doc, from: `${scenarioFile}${dropped.length ? ` (its base values, without ${dropped.map((k) => `${k}:`).join(', ')})` : ''}` };
+  }
+  if (model.meta.baseScenario) return { doc: structuredClone(model.meta.baseScenario), from: model.meta.baseScenarioFrom ?? "the scenario stored with the model (a sweep point's)" };
   throw new InputError('the model has no base scenario (its sweep had no scenario.yaml); give one with --scenario <file>');
+}
+
+export interface Prediction {
+  /** What the overrides start from, in words, and that scenario resolved. */
+  from: string;
+  base: ResolvedScenario;
+  cases: PredictionCase[];
+  /** Notes of the overrides (a parameter block a CC switch dropped). */
+  notes: string[];
 }
 
 /**
  * Predict every flow of the base (or given) scenario with the overrides
- * applied. A one-flow base whose flows the overrides leave alone is asked
- * once per congestion control the model knows, so `--set link.loss=3%`
- * compares them all.
+ * applied, with intervals at `level`. A one-flow base whose flows the
+ * overrides leave alone is asked once per congestion control the model
+ * knows, so `--set link.loss=3%` compares them all.
  */
-export function predictWithSets(model: Surrogate, sets: readonly string[], scenarioFile?: string): PredictionCase[] {
-  const base = predictBase(model, scenarioFile);
+export function predictWithSets(model: Surrogate, sets: readonly string[], scenarioFile?: string, level = DEFAULT_LEVEL): Prediction {
+  const { doc: base, from } = predictBase(model, scenarioFile);
   const touchesFlows = sets.some((s) => /^\s*flows(\[|\.|=|$)/.test(s));
   const oneFlow = Array.isArray(base.flows) && base.flows.length === 1;
   const variants = !touchesFlows && oneFlow ? model.meta.ccs.map((cc) => ccVariantSets(model, base, cc)) : [[]];
-  return variants.map((pre) => {
-    const scenario = scenarioWithSets(base, [...pre, ...sets]);
-    return { scenario, flows: model.predictScenario(scenario), extrapolation: model.outOfRange(scenario) };
+  const notes = new Set<string>();
+  const cases = variants.map((pre) => {
+    const r = scenarioWithSets(base, sets, 'predict', pre);
+    for (const n of r.notes) notes.add(n);
+    const scenario = r.scenario;
+    const items = scenario.flows.map((_, flow) => ({ scenario, flow }));
+    const values = model.predictFlows(items);
+    const iv = model.predictIntervals(items, values, level);
+    const flows = scenario.flows.map((f, i) => ({ flow: f.id, cc: f.cc, values: values[i]!, ...(iv ? { interval: iv[i]! } : {}) }));
+    return { scenario, flows, extrapolation: model.outOfRange(scenario) };
   });
+  return { from, base: validateScenario(structuredClone(base), 'predict').resolved, cases, notes: [...notes] };
 }

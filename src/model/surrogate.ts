@@ -27,6 +27,7 @@ import {
   type TargetDef,
 } from './features.js';
 import { DEFAULT_TRAIN, predictRows, trainMlp, type TrainConfig } from './train.js';
+import { FLOOR_SHARE, INTERVAL_METHOD, Intervals, NEIGHBOURS, type IntervalCalibration } from './intervals.js';
 
 export const MODEL_SCHEMA = 'cclab.model/1';
 /** Fewest sweep points `cclab fit` accepts. */
@@ -78,8 +79,12 @@ export interface ModelMeta {
   ranges: Record<NumericFeature, [number, number]>;
   training: TrainConfig & { backend: BackendName; points: number; rows: number; runs: number; trainMse: number };
   evaluation: { method: string; folds: number; seed: number; metrics: TargetMetrics[] };
-  /** Scenario that `cclab predict --set` modifies (a sweep point's scenario.yaml). */
+  /** Scenario that `cclab predict --set` modifies (the sweep's scenario without its sweep fields, else a point's scenario.yaml). */
   baseScenario: Record<string, unknown> | null;
+  /** Where baseScenario came from, in words (absent in models of older cclab versions). */
+  baseScenarioFrom?: string;
+  /** What prediction intervals are computed from (intervals.ts; absent in models of older cclab versions). */
+  intervals?: IntervalCalibration;
   /** Parameters the sweep varies that the model does not see. */
   unseenVarying: string[];
   points: TrainingPoint[];
@@ -121,6 +126,41 @@ export class Surrogate {
       const out: Record<string, number> = {};
       this.meta.targets.forEach((t, j) => {
         out[t.name] = clampTarget(t.name, norm[j]! * targetDef(t.name).scale(items[i]!.scenario));
+      });
+      return out;
+    });
+  }
+
+  private intervalCache = new Map<number, Intervals>();
+
+  /** The model's intervals at `level` (0..1), or null for a model without calibration (an older cclab's). */
+  intervals(level: number): Intervals | null {
+    if (!this.meta.intervals) return null;
+    let iv = this.intervalCache.get(level);
+    if (!iv) this.intervalCache.set(level, (iv = new Intervals(this.meta.intervals, level)));
+    return iv;
+  }
+
+  /**
+   * [low, high] per target of each prediction at `level` (intervals.ts), in
+   * the target's unit; null for a model without calibration. `values` are
+   * the items' predictions from predictFlows.
+   */
+  predictIntervals(items: readonly { scenario: ResolvedScenario; flow: number }[], values: readonly Record<string, number>[], level: number): Record<string, [number, number]>[] | null {
+    const iv = this.intervals(level);
+    if (!iv) return null;
+    const k = NUMERIC_FEATURES.length;
+    const sx = { mean: this.meta.scaling.x.mean.slice(0, k), sd: this.meta.scaling.x.sd.slice(0, k) };
+    return items.map((it, i) => {
+      const x = applyScaling(numericFeatures(it.scenario, it.flow), sx);
+      const cc = it.scenario.flows[it.flow]!.cc;
+      const out: Record<string, [number, number]> = {};
+      this.meta.targets.forEach((t) => {
+        const j = iv.cal.targets.indexOf(t.name);
+        const scale = targetDef(t.name).scale(it.scenario);
+        const h = j < 0 ? NaN : iv.halfWidth(cc, x, j) * scale;
+        const v = values[i]![t.name]!;
+        out[t.name] = [clampTarget(t.name, v - h), h === Infinity ? (t.name === 'retransRatio' ? 1 : Infinity) : clampTarget(t.name, v + h)];
       });
       return out;
     });
@@ -240,6 +280,63 @@ export function checkFitInput(data: SweepData, targets: readonly TargetDef[], fo
 }
 
 /**
+ * Leave-one-grid-line-out residuals, for the prediction intervals: for every
+ * numeric input the sweep varies over at least 3 values, and every value
+ * strictly inside its range (a grid line: all points with link.rtt = 50 ms),
+ * a network is trained without the points on that line and predicts them.
+ * k-fold by point leaves a point's grid lines in training, so its residuals
+ * miss what changes between two lines (Brutal's retransmissions fall from
+ * 18% at 50 ms to 4% at 80 ms); a query between grid lines is exactly that.
+ * Lines at the edges of a range are left alone: leaving them out would
+ * measure extrapolation, which intervals do not claim to cover. A line holds
+ * at least two sweep points (a random design has no grid lines: its k-fold
+ * residuals are off-grid already); with more than MAX_LINES_OUT lines on an
+ * input, neighbouring lines are held out together.
+ * Returns, per row, the largest |residual| (normalised units) of its lines
+ * per target; 0 for a row on no interior line.
+ */
+/** Most leave-one-grid-line-out trainings per input. */
+export const MAX_LINES_OUT = 8;
+
+function lineOutResiduals(rt: TfRuntime, ds: Dataset, targets: readonly TargetDef[], cfg: TrainConfig, ccCount: number, onProgress?: (m: string) => void): number[][] {
+  const out = ds.rows.map(() => targets.map(() => 0));
+  const numeric = ds.rows.map((r) => numericFeatures(r.resolved, r.flow).map((v) => +v.toPrecision(9)));
+  let n = 0;
+  NUMERIC_FEATURES.forEach((name, f) => {
+    const values = [...new Set(numeric.map((x) => x[f]!))].sort((a, b) => a - b);
+    if (values.length < 3) return;
+    // a grid line holds several sweep points; values of one point each (random designs) are no grid
+    const pointsAt = (v: number) => new Set(ds.groups.filter((_, i) => numeric[i]![f] === v)).size;
+    const lines = values.slice(1, -1).filter((v) => pointsAt(v) >= 2);
+    // at most MAX_LINES_OUT trainings per input: neighbouring lines are then held out together
+    const bands = Math.min(lines.length, MAX_LINES_OUT);
+    for (let b = 0; b < bands; b++) {
+      const band = new Set(lines.slice(Math.floor((b * lines.length) / bands), Math.floor(((b + 1) * lines.length) / bands)));
+      const v = [...band][0]!;
+      const testIdx: number[] = [];
+      const trainIdx: number[] = [];
+      numeric.forEach((x, i) => (band.has(x[f]!) ? testIdx : trainIdx).push(i));
+      const { model, sx, sy } = trainScaled(
+        rt,
+        trainIdx.map((i) => ds.x[i]!),
+        trainIdx.map((i) => ds.y[i]!),
+        { ...cfg, seed: cfg.seed + 100_000 + 1000 * n++ },
+        ccCount,
+      );
+      const pred = predictInUnits(rt, model, sx, sy, ds, testIdx, targets);
+      model.dispose();
+      testIdx.forEach((i, k) => {
+        const r = ds.rows[i]!;
+        targets.forEach((t, j) => (out[i]![j] = Math.max(out[i]![j]!, Math.abs(r.values[t.name]! - pred[k]![j]!) / t.scale(r.resolved))));
+      });
+      const shownBand = band.size === 1 ? FEATURE_DISPLAY[name].show(v) : `${FEATURE_DISPLAY[name].show(v)} .. ${FEATURE_DISPLAY[name].show([...band].at(-1)!)}`;
+      onProgress?.(`grid line ${FEATURE_DISPLAY[name].label} = ${shownBand} left out (for the prediction intervals)`);
+    }
+  });
+  return out;
+}
+
+/**
  * Fit the surrogate: k-fold cross-validation by sweep point (every point is
  * predicted once by a network that did not see it; R² and MAE over those
  * held-out predictions), then the final network on all points.
@@ -286,10 +383,26 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
     return { name: t.name, unit: t.unit, r2: rSquared(actual, p), mae: meanAbsoluteError(actual, p), folds: foldMetrics[j]!, byCc };
   });
 
+  const lineOut = lineOutResiduals(rt, ds, targets, cfg, data.ccs.length, opts.onProgress);
+
   const final = trainScaled(rt, ds.x, ds.y, cfg, data.ccs.length);
   opts.onProgress?.('final model trained on all points');
 
   const ranges = featureRanges(ds.rows);
+  const k = NUMERIC_FEATURES.length;
+  const sxNumeric = { mean: final.sx.mean.slice(0, k), sd: final.sx.sd.slice(0, k) };
+  const intervals: IntervalCalibration = {
+    method: INTERVAL_METHOD,
+    neighbours: NEIGHBOURS,
+    floorShare: FLOOR_SHARE,
+    targets: targets.map((t) => t.name),
+    rows: ds.rows.map((r, i) => ({
+      cc: r.cc,
+      point: ds.groups[i]!,
+      x: applyScaling(numericFeatures(r.resolved, r.flow), sxNumeric),
+      res: targets.map((t, j) => Math.max(Math.abs(r.values[t.name]! - heldOut[i]![j]!) / t.scale(r.resolved), lineOut[i]![j]!)),
+    })),
+  };
 
   const meta: ModelMeta = {
     schema: MODEL_SCHEMA,
@@ -302,6 +415,8 @@ export function fitSurrogate(rt: TfRuntime, data: SweepData, opts: FitOptions): 
     training: { ...cfg, backend: rt.backend, points: ds.groupCount, rows: ds.rows.length, runs: data.runs, trainMse: final.trainMse },
     evaluation: { method: `${folds}-fold cross-validation by sweep point`, folds, seed, metrics },
     baseScenario: data.baseDoc,
+    ...(data.baseFrom ? { baseScenarioFrom: data.baseFrom } : {}),
+    intervals,
     unseenVarying: data.unseenVarying,
     points: ds.rows.map((r, i) => {
       const s = r.resolved;

@@ -7,7 +7,8 @@ import { basename, dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
-import { formatPath, getPath, setPath } from './path.js';
+import { deletePath, formatPath, getPath, setPath } from './path.js';
+import { dropStaleCcBlocks } from './cc-switch.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { plainNameProblem, scenarioSchema, type ParsedScenario } from './schema.js';
 import { withTraceBase } from './trace-file.js';
@@ -22,6 +23,8 @@ export interface LoadedScenario {
   resolved: ResolvedScenario;
   /** Path of the file it came from. */
   file: string;
+  /** What the overrides changed beyond what they say (cc-switch.ts), one note each. */
+  notes?: string[];
 }
 
 /** Parse the text of a scenario file. */
@@ -73,7 +76,6 @@ export function parseSetValue(raw: string): unknown {
   }
 }
 
-/** Apply `path=value` overrides in order. */
 /**
  * Fields that say the same thing two ways: setting one replaces the other,
  * so `--set link.delay={forward: 10ms, reverse: 40ms}` works on a scenario
@@ -103,8 +105,15 @@ function prepareQdiscPath(doc: Record<string, unknown>, path: string): void {
   l.qdisc = { [l.qdisc]: {} };
 }
 
-/** setPath for a scenario document: also drops the alternative of the field it sets. */
+/**
+ * setPath for a scenario document: also drops the alternative of the field
+ * it sets. A null value removes the field (its default applies).
+ */
 export function setField(doc: Record<string, unknown>, path: string, value: unknown): void {
+  if (value === null) {
+    deletePath(doc, path);
+    return;
+  }
   prepareQdiscPath(doc, path);
   setPath(doc, path, value);
   // a chain link's fields have the same alternatives: links[1].rtt replaces links[1].delay
@@ -120,7 +129,12 @@ export function setField(doc: Record<string, unknown>, path: string, value: unkn
   }
 }
 
-export function applySets(doc: Record<string, unknown>, sets: readonly string[]): void {
+/**
+ * Apply `path=value` overrides in order, then the rule for switching a
+ * flow's CC (cc-switch.ts): returns one note per parameter block the
+ * switch dropped, for the command to print.
+ */
+export function applySets(doc: Record<string, unknown>, sets: readonly string[]): string[] {
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new InputError(`--set ${s}: expected path=value, e.g. --set link.loss=1%`);
@@ -132,6 +146,7 @@ export function applySets(doc: Record<string, unknown>, sets: readonly string[])
       throw e;
     }
   }
+  return dropStaleCcBlocks(doc, sets);
 }
 
 /** One line describing the first schema problem. */
@@ -164,8 +179,8 @@ export function validateScenario(doc: Record<string, unknown>, fallbackName: str
 /** Read, override and validate a scenario file. */
 export function loadScenario(file: string, sets: readonly string[] = []): LoadedScenario {
   const doc = readScenarioDoc(file);
-  applySets(doc, sets);
+  const notes = applySets(doc, sets);
   const name = basename(file).replace(/\.(ya?ml|json)$/i, '');
   const { parsed, resolved } = validateScenario(doc, name, dirname(file));
-  return { doc, parsed, resolved, file };
+  return { doc, parsed, resolved, file, ...(notes.length ? { notes } : {}) };
 }

@@ -77,6 +77,20 @@ export function setPath(doc: Record<string, unknown>, path: string, value: unkno
   }
 }
 
+/**
+ * Remove the field at `path` from a plain JSON document (mutates `doc`);
+ * nothing happens when it is absent. A list entry cannot be removed (the
+ * entries after it would change their index).
+ */
+export function deletePath(doc: Record<string, unknown>, path: string): void {
+  const tokens = parsePath(path);
+  const last = tokens[tokens.length - 1]!;
+  if (typeof last === 'number') throw new InputError(`${path}: null removes a field; a list entry cannot be removed`);
+  const parent = tokens.length === 1 ? doc : getPath(doc, formatPath(tokens.slice(0, -1)));
+  if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return;
+  delete (parent as Record<string, unknown>)[last];
+}
+
 /** Read a value at `path`, or undefined. */
 export function getPath(doc: unknown, path: string): unknown {
   let cur: unknown = doc;

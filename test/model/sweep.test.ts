@@ -4,7 +4,7 @@
  * child process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cclab, type CliResult } from '../helpers/cli.js';
@@ -116,14 +116,77 @@ describe('cclab predict', () => {
     expect(g.brutal!).toBeGreaterThan(2 * g.reno!);
   });
 
+  it('starts from the sweep\'s own scenario and says so (not from whichever point sorts first)', () => {
+    const r = cclab(['predict', dir, '--set', 'link.loss=2%']);
+    expect(r.code, r.stderr).toBe(0);
+    // the fixture's base: 30 ms, loss 0%, Brutal at 20 Mbit/s
+    expect(r.stdout).toContain(`starting from the sweep's scenario ${join(dir, 'scenario.yaml')} (its base values, without sweep:): 20mbit, RTT 30ms, loss 0%, queue 1bdp`);
+    expect(r.stdout).toMatch(/predicted for 20mbit, RTT 30ms, loss 2%/);
+    // a scenario file: its own values, its sweep fields left out
+    const file = join(root, 'at20.yaml');
+    writeFileSync(file, 'name: at20\nduration: 4s\nlink: {rate: 20mbit, rtt: 20ms, queue: 1bdp, loss: 1%}\nflows: [{cc: reno}]\nsweep: {link.rtt: [100ms, 120ms]}\n');
+    const s = cclab(['predict', dir, '--scenario', file, '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    const out = JSON.parse(s.stdout);
+    expect(out.startsFrom.source).toBe(`${file} (its base values, without sweep:)`);
+    expect(out.startsFrom.scenario.link.rttNs).toBe(20e6);
+    expect(out.predictions.every((p: { scenario: { link: { rttNs: number } } }) => p.scenario.link.rttNs === 20e6)).toBe(true);
+    expect(out.level).toBe(0.9);
+    for (const p of out.predictions) for (const f of p.flows) for (const [t, [lo, hi]] of Object.entries(f.interval as Record<string, [number, number]>)) {
+      expect(lo).toBeLessThanOrEqual(f.values[t]);
+      expect(hi).toBeGreaterThanOrEqual(f.values[t]);
+    }
+  });
+
+  it('switches a flow\'s cc by the same rule as run and sweep: the dropped block is named, =null removes it', () => {
+    const r = cclab(['predict', dir, '--set', 'flows[0].cc=reno', '--set', 'link.loss=1%']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: --set flows[0].cc=reno: dropped flows[0].brutal { rate: 20mbit } (parameters for brutal; reno does not take them)');
+    expect(r.stdout).toMatch(/\n0\s+reno\s+\d/);
+    const n = cclab(['predict', dir, '--set', 'flows[0].cc=reno', '--set', 'flows[0].brutal=null']);
+    expect(n.code, n.stderr).toBe(0);
+    expect(n.stderr).not.toMatch(/dropped/);
+    const bad = cclab(['predict', dir, '--set', 'flows[0].cc=reno', '--set', 'flows[0].brutal.rate=10mbit']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('cclab: flows[0].brutal: parameters for brutal given but cc is reno');
+  });
+
+  it('prints ranges rounded: loss 0 is 0%, not a float remainder', () => {
+    const r = cclab(['predict', dir, '--set', 'link.loss=30%']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/note: link\.loss 30% is outside the training range 0% \.\. 10%/);
+    expect(r.stdout).not.toMatch(/e-\d/);
+  });
+
   it('prints a table with the held-out error and flags extrapolation', () => {
     const r = cclab(['predict', dir, '--set', 'flows[0].cc=brutal', '--set', 'flows[0].brutal.rate=15mbit', '--set', 'link.loss=3%', '--set', 'link.rtt=300ms']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/predicted for 20mbit, RTT 300ms, loss 3%/);
     expect(r.stdout).toMatch(/brutal 15mbit\s+\d/);
-    expect(r.stdout).toMatch(/± is the model's held-out mean absolute error for that CC/);
+    expect(r.stdout).toMatch(/brutal 15mbit\s+[\d.]+ \[[\d.]+, [\d.]+\]/);
+    expect(r.stdout).toMatch(/\[low, high\] is the 90% prediction interval: split-conformal/);
     expect(r.stdout).toMatch(/note: link\.rtt 300 ms is outside the training range 10 ms \.\. 120 ms/);
     expect(r.stdout).toMatch(/note: brutal\.rate \/ link rate 0\.75 is outside the training range 1\b/);
     expect(r.stdout).toMatch(/TensorFlow\.js backend: (tensorflow|wasm|cpu)/);
   });
+});
+
+describe('predicted charts need 3 values on each axis', () => {
+  it('a sweep over two RTTs gets no heatmap and no break-even line, and cclab fit says why', () => {
+    const file = join(root, 'two-rtts.yaml');
+    writeFileSync(
+      file,
+      'name: two-rtts\nduration: 1s\nlink: {rate: 20mbit, rtt: 10ms, queue: 1bdp}\nflows: [{cc: reno}]\nsweep:\n  link.loss: [0, 0.1%, 1%, 3%, 10%]\n  link.rtt: [10ms, 60ms]\n',
+    );
+    const out = join(root, 'two-rtts');
+    const s = cclab(['sweep', file, '--out', out, '--jobs', '2']);
+    expect(s.code, s.stderr).toBe(0);
+    const f = cclab(['fit', out, '--folds', '2', '--steps', '50'], { timeoutMs: 300_000 });
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toContain(
+      'note: no predicted charts for reno: its sweep points have 2 RTT values (10 ms, 60 ms); a heatmap over loss × RTT needs at least 3 of each',
+    );
+    expect(f.stdout).not.toMatch(/predicted charts as PNG/);
+    expect(readdirSync(join(out, 'model'))).not.toContain('charts');
+  }, 300_000);
 });

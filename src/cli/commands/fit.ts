@@ -74,7 +74,7 @@ export function registerFit(program: Command): void {
       log(backendLine);
       const model = fitSurrogate(rt, data, { targets, seed, folds, ...(steps ? { train: { steps } } : {}), onProgress: log });
       try {
-        const charts = opts.charts ? predictedCharts(model) : [];
+        const charts = opts.charts ? predictedCharts(model, { onSkip: (why) => log(`note: ${why}`) }) : [];
         const files = chartFiles(charts);
         await saveModel(out, model, Object.fromEntries(Object.entries(files).map(([name, content]) => [join('charts', name), content])));
         const ev = model.meta.evaluation;

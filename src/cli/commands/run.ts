@@ -43,6 +43,7 @@ export function registerRun(program: Command): void {
       // the simulator runs synchronously and leaves nothing behind; a kernel run holds a VM and temp folders
       if (b.backend === 'kernel') onInterrupt(() => `interrupted: nothing written to ${dir}`);
       const log = (l: string) => process.stderr.write(`${l}\n`);
+      for (const n of loaded.notes ?? []) log(`note: ${n}`);
       if (loaded.doc.sweep !== undefined || loaded.doc.seeds !== undefined) {
         log(`note: ${file} describes a sweep; cclab run runs its base scenario once (seed ${loaded.resolved.seed}); use cclab sweep for every point`);
       }

@@ -177,7 +177,8 @@ export function registerSweep(program: Command): void {
     if (mode === 'collect') {
       const { collectSweep, collectReport, rerunCommand } = await import('../../analysis/collect.js');
       const { shellQuote } = await import('../../analysis/slurm.js');
-      const { doc, name } = readSweepFile(file, opts.set);
+      const { doc, name, notes } = readSweepFile(file, opts.set);
+      for (const n of notes) log(`note: ${n}`);
       const o = await collectSweep(doc, name, file, common);
       const backend = b.backend === 'kernel' ? ['--backend', 'kernel', '--target', b.target, ...b.modules.flatMap((m) => ['--module', m])] : [];
       const again = (i: number) => ['cclab', 'sweep', file, ...opts.set.flatMap((x) => ['--set', x]), '--out', o.dir, ...backend, '--shard', `${i}/${o.shards}`].map(shellQuote).join(' ');
