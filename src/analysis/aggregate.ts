@@ -89,6 +89,8 @@ export interface SweepRow {
   cc: string;
   /** "reverse" for a flow sending data the link's reverse way (flows[].direction); absent for a forward flow. */
   direction?: 'reverse';
+  /** "quic" for a QUIC flow (flows[].transport); absent for TCP. */
+  transport?: 'quic';
   rate_mbps: number;
   rtt_ms: number;
   /** Mean random loss on the data direction, percent (Bernoulli p, or the Gilbert-Elliott stationary loss). */
@@ -175,6 +177,7 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
         group: f.group,
         cc: f.cc,
         ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
+        ...(f.transport === 'quic' ? { transport: 'quic' as const } : {}),
         rate_mbps: round6(l.rateBps / 1e6),
         // the flow's base RTT: the link's, or its own (flows[].rtt)
         rtt_ms: round6(flowRttNs(c.resolved, f) / 1e6),
@@ -204,7 +207,9 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
 export function csvColumns(s: SweepSummary): string[] {
   // a direction column only when a flow sends data the reverse way: other sweeps keep their columns
   const dir = s.rows.some((r) => r.direction !== undefined) ? ['direction'] : [];
-  const cols = ['point', ...s.params, 'flow', 'group', 'cc', ...dir, 'rate_mbps', 'rtt_ms', 'loss_pct', 'queue_pkts', 'duration_s', 'seeds', 'n'];
+  // a transport column only when a flow is QUIC (flows[].transport), likewise
+  const transport = s.rows.some((r) => r.transport !== undefined) ? ['transport'] : [];
+  const cols = ['point', ...s.params, 'flow', 'group', 'cc', ...transport, ...dir, 'rate_mbps', 'rtt_ms', 'loss_pct', 'queue_pkts', 'duration_s', 'seeds', 'n'];
   for (const m of s.metrics) cols.push(`${m.key}_mean`, `${m.key}_sd`, `${m.key}_ci95_lo`, `${m.key}_ci95_hi`);
   return cols;
 }
@@ -218,6 +223,7 @@ export function summaryCsv(s: SweepSummary): string {
       group: r.group,
       cc: r.cc,
       direction: r.direction ?? 'forward',
+      transport: r.transport ?? 'tcp',
       rate_mbps: r.rate_mbps,
       rtt_ms: r.rtt_ms,
       loss_pct: r.loss_pct,

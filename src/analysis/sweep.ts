@@ -23,6 +23,7 @@
  * runs. A point counts as done only when its files parse, match the schema
  * and the plan (checkPoint); a broken one is recomputed with a line saying so.
  */
+import { quicCcNames } from '../quic/cc/index.js';
 import { dirname } from 'node:path';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -176,7 +177,7 @@ export function checkImplemented(plan: SweepPlan): void {
   const have = simulatedCcNames();
   for (const c of plan.combos) {
     for (const f of c.resolved.flows) {
-      if (have.includes(f.cc)) continue;
+      if (f.transport === 'quic' ? quicCcNames().includes(f.cc) : have.includes(f.cc)) continue;
       const path = `flows[${f.group}].cc`;
       const where = path in c.params ? `sweep.${path}` : path;
       throw new InputError(`${where}: "${f.cc}" is not implemented in the simulator yet; available: ${have.join(', ')}`);

@@ -14,7 +14,7 @@ import { InputError } from '../scenario/errors.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { RunArtifacts } from '../results/write.js';
 import { convertRun, parseRun, type RawFiles } from './convert.js';
-import { EXIT_CC_MISSING, EXIT_TARGET_UNFIT, executablePlan, generatePlan, planTimeoutS } from './plan.js';
+import { EXIT_CC_MISSING, EXIT_TARGET_UNFIT, executablePlan, generatePlan, planTimeoutS, refuseQuic } from './plan.js';
 import { makeTarget, type PlanOutput, type Target } from './targets.js';
 import { verifyRun } from './verify.js';
 
@@ -68,6 +68,8 @@ function toArtifacts(target: Target, s: LoadedScenario, out: PlanOutput | undefi
 /** Run many scenarios on one target; each entry is the run's artifacts or its error. */
 export async function runKernelBatch(points: readonly LoadedScenario[], opts: KernelBatchOptions): Promise<(RunArtifacts | Error)[]> {
   const log = opts.log ?? (() => {});
+  // refused before the target is prepared (a VM would boot for nothing)
+  for (const p of points) refuseQuic(p.resolved);
   const target = makeTarget(opts.target, opts.modules ?? []);
   await target.prepare(log);
   const plans = points.map((p) =>

@@ -343,10 +343,17 @@ function tracePlanLines(schedule: readonly RateChange[], pacerPath: string, burs
   ];
 }
 
+/** The kernel backend has no QUIC: one line naming the first QUIC flow. */
+export function refuseQuic(s: ResolvedScenario): void {
+  const quic = s.flows.find((f) => f.transport === 'quic');
+  if (quic) throw new InputError(`flows[${quic.group}].transport: quic has no kernel counterpart (Hysteria and quic-go are not packaged here; docs/fidelity.md); run QUIC flows with --backend sim`);
+}
+
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
   if (s.links) checkChainPlan(s);
+  refuseQuic(s);
   if (s.link.trace?.reverse) throw new InputError(`link.trace.reverse: the kernel backend follows a trace in the data direction only (link.trace: file, or {forward: file}); run a reverse trace with --backend sim`);
   const revProblem = reverseFlowProblem(s);
   if (revProblem !== null) throw new InputError(revProblem);

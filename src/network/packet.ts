@@ -35,6 +35,24 @@ export function inetEcnSetCe(p: Packet): boolean {
 /** Maximum SACK blocks per ACK: 4 minus 1 for the timestamp option, as Linux. */
 export const MAX_SACK_BLOCKS = 3;
 
+/**
+ * What a QUIC packet carries besides its packet number (seg) and stream
+ * payload bytes (len); src/quic/frames.ts builds and reads it. Data packets:
+ * their STREAM frames. The receiver's packets: an ACK frame and the flow
+ * control limits.
+ */
+export interface QuicFrames {
+  /** STREAM frames as [offset, length] pairs (bytes of the one stream). */
+  stream: number[] | null;
+  /** ACK frame ranges as [smallest, largest] pairs, largest first; null when the packet has no ACK frame. */
+  ackRanges: number[] | null;
+  /** The ACK frame's ACK Delay, ns. */
+  ackDelayNs: number;
+  /** MAX_STREAM_DATA and MAX_DATA limits (bytes) the receiver allows, -1 when not carried. */
+  maxStreamData: number;
+  maxData: number;
+}
+
 export class Packet {
   flow = 0;
   isAck = false;
@@ -74,6 +92,12 @@ export class Packet {
   readonly sack = new Float64Array(2 * (MAX_SACK_BLOCKS + 1));
   nSack = 0;
   dsack = false;
+
+  /**
+   * A QUIC packet's frames (src/quic/frames.ts): null on TCP packets. The
+   * pool leaves it alone; the QUIC endpoints set it on every packet they take.
+   */
+  quic: QuicFrames | null = null;
 
   /** Free-list link. */
   nextFree: Packet | null = null;

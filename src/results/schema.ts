@@ -37,6 +37,8 @@ export const flowSummarySchema = z.object({
   baseRttMs: z.number().optional(),
   /** "reverse" for a flow whose data went the link's reverse way (scenario flows[].direction); absent for a forward flow. */
   direction: z.literal('reverse').optional(),
+  /** "quic" for a QUIC flow (scenario flows[].transport: quic; its cc is a QUIC controller, src/quic/cc); absent for TCP. */
+  transport: z.literal('quic').optional(),
   /** Seconds from the start of the run. */
   startS: z.number(),
   endS: z.number(),

@@ -122,6 +122,12 @@ export interface ResolvedFlow {
    */
   brutal?: BrutalParams;
   cubic?: CubicParams;
+  /**
+   * 'quic': the flow is a QUIC connection (src/quic) whose cc is a QUIC
+   * controller (src/quic/cc: Hysteria's brutal, quic-go's cubic and
+   * newreno); absent for TCP (so older scenarios keep their hashes).
+   */
+  transport?: 'quic';
 }
 
 /** The latency probe (scenario `probe`): ICMP echoes of sizeBytes payload every intervalNs, from startNs to stopNs. */
@@ -263,8 +269,10 @@ function resolveFlows(p: ParsedScenario, baseRttOf: (group: number) => number, p
         ...(f.app ? { app: resolveApp(f.app) } : {}),
         ...(f.arrivals ? { arrivals: { process: f.arrivals.process, ratePerS: f.arrivals.rate, size: f.arrivals.size } } : {}),
         ...(pathOf ? { path: pathOf(group) } : {}),
+        ...(f.transport === 'quic' ? { transport: 'quic' as const } : {}),
       };
-      const params = resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
+      // a QUIC flow keeps only Brutal's block (its rate; cwndGain 20 and slots 5 are Hysteria's fixed 2x and 5 slots)
+      const params = f.transport === 'quic' && f.cc !== 'brutal' ? undefined : resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);
       if (params !== undefined) (rf as unknown as Record<string, unknown>)[f.cc] = params;
       flows.push(rf);
     }

@@ -19,6 +19,7 @@ import { checkChain, LINK_NAME_RE } from './links.js';
 import { TraceError, traceMeanBps } from '../network/trace.js';
 import { distMean, type Dist } from '../traffic/dist.js';
 import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
+import { quicCcNames, quicCcSpec } from '../quic/cc/index.js';
 
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function obj<T extends z.ZodRawShape>(shape: T) {
@@ -402,8 +403,17 @@ export function ccBlockDefaults(spec: AnyCcSpec): Record<string, ParamValue> {
 
 /** A flow; its `cc` and parameter blocks come from the CC registry (cc/index.ts). */
 function flowSchema(names: [string, ...string[]]) {
-  return obj({
-  cc: enumOf(names, 'congestion control'),
+  const quicNames = quicCcNames();
+  return z.unknown().superRefine(quicBlockCheck).pipe(obj({
+  // a registered TCP CC, or a QUIC one (src/quic/cc) for a transport: quic flow (checked with the flow)
+  cc: z.unknown().superRefine((v, ctx) => {
+    if (typeof v !== 'string' || (!names.includes(v) && !quicNames.includes(v))) ctx.addIssue({ code: 'custom', message: `unknown congestion control ${JSON.stringify(v)}; known: ${names.join(', ')}`, continue: false });
+  }).transform((v) => v as string),
+  /**
+   * The transport: tcp (default) or quic, a QUIC connection as quic-go and
+   * Hysteria run it (src/quic; docs/quic.md), simulator only.
+   */
+  transport: enumOf(['tcp', 'quic'] as const, 'transport').optional(),
   start: time.default(0),
   stop: time.optional(),
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
@@ -451,7 +461,25 @@ function flowSchema(names: [string, ...string[]]) {
   /** A short-flow workload: Poisson arrivals of new connections with drawn sizes (src/traffic/schedule.ts). */
   arrivals: arrivalsSchema.optional(),
   ...Object.fromEntries(names.map((n) => [n, ccBlockSchema(ccSpec(n)!).optional()])),
-});
+}));
+}
+
+/**
+ * A QUIC flow's parameter block as given (before defaults): only the fields
+ * its QUIC controller has (Hysteria's Brutal: rate; no cwndGain or slots).
+ */
+function quicBlockCheck(raw: unknown, ctx: z.RefinementCtx): void {
+  if (raw === null || typeof raw !== 'object') return;
+  const f = raw as Record<string, unknown>;
+  if (f.transport !== 'quic' || typeof f.cc !== 'string') return;
+  const spec = quicCcSpec(f.cc);
+  const block = f[f.cc];
+  if (spec === undefined || block === null || typeof block !== 'object') return;
+  for (const k of Object.keys(block)) {
+    if (spec.allowedParams.includes(k)) continue;
+    const why = f.cc === 'brutal' ? `Hysteria's Brutal has no ${k} (its window is rate x smoothed RTT x 2 / ackRate, over 5 one-second slots); give only rate` : `quic-go's ${f.cc} has no parameters; leave the ${f.cc} block out`;
+    ctx.addIssue({ code: 'custom', path: [f.cc, k], message: `${why} (transport: quic)`, continue: false });
+  }
 }
 
 /**
@@ -619,6 +647,11 @@ function buildScenarioSchema() {
     if (f.ecn === false && ccSpec(f.cc)?.ecn === 'required') {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'ecn'], message: `${f.cc} needs ECN (Linux marks every packet of a ${f.cc} flow ECT); leave ecn out or set it to true` });
     }
+    if (f.transport === 'quic') {
+      for (const msg of quicFlowProblems(f, link === undefined)) ctx.addIssue({ code: 'custom', path: ['flows', i, msg[0]], message: msg[1] });
+    } else if (!names.includes(f.cc)) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'cc'], message: `${f.cc} is quic-go's, for QUIC flows (transport: quic); TCP's is reno` });
+    }
     for (const k of names) {
       if ((f as Record<string, unknown>)[k] !== undefined && f.cc !== k) {
         ctx.addIssue({ code: 'custom', path: ['flows', i, k], message: `parameters for ${k} given but cc is ${f.cc}` });
@@ -626,6 +659,41 @@ function buildScenarioSchema() {
     }
   });
 });
+}
+
+/**
+ * What a QUIC flow (transport: quic) may not have: a TCP-only congestion
+ * control, or a feature the QUIC transport does not model. [field, message] pairs.
+ */
+function quicFlowProblems(f: ParsedFlowShape, chain: boolean): [string, string][] {
+  const out: [string, string][] = [];
+  const known = quicCcNames().join(', ');
+  if (quicCcSpec(f.cc) === undefined) out.push(['cc', `${f.cc} runs on TCP only; a QUIC flow (transport: quic) takes ${known}`]);
+  const unsupported: [keyof ParsedFlowShape, string][] = [
+    ['arrivals', 'workloads (arrivals)'],
+    ['app', 'an application model (app)'],
+    ['direction', 'reverse flows (direction)'],
+    ['ecn', 'ECN (ecn)'],
+    ['path', 'a chain of links (path)'],
+  ];
+  for (const [k, what] of unsupported) if (f[k] !== undefined) out.push([k, `${what} is not supported on QUIC flows (transport: quic); leave ${k} out`]);
+  if (chain) out.push(['transport', 'QUIC flows run on a single link (link:), not a chain (links:)']);
+  if (f.pacing === 'fq') out.push(['pacing', 'fq pacing is not supported on QUIC flows (transport: quic): quic-go paces itself; leave pacing out']);
+  if (f.mss !== 1448) out.push(['mss', "a QUIC flow's packets are 1252-byte datagrams (quic-go's and Hysteria's); leave mss out"]);
+  if (f.rwnd !== 3 * 1024 * 1024) out.push(['rwnd', "a QUIC flow's receive windows are its implementation's (Hysteria: 8 MiB stream, 20 MiB connection; quic-go: 512 KiB auto-tuned to 6 MiB); leave rwnd out"]);
+  return out;
+}
+
+interface ParsedFlowShape {
+  cc: string;
+  mss: number;
+  rwnd: number;
+  pacing: string;
+  arrivals?: unknown;
+  app?: unknown;
+  direction?: unknown;
+  ecn?: unknown;
+  path?: unknown;
 }
 
 let built: { version: number; schema: ReturnType<typeof buildScenarioSchema> } | null = null;

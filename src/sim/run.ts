@@ -20,15 +20,13 @@ import { flowBottleneckBps, flowRttNs, scenarioHash } from '../scenario/resolve.
 import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/schema.js';
 import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
-import { buildNetwork, dataPacketsInNetwork, type Network } from './topology.js';
+import { buildNetwork, dataPacketsInNetwork, type FlowReceiver, type FlowSender, type Network } from './topology.js';
 import { ChainStats } from './chain.js';
-import type { TcpSender } from '../tcp/sender.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { LogHistogram } from '../network/histogram.js';
 import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { fctBlock, type ConnectionRow, type FctRecord } from '../results/fct.js';
-import type { TcpReceiver } from '../tcp/receiver.js';
 import type { Workload } from './topology.js';
 import { reverseSampler } from './reverse.js';
 import { probeSummary, type ProbeRecord } from '../results/probe.js';
@@ -74,7 +72,7 @@ function snapshot(net: Network, i: number): FlowSnapshot {
   return connectionSnapshot(net.senders[i]!, net.receivers[i]!);
 }
 
-function connectionSnapshot(s: TcpSender, r: TcpReceiver): FlowSnapshot {
+function connectionSnapshot(s: FlowSender, r: FlowReceiver): FlowSnapshot {
   return {
     bytesDelivered: r.bytesDelivered,
     bytesSent: s.stats.bytesSent,
@@ -104,7 +102,7 @@ function minus(a: FlowSnapshot, b: FlowSnapshot): FlowSnapshot {
 }
 
 /** Delivery rate as ss reports it (tcp_get_info: rate_delivered * mss / rate_interval), Mbit/s. */
-function deliveryRateMbps(s: TcpSender): number {
+function deliveryRateMbps(s: FlowSender): number {
   if (s.rateIntervalUs <= 0) return 0;
   return (s.rateDelivered * s.mss * 8) / s.rateIntervalUs;
 }
@@ -248,6 +246,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       cc: f.cc,
       ...(f.extraDelayNs || f.path ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
       ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
+      ...(f.transport === 'quic' ? { transport: 'quic' as const } : {}),
       startS: round6(f.startNs / 1e9),
       endS: round6(endNs / 1e9),
       goodputMbps: mbps(snap.bytesDelivered, activeS),
@@ -271,7 +270,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
 
   // packet conservation, for every flow and every workload connection
   const inNet = dataPacketsInNetwork(net);
-  const account = (id: number, s: TcpSender, r: TcpReceiver) => {
+  const account = (id: number, s: FlowSender, r: FlowReceiver) => {
     const c = { sent: s.stats.packetsToNetwork, delivered: r.packetsArrived + r.synsArrived, dropped: net.dataDrops[id]!, inFlight: inNet[id]! };
     if (c.delivered + c.dropped + c.inFlight !== c.sent) {
       throw new Error(`internal error: flow ${id} sent ${c.sent} packets but ${c.delivered} arrived, ${c.dropped} were dropped and ${c.inFlight} are in flight`);

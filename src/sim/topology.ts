@@ -45,12 +45,29 @@ import { arrivalSchedule, type Arrival } from '../traffic/schedule.js';
 import { hasReverseFlows, type ResolvedScenario } from '../scenario/resolve.js';
 import { buildChain, chainPacketsInNetwork, type ChainHop } from './chain.js';
 import { scheduleWorkloads } from './workloads.js';
+import { QuicSender } from '../quic/sender.js';
+import { QuicReceiver } from '../quic/receiver.js';
+import { quicCcSpec } from '../quic/cc/index.js';
+import { INITIAL_MAX_DATAGRAM_SIZE } from '../quic/frames.js';
+
+/** A flow's sending end: TCP's, or a QUIC connection's (flows[].transport: quic). */
+export type FlowSender = TcpSender | QuicSender;
+export type FlowReceiver = TcpReceiver | QuicReceiver;
+
+/** A QUIC flow's two ends (src/quic): its controller from the QUIC registry, the receiver's RTT the sender's. */
+export function quicFlow(sim: Simulator, pool: PacketPool, f: ResolvedScenario['flows'][number]): { sender: QuicSender; receiver: QuicReceiver } {
+  const spec = quicCcSpec(f.cc);
+  if (spec === undefined) throw new Error(`internal error: unknown QUIC congestion control ${f.cc}`);
+  const sender = new QuicSender(sim, pool, { flow: f.id, bytes: f.bytes, startNs: f.startNs, stopNs: f.stopNs, cc: spec, ccParams: f.brutal, maxDatagramSize: INITIAL_MAX_DATAGRAM_SIZE });
+  const receiver = new QuicReceiver(sim, pool, f.id, spec.windows, () => sender.handler.rtt.smoothedRttNs);
+  return { sender, receiver };
+}
 
 export interface Network {
   sim: Simulator;
   pool: PacketPool;
-  senders: TcpSender[];
-  receivers: TcpReceiver[];
+  senders: FlowSender[];
+  receivers: FlowReceiver[];
   /** Timing noise of the receiving host's ACKs. */
   receiverHost: HostJitter;
   access: Bottleneck;
@@ -129,8 +146,8 @@ export function buildNetwork(s: ResolvedScenario): Network {
   const queueDrops = new Float64Array(ids);
   const ceMarks = new Float64Array(ids);
 
-  const senders: TcpSender[] = [];
-  const receivers: TcpReceiver[] = [];
+  const senders: FlowSender[] = [];
+  const receivers: FlowReceiver[] = [];
 
   const receiverHost = new HostJitter(sim, l.hostJitterNs, s.seed, 'host/receiver', l.ackJitter ?? null);
   const access = new Bottleneck(sim, pool, new ConstantRate(l.accessRateBps), (env) => new DropTail({ limitPackets: Number.MAX_SAFE_INTEGER, limitBytes: null }, env.hooks));
@@ -214,6 +231,15 @@ export function buildNetwork(s: ResolvedScenario): Network {
   }
 
   for (const f of s.flows) {
+    if (f.transport === 'quic') {
+      // a QUIC connection (src/quic): its packets cross the same stages as TCP's
+      const { sender, receiver } = quicFlow(sim, pool, f);
+      sender.out = access;
+      receiver.out = ackLoss as PacketSink;
+      senders.push(sender);
+      receivers.push(receiver);
+      continue;
+    }
     // a workload's own slot never connects: its connections do the work
     const sender = new TcpSender(sim, pool, createCc(f), {
       flow: f.id,
@@ -399,7 +425,13 @@ function buildReverse(s: ResolvedScenario, net: Network, schedules: (Arrival[] |
   const fromSender: PacketSink = { receive: (p) => senderHostLine.push(p, senderHost.exitTime(p.flow)) };
 
   const r: ReverseDirection = { access, bottleneck, fwdLines, receiverHostLine, senderHostLine, isReverse, fromReceiver, fromSender };
-  s.flows.forEach((f, i) => placeConnection(r, i, net.senders[i]!, net.receivers[i]!, f.direction === 'reverse', fwdSinks, revSinks));
+  s.flows.forEach((f, i) => {
+    const sender = net.senders[i]!;
+    const receiver = net.receivers[i]!;
+    // QUIC flows are forward only (the schema refuses direction on them): their ACKs leave as TCP's do
+    if (sender instanceof QuicSender) receiver.out = r.fromReceiver;
+    else placeConnection(r, i, sender, receiver as TcpReceiver, f.direction === 'reverse', fwdSinks, revSinks);
+  });
   if (net.probe) net.probe.replyOut = fromReceiver;
   return r;
 }
