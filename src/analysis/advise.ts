@@ -36,6 +36,7 @@ import { canonicalJson, type ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate, parsePercent, parseRate, parseTime, UnitError } from '../scenario/units.js';
 import { parseBandwidth } from '../scenario/hysteria-rate.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
+import { AEAD_TAG_BYTES, INITIAL_MAX_DATAGRAM_SIZE, SHORT_HEADER_BYTES, streamFrameHeaderBytes, UDP_IP_ETH_BYTES } from '../quic/frames.js';
 import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_MAX_CWND_GAIN, BRUTAL_MIN_CWND_GAIN, BRUTAL_MIN_RATE_BYTES } from '../cc/brutal.js';
 import { readSummary, toJson, writeFileAtomic } from '../results/io.js';
 import { runSummarySchema, type RunSummary } from '../results/schema.js';
@@ -79,19 +80,30 @@ const BRUTAL_MIN_RATE_BPS = BRUTAL_MIN_RATE_BYTES * 8;
 export type Transport = 'tcp' | 'quic';
 
 interface TransportSpec {
-  /** Whether this build simulates it; when false, --transport gives one line. */
-  available: boolean;
   /** Sweep the cwnd gain too (TCP); Hysteria's QUIC Brutal has none (cwnd = 2 x rate x srtt / ack rate). */
   sweepsGain: boolean;
   /** The Brutal flow's flows[] entry. */
   flow(rate: string, gain: number): Record<string, unknown>;
+  /** The share of the link's bytes that is payload when the flow sends full packets (mss: the flow's TCP MSS). */
+  payloadFraction(mss: number): number;
 }
 
 export const TRANSPORTS: Readonly<Record<Transport, TransportSpec>> = {
-  tcp: { available: true, sweepsGain: true, flow: (rate, gain) => ({ cc: 'brutal', brutal: { rate, cwndGain: gain } }) },
-  // Hysteria's Brutal over the simulator's QUIC transport (flows[].transport: quic, brutal: {rate}):
-  // set available: true once that transport is in this build.
-  quic: { available: false, sweepsGain: false, flow: (rate) => ({ cc: 'brutal', transport: 'quic', brutal: { rate } }) },
+  tcp: {
+    sweepsGain: true,
+    flow: (rate, gain) => ({ cc: 'brutal', brutal: { rate, cwndGain: gain } }),
+    // a full segment: mss payload bytes in mss + TCP/IP/Ethernet headers on the link
+    payloadFraction: (mss) => mss / (mss + DATA_OVERHEAD_BYTES),
+  },
+  // Hysteria's Brutal over the simulator's QUIC transport (flows[].transport: quic, brutal: {rate})
+  quic: {
+    sweepsGain: false,
+    flow: (rate) => ({ cc: 'brutal', transport: 'quic', brutal: { rate } }),
+    // a full packet: its datagram less the short header, the AEAD tag and a STREAM frame's header
+    // (an offset past 16 KB), in the datagram plus UDP/IP/Ethernet on the link
+    payloadFraction: () =>
+      (INITIAL_MAX_DATAGRAM_SIZE - SHORT_HEADER_BYTES - AEAD_TAG_BYTES - streamFrameHeaderBytes(1 << 20)) / (INITIAL_MAX_DATAGRAM_SIZE + UDP_IP_ETH_BYTES),
+  },
 };
 
 const RATE_PATH = 'flows[0].brutal.rate';
@@ -119,7 +131,9 @@ export interface AdvisePath {
   queuePackets: number;
   qdisc: string;
   mss: number;
-  /** Payload the link carries: rate x mss / (mss + headers), Mbit/s. */
+  /** The Brutal flow's transport: what its packets carry decides the payload rate. */
+  transport: Transport;
+  /** Payload the link carries: rate x the transport's payload share of a full packet (TCP: mss / (mss + headers)), Mbit/s. */
   payloadMbps: number;
   /** What Brutal can be told to send: the payload rate x (1 - loss), Mbit/s. */
   carriesMbps: number;
@@ -209,9 +223,6 @@ function optionValue<T>(flag: string, f: () => T): T {
 export function parseTransport(v: string | undefined): Transport {
   const t = (v ?? 'tcp').trim().toLowerCase();
   if (t !== 'tcp' && t !== 'quic') throw new InputError(`--transport: expected tcp or quic, got "${v}"`);
-  if (!TRANSPORTS[t].available) {
-    throw new InputError(`--transport ${t}: not available in this build (the simulator has no QUIC transport yet); use --transport tcp`);
-  }
   return t;
 }
 
@@ -294,10 +305,10 @@ export function readPathLink(from: string | undefined): { link: Record<string, u
 }
 
 /** The path's numbers from a resolved point. */
-export function describePath(r: ResolvedScenario, source: string): AdvisePath {
+export function describePath(r: ResolvedScenario, source: string, transport: Transport = 'tcp'): AdvisePath {
   const l = r.link;
   const mss = r.flows[0]!.mss;
-  const payload = (l.rateBps * mss) / (mss + DATA_OVERHEAD_BYTES);
+  const payload = l.rateBps * TRANSPORTS[transport].payloadFraction(mss);
   const loss = meanLoss(l.loss);
   const round = (x: number, d = 3) => +x.toFixed(d);
   return {
@@ -308,6 +319,7 @@ export function describePath(r: ResolvedScenario, source: string): AdvisePath {
     queuePackets: l.queuePackets,
     qdisc: l.qdisc,
     mss,
+    transport,
     payloadMbps: round(payload / 1e6),
     carriesMbps: round((payload * (1 - loss)) / 1e6),
   };
@@ -509,7 +521,7 @@ export async function runAdvise(input: AdviseInput): Promise<AdviseResult> {
   if (base.links !== undefined) throw new InputError('links: advise takes one bottleneck (link:), not a chain');
   if (!Array.isArray(base.flows) || base.flows.length !== 2) throw new InputError('flows: advise sets the flows itself (Brutal and --against); set flows[0].mss or flows[1].* only');
   const { resolved } = validateScenario(base, 'advise');
-  const path = describePath(resolved, source);
+  const path = describePath(resolved, source, transport);
   const limits = resolveLimits(path, input);
 
   const gains = spec.sweepsGain ? (input.gains !== undefined ? parseGainList(input.gains) : [...DEFAULT_GAINS]) : null;
@@ -619,7 +631,7 @@ export function formatAdvice(a: AdviseResult, table: (rows: (string | number)[][
   const dflt = (k: AdviseLimits['defaulted'][number], text: string) => (L.defaulted.includes(k) ? ` (default: ${text})` : '');
   const lines = [
     `path: ${p.rateMbps} Mbit/s, RTT ${p.rttMs} ms, loss ${p.lossPct}%, ${p.qdisc === 'droptail' ? 'drop-tail' : p.qdisc} queue ${p.queuePackets} packets (${p.source})`,
-    `it carries ${p.carriesMbps} Mbit/s of payload (${p.payloadMbps} Mbit/s at MSS ${p.mss}, less ${p.lossPct}% random loss)`,
+    `it carries ${p.carriesMbps} Mbit/s of payload (${p.payloadMbps} Mbit/s in full ${p.transport === 'quic' ? `${INITIAL_MAX_DATAGRAM_SIZE}-byte QUIC datagrams` : `segments of MSS ${p.mss}`}, less ${p.lossPct}% random loss)`,
     `${a.transport.toUpperCase()} Brutal, each setting alone and next to one ${a.against} flow (${a.grid.duration}, first ${a.grid.warmup} left out, ${a.grid.seeds} seed${a.grid.seeds === 1 ? '' : 's'}); goodput, p95 RTT and queueing: Brutal alone; retrans: the worse of alone and competing`,
     '',
     table(rows),

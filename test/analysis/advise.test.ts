@@ -12,6 +12,7 @@ import { isHysteriaRate, parseBandwidth } from '../../src/scenario/hysteria-rate
 import {
   adviseSweepDoc,
   chooseSetting,
+  describePath,
   limitFailures,
   linkFromSummary,
   proposalGain,
@@ -23,6 +24,7 @@ import {
   type AdviseResult,
 } from '../../src/analysis/advise.js';
 import type { RunSummary } from '../../src/results/schema.js';
+import { validateScenario } from '../../src/scenario/load.js';
 
 const MiB = 1024 ** 2;
 
@@ -49,7 +51,7 @@ describe("Hysteria's bandwidth strings (app/internal/utils/bpsconv.go)", () => {
   });
 });
 
-const PATH: AdvisePath = { source: '--set', rateMbps: 50, rttMs: 50, lossPct: 1, queuePackets: 206, qdisc: 'droptail', mss: 1448, payloadMbps: 47.82, carriesMbps: 47.342 };
+const PATH: AdvisePath = { source: '--set', rateMbps: 50, rttMs: 50, lossPct: 1, queuePackets: 206, qdisc: 'droptail', mss: 1448, transport: 'tcp', payloadMbps: 47.82, carriesMbps: 47.342 };
 
 function cand(rateMbps: number, goodputMbps: number, retrans: number, queueDelayMs: number, harm: number, gain: number | null = 20): Omit<AdviseCandidate, 'fails'> {
   return {
@@ -135,6 +137,16 @@ describe('the decision', () => {
     expect(tcp).toMatchObject({ sweep: { 'flows[0].brutal.rate': ['10mbit', '20mbit'], 'flows[0].brutal.cwndGain': [10, 20] }, harm: true, seeds: 2 });
   });
 
+  it('measures what the path carries in the Brutal flow\'s own packets: TCP segments or QUIC datagrams', () => {
+    const doc = (transport?: string) => ({ duration: '5s', link: { rate: '50mbit', rtt: '50ms', loss: '1%' }, flows: [{ cc: 'brutal', ...(transport ? { transport } : {}) }, { cc: 'cubic' }] });
+    const tcp = describePath(validateScenario(doc(), 't').resolved, 'x');
+    expect(tcp.payloadMbps).toBe(+((50 * 1448) / 1514).toFixed(3));
+    // a full QUIC packet: 1252-byte datagram - 7 (short header) - 16 (AEAD tag) - 8 (STREAM frame header) = 1221 stream bytes in 1294 on the link
+    const quic = describePath(validateScenario(doc('quic'), 't').resolved, 'x', 'quic');
+    expect(quic.payloadMbps).toBe(+((50 * 1221) / 1294).toFixed(3));
+    expect(quic.carriesMbps).toBe(+((50 * 1221 * 0.99) / 1294).toFixed(3));
+  });
+
   it("reads a run's measured path: rate, base RTT, buffer, qdisc, and random losses over the packets sent", () => {
     const s = {
       link: { rateMbps: 20, rttMs: 30, queuePackets: 100, qdisc: 'fq_codel', drops: { queue: 5, random: 40, ack: 0 } },
@@ -148,7 +160,6 @@ describe('the decision', () => {
 describe('cclab advise', () => {
   const bad: [string[], RegExp][] = [
     [['--propose', 'fast'], /^cclab: --propose: cannot read "fast" as a rate/],
-    [['--transport', 'quic'], /^cclab: --transport quic: not available in this build/],
     [['--transport', 'sctp'], /^cclab: --transport: expected tcp or quic/],
     [['--against', 'dctcp'], /^cclab: --against: expected one of cubic, bbr, bbr3, reno/],
     [['--max-harm', '150%'], /^cclab: --max-harm: percentage must be between 0% and 100%/],
