@@ -28,8 +28,11 @@
  * change does not wake it: the pacer then sends one small datagram through
  * the link after the change (TRACE_KICK_BELOW_BPS).
  *
- * Only the data direction (link.trace.forward) is followed; a reverse trace
- * is refused on this backend (docs/fidelity.md).
+ * A reverse trace (link.trace.reverse) drives the reverse direction's tbf
+ * the same way (plan.ts: a second pacer on to-snd); when that direction
+ * carries only ACKs its schedule counts the opportunities' bytes as ACKs
+ * (`mss` 0: 52 IP bytes, 66 on the wire). A chain's trace links each get
+ * their own pacer on their router.
  */
 import { TRACE_OPPORTUNITY_BYTES, type Trace } from '../network/trace.js';
 import { DATA_OVERHEAD_BYTES, TCPIP_HEADER_BYTES } from '../network/wire.js';
@@ -81,7 +84,10 @@ function lowerBound(ms: Float64Array, v: number): number {
   return lo;
 }
 
-/** tbf's rate (wire bit/s) for `n` opportunities in a window of `windowMs`. */
+/**
+ * tbf's rate (wire bit/s) for `n` opportunities in a window of `windowMs`,
+ * carrying packets of `mss` bytes of payload (0: pure ACKs).
+ */
 export function windowRateBps(n: number, windowMs: number, mss: number): number {
   if (n === 0) return TRACE_FLOOR_BPS;
   const wirePerIp = (mss + DATA_OVERHEAD_BYTES) / (mss + TCPIP_HEADER_BYTES);
