@@ -349,11 +349,15 @@ EOF
   # tcp_ecn = 1 would for every flow; the receiver accepts (tcp_ecn = 2)
   # (a reverse flow's SYN leaves rcv: its rule and route are there, via rcv's gateway)
   if [ -n "$ECN_FLOWS" ]; then
-    ecn_snd="" ecn_rcv=""
+    "$IP" -n "$NS_SND" route add default via 10.201.1.2 table 100 features ecn || fail 3 "cannot add the ECN route"
+    ecn_rcv=""
     for i in $ECN_FLOWS; do
-      if is_rev_flow "$i"; then ns=$NS_RCV gw=10.201.2.2; else ns=$NS_SND gw=10.201.1.2; fi
-      case "$ns" in "$NS_RCV") seen=$ecn_rcv ecn_rcv=1 ;; *) seen=$ecn_snd ecn_snd=1 ;; esac
-      [ -n "$seen" ] || "$IP" -n "$ns" route add default via "$gw" table 100 features ecn || fail 3 "cannot add the ECN route"
+      ns=$NS_SND
+      if is_rev_flow "$i"; then
+        ns=$NS_RCV
+        [ -n "$ecn_rcv" ] || "$IP" -n "$NS_RCV" route add default via 10.201.2.2 table 100 features ecn || fail 3 "cannot add the ECN route of the receiving host"
+        ecn_rcv=1
+      fi
       # shellcheck disable=SC2046 # two words
       set -- $(flow_ports "$i")
       sport=$1
