@@ -486,7 +486,8 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   // netem under the shaper holds its delay line at up to the trace's fastest window
   const shaperLink = schedule === null ? s.link : { ...s.link, rateBps: Math.max(...schedule.map((c) => c.rateBps)) };
   // a reverse trace: the reverse direction's shaper (tbf on to-snd) follows it; it carries ACKs unless reverse flows send data there
-  const revSchedule = s.link.trace?.reverse ? traceSchedule(readResolvedTrace(s.link.trace.reverse), s.durationNs, rev.length > 0 ? maxMss : 0) : null;
+  // ACKs only: each change refills tbf's bucket with a full-size packet (23 ACKs), so a slow ACK trace is followed at its mean, not window by window
+  const revSchedule = s.link.trace?.reverse ? traceSchedule(readResolvedTrace(s.link.trace.reverse), s.durationNs, rev.length > 0 ? maxMss : 0, TRACE_WINDOW_MS, rev.length > 0) : null;
   const revShaper = reverseShaperVars(s, maxMss, aqm, schedule !== null, revSchedule);
   const shapers: TracedShaper[] = [
     ...(schedule !== null ? [{ ns: '"$NS_RTR"', dev: 'to-rcv', kick: '"$RECEIVER_ADDR"', suffix: '', field: 'link.trace', schedule }] : []),

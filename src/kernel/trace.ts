@@ -101,9 +101,16 @@ export function windowRateBps(n: number, windowMs: number, mss: number): number 
  * their run's mean become one rate (the run's mean), so that a constant
  * rate which whole opportunities per window cannot express (50 Mbit/s is
  * 41.67 per 10 ms) is one rate, not a change every window; any real change
- * of more than one opportunity per window starts a new rate.
+ * of more than one opportunity per window starts a new rate. With
+ * `splitOutages` (the default) a window without opportunities after one with
+ * some (or the other way round) starts a new rate too, so that an outage is
+ * sharp; without it (an ACK-only direction, where each change's bucket
+ * refill of one full packet would be 23 ACKs) a trace
+ * of less than one opportunity per window is followed at its mean over runs
+ * of windows rather than switched between the floor and one opportunity's
+ * rate window by window.
  */
-export function traceSchedule(t: Trace, durationNs: number, mss: number, windowMs = TRACE_WINDOW_MS): RateChange[] {
+export function traceSchedule(t: Trace, durationNs: number, mss: number, windowMs = TRACE_WINDOW_MS, splitOutages = true): RateChange[] {
   const windows = Math.ceil(durationNs / (windowMs * NS_PER_MS));
   const counts = new Float64Array(windows);
   let before = 0;
@@ -122,7 +129,7 @@ export function traceSchedule(t: Trace, durationNs: number, mss: number, windowM
   for (let k = 0; k < windows; k++) {
     const n = counts[k]!;
     const len = k - from;
-    if (len > 0 && (Math.abs(n - sum / len) > 1 || (n === 0) !== (sum === 0))) {
+    if (len > 0 && (Math.abs(n - sum / len) > 1 || (splitOutages && (n === 0) !== (sum === 0)))) {
       push(from * windowMs, windowRateBps(sum / len, windowMs, mss));
       from = k;
       sum = 0;

@@ -83,10 +83,15 @@ describe('a reverse trace (link.trace.reverse)', () => {
     for (const l of lines) expect(l).toMatch(/^qdisc change dev to-snd handle 1: tbf rate \d+bit burst 1514 limit 1514$/);
     const log = readFileSync(join(out, 'trace-pacer-rev.txt'), 'utf8').trim().split('\n');
     expect(log.slice(2)).toHaveLength(lines.length);
-    // 0.5 Mbit/s is less than one opportunity per window: windows alternate between the floor and the opportunity's rate, from 2 s on
-    const at = log.slice(2).map((l) => Number(l.split(' ')[0]));
-    expect(Math.min(...at)).toBeGreaterThanOrEqual(2000 - TRACE_WINDOW_MS);
+    // 0.5 Mbit/s is less than one opportunity per window: followed at its mean (each change refills tbf's bucket
+    // with a full-size packet, 23 ACKs), not switched between the floor and one opportunity's rate window by window
     expect(changesOf(p, '-rev').length).toBe(lines.length);
+    const changes = changesOf(p, '-rev').map((l) => l.split(' ').map(Number));
+    expect(changes).toHaveLength(2);
+    expect(Math.abs(changes[0]![0]! - 2000)).toBeLessThanOrEqual(TRACE_WINDOW_MS);
+    expect(changes[0]![1]! / (0.5e6 * (66 / 52))).toBeCloseTo(1, 1);
+    expect(Math.abs(changes[1]![0]! - 4000)).toBeLessThanOrEqual(TRACE_WINDOW_MS); // the loop: 2 Mbit/s again
+    expect(log.slice(2).map((l) => Number(l.split(' ')[0]))).toEqual(changes.map((c) => c[0]));
   });
 
   it('keeps forward-trace and constant plans as they were, and a reverse flow\'s bottleneck follows the reverse trace with the link\'s queue', () => {
