@@ -83,6 +83,10 @@
 #   tc-before.txt, tc-after.txt, netstat-snd.txt
 #   ping.txt           the latency probe's ping output (only with $PROBE;
 #                      timeline.txt: "probe <uptime>" as it starts)
+#   trace-pacer.txt, trace-tc.err   a trace link's rate changes as cclab_pacer
+#                      wrote them, and what tc said (start_trace); a reverse
+#                      trace's: trace-pacer-rev.txt, trace-tc-rev.err; a
+#                      chain's trace link i's: trace-pacer-<i>.txt, trace-tc-<i>.err
 #   tc-warmup.txt, netstat-warmup.txt   the router's qdiscs and the sender's
 #                      netstat at the warm-up's end (only with $WARMUP_S;
 #                      timeline.txt: "warmup <uptime>" just before them)
@@ -112,11 +116,15 @@
 #   AQM           tc arguments of the bottleneck's AQM, or empty for drop-tail
 #   SHAPER_RATE, SHAPER_BURST the AQM's shaper (tbf): bit/s and bytes
 #   FQ            1: fq on the sender's device
+#   FQ_REV        optional: 1: fq on the receiving host's device (a reverse
+#                 flow with pacing: fq)
 #   ECN_FLOWS     the flows (ids, space-separated) that use ECN
 #   FLOWS         number of flows
 #   GEN_FLOWS     optional: the flows (ids) that cclab_flow runs; the plan
 #                 then defines plan_schedules (schedule calls)
 #   WORKLOAD_PORTS  optional: "id:lo-hi ...", the client ports of workload flows
+#   REV_WORKLOADS optional: the reverse workload flows (ids): rcv's ephemeral
+#                 ports move below 40000 too
 #   WARMUP_S      optional: seconds after t0 at which the warm-up ends
 #   ACK_BANDS     optional: flows with an RTT of their own (flows[].rtt): the
 #                 ACK path becomes prio with band 0 the link's netem
@@ -124,6 +132,17 @@
 #                 netem, set up by the plan's plan_ack_bands (ack_band calls)
 #   REV_FLOWS     optional: the reverse flows (ids); NETEM_REV then gives the
 #                 tc arguments of the reverse bottleneck's netem on to-snd
+#   REV_SHAPER_RATE, REV_QUEUE  optional: to-snd in the shaper layout at this
+#                 rate (bit/s) with this queue (tc arguments) under netem
+#                 ($NETEM_REV): a reverse trace (link.trace.reverse; without
+#                 reverse flows the ACK direction, an unlimited pfifo as
+#                 mahimahi's), or reverse flows next to a forward trace (at
+#                 the link's rate, the trace's mean)
+#   DELAY_BANDS   optional: flows' extra delays (flows[].rtt) that the
+#                 router's ACK path cannot hold (a chain; one link with a
+#                 reverse bottleneck): the plan's plan_delay_bands calls
+#                 delay_bands/delay_band, prio bands with a netem each on
+#                 r<i>'s to-s (a chain) or on rcv's / snd's veth0
 #   PROBE         optional: "start interval size count": a latency probe,
 #                 ping from snd to the receiver (ICMP payload size bytes,
 #                 count requests every interval s, from start s after t0)
@@ -328,19 +347,31 @@ EOF
   # ECN per flow (net.ipv4.tcp_ecn is per namespace): an ECN flow's SYN asks for
   # ECN because its source port selects a route with `features ecn`, as
   # tcp_ecn = 1 would for every flow; the receiver accepts (tcp_ecn = 2)
+  # (a reverse flow's SYN leaves rcv: its rule and route are there, via rcv's gateway)
   if [ -n "$ECN_FLOWS" ]; then
     "$IP" -n "$NS_SND" route add default via 10.201.1.2 table 100 features ecn || fail 3 "cannot add the ECN route"
+    ecn_rcv=""
     for i in $ECN_FLOWS; do
+      ns=$NS_SND
+      if is_rev_flow "$i"; then
+        ns=$NS_RCV
+        [ -n "$ecn_rcv" ] || "$IP" -n "$NS_RCV" route add default via 10.201.2.2 table 100 features ecn || fail 3 "cannot add the ECN route of the receiving host"
+        ecn_rcv=1
+      fi
       # shellcheck disable=SC2046 # two words
       set -- $(flow_ports "$i")
       sport=$1
       [ "$2" = "$1" ] || sport="$1-$2"
-      "$IP" -n "$NS_SND" rule add ipproto 6 sport "$sport" lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
+      "$IP" -n "$ns" rule add ipproto 6 sport "$sport" lookup 100 || fail 5 "cannot add a routing rule by source port for ECN (Linux 4.17 or later)"
     done
   fi
   # a workload's ports are its own: the sender's ephemeral ports stay below them
+  # (and the receiving host's, where reverse workloads' clients run)
   if [ -n "${WORKLOAD_PORTS:-}" ]; then
     "$IP" netns exec "$NS_SND" sysctl -qw "net.ipv4.ip_local_port_range=32768 $((CLIENT_PORT_BASE - 1))" >/dev/null || fail 3 "cannot set the sender's ip_local_port_range"
+    if [ -n "${REV_WORKLOADS:-}" ]; then
+      "$IP" netns exec "$NS_RCV" sysctl -qw "net.ipv4.ip_local_port_range=32768 $((CLIENT_PORT_BASE - 1))" >/dev/null || fail 3 "cannot set the receiving host's ip_local_port_range"
+    fi
   fi
   for ns in $NS_SND $NS_RCV; do
     "$IP" netns exec "$ns" sysctl -qw "net.ipv4.tcp_rmem=4096 131072 $RMEM_MAX" "net.ipv4.tcp_wmem=4096 16384 $WMEM_MAX" net.ipv4.tcp_no_metrics_save=1 >/dev/null || fail 3 "cannot set TCP buffer sysctls in $ns"
@@ -480,7 +511,7 @@ setup_qdiscs() {
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-rcv parent 2:1 handle 3: $AQM || fail 5 "cannot add the bottleneck's queue discipline: tc qdisc add ... $AQM failed (kernel module sch_${AQM%% *} missing? modprobe sch_${AQM%% *})"
   fi
-  if [ -n "${REV_FLOWS:-}" ]; then
+  if [ -n "${REV_FLOWS:-}" ] || [ -n "${REV_SHAPER_RATE:-}" ]; then
     setup_reverse_bottleneck
   elif [ -z "${ACK_BANDS:-}" ]; then
     # shellcheck disable=SC2086 # tc arguments, split into words
@@ -496,20 +527,53 @@ setup_qdiscs() {
   if [ "$FQ" = 1 ]; then
     "$TC" -n "$NS_SND" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on the sender (kernel module sch_fq missing? modprobe sch_fq)"
   fi
+  # a reverse flow with fq pacing: fq on the receiving host, where its sender is
+  if [ "${FQ_REV:-0}" = 1 ]; then
+    "$TC" -n "$NS_RCV" qdisc replace dev veth0 root fq || fail 5 "cannot add fq on the receiving host (kernel module sch_fq missing? modprobe sch_fq)"
+  fi
 }
 
-# With reverse flows: to-snd is a bottleneck laid out as to-rcv, with $NETEM_REV.
+# With reverse flows: to-snd is a bottleneck laid out as to-rcv, with $NETEM_REV; the
+# shaper layout's queue is $REV_QUEUE if set, else $AQM, its rate $REV_SHAPER_RATE if
+# set, else $SHAPER_RATE. A reverse trace alone (no reverse flows) sets all three:
+# the ACK direction is then tbf (the trace's rate) -> netem -> an unlimited pfifo.
 setup_reverse_bottleneck() {
-  if [ -z "$AQM" ]; then
+  rq=${REV_QUEUE:-$AQM}
+  if [ -z "$rq" ]; then
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-snd root $NETEM_REV || fail 5 "cannot add netem on the reverse bottleneck (kernel module sch_netem missing? modprobe sch_netem)"
   else
-    "$TC" -n "$NS_RTR" qdisc add dev to-snd root handle 1: tbf rate "${SHAPER_RATE}bit" burst "$SHAPER_BURST" limit "$SHAPER_BURST" || fail 5 "cannot add tbf as the reverse bottleneck's shaper (kernel module sch_tbf missing? modprobe sch_tbf)"
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd root handle 1: tbf rate "${REV_SHAPER_RATE:-$SHAPER_RATE}bit" burst "$SHAPER_BURST" limit "$SHAPER_BURST" || fail 5 "cannot add tbf as the reverse bottleneck's shaper (kernel module sch_tbf missing? modprobe sch_tbf)"
     # shellcheck disable=SC2086 # tc arguments, split into words
     "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 1:1 handle 2: $NETEM_REV || fail 5 "cannot add netem under the reverse bottleneck's shaper"
     # shellcheck disable=SC2086 # tc arguments, split into words
-    "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 2:1 handle 3: $AQM || fail 5 "cannot add the reverse bottleneck's queue discipline: tc qdisc add ... $AQM failed"
+    "$TC" -n "$NS_RTR" qdisc add dev to-snd parent 2:1 handle 3: $rq || fail 5 "cannot add the reverse bottleneck's queue discipline: tc qdisc add ... $rq failed"
   fi
+}
+
+# delay_bands NS DEV N: flows' extra delays (flows[].rtt) on NS's egress DEV, where
+# the router's ACK path cannot hold them (a chain: r<i>'s to-s; one link with a
+# reverse bottleneck: the hosts' veth0): prio with band 0 (no delay, prio's own
+# pfifo) for everything else and N bands of delay (delay_band).
+# shellcheck disable=SC2317 # called by the plan's plan_delay_bands, when it has one
+delay_bands() {
+  "$TC" -n "$1" qdisc add dev "$2" root handle 1: prio bands $(($3 + 1)) priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || fail 5 "cannot add prio for the flows' own delays on $2 in $1 (kernel module sch_prio missing? modprobe sch_prio)"
+}
+
+# delay_band NS DEV BAND NETEM_ARGS FLOWS: band BAND (1..) of NS's DEV with its own
+# netem (the extra delay), and the flows (ids) whose packets to their client ports
+# (their ACKs) take it; classes and handles in hex, as ack_band's.
+# shellcheck disable=SC2317 # called by the plan's plan_delay_bands, when it has one
+delay_band() {
+  dns=$1 ddev=$2 class=1:$(printf %x $(($3 + 1)))
+  # shellcheck disable=SC2086 # tc arguments, split into words
+  "$TC" -n "$dns" qdisc add dev "$ddev" parent "$class" handle "$(printf %x $(($3 + 16))):" $4 || fail 5 "cannot add the netem of delay band $3 on $ddev in $dns"
+  for i in $5; do
+    # shellcheck disable=SC2046 # two words
+    set -- $(flow_ports "$i")
+    mask=$(printf '0x%04x' $((0xffff ^ ($2 - $1))))
+    "$TC" -n "$dns" filter add dev "$ddev" parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff match ip dport "$1" "$mask" flowid "$class" || fail 5 "cannot add the u32 filter of flow $i (kernel module cls_u32 missing? modprobe cls_u32)"
+  done
 }
 
 # ack_band BAND NETEM_ARGS FLOWS: the ACK path's band BAND (1..) with its own netem (a
@@ -831,6 +895,7 @@ plan_main() {
     setup_network
     setup_qdiscs
   fi
+  [ -n "${DELAY_BANDS:-}" ] && plan_delay_bands
   snapshot_tc >"$OUT/tc-before.txt" 2>&1
   [ -n "${GEN_FLOWS:-}" ] && plan_schedules
   start_servers

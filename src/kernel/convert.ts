@@ -63,6 +63,7 @@ import { CA_STATE_NAMES } from '../tcp/types.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
 import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
+import { TRACE_OPPORTUNITY_BYTES } from '../network/trace.js';
 import { CLIENT_PORT_BASE, genConnections, probeCount, usesGenerator, workloadPortRanges } from './plan.js';
 import { parseFlowLog, parseFlowServerLog, type FlowConnLog, type FlowServerConnLog } from './parse/flow.js';
 import { CONNECTION_COLUMNS, type ConnectionRow, type FctRecord } from '../results/fct.js';
@@ -98,6 +99,8 @@ export interface ParsedRun {
   netstatRcv: Record<string, number>;
   /** A trace link's rate changes as cclab_pacer wrote them (null for a constant-rate link). */
   trace: PacerLog | null;
+  /** The other traced shapers' (a reverse trace's, a chain's trace links'), by the field they follow. */
+  otherTraces: { field: string; suffix: string; log: PacerLog }[];
 }
 
 /** trace-pacer.txt: the schedule's origin and the pacer's start (uptime s) and, per change written, its schedule time and lateness. */
@@ -161,8 +164,18 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
     tcAfter: parseTcQdiscs(text(files, 'tc-after.txt') ?? ''),
     netstat: parseNetstat(text(files, 'netstat-snd.txt') ?? ''),
     netstatRcv: parseNetstat(text(files, 'netstat-rcv.txt') ?? ''),
-    trace: s.link.trace?.forward !== undefined ? parsePacerLog(text(files, 'trace-pacer.txt') ?? '', text(files, 'trace-tc.err') ?? '') : null,
+    // (a chain's link is its narrowest: its traces are the chain's own, below)
+    trace: !s.links && s.link.trace?.forward !== undefined ? pacerLog(files, '') : null,
+    otherTraces: [
+      ...(s.link.trace?.reverse !== undefined ? [{ field: 'link.trace.reverse', suffix: '-rev', log: pacerLog(files, '-rev') }] : []),
+      ...(s.links ?? []).flatMap((l, i) => (l.trace?.forward !== undefined ? [{ field: `links[${i}].trace`, suffix: `-${i}`, log: pacerLog(files, `-${i}`) }] : [])),
+    ],
   };
+}
+
+/** A traced shaper's pacer log (trace-pacer<suffix>.txt) and what tc said (trace-tc<suffix>.err). */
+function pacerLog(files: RawFiles, suffix: string): PacerLog {
+  return parsePacerLog(text(files, `trace-pacer${suffix}.txt`) ?? '', text(files, `trace-tc${suffix}.err`) ?? '');
 }
 
 /**
@@ -171,7 +184,7 @@ export function parseRun(s: ResolvedScenario, files: RawFiles): ParsedRun {
  * writes (ms). tc's own time to apply a change comes on top (one netlink
  * request).
  */
-export function traceTiming(p: ParsedRun): { startOffsetMs: number; changes: number; lateMs: { p50: number; p95: number; max: number } } | null {
+export function traceTiming(p: Pick<ParsedRun, 'trace'>): { startOffsetMs: number; changes: number; lateMs: { p50: number; p95: number; max: number } } | null {
   if (p.trace === null) return null;
   const late = p.trace.changes.map((c) => c.lateUs / 1000).sort((a, b) => a - b);
   return {
@@ -507,6 +520,8 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   if (probeRecords) extra['probe.csv'] = probeCsv(probeRecords);
   const timing = traceTiming(p);
   if (timing !== null) extra['trace-timing.json'] = `${JSON.stringify(timing, null, 2)}\n`;
+  // a reverse trace's (trace-timing-rev.json), a chain link's (trace-timing-<i>.json)
+  for (const o of p.otherTraces) extra[`trace-timing${o.suffix}.json`] = `${JSON.stringify(traceTiming({ trace: o.log }), null, 2)}\n`;
   if (!singleFlow && nRev === 0) {
     extra['rto-note.txt'] = `rtoCount is 0 per flow: Linux ${p.env.release} has no per-socket RTO counter; the sender namespace counted TcpExt.TCPTimeouts = ${timeouts} over all ${s.flows.length} flows.\n`;
   } else if (nRev > 0 && (nRev > 1 || s.flows.length - nRev > 1)) {
@@ -534,11 +549,21 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
 }
 
 /**
+ * Is a direction of the single link the shaper layout (tbf -> netem ->
+ * queue 3:)? An AQM, or a trace link: forward, its forward trace; reverse
+ * (reverse flows), either trace (kernel/plan-lib.sh, setup_reverse_bottleneck).
+ */
+function directionShaped(link: ResolvedLink, dev: string): boolean {
+  if (link.qdisc !== 'droptail') return true;
+  return dev === 'to-rcv' ? link.trace?.forward !== undefined : link.trace !== undefined;
+}
+
+/**
  * A direction's standing queue at each sample (dev: to-rcv forward, to-snd
  * reverse): an AQM's own samples, or netem's less its delay line.
  */
 function directionQueue(s: ResolvedScenario, p: ParsedRun, dev: string, delayNs: number): { t: number; pkts: number; bytes: number; mbps: number }[] {
-  return s.link.qdisc !== 'droptail'
+  return directionShaped(s.link, dev)
     ? aqmQueueSamples(p.qdisc.filter((q) => q.dev === dev), p.qdiscChildren.filter((q) => q.dev === dev && q.handle === AQM_HANDLE))
     : queueEstimates(p.qdisc.filter((q) => q.dev === dev), delayNs);
 }
@@ -552,7 +577,7 @@ function directionQueue(s: ResolvedScenario, p: ParsedRun, dev: string, delayNs:
 function reverseLinkBlock(s: ResolvedScenario, p: ParsedRun, tcWarm: readonly TcQdisc[], t0: number, wAbs: number, lastEnd: number, measuredS: number): ReverseLinkSummary {
   const dev = 'to-snd';
   const netem = (qs: readonly TcQdisc[]) => qs.find((q) => q.kind === 'netem' && q.dev === dev);
-  const aqmOf = (qs: readonly TcQdisc[]) => (s.link.qdisc !== 'droptail' ? qs.find((q) => q.dev === dev && q.handle === AQM_HANDLE) : undefined);
+  const aqmOf = (qs: readonly TcQdisc[]) => (directionShaped(s.link, dev) ? qs.find((q) => q.dev === dev && q.handle === AQM_HANDLE) : undefined);
   const root = (qs: readonly TcQdisc[]) => qs.find((q) => q.dev === dev && q.parent === 'root');
   const bn = netem(p.tcAfter);
   const bnW = netem(tcWarm);
@@ -567,10 +592,14 @@ function reverseLinkBlock(s: ResolvedScenario, p: ParsedRun, tcWarm: readonly Tc
     .filter((q) => q.t >= t0 && q.t >= wAbs && q.t <= lastEnd)
     .map((q) => q.pkts)
     .sort((a, b) => a - b);
+  // a reverse trace: its mean is the direction's rate, and its capacity counts IP bytes (as the simulator's)
+  const revTrace = s.link.trace?.reverse ?? null;
+  const rateBps = revTrace === null ? s.link.rateBps : (revTrace.opportunities * TRACE_OPPORTUNITY_BYTES * 8) / (revTrace.periodMs / 1000);
+  const ipSent = revTrace === null ? sent : sent - ETHERNET_HEADER_BYTES * ((root(p.tcAfter)?.sentPackets ?? 0) - (root(tcWarm)?.sentPackets ?? 0));
   return {
-    rateMbps: round6(s.link.rateBps / 1e6),
+    rateMbps: round6(rateBps / 1e6),
     queuePackets: s.link.queuePackets,
-    utilization: round6((sent * 8) / (s.link.rateBps * measuredS)),
+    utilization: round6((ipSent * 8) / (rateBps * measuredS)),
     drops: { queue: totalDrops - random, random },
     ...(s.link.qdisc !== 'droptail' ? { marks: (aqm?.marks ?? 0) - (aqmW?.marks ?? 0) } : {}),
     queuePkts: {
@@ -698,8 +727,13 @@ function chainRevDelayNs(s: ResolvedScenario, f: ResolvedFlow): number {
 function withChainRows(s: ResolvedScenario, files: RawFiles, rows: TimeseriesRow[], p: ParsedRun, t0: number): TimeseriesRow[] {
   const base = Number.isFinite(t0) ? t0 : (p.tcp[0]?.t ?? 0);
   s.links!.forEach((l, i) => {
-    const { qdisc } = parseSamples(text(files, `samples-${i}.txt`) ?? '');
-    for (const q of queueEstimates(qdisc.filter((x) => x.dev === 'to-rcv'), l.fwdDelayNs)) {
+    const { qdisc, qdiscChildren } = parseSamples(text(files, `samples-${i}.txt`) ?? '');
+    // a trace link: the queue under its shaper, as sampled (its rate varies, so netem's delay line cannot be estimated from it)
+    const queue =
+      l.trace?.forward !== undefined
+        ? aqmQueueSamples(qdisc.filter((x) => x.dev === 'to-rcv'), qdiscChildren.filter((x) => x.dev === 'to-rcv' && x.handle === AQM_HANDLE))
+        : queueEstimates(qdisc.filter((x) => x.dev === 'to-rcv'), l.fwdDelayNs);
+    for (const q of queue) {
       rows.push({ time_s: round6(q.t - base), flow: `link:${l.name}`, queue_pkts: round6(q.pkts), queue_bytes: Math.round(q.bytes), link_mbps: round6(q.mbps) });
     }
   });

@@ -90,6 +90,18 @@ export function ackNetemArgs(link: ResolvedLink, mss: number, extraDelayNs = 0):
   return ['netem', 'limit', String(ackNetemLimit(l, mss)), 'delay', tcMicros(l.revDelayNs), ...loss];
 }
 
+/**
+ * Arguments after `tc qdisc add dev DEV parent ...` for a band of flows'
+ * extra delay off the router's ACK path (flows[].rtt on a chain or next to
+ * a reverse bottleneck, kernel/plan-lib.sh delay_band): that delay alone,
+ * no loss (the link's netems have it), and a limit for the flows' packets
+ * in its delay line at `rateBps` (their data's rate, an upper bound).
+ */
+export function delayNetemArgs(extraNs: number, rateBps: number, mss: number): string[] {
+  const limit = Math.max(NETEM_DEFAULT_LIMIT, ACK_LIMIT_FACTOR * delayLinePackets(rateBps, extraNs, mss) + 100);
+  return ['netem', 'limit', String(limit), 'delay', tcMicros(extraNs)];
+}
+
 /** prio's most bands (TCQ_PRIO_BANDS): band 0 for the link's RTT leaves 15 for flows' own. */
 export const MAX_ACK_BANDS = 15;
 

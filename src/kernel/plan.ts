@@ -15,10 +15,11 @@
 import { hasReverseFlows, type ResolvedFlow, type ResolvedLink, type ResolvedProbe, type ResolvedScenario } from '../scenario/resolve.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
-import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, MAX_ACK_BANDS, reverseNetemArgs } from './netem.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, delayNetemArgs, MAX_ACK_BANDS, reverseNetemArgs, tcMicros, tcPercent } from './netem.js';
 import { FLOW, PACER, SAMPLER, SHIM } from './helpers.js';
 import { traceSchedule, TRACE_KICK_BELOW_BPS, TRACE_WINDOW_MS, type RateChange } from './trace.js';
 import { readResolvedTrace } from '../scenario/trace-file.js';
+import { traceMeanBps } from '../network/trace.js';
 import { ccParamsOf, ccSpec } from '../cc/index.js';
 import { arrivalSchedule, onPeriods } from '../traffic/schedule.js';
 import { KERNEL_ASSETS_DIR } from './paths.js';
@@ -268,26 +269,90 @@ export function flowRttBands(s: ResolvedScenario): { extraNs: number; flows: num
 
 /**
  * What the kernel harness cannot yet run with reverse flows, as one line
- * naming the field (null when it can): a reverse workload (its port range
- * and ip_local_port_range are set up on the sending host), ECN or fq
- * pacing on a reverse flow (the ECN route and fq are on the sending
- * host's device), and per-flow RTTs next to reverse flows (the ACK bands
- * would have to sit under the reverse bottleneck's qdisc).
+ * naming the field (null when it can): two things that would each be the
+ * root qdisc of one host's device, a flow's own-RTT delay band
+ * (delayBands) and fq (a forward flow's fq on snd, a reverse flow's on rcv).
  */
 export function reverseFlowProblem(s: ResolvedScenario): string | null {
   if (!hasReverseFlows(s)) return null;
-  const how = 'with a reverse flow on the kernel backend yet; run it with --backend sim';
+  const fqOn = (dir: 'forward' | 'reverse') => s.flows.some((f) => f.pacing === 'fq' && (f.direction === 'reverse') === (dir === 'reverse'));
   for (const f of s.flows) {
-    if (f.direction !== 'reverse') {
-      if (f.extraDelayNs) return `flows[${f.group}].rtt: per-flow RTTs cannot be combined ${how}`;
-      continue;
+    if (!f.extraDelayNs) continue;
+    // a forward flow's band is on rcv's veth0 (where a reverse flow's fq goes), a reverse flow's on snd's (a forward flow's fq)
+    const rev = f.direction === 'reverse';
+    if (fqOn(rev ? 'forward' : 'reverse')) {
+      return `flows[${f.group}].rtt: a ${rev ? 'reverse' : 'forward'} flow of its own RTT cannot be combined with pacing: fq on a ${rev ? 'forward' : 'reverse'} flow on the kernel backend (both need the ${rev ? 'sending' : 'receiving'} host's device); run it with --backend sim`;
     }
-    if (f.arrivals) return `flows[${f.group}].direction: a reverse workload (arrivals) is not supported on the kernel backend yet; run it with --backend sim`;
-    if (f.ecn) return `flows[${f.group}].ecn: ECN is not supported on a reverse flow on the kernel backend yet; run it with --backend sim`;
-    if (f.pacing === 'fq') return `flows[${f.group}].pacing: fq pacing is not supported on a reverse flow on the kernel backend yet; run it with --backend sim`;
-    if (f.extraDelayNs) return `flows[${f.group}].rtt: per-flow RTTs cannot be combined ${how}`;
   }
   return null;
+}
+
+/** netem's and pfifo's limit for a queue the scenario leaves unlimited (a reverse trace's ACK queue, as mahimahi's). */
+export const UNLIMITED_QUEUE_PACKETS = 1_000_000;
+
+/** One band of flows' extra delay on a host's egress (delay_band in kernel/plan-lib.sh). */
+export interface DelayBand {
+  /** The namespace, as the plan writes it ("$NS_RCV", "$NS_PRE-r0"). */
+  ns: string;
+  dev: string;
+  extraNs: number;
+  flows: number[];
+}
+
+/**
+ * Flows' extra delay (flows[].rtt) where the router's ACK path cannot hold
+ * it (ackBandsOnRouter is false): grouped by device and extra delay, each
+ * group a band of a prio qdisc on that device with a netem of only that
+ * delay (kernel/plan-lib.sh, delay_band), on the way the flow's ACKs take:
+ *   - a chain: the first router's egress towards the flow's sender (r<i>'s
+ *     to-s), after every link, where the simulator adds it;
+ *   - one link with a reverse bottleneck (reverse flows or a reverse trace)
+ *     on to-snd: a forward flow's on the receiving host's egress (rcv's
+ *     veth0), a reverse flow's on the sending host's (snd's veth0), before
+ *     the link (the other direction's bottleneck holds the router's egress).
+ * At most MAX_ACK_BANDS groups per device.
+ */
+export function delayBands(s: ResolvedScenario): DelayBand[] {
+  const groups = new Map<string, DelayBand>();
+  for (const f of s.flows) {
+    if (!f.extraDelayNs) continue;
+    const [ns, dev] = s.links ? [`"$NS_PRE-r${f.path![0]}"`, 'to-s'] : f.direction === 'reverse' ? ['"$NS_SND"', 'veth0'] : ['"$NS_RCV"', 'veth0'];
+    const key = `${ns} ${dev} ${f.extraDelayNs}`;
+    const g = groups.get(key) ?? { ns, dev, extraNs: f.extraDelayNs, flows: [] };
+    g.flows.push(f.id);
+    groups.set(key, g);
+  }
+  const bands = [...groups.values()].sort((a, b) => (a.ns === b.ns ? (a.dev === b.dev ? a.extraNs - b.extraNs : a.dev < b.dev ? -1 : 1) : a.ns < b.ns ? -1 : 1));
+  const perDevice = new Map<string, number>();
+  for (const b of bands) perDevice.set(`${b.ns} ${b.dev}`, (perDevice.get(`${b.ns} ${b.dev}`) ?? 0) + 1);
+  const most = Math.max(0, ...perDevice.values());
+  if (most > MAX_ACK_BANDS) {
+    throw new InputError(`flows[].rtt: ${most} different flow RTTs on one host; the kernel backend gives each its own band of a prio qdisc, which has at most ${MAX_ACK_BANDS} besides the one without delay`);
+  }
+  return bands;
+}
+
+/** Do flows' extra delays sit on the router's ACK path (flowRttBands), as they did before chains and reverse bottlenecks? */
+export function ackBandsOnRouter(s: ResolvedScenario): boolean {
+  return !s.links && !hasReverseFlows(s) && s.link.trace?.reverse === undefined;
+}
+
+/** plan_delay_bands: each device's prio (delay_bands), then its bands (delay_band), as kernel/plan-lib.sh reads them. */
+function delayBandLines(bands: readonly DelayBand[], rateOf: (b: DelayBand) => number, maxMss: number): string[] {
+  const L = ['DELAY_BANDS=1', 'plan_delay_bands() {'];
+  let dev = '';
+  let k = 0;
+  for (const b of bands) {
+    if (`${b.ns} ${b.dev}` !== dev) {
+      dev = `${b.ns} ${b.dev}`;
+      k = 0;
+      L.push(`  delay_bands ${dev} ${bands.filter((x) => `${x.ns} ${x.dev}` === dev).length}`);
+    }
+    k++;
+    L.push(`  delay_band ${dev} ${k} ${shQuote(delayNetemArgs(b.extraNs, rateOf(b), maxMss).join(' '))} ${shQuote(b.flows.join(' '))}`);
+  }
+  L.push('}');
+  return L;
 }
 
 /** The latency probe as plan-lib.sh's start_probe reads it: start (s), interval (s), payload bytes, requests. */
@@ -317,6 +382,20 @@ export function executablePlan(plan: string): string {
   return `${readPlanLib().text}\n${plan}`;
 }
 
+/** Where cclab_pacer applies one traced direction's rate changes (kernel/plan-lib.sh's shaper layout, tbf 1: at the root). */
+export interface TracedShaper {
+  /** The router's namespace as the plan writes it ("$NS_RTR", "$NS_PRE-r1"). */
+  ns: string;
+  dev: string;
+  /** Where the pacer's kicks go: an address past the shaper, as the plan writes it. */
+  kick: string;
+  /** Suffix of its log files (trace-pacer<suffix>.txt, trace-tc<suffix>.err); '' for link.trace's forward direction. */
+  suffix: string;
+  /** The field it follows, for the comment. */
+  field: string;
+  schedule: readonly RateChange[];
+}
+
 /**
  * A trace link's part of the plan (src/kernel/trace.ts): its rate changes,
  * and start_trace, which plan_clients calls first. cclab_pacer reads the
@@ -326,19 +405,23 @@ export function executablePlan(plan: string): string {
  * (trace-pacer.txt); tc's complaints go to trace-tc.err. The pacer is in
  * PIDS, so the plan's cleanup stops it (and its tc) with everything else.
  * tbf's change must repeat all its arguments (tbf_change replaces them).
+ * One pacer per traced shaper: a reverse trace's on to-snd (trace-pacer-rev.txt),
+ * a chain's link i's on r<i>'s to-rcv (trace-pacer-<i>.txt).
  */
-function tracePlanLines(schedule: readonly RateChange[], pacerPath: string, burst: number): string[] {
+function tracePlanLines(shapers: readonly TracedShaper[], pacerPath: string, burst: number): string[] {
   return [
     `PACER_PATH=${shQuote(pacerPath)}`,
-    `# link.trace: tbf's rate (bit/s) over ${TRACE_WINDOW_MS} ms windows after t0, at each change`,
-    'start_trace() {',
-    '  PACER=${CCLAB_PACER:-$PACER_PATH}',
-    '  [ -x "$PACER" ] || fail 5 "cclab_pacer not found at $PACER"',
-    `  "$IP" netns exec "$NS_RTR" "$PACER" -t "$T0" -k "$RECEIVER_ADDR" -p 'qdisc change dev to-rcv handle 1: tbf rate ' -s 'bit burst ${burst} limit ${burst}' - "$OUT/trace-pacer.txt" "$TC" -force -batch - 2>"$OUT/trace-tc.err" <<'EOF' &`,
-    // "!": raised from a rate at which tbf may sleep past the change: the pacer kicks it (kernel/trace.ts)
-    ...schedule.slice(1).map((c, i) => `${c.atMs} ${schedule[i]!.rateBps < TRACE_KICK_BELOW_BPS && c.rateBps > schedule[i]!.rateBps ? '!' : ''}${c.rateBps}`),
-    'EOF',
-    '  PIDS="$PIDS $!"',
+    ...shapers.flatMap((t, k) => [
+      t.field === 'link.trace'
+        ? `# link.trace: tbf's rate (bit/s) over ${TRACE_WINDOW_MS} ms windows after t0, at each change`
+        : `# ${t.field}: tbf's rate (bit/s) on ${t.dev} over ${TRACE_WINDOW_MS} ms windows after t0, at each change`,
+      ...(k === 0 ? ['start_trace() {', '  PACER=${CCLAB_PACER:-$PACER_PATH}', '  [ -x "$PACER" ] || fail 5 "cclab_pacer not found at $PACER"'] : []),
+      `  "$IP" netns exec ${t.ns} "$PACER" -t "$T0" -k ${t.kick} -p 'qdisc change dev ${t.dev} handle 1: tbf rate ' -s 'bit burst ${burst} limit ${burst}' - "$OUT/trace-pacer${t.suffix}.txt" "$TC" -force -batch - 2>"$OUT/trace-tc${t.suffix}.err" <<'EOF' &`,
+      // "!": raised from a rate at which tbf may sleep past the change: the pacer kicks it (kernel/trace.ts)
+      ...t.schedule.slice(1).map((c, i) => `${c.atMs} ${t.schedule[i]!.rateBps < TRACE_KICK_BELOW_BPS && c.rateBps > t.schedule[i]!.rateBps ? '!' : ''}${c.rateBps}`),
+      'EOF',
+      '  PIDS="$PIDS $!"',
+    ]),
     '}',
   ];
 }
@@ -349,12 +432,47 @@ export function refuseQuic(s: ResolvedScenario): void {
   if (quic) throw new InputError(`flows[${quic.group}].transport: quic has no kernel counterpart (Hysteria and quic-go are not packaged here; docs/fidelity.md); run QUIC flows with --backend sim`);
 }
 
+/**
+ * The reverse direction's shaper layout (kernel/plan-lib.sh,
+ * setup_reverse_bottleneck) when it needs more than main's: a reverse
+ * trace, or reverse flows next to a forward trace (whose shaper starts at
+ * the trace's first rate, while the reverse bottleneck runs at the link's
+ * rate, the trace's mean). Null when the plan keeps main's variables.
+ *   - reverse flows: the link's queue under tbf (REV_QUEUE, only when the
+ *     forward direction's AQM is drop-tail's netem), the reverse trace's
+ *     first rate or the link's rate (REV_SHAPER_RATE);
+ *   - a reverse trace alone (ACKs only): netem with the reverse delay and
+ *     ACK loss, and mahimahi's unlimited drop-tail queue, as the simulator's.
+ */
+function reverseShaperVars(s: ResolvedScenario, maxMss: number, aqm: string[] | null, fwdTraced: boolean, revSchedule: readonly RateChange[] | null): string[] | null {
+  const hasRev = hasReverseFlows(s);
+  if (revSchedule === null && !(hasRev && fwdTraced)) return null;
+  const rate = revSchedule === null ? s.link.rateBps : revSchedule[0]!.rateBps;
+  // netem under tbf holds the delay line at up to the trace's fastest window
+  const peak = revSchedule === null ? s.link.rateBps : Math.max(...revSchedule.map((c) => c.rateBps));
+  const L = [`REV_SHAPER_RATE=${Math.round(rate)}`];
+  if (hasRev) {
+    L.push(`NETEM_REV=${shQuote(reverseNetemArgs({ ...s.link, rateBps: peak }, maxMss, true).join(' '))}`);
+    if (aqm === null) L.push(`REV_QUEUE=${shQuote(queueArgs(s.link).join(' '))}`);
+  } else {
+    const loss = s.link.ackLoss > 0 ? ['loss', 'random', tcPercent(s.link.ackLoss)] : [];
+    L.push(`NETEM_REV=${shQuote(['netem', 'limit', String(UNLIMITED_QUEUE_PACKETS), 'delay', tcMicros(s.link.revDelayNs), ...loss].join(' '))}`);
+    L.push(`REV_QUEUE='pfifo limit ${UNLIMITED_QUEUE_PACKETS}'`);
+  }
+  return L;
+}
+
+/** tc arguments of a link's queue discipline under a shaper (drop-tail: pfifo/bfifo of its queue). */
+function queueArgs(link: ResolvedLink): string[] {
+  const entry = qdiscEntry(link.qdisc);
+  if (!entry) throw new Error(`internal error: unknown qdisc ${link.qdisc}`);
+  return entry.tcArgs({ params: link.qdiscParams ?? {}, limitPackets: link.queuePackets, limitBytes: link.queueBytes });
+}
+
 /** Generate the plan for one scenario: what varies between runs (see kernel/plan-lib.sh). */
 export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   if (!/^[A-Za-z0-9]{1,12}$/.test(opts.runId)) throw new Error(`plan runId must be 1-12 letters or digits, got "${opts.runId}"`);
-  if (s.links) checkChainPlan(s);
   refuseQuic(s);
-  if (s.link.trace?.reverse) throw new InputError(`link.trace.reverse: the kernel backend follows a trace in the data direction only (link.trace: file, or {forward: file}); run a reverse trace with --backend sim`);
   const revProblem = reverseFlowProblem(s);
   if (revProblem !== null) throw new InputError(revProblem);
   const rev = s.flows.filter((f) => f.direction === 'reverse');
@@ -366,11 +484,23 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   const versionChecks = ccVersionChecks(s);
   const sampleMs = Math.max(1, Math.round(s.sampleIntervalNs / 1e6));
   const aqm = bottleneckAqmArgs(s.link);
-  const ackBands = flowRttBands(s);
+  // flows of their own RTT: bands on the router's ACK path (as before), or on the hosts' egress (delayBands)
+  const onRouter = ackBandsOnRouter(s);
+  const ackBands = onRouter ? flowRttBands(s) : [];
+  const hostBands = onRouter ? [] : delayBands(s);
   const moduleParams = moduleParamWords(s);
   const schedule = s.link.trace?.forward ? traceSchedule(readResolvedTrace(s.link.trace.forward), s.durationNs, maxMss) : null;
   // netem under the shaper holds its delay line at up to the trace's fastest window
   const shaperLink = schedule === null ? s.link : { ...s.link, rateBps: Math.max(...schedule.map((c) => c.rateBps)) };
+  // a reverse trace: the reverse direction's shaper (tbf on to-snd) follows it; it carries ACKs unless reverse flows send data there
+  // ACKs only: each change refills tbf's bucket with a full-size packet (23 ACKs), so a slow ACK trace is followed at its mean, not window by window
+  const revSchedule = s.link.trace?.reverse ? traceSchedule(readResolvedTrace(s.link.trace.reverse), s.durationNs, rev.length > 0 ? maxMss : 0, TRACE_WINDOW_MS, rev.length > 0) : null;
+  const revShaper = reverseShaperVars(s, maxMss, aqm, schedule !== null, revSchedule);
+  const shapers: TracedShaper[] = [
+    ...(schedule !== null ? [{ ns: '"$NS_RTR"', dev: 'to-rcv', kick: '"$RECEIVER_ADDR"', suffix: '', field: 'link.trace', schedule }] : []),
+    ...(revSchedule !== null ? [{ ns: '"$NS_RTR"', dev: 'to-snd', kick: '"$SENDER_ADDR"', suffix: '-rev', field: 'link.trace.reverse', schedule: revSchedule }] : []),
+    ...(s.links ? chainTracedShapers(s, maxMss) : []),
+  ];
   const snapshotS = Math.max(SNAPSHOT_INTERVAL_S, s.sampleIntervalNs / 1e9);
   const L = [
     `# cclab kernel plan for scenario ${JSON.stringify(s.name)}: ${s.flows.length} flow(s), ${secs(s.durationNs)} s.`,
@@ -396,15 +526,19 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `AQM=${shQuote(aqm === null ? '' : aqm.join(' '))}`,
     `SHAPER_RATE=${Math.round(schedule === null ? s.link.rateBps : schedule[0]!.rateBps)}`,
     `SHAPER_BURST=${maxMss + DATA_OVERHEAD_BYTES}`,
-    `FQ=${s.flows.some((f) => f.pacing === 'fq') ? 1 : 0}`,
+    `FQ=${s.flows.some((f) => f.pacing === 'fq' && f.direction !== 'reverse') ? 1 : 0}`,
+    // only with a reverse flow that asks for fq pacing: other plans keep their bytes
+    ...(rev.some((f) => f.pacing === 'fq') ? ['FQ_REV=1'] : []),
     `ECN_FLOWS=${shQuote(s.flows.filter((f) => f.ecn).map((f) => f.id).join(' '))}`,
     `FLOWS=${s.flows.length}`,
     ...(gen.length > 0 ? [`GEN_FLOWS=${shQuote(gen.map((f) => f.id).join(' '))}`] : []),
     ...(ports.size > 0 ? [`WORKLOAD_PORTS=${shQuote([...ports].map(([id, r]) => `${id}:${r.lo}-${r.hi}`).join(' '))}`] : []),
+    // only with a reverse workload: other plans keep their bytes
+    ...(rev.some((f) => f.arrivals) ? [`REV_WORKLOADS=${shQuote(rev.filter((f) => f.arrivals).map((f) => f.id).join(' '))}`] : []),
     // only with flows of their own RTT: other plans keep their bytes
     ...(ackBands.length > 0 ? [`ACK_BANDS=${ackBands.length}`] : []),
     // only with reverse flows: other plans keep their bytes
-    ...(rev.length > 0 ? [`REV_FLOWS=${shQuote(rev.map((f) => f.id).join(' '))}`, `NETEM_REV=${shQuote(reverseNetemArgs(s.link, maxMss, aqm !== null).join(' '))}`] : []),
+    ...(rev.length > 0 ? [`REV_FLOWS=${shQuote(rev.map((f) => f.id).join(' '))}`, ...(revShaper === null ? [`NETEM_REV=${shQuote(reverseNetemArgs(s.link, maxMss, aqm !== null).join(' '))}`] : [])] : []),
     // only with a warm-up or a probe: other plans keep their bytes
     ...(s.warmupNs !== undefined ? [`WARMUP_S=${secs(s.warmupNs)}`] : []),
     ...(s.probe !== undefined ? [`PROBE=${shQuote(probeWords(s.probe).join(' '))}`] : []),
@@ -412,14 +546,18 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
     `SNAPSHOT_S=${snapshotS}`,
     // only on a chain of links: other plans keep their bytes
     ...(s.links ? chainPlanLines(s, maxMss) : []),
+    // only with a reverse trace, or reverse flows next to a forward trace: other plans keep their bytes
+    ...(revShaper ?? []),
+    // only with flows of their own RTT on a chain or next to a reverse bottleneck: other plans keep their bytes
+    ...(hostBands.length > 0 ? delayBandLines(hostBands, (b) => delayBandRateBps(s, b), maxMss) : []),
     ...(ackBands.length > 0
       ? ['plan_ack_bands() {', ...ackBands.map((b, k) => `  ack_band ${k + 1} ${shQuote(ackNetemArgs(s.link, maxMss, b.extraNs).join(' '))} ${shQuote(b.flows.join(' '))}`), '}']
       : []),
     ...(gen.length > 0 ? ['plan_schedules() {', ...gen.flatMap((f) => [`  schedule ${f.id} <<'EOF'`, flowSchedule(f, genConnections(s, f, ports), maxMss), 'EOF']), '}'] : []),
     // only for a trace link: other plans keep their bytes
-    ...(schedule !== null ? tracePlanLines(schedule, opts.pacerPath ?? PACER.guestPath, maxMss + DATA_OVERHEAD_BYTES) : []),
+    ...(shapers.length > 0 ? tracePlanLines(shapers, opts.pacerPath ?? PACER.guestPath, maxMss + DATA_OVERHEAD_BYTES) : []),
     'plan_clients() {',
-    ...(schedule !== null ? ['  start_trace'] : []),
+    ...(shapers.length > 0 ? ['  start_trace'] : []),
     ...s.flows.flatMap((f) => [...(s.links ? [`  chain_flow ${f.id}`] : []),
       usesGenerator(f)
         ? `  start_flow ${f.id} ${secs(Math.max(0, f.startNs - GEN_LAUNCH_LEAD_NS))} ${shQuote(clientEnv(f).join(' '))}`
@@ -432,17 +570,22 @@ export function generatePlan(s: ResolvedScenario, opts: PlanOptions): string {
   return L.join('\n');
 }
 
-/**
- * What the kernel harness cannot do on a chain of links (scenario links:)
- * yet, in one line each: a flow RTT of its own (its ACK bands sit on the
- * single router), trace-driven links.
- */
-function checkChainPlan(s: ResolvedScenario): void {
-  s.links!.forEach((l, i) => {
-    if (l.trace) throw new InputError(`links[${i}].trace: the kernel backend cannot follow a trace yet (it needs to change the shaper's rate on the trace's schedule); run it with --backend sim`);
-  });
-  const own = s.flows.find((f) => f.extraDelayNs);
-  if (own) throw new InputError(`flows[${own.group}].rtt: the kernel backend gives a flow an RTT of its own on the single link only; on a chain, use links' rtt (or run it with --backend sim)`);
+/** The rate bounding a delay band's flows: the narrowest link of their paths, or the single link's. */
+function delayBandRateBps(s: ResolvedScenario, b: DelayBand): number {
+  if (!s.links) return s.link.rateBps;
+  return Math.max(...b.flows.map((id) => Math.min(...s.flows[id]!.path!.map((i) => s.links![i]!.rateBps))));
+}
+
+/** A chain's trace links: link i's tbf on r<i>'s to-rcv, kicked towards d<i> (10.203.<i>.1, past that link). */
+function chainTracedShapers(s: ResolvedScenario, maxMss: number): TracedShaper[] {
+  return s.links!.flatMap((l, i) =>
+    l.trace?.forward ? [{ ns: `"$NS_PRE-r${i}"`, dev: 'to-rcv', kick: `10.203.${i}.1`, suffix: `-${i}`, field: `links[${i}].trace`, schedule: chainSchedule(s, l, maxMss)! }] : [],
+  );
+}
+
+/** A chain link's rate schedule, or null for a link of constant rate. */
+function chainSchedule(s: ResolvedScenario, l: ResolvedLink, maxMss: number): RateChange[] | null {
+  return l.trace?.forward ? traceSchedule(readResolvedTrace(l.trace.forward), s.durationNs, maxMss) : null;
 }
 
 /**
@@ -458,8 +601,10 @@ export function chainPlanLines(s: ResolvedScenario, maxMss: number): string[] {
     'plan_hops() {',
     ...links.map((l, i) => {
       const aqm = bottleneckAqmArgs(l);
-      const data = aqm === null ? dataNetemArgs(l, maxMss) : aqmNetemArgs(l, maxMss);
-      return `  hop ${i} ${shQuote(data.join(' '))} ${shQuote(ackNetemArgs(l, maxMss).join(' '))} ${shQuote(aqm === null ? '' : aqm.join(' '))} ${Math.round(l.rateBps)}`;
+      // a trace link: tbf starts at the trace's first rate; netem under it holds the delay line at its fastest
+      const sched = chainSchedule(s, l, maxMss);
+      const data = aqm === null ? dataNetemArgs(l, maxMss) : aqmNetemArgs(sched === null ? l : { ...l, rateBps: Math.max(...sched.map((c) => c.rateBps)) }, maxMss);
+      return `  hop ${i} ${shQuote(data.join(' '))} ${shQuote(ackNetemArgs(l, maxMss).join(' '))} ${shQuote(aqm === null ? '' : aqm.join(' '))} ${Math.round(sched === null ? l.rateBps : sched[0]!.rateBps)}`;
     }),
     '}',
   ];

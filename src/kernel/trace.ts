@@ -28,8 +28,11 @@
  * change does not wake it: the pacer then sends one small datagram through
  * the link after the change (TRACE_KICK_BELOW_BPS).
  *
- * Only the data direction (link.trace.forward) is followed; a reverse trace
- * is refused on this backend (docs/fidelity.md).
+ * A reverse trace (link.trace.reverse) drives the reverse direction's tbf
+ * the same way (plan.ts: a second pacer on to-snd); when that direction
+ * carries only ACKs its schedule counts the opportunities' bytes as ACKs
+ * (`mss` 0: 52 IP bytes, 66 on the wire). A chain's trace links each get
+ * their own pacer on their router.
  */
 import { TRACE_OPPORTUNITY_BYTES, type Trace } from '../network/trace.js';
 import { DATA_OVERHEAD_BYTES, TCPIP_HEADER_BYTES } from '../network/wire.js';
@@ -81,7 +84,10 @@ function lowerBound(ms: Float64Array, v: number): number {
   return lo;
 }
 
-/** tbf's rate (wire bit/s) for `n` opportunities in a window of `windowMs`. */
+/**
+ * tbf's rate (wire bit/s) for `n` opportunities in a window of `windowMs`,
+ * carrying packets of `mss` bytes of payload (0: pure ACKs).
+ */
 export function windowRateBps(n: number, windowMs: number, mss: number): number {
   if (n === 0) return TRACE_FLOOR_BPS;
   const wirePerIp = (mss + DATA_OVERHEAD_BYTES) / (mss + TCPIP_HEADER_BYTES);
@@ -95,9 +101,16 @@ export function windowRateBps(n: number, windowMs: number, mss: number): number 
  * their run's mean become one rate (the run's mean), so that a constant
  * rate which whole opportunities per window cannot express (50 Mbit/s is
  * 41.67 per 10 ms) is one rate, not a change every window; any real change
- * of more than one opportunity per window starts a new rate.
+ * of more than one opportunity per window starts a new rate. With
+ * `splitOutages` (the default) a window without opportunities after one with
+ * some (or the other way round) starts a new rate too, so that an outage is
+ * sharp; without it (an ACK-only direction, where each change's bucket
+ * refill of one full packet would be 23 ACKs) a trace
+ * of less than one opportunity per window is followed at its mean over runs
+ * of windows rather than switched between the floor and one opportunity's
+ * rate window by window.
  */
-export function traceSchedule(t: Trace, durationNs: number, mss: number, windowMs = TRACE_WINDOW_MS): RateChange[] {
+export function traceSchedule(t: Trace, durationNs: number, mss: number, windowMs = TRACE_WINDOW_MS, splitOutages = true): RateChange[] {
   const windows = Math.ceil(durationNs / (windowMs * NS_PER_MS));
   const counts = new Float64Array(windows);
   let before = 0;
@@ -116,7 +129,7 @@ export function traceSchedule(t: Trace, durationNs: number, mss: number, windowM
   for (let k = 0; k < windows; k++) {
     const n = counts[k]!;
     const len = k - from;
-    if (len > 0 && (Math.abs(n - sum / len) > 1 || (n === 0) !== (sum === 0))) {
+    if (len > 0 && (Math.abs(n - sum / len) > 1 || (splitOutages && (n === 0) !== (sum === 0)))) {
       push(from * windowMs, windowRateBps(sum / len, windowMs, mss));
       from = k;
       sum = 0;

@@ -112,6 +112,11 @@ export function verifyRun(s: ResolvedScenario, p: ParsedRun): string[] {
     if (!Number.isFinite(p.trace.t0)) problems.push('link.trace: cclab_pacer did not run (no raw/trace-pacer.txt); the link kept its first rate');
     else if (p.trace.tcErrors !== '') problems.push(`link.trace: tc refused a rate change: ${p.trace.tcErrors.split('\n')[0]}`);
   }
+  // a reverse trace's and a chain's trace links' shapers, the same way
+  for (const o of p.otherTraces) {
+    if (!Number.isFinite(o.log.t0)) problems.push(`${o.field}: cclab_pacer did not run (no raw/trace-pacer${o.suffix}.txt); the link kept its first rate`);
+    else if (o.log.tcErrors !== '') problems.push(`${o.field}: tc refused a rate change: ${o.log.tcErrors.split('\n')[0]}`);
+  }
   return problems;
 }
 

@@ -304,7 +304,10 @@ export function chainPacketsInNetwork(hops: readonly ChainHop[], ids: number): F
 
 /**
  * A link's packet conservation: data packets that reached it = passed on +
- * dropped (random and queue) + inside it (queue, wire, delay line).
+ * dropped (random and queue) + inside it (queue, wire, delay line). A
+ * packet in the router's line after it has been passed on already (it
+ * counts as passed when it leaves the delay line, and as the next link's
+ * arrival when it leaves the router), so it is not inside.
  */
 export function hopConservation(h: ChainHop): { arrived: number; passed: number; dropped: number; inside: number } {
   let inside = 0;
@@ -313,7 +316,6 @@ export function hopConservation(h: ChainHop): { arrived: number; passed: number;
   };
   h.bottleneck.forEach(count);
   h.fwdLine.forEach(count);
-  h.routerLine?.forEach(count);
   return { arrived: h.arrived, passed: h.passed, dropped: h.dropped, inside };
 }
 

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, validateScenario } from '../../src/scenario/load.js';
 import { executablePlan, generatePlan } from '../../src/kernel/plan.js';
-import { InputError } from '../../src/scenario/errors.js';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
 const LOT = {
@@ -84,10 +83,5 @@ describe('kernel plans of a chain', () => {
   it('leaves single-link plans without chain variables', () => {
     const single = generatePlan(loadScenario(join(GOLDEN, 'single-flow.yaml')).resolved, { runId: 'x', moduleHint: 'h' });
     expect(single).not.toMatch(/HOPS|chain_flow|plan_hops/);
-  });
-
-  it('refuses what a chain cannot do on the kernel yet, in one line', () => {
-    expect(() => plan({ ...LOT, flows: [{ cc: 'cubic', rtt: '100ms' }] })).toThrow(InputError);
-    expect(() => plan({ ...LOT, flows: [{ cc: 'cubic', rtt: '100ms' }] })).toThrow(/^flows\[0\]\.rtt: the kernel backend gives a flow an RTT of its own on the single link only/);
   });
 });

@@ -125,10 +125,8 @@ describe('reverse flows: the plan', () => {
         expect((e as Error).message.split('\n')).toHaveLength(1);
       }
     };
-    refused('[{cc: cubic, direction: reverse, arrivals: {rate: 5, size: 10kb}}]', /^flows\[0\]\.direction: a reverse workload/);
-    refused('[{cc: cubic, direction: reverse, ecn: true}]', /^flows\[0\]\.ecn: /);
-    refused('[{cc: cubic, direction: reverse, pacing: fq}]', /^flows\[0\]\.pacing: /);
-    refused('[{cc: cubic, rtt: 100ms}, {cc: cubic, direction: reverse}]', /^flows\[0\]\.rtt: /);
+    refused('[{cc: bbr, pacing: fq}, {cc: cubic, direction: reverse, rtt: 100ms}]', /^flows\[1\]\.rtt: a reverse flow of its own RTT cannot be combined with pacing: fq on a forward flow/);
+    refused('[{cc: cubic, rtt: 100ms}, {cc: bbr, direction: reverse, pacing: fq}]', /^flows\[0\]\.rtt: a forward flow of its own RTT cannot be combined with pacing: fq on a reverse flow/);
   });
 
   describeWith('shellcheck', 'with reverse flows', () => {

@@ -112,10 +112,13 @@ describe('the plan of a trace link', () => {
     expect(plan).not.toMatch(/^\d+ !/m);
   });
 
-  it('a reverse trace is refused on the kernel backend, in one line naming the field', () => {
+  it('a reverse trace adds its own pacer (test/kernel/plan-combos.test.ts) and leaves the forward one as it was', () => {
     const r = loadScenario(join(dir, 's.yaml'), ['link.trace={forward: step.trace, reverse: step.trace}']).resolved;
     expect(r.link.trace?.reverse).toBeDefined();
-    expect(() => generatePlan(r, { runId: 'tr4', moduleHint: HINT })).toThrow(/^link\.trace\.reverse: the kernel backend follows a trace in the data direction only/);
+    const both = generatePlan(r, { runId: 'tr1', moduleHint: HINT });
+    const fwdLine = plan.split('\n').find((l) => l.includes('"$OUT/trace-pacer.txt"'))!;
+    expect(both).toContain(fwdLine);
+    expect(both).toContain('"$OUT/trace-pacer-rev.txt"');
     // {forward: file} alone is the same link as the file
     const f = generatePlan(loadScenario(join(dir, 's.yaml'), ['link.trace={forward: step.trace}']).resolved, { runId: 'tr1', moduleHint: HINT });
     expect(f).toBe(plan);

@@ -117,3 +117,30 @@ describe('paths', () => {
     expect(sd).toBeLessThan(4);
   });
 });
+
+describe('a chain with a trace link', () => {
+  it('passes its per-link conservation check when a packet is in the router line at the end (it was passed on already)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateTrace, traceText } = await import('../../src/traffic/tracegen.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cclab-chaintrace-'));
+    const file = join(dir, 'step.trace');
+    writeFileSync(file, traceText(generateTrace({ kind: 'step', steps: [{ atMs: 0, rateBps: 20e6 }, { atMs: 4000, rateBps: 5e6 }, { atMs: 7000, rateBps: 20e6 }], durationMs: 10_000 })));
+    const doc = {
+      duration: '10s',
+      links: [
+        { name: 'a', trace: file, rtt: '10ms', queue: 60 },
+        { name: 'b', rate: '12mbit', rtt: '30ms', queue: 60 },
+      ],
+      flows: [
+        { cc: 'cubic', path: ['a', 'b'] },
+        { cc: 'cubic', path: ['a'] },
+      ],
+    };
+    // seed 1 ended with a data packet between link a's delay line and router r1 (the run threw before)
+    const r = run(doc);
+    expect(r.summary.links!.map((l) => l.name)).toEqual(['a', 'b']);
+    expect(r.summary.links![0]!.utilization).toBeGreaterThan(0.9);
+  });
+});
