@@ -40,7 +40,7 @@ import { AEAD_TAG_BYTES, INITIAL_MAX_DATAGRAM_SIZE, SHORT_HEADER_BYTES, streamFr
 import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_MAX_CWND_GAIN, BRUTAL_MIN_CWND_GAIN, BRUTAL_MIN_RATE_BYTES } from '../cc/brutal.js';
 import { readSummary, toJson, writeFileAtomic } from '../results/io.js';
 import { runSummarySchema, type RunSummary } from '../results/schema.js';
-import { meanLoss } from './aggregate.js';
+import { meanLoss, pointSummaries } from './aggregate.js';
 import { pointKey } from './plan.js';
 import { runSweep, type SweepOutcome } from './sweep.js';
 import type { Progress } from './progress.js';
@@ -413,20 +413,7 @@ const r6 = (x: number | null) => (x === null ? null : +x.toFixed(6));
 
 /** The settings measured by an advise sweep, from its point files. */
 export function readCandidates(o: SweepOutcome, baseRttMs: number, limits: AdviseLimits): AdviseCandidate[] {
-  const pointsDir = join(o.dir, 'points');
-  const cache = new Map<string, RunSummary | null>();
-  const load = (key: string): RunSummary | null => {
-    if (!cache.has(key)) {
-      let s: RunSummary | null = null;
-      try {
-        s = readSummary(join(pointsDir, key));
-      } catch {
-        s = null;
-      }
-      cache.set(key, s);
-    }
-    return cache.get(key)!;
-  };
+  const load = pointSummaries(join(o.dir, 'points'));
   const out: AdviseCandidate[] = [];
   for (const c of o.plan.combos) {
     const rate = String(c.params[RATE_PATH]);

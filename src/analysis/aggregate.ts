@@ -134,10 +134,10 @@ function finite(x: number | null): number | null {
   return x !== null && Number.isFinite(x) ? x : null;
 }
 
-/** Read the finished points of a plan and compute the statistics. */
-export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
+/** A reader of a sweep's point summaries by key, each read once (null: missing or unreadable). */
+export function pointSummaries(pointsDir: string): (key: string) => RunSummary | null {
   const cache = new Map<string, RunSummary | null>();
-  const load = (key: string): RunSummary | null => {
+  return (key) => {
     if (!cache.has(key)) {
       let s: RunSummary | null = null;
       try {
@@ -149,6 +149,11 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
     }
     return cache.get(key)!;
   };
+}
+
+/** Read the finished points of a plan and compute the statistics. */
+export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
+  const load = pointSummaries(pointsDir);
   const getters = plan.combos.some((c) => c.resolved.flows.some((f) => f.bytes !== null)) ? [...FLOW_METRICS, ...FCT_METRICS] : FLOW_METRICS;
   const metrics: MetricDef[] = [...getters.map(({ get: _g, ...m }) => m), ...(plan.spec.harm ? HARM_METRICS : [])];
   const rows: SweepRow[] = [];
