@@ -464,6 +464,12 @@ export function validationCounts(v: Validation): {
   };
 }
 
+/** A table's heading and header rows in a fidelity report section (its --- row from the header's columns). */
+function tableHead(out: string[], title: string, header: string): void {
+  const columns = header.split('|').length - 2;
+  out.push('', `### ${title}`, '', header, `|${' --- |'.repeat(columns)}`);
+}
+
 /** docs/fidelity.md: one table per metric and group, then the shares and the charts. */
 export function validationMarkdown(
   v: Validation,
@@ -500,11 +506,7 @@ export function validationMarkdown(
     }
     const withSignals = pts.filter((p) => p.signals);
     if (withSignals.length) {
-      out.push('');
-      out.push('### Drops + CE marks at the bottleneck (per second)');
-      out.push('');
-      out.push('| point | kernel | simulator | error | pass |');
-      out.push('| --- | --- | --- | --- | --- |');
+      tableHead(out, 'Drops + CE marks at the bottleneck (per second)', '| point | kernel | simulator | error | pass |');
       for (const p of withSignals) {
         const sg = p.signals!;
         const why = sg.ok ? '' : [sg.noisy ? 'noisy' : '', sg.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
@@ -514,11 +516,7 @@ export function validationMarkdown(
     }
     const withFct = pts.filter((p) => p.fct);
     if (withFct.length) {
-      out.push('');
-      out.push('### Flow completion times of short flows (ms)');
-      out.push('');
-      out.push('| point | median: kernel | simulator | error | pass | p95: kernel | simulator |');
-      out.push('| --- | --- | --- | --- | --- | --- | --- |');
+      tableHead(out, 'Flow completion times of short flows (ms)', '| point | median: kernel | simulator | error | pass | p95: kernel | simulator |');
       for (const p of withFct) {
         const x = p.fct!;
         const why = x.ok ? '' : [x.noisy ? 'noisy' : '', x.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
@@ -528,11 +526,7 @@ export function validationMarkdown(
     }
     const withCliff = pts.filter((p) => p.cliff);
     if (withCliff.length) {
-      out.push('');
-      out.push('### Near the loss cliff: collapsed runs and their distribution');
-      out.push('');
-      out.push('| point | ceiling (Mbit/s) | collapsed: kernel | simulator | Mann-Whitney p | pass |');
-      out.push('| --- | --- | --- | --- | --- | --- |');
+      tableHead(out, 'Near the loss cliff: collapsed runs and their distribution', '| point | ceiling (Mbit/s) | collapsed: kernel | simulator | Mann-Whitney p | pass |');
       for (const p of withCliff) {
         const x = p.cliff!;
         const share = (v: number, n: number): string => `${(v * 100).toFixed(0)}% of ${n}`;
@@ -542,11 +536,7 @@ export function validationMarkdown(
     }
     const withShares = pts.filter((p) => p.shares.length > 0);
     if (withShares.length) {
-      out.push('');
-      out.push('### Goodput shares of competing flows (%)');
-      out.push('');
-      out.push('| point | flow | kernel | simulator | difference (pp) | pass |');
-      out.push('| --- | --- | --- | --- | --- | --- |');
+      tableHead(out, 'Goodput shares of competing flows (%)', '| point | flow | kernel | simulator | difference (pp) | pass |');
       for (const p of withShares) {
         p.shares.forEach((s, i) => {
           out.push(`| ${p.label} | ${i}: ${s.cc} | ${s.kernel.toFixed(1)} | ${s.sim.toFixed(1)} | ${(s.sim - s.kernel >= 0 ? '+' : '') + (s.sim - s.kernel).toFixed(1)} | ${s.ok ? 'yes' : '**no**'} |`);
