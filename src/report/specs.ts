@@ -22,6 +22,7 @@ import { PALETTE } from './palette.js';
 import { RATE_WINDOW_S, windowedJain, windowedRates, type WindowedRates } from './rates.js';
 import { countedProbes } from '../results/probe.js';
 import { ccSpec } from '../cc/index.js';
+import { quicCcSpec } from '../quic/cc/index.js';
 import { parsePercent, parseRate, parseSize, parseTime } from '../scenario/units.js';
 import { InputError } from '../scenario/errors.js';
 import type { SweepRow } from '../analysis/aggregate.js';
@@ -36,25 +37,45 @@ const MAX_FACETS = 12;
 /** At most this many points per time-series line. */
 const MAX_SERIES_POINTS = 2000;
 
-/** A congestion control's name in charts and tables (its CcSpec label), or the name itself. */
-export function ccLabel(cc: string): string {
-  return ccSpec(cc)?.label ?? cc;
+/** The suffix of a QUIC flow's series key: `brutal/quic`, as `cclab run`'s table prints it. */
+const QUIC_SUFFIX = '/quic';
+
+/**
+ * The series key of a flow (a sweep row, a run's flow): its cc for a TCP
+ * flow, `<cc>/quic` for a QUIC one (flows[].transport), so that TCP Brutal
+ * and QUIC Brutal are two series with labels, colours, markers and dashes
+ * of their own. ccLabel, ccStyle and ccColor take either kind of key.
+ */
+export function seriesCc(f: { cc: string; transport?: string }): string {
+  return f.transport === 'quic' ? `${f.cc}${QUIC_SUFFIX}` : f.cc;
 }
 
-/** A congestion control's marker and dash pattern (its CcSpec), or none for one the registry does not know. */
+/** The CcSpec (TCP) or QuicCcSpec (a `<cc>/quic` key) that styles a series key. */
+function styleSpec(key: string): { label: string; color: string; marker: string; dash: number[] } | undefined {
+  return key.endsWith(QUIC_SUFFIX) ? quicCcSpec(key.slice(0, -QUIC_SUFFIX.length)) : ccSpec(key);
+}
+
+/** A congestion control's name in charts and tables (its CcSpec label; a QuicCcSpec's for `<cc>/quic`), or the name itself. */
+export function ccLabel(cc: string): string {
+  return styleSpec(cc)?.label ?? cc;
+}
+
+/** A congestion control's marker and dash pattern (its CcSpec or QuicCcSpec), or none for one the registry does not know. */
 export function ccStyle(cc: string): { marker?: string; dash?: number[] } {
-  const spec = ccSpec(cc);
+  const spec = styleSpec(cc);
   return spec ? { marker: spec.marker, dash: spec.dash } : {};
 }
 
-/** A congestion control's colour (its CcSpec colour), or the i-th palette colour for one the registry does not know. */
+/** A congestion control's colour (its CcSpec or QuicCcSpec colour), or the i-th palette colour for one the registries do not know. */
 export function ccColor(cc: string, i = 0): string {
-  return ccSpec(cc)?.color ?? PALETTE[i % PALETTE.length]!;
+  return styleSpec(cc)?.color ?? PALETTE[i % PALETTE.length]!;
 }
 
 const LOSS = 'link.loss';
 const RTT = 'link.rtt';
 const isCcPath = (p: string) => /^flows\[\d+\]\.cc$/.test(p);
+/** A swept flows[i].transport: with flows[i].cc it names a series (seriesCc), not a facet. */
+const isSeriesPath = (p: string) => isCcPath(p) || /^flows\[\d+\]\.transport$/.test(p);
 
 /**
  * A swept parameter in words, from its own name: "loss", "RTT", "Brutal
@@ -220,9 +241,9 @@ export interface CustomChart {
  */
 function flowColors(rows: readonly SweepRow[]): Map<string, string> {
   const byCombo = groupBy(rows, (r) => String(r.combo));
-  const ccUnique = [...byCombo.values()].every((g) => new Set(g.map((r) => r.cc)).size === new Set(g.map((r) => r.flow)).size);
+  const ccUnique = [...byCombo.values()].every((g) => new Set(g.map(seriesCc)).size === new Set(g.map((r) => r.flow)).size);
   const m = new Map<string, string>();
-  for (const r of rows) m.set(`${r.flow}:${r.cc}`, ccUnique ? ccColor(r.cc, r.flow) : PALETTE[r.flow % PALETTE.length]!);
+  for (const r of rows) m.set(`${r.flow}:${seriesCc(r)}`, ccUnique ? ccColor(seriesCc(r), r.flow) : PALETTE[r.flow % PALETTE.length]!);
   return m;
 }
 
@@ -230,11 +251,11 @@ function sweepView(res: SweepResults, opts: ChartOptions = {}): SweepView {
   const rows = res.summary.rows;
   const perCombo = groupBy(rows, (r) => String(r.combo));
   const multiFlow = [...perCombo.values()].some((g) => g.length > 1);
-  const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(r.cc)}` : ccLabel(r.cc));
+  const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(seriesCc(r))}` : ccLabel(seriesCc(r)));
   const colorOf = (series: string, context: readonly SweepRow[]) => {
     const row = context.find((r) => seriesOf(r) === series) ?? rows.find((r) => seriesOf(r) === series);
     if (!row) return PALETTE[0]!;
-    return flowColors(context.length ? context : rows).get(row.flow + ':' + row.cc) ?? PALETTE[row.flow % PALETTE.length]!;
+    return flowColors(context.length ? context : rows).get(row.flow + ':' + seriesCc(row)) ?? PALETTE[row.flow % PALETTE.length]!;
   };
   return {
     res,
@@ -243,7 +264,7 @@ function sweepView(res: SweepResults, opts: ChartOptions = {}): SweepView {
     seeds: res.summary.seeds.length,
     seriesOf,
     colorOf,
-    seriesParams: multiFlow ? [] : res.summary.params.filter(isCcPath),
+    seriesParams: multiFlow ? [] : res.summary.params.filter(isSeriesPath),
     seedPoints: opts.seedPoints ?? (res.summary.seeds.length > 1 && res.summary.seeds.length < MIN_CI_SEEDS),
     opts,
   };
@@ -277,8 +298,7 @@ function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string,
       }
     }
     // one CC per series (single-flow sweeps): its marker and dash too, for print and colour-blind readers
-    const spec = v.multiFlow ? undefined : ccSpec(rs[0]!.cc);
-    const style = spec ? { marker: spec.marker, dash: spec.dash } : {};
+    const style = v.multiFlow ? {} : ccStyle(seriesCc(rs[0]!));
     const color = v.colorOf(name, rows);
     if (points.length) out.push({ label: name, color, points, band: band && v.seeds >= MIN_CI_SEEDS, ...style });
     if (seedPoints.length) out.push({ label: `${name}: seeds`, color, points: seedPoints, markersOnly: true, partOf: name, ...style });
@@ -350,62 +370,72 @@ function vsLossCharts(v: SweepView): ChartSpec[] {
   return out;
 }
 
+/** The Brutal series a heatmap divides by BBR: TCP Brutal (the headline's), and Hysteria's QUIC Brutal when the sweep has it. */
+const HEATMAP_BRUTALS = [
+  { key: 'brutal', name: 'Brutal', id: 'heatmap-brutal-bbr' },
+  { key: 'brutal/quic', name: 'QUIC Brutal', id: 'heatmap-quic-brutal-bbr' },
+] as const;
+
 function heatmapCharts(v: SweepView): ChartSpec[] {
   const rows = v.rows.filter((r) => r.flow === 0);
-  const ccs = distinct(rows.map((r) => r.cc));
-  if (!ccs.includes('brutal') || !ccs.includes('bbr')) return [];
+  const ccs = distinct(rows.map(seriesCc));
+  if (!ccs.includes('bbr')) return [];
   const losses = distinct(rows.map((r) => r.loss_pct)).sort((a, b) => a - b);
   const rtts = distinct(rows.map((r) => r.rtt_ms)).sort((a, b) => a - b);
   if (losses.length < 2 && rtts.length < 2) return [];
-  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && p !== RTT && !isCcPath(p));
+  const facetParams = v.res.summary.params.filter((p) => p !== LOSS && p !== RTT && !isSeriesPath(p));
   const fs = facets(rows, facetParams);
   const out: ChartSpec[] = [];
-  for (const f of fs) {
-    const find = (cc: string, l: number, t: number) => f.rows.find((r) => r.cc === cc && r.loss_pct === l && r.rtt_ms === t);
-    const values: (number | null)[][] = [];
-    const notes: string[][] = [];
-    for (const t of rtts) {
-      const vr: (number | null)[] = [];
-      const nr: string[] = [];
-      for (const l of losses) {
-        const b = find('brutal', l, t);
-        const o = find('bbr', l, t);
-        const gb = b ? meanOf(b, 'goodput_mbps') : null;
-        const go = o ? meanOf(o, 'goodput_mbps') : null;
-        const ratio = gb !== null && go !== null && go > 0 ? gb / go : null;
-        vr.push(ratio === null ? null : +ratio.toFixed(4));
-        nr.push(
-          `Brutal: ${gb === null ? 'n/a' : formatNumber(gb)} Mbit/s\nBBR: ${go === null ? 'n/a' : formatNumber(go)} Mbit/s\n` +
-            `ratio: ${ratio === null ? 'n/a' : `${formatNumber(ratio)}×`}`,
-        );
+  for (const brutal of HEATMAP_BRUTALS) {
+    if (!ccs.includes(brutal.key)) continue;
+    const B = brutal.name;
+    for (const f of fs) {
+      const find = (cc: string, l: number, t: number) => f.rows.find((r) => seriesCc(r) === cc && r.loss_pct === l && r.rtt_ms === t);
+      const values: (number | null)[][] = [];
+      const notes: string[][] = [];
+      for (const t of rtts) {
+        const vr: (number | null)[] = [];
+        const nr: string[] = [];
+        for (const l of losses) {
+          const b = find(brutal.key, l, t);
+          const o = find('bbr', l, t);
+          const gb = b ? meanOf(b, 'goodput_mbps') : null;
+          const go = o ? meanOf(o, 'goodput_mbps') : null;
+          const ratio = gb !== null && go !== null && go > 0 ? gb / go : null;
+          vr.push(ratio === null ? null : +ratio.toFixed(4));
+          nr.push(
+            `${B}: ${gb === null ? 'n/a' : formatNumber(gb)} Mbit/s\nBBR: ${go === null ? 'n/a' : formatNumber(go)} Mbit/s\n` +
+              `ratio: ${ratio === null ? 'n/a' : `${formatNumber(ratio)}×`}`,
+          );
+        }
+        values.push(vr);
+        notes.push(nr);
       }
-      values.push(vr);
-      notes.push(nr);
+      out.push({
+        id: facetId(brutal.id, f, fs.length === 1),
+        kind: 'heatmap',
+        section: 'Where Brutal beats BBR',
+        title: `Goodput ratio ${B} / BBR over loss × RTT`,
+        subtitle: `${context(f.rows, f.label, v.seeds, '')}; red: ${B} faster, blue: BBR faster`,
+        description:
+          `Each cell divides the mean goodput of ${B} by that of BBR at the same loss rate and base RTT. ` +
+          `Above 1 (red) ${B} delivers more; below 1 (blue) BBR does.`,
+        x: { title: 'random loss rate', type: 'linear' },
+        y: { title: 'base RTT', type: 'linear' },
+        series: [],
+        heatmap: {
+          xLabels: losses.map((l) => `${formatNumber(l)}%`),
+          yLabels: rtts.map((t) => `${formatNumber(t)} ms`),
+          values,
+          notes,
+          suffix: '×',
+          neutral: 1,
+          span: 4,
+          highColor: ccColor('brutal'),
+          lowColor: ccColor('bbr'),
+        },
+      });
     }
-    out.push({
-      id: facetId('heatmap-brutal-bbr', f, fs.length === 1),
-      kind: 'heatmap',
-      section: 'Where Brutal beats BBR',
-      title: 'Goodput ratio Brutal / BBR over loss × RTT',
-      subtitle: `${context(f.rows, f.label, v.seeds, '')}; red: Brutal faster, blue: BBR faster`,
-      description:
-        'Each cell divides the mean goodput of Brutal by that of BBR at the same loss rate and base RTT. ' +
-        'Above 1 (red) Brutal delivers more; below 1 (blue) BBR does.',
-      x: { title: 'random loss rate', type: 'linear' },
-      y: { title: 'base RTT', type: 'linear' },
-      series: [],
-      heatmap: {
-        xLabels: losses.map((l) => `${formatNumber(l)}%`),
-        yLabels: rtts.map((t) => `${formatNumber(t)} ms`),
-        values,
-        notes,
-        suffix: '×',
-        neutral: 1,
-        span: 4,
-        highColor: ccColor('brutal'),
-        lowColor: ccColor('bbr'),
-      },
-    });
   }
   return out;
 }
@@ -508,7 +538,7 @@ function tradeoffCharts(v: SweepView): ChartSpec[] {
     const ellipses: { of: string; color: string; dash?: number[]; pairs: (readonly [number, number])[] }[] = [];
     for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
       const color = v.colorOf(name, f.rows);
-      const style = v.multiFlow ? {} : ccStyle(rs[0]!.cc);
+      const style = v.multiFlow ? {} : ccStyle(seriesCc(rs[0]!));
       const points: ChartPoint[] = [];
       const seedPts: ChartPoint[] = [];
       for (const r of rs) {
@@ -1121,7 +1151,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
       return {
         label: rep.label,
         color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!,
-        ...(v.seriesParams.length ? { style: ccStyle(r.cc) } : {}),
+        ...(v.seriesParams.length ? { style: ccStyle(seriesCc(r)) } : {}),
         flow: ts?.flows.get(r.flow) ?? null,
         link: ts?.link ?? null,
         fromS: ts?.fromS ?? 0,
@@ -1129,7 +1159,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     });
     return timeseriesCharts(series, `${v.opts.point ? 'chosen' : 'representative'} point: ${conditionText(v, reps[0]!.rows)}`, 'timeseries-');
   }
-  const ccParams = v.res.summary.params.filter(isCcPath);
+  const ccParams = v.res.summary.params.filter(isSeriesPath);
   const reps = representatives(v, ccParams);
   const out: ChartSpec[] = [];
   reps.slice(0, MAX_FACETS).forEach((rep) => {
@@ -1139,7 +1169,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const colors = flowColors(rep.rows);
     // flows with RTTs of their own: each flow's base RTT (summary.csv's rtt_ms) in its label
     const ownRtts = new Set(rep.rows.map((x) => x.rtt_ms)).size > 1;
-    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(x.cc)}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${x.cc}`)!, cc: x.cc }));
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(seriesCc(x))}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${seriesCc(x)}`)!, cc: seriesCc(x) }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
     out.push(...competingCharts(ts, flows, `${v.opts.point ? 'chosen' : 'representative'} point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : '', v.opts.windowS));
   });
@@ -1252,15 +1282,15 @@ function runCharts(res: RunResults, opts: ChartOptions = {}): ChartSpec[] {
   const ts = readTimeseries(res.dir);
   if (!ts) return [];
   const s = res.summary;
-  const ccs = distinct(s.flows.map((f) => f.cc));
+  const ccs = distinct(s.flows.map(seriesCc));
   // flows with RTTs of their own (flows[].rtt, or paths of a chain): each flow's base RTT in its label
   const rttOf = (f: (typeof s.flows)[number]) => f.baseRttMs ?? s.link.rttMs;
   const ownRtts = new Set(s.flows.map(rttOf)).size > 1;
   const flows = s.flows.map((f, i) => ({
     id: f.id,
-    label: (s.flows.length === 1 ? ccLabel(f.cc) : `flow ${f.id}: ${ccLabel(f.cc)}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
-    color: ccs.length === s.flows.length ? ccColor(f.cc, i) : PALETTE[i % PALETTE.length]!,
-    cc: f.cc,
+    label: (s.flows.length === 1 ? ccLabel(seriesCc(f)) : `flow ${f.id}: ${ccLabel(seriesCc(f))}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
+    color: ccs.length === s.flows.length ? ccColor(seriesCc(f), i) : PALETTE[i % PALETTE.length]!,
+    cc: seriesCc(f),
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
   const series: TsSeries[] = flows.map((f, i) => ({
@@ -1337,8 +1367,8 @@ function fctCharts(s: RunResults['summary'], subtitle: string, connections: Retu
   const warm = s.warmupS ?? 0;
   // the finished short flows: byte-limited flows, and workload connections
   const short = [
-    ...s.flows.filter((x) => x.completionS !== null && x.startS >= warm).map((x) => ({ cc: x.cc, completionS: x.completionS! })),
-    ...(connections ?? []).filter((c) => c.fctMs !== null && c.startS >= warm).map((c) => ({ cc: s.flows[c.flow]?.cc ?? '?', completionS: c.fctMs! / 1000 })),
+    ...s.flows.filter((x) => x.completionS !== null && x.startS >= warm).map((x) => ({ cc: seriesCc(x), completionS: x.completionS! })),
+    ...(connections ?? []).filter((c) => c.fctMs !== null && c.startS >= warm).map((c) => ({ cc: s.flows[c.flow] ? seriesCc(s.flows[c.flow]!) : '?', completionS: c.fctMs! / 1000 })),
   ];
   const ccs = distinct(short.map((x) => x.cc));
   const notDone = f.unfinished > 0 ? `; ${f.unfinished} of ${f.flows} short flows did not finish` : '';

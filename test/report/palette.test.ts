@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ccNames, ccSpec } from '../../src/cc/index.js';
+import { quicCcNames, quicCcSpec } from '../../src/quic/cc/index.js';
 import { deltaE, OKABE_ITO, PALETTE, relativeLuminance, simulateDeuteranopia } from '../../src/report/palette.js';
 
 /** ΔE*ab below this reads as "the same colour" at chart line widths. */
@@ -46,6 +47,25 @@ describe('chart colours', () => {
       const byGray = Math.abs(lightness(a.color) - lightness(b.color)) >= MIN_DELTA_L;
       const byShape = a.marker !== b.marker && JSON.stringify(a.dash) !== JSON.stringify(b.dash);
       expect(byGray || byShape, `${a.name} vs ${b.name}`).toBe(true);
+    }
+  });
+
+  it('draw each QUIC controller (its series "<cc>/quic") apart from every TCP CC and every other QUIC one, in grayscale too', () => {
+    const okabe = new Set(Object.values(OKABE_ITO).map((c) => c.toLowerCase()));
+    const quic = quicCcNames().map((n) => ({ ...quicCcSpec(n)!, name: `${n}/quic` }));
+    expect(quic.length).toBeGreaterThanOrEqual(3);
+    for (const q of quic) expect(okabe.has(q.color.toLowerCase()), `${q.name} ${q.color}`).toBe(true);
+    // TCP Brutal and QUIC Brutal, the pair the QUIC study compares, differ in colour as well
+    const tcpColors = new Set(specs.map((s) => s.color.toLowerCase()));
+    expect(tcpColors.has(quicCcSpec('brutal')!.color.toLowerCase())).toBe(false);
+    const all = [...specs, ...quic];
+    for (const q of quic) {
+      for (const o of all) {
+        if (o === q) continue;
+        const byGray = Math.abs(lightness(q.color) - lightness(o.color)) >= MIN_DELTA_L;
+        const byShape = q.marker !== o.marker && JSON.stringify(q.dash) !== JSON.stringify(o.dash);
+        expect(byGray || byShape, `${q.name} vs ${o.name}`).toBe(true);
+      }
     }
   });
 

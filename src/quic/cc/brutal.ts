@@ -149,6 +149,10 @@ export class HysteriaBrutal implements QuicCongestion {
 export const hyBrutalSpec: QuicCcSpec<HyBrutalParams> = {
   name: 'brutal',
   doc: "Hysteria 2's Brutal (apernet/hysteria brutal.go): a set rate over QUIC, raised by 1/ackRate (float, floor 0.8)",
+  label: 'Brutal/QUIC',
+  color: '#000000', // Okabe-Ito black (src/report/palette.ts): no TCP CC uses it
+  marker: 'rectRounded',
+  dash: [14, 4],
   windows: { initialStream: HYSTERIA_STREAM_WINDOW, maxStream: HYSTERIA_STREAM_WINDOW, initialConn: HYSTERIA_CONN_WINDOW, maxConn: HYSTERIA_CONN_WINDOW },
   allowedParams: ['rate'],
   create: (rtt, mds, p) => new HysteriaBrutal(rtt, p?.rateBytesPerSec ?? 125000, mds),

@@ -235,6 +235,10 @@ const QUICGO_WINDOWS = { initialStream: QUICGO_INITIAL_STREAM_WINDOW, maxStream:
 export const quicGoCubicSpec: QuicCcSpec = {
   name: 'cubic',
   doc: "quic-go's Cubic sender (cubic_sender.go, cubic.go): Chromium's Cubic with HyStart, 32-packet initial window",
+  label: 'Cubic/QUIC',
+  color: '#009e73', // TCP Cubic's Okabe-Ito colour; its own marker and dash tell the transport
+  marker: 'cross',
+  dash: [6, 3, 1, 3],
   windows: QUICGO_WINDOWS,
   allowedParams: [],
   create: (rtt, mds) => new QuicGoCubicSender(rtt, mds, false),
@@ -243,6 +247,10 @@ export const quicGoCubicSpec: QuicCcSpec = {
 export const quicGoRenoSpec: QuicCcSpec = {
   name: 'newreno',
   doc: "quic-go's NewReno (cubic_sender.go with reno): beta 0.7, one datagram per window of ACKs",
+  label: 'NewReno/QUIC',
+  color: '#cc79a7', // TCP Reno's Okabe-Ito colour; its own marker and dash tell the transport
+  marker: 'rectRounded',
+  dash: [2, 2, 8, 2],
   windows: QUICGO_WINDOWS,
   allowedParams: [],
   create: (rtt, mds) => new QuicGoCubicSender(rtt, mds, true),

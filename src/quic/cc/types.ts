@@ -9,6 +9,7 @@
  * Sizes in bytes, times in ns.
  */
 import type { RttStats } from '../rtt.js';
+import type { Marker } from '../../cc/spec.js';
 
 /** A packet as the controller sees it. */
 export interface CcPacket {
@@ -59,6 +60,16 @@ export interface QuicCcSpec<P = unknown> {
   name: string;
   /** One line: what it is and where it comes from. */
   doc: string;
+  /**
+   * How charts and tables draw it, next to the TCP CCs (src/cc CcSpec):
+   * `label` is the series name ("Brutal/QUIC"); the colour is an Okabe-Ito
+   * one, and marker and dash differ from those of the TCP CC of the same name,
+   * so TCP Brutal and QUIC Brutal are two series, in print too.
+   */
+  label: string;
+  color: string;
+  marker: Marker;
+  dash: number[];
   /** The flow-control windows of the receiving end of that implementation. */
   windows: QuicWindows;
   /**
