@@ -110,7 +110,7 @@ describe('cclab run --out', () => {
     rmSync(join(out, '.cclab'));
     const c = cclab(['chart', out]);
     expect(c.status, c.stderr).toBe(0);
-    expect(c.stdout).toMatch(/charts \(PNG, SVG and JSON data\)/);
+    expect(c.stdout).toMatch(/\d+ charts \(PNG, SVG, JSON data\) in /);
     expect(cclab(['report', out]).status).toBe(0);
   });
 });
