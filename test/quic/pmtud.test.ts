@@ -227,3 +227,13 @@ describe('flows[].quic in scenarios', () => {
     expect(m.split('\n')).toHaveLength(1);
   });
 });
+
+describe('discoveredDatagramSize', () => {
+  it('what a lossless search ends at: 1439 on 1500, 1370 on 1400, 1252 with discovery off or on a 1280-byte path', async () => {
+    const { discoveredDatagramSize } = await import('../../src/quic/mtu-discoverer.js');
+    expect(discoveredDatagramSize(1252, 1500, true)).toBe(1439);
+    expect(discoveredDatagramSize(1252, 1400, true)).toBe(1370);
+    expect(discoveredDatagramSize(1252, 1500, false)).toBe(1252);
+    expect(discoveredDatagramSize(1252, 1280, true)).toBe(1252);
+  });
+});
