@@ -149,9 +149,12 @@ function run(flows: Record<string, unknown>[], extra: Record<string, unknown> = 
 
 describe('path MTU discovery in full runs', () => {
   it('by default (as Hysteria) the datagram grows from 1252 to 1439 on a 1500-byte path, in 4 probes', () => {
-    const r = run([{ cc: 'brutal', transport: 'quic', brutal: { rate: '30mbit' } }]);
+    const r = run([{ cc: 'brutal', transport: 'quic', brutal: { rate: '30mbit' } }, { cc: 'cubic', start: '9s' }]);
     const s = r.network.senders[0] as QuicSender;
     expect(s.maxDatagramSize).toBe(1439);
+    // the summary says so for the QUIC flow, and nothing for the TCP one
+    expect(r.summary.flows[0]).toMatchObject({ datagramBytes: 1439, mtuProbes: 4 });
+    expect('datagramBytes' in r.summary.flows[1]!).toBe(false);
     expect(s.stats.mtuProbes).toBe(4);
     expect(s.stats.mtuProbesTooBig).toBe(0);
     expect(s.mtu!.probesAcked).toBe(4);
