@@ -37,6 +37,10 @@ import { formatRate, parsePercent, parseRate, parseTime, UnitError } from '../sc
 import { parseBandwidth } from '../scenario/hysteria-rate.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
 import { AEAD_TAG_BYTES, INITIAL_MAX_DATAGRAM_SIZE, SHORT_HEADER_BYTES, streamFrameHeaderBytes, UDP_IP_ETH_BYTES } from '../quic/frames.js';
+import { discoveredDatagramSize, QUIC_DEFAULT_PATH_MTU, QUIC_DEFAULT_PMTUD } from '../quic/mtu-discoverer.js';
+
+/** The datagram size the advised QUIC flow sends at once path MTU discovery is done (its defaults: 1439 on a 1500-byte path). */
+const QUIC_DATAGRAM_BYTES = discoveredDatagramSize(INITIAL_MAX_DATAGRAM_SIZE, QUIC_DEFAULT_PATH_MTU, QUIC_DEFAULT_PMTUD);
 import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_MAX_CWND_GAIN, BRUTAL_MIN_CWND_GAIN, BRUTAL_MIN_RATE_BYTES } from '../cc/brutal.js';
 import { readSummary, toJson, writeFileAtomic } from '../results/io.js';
 import { runSummarySchema, type RunSummary } from '../results/schema.js';
@@ -99,10 +103,10 @@ export const TRANSPORTS: Readonly<Record<Transport, TransportSpec>> = {
   quic: {
     sweepsGain: false,
     flow: (rate) => ({ cc: 'brutal', transport: 'quic', brutal: { rate } }),
-    // a full packet: its datagram less the short header, the AEAD tag and a STREAM frame's header
-    // (an offset past 16 KB), in the datagram plus UDP/IP/Ethernet on the link
+    // a full packet after path MTU discovery: its datagram less the short header, the AEAD tag and a
+    // STREAM frame's header (an offset past 16 KB), in the datagram plus UDP/IP/Ethernet on the link
     payloadFraction: () =>
-      (INITIAL_MAX_DATAGRAM_SIZE - SHORT_HEADER_BYTES - AEAD_TAG_BYTES - streamFrameHeaderBytes(1 << 20)) / (INITIAL_MAX_DATAGRAM_SIZE + UDP_IP_ETH_BYTES),
+      (QUIC_DATAGRAM_BYTES - SHORT_HEADER_BYTES - AEAD_TAG_BYTES - streamFrameHeaderBytes(1 << 20)) / (QUIC_DATAGRAM_BYTES + UDP_IP_ETH_BYTES),
   },
 };
 
@@ -618,7 +622,7 @@ export function formatAdvice(a: AdviseResult, table: (rows: (string | number)[][
   const dflt = (k: AdviseLimits['defaulted'][number], text: string) => (L.defaulted.includes(k) ? ` (default: ${text})` : '');
   const lines = [
     `path: ${p.rateMbps} Mbit/s, RTT ${p.rttMs} ms, loss ${p.lossPct}%, ${p.qdisc === 'droptail' ? 'drop-tail' : p.qdisc} queue ${p.queuePackets} packets (${p.source})`,
-    `it carries ${p.carriesMbps} Mbit/s of payload (${p.payloadMbps} Mbit/s in full ${p.transport === 'quic' ? `${INITIAL_MAX_DATAGRAM_SIZE}-byte QUIC datagrams` : `segments of MSS ${p.mss}`}, less ${p.lossPct}% random loss)`,
+    `it carries ${p.carriesMbps} Mbit/s of payload (${p.payloadMbps} Mbit/s in full ${p.transport === 'quic' ? `${QUIC_DATAGRAM_BYTES}-byte QUIC datagrams (after path MTU discovery)` : `segments of MSS ${p.mss}`}, less ${p.lossPct}% random loss)`,
     `${a.transport.toUpperCase()} Brutal, each setting alone and next to one ${a.against} flow (${a.grid.duration}, first ${a.grid.warmup} left out, ${a.grid.seeds} seed${a.grid.seeds === 1 ? '' : 's'}); goodput, p95 RTT and queueing: Brutal alone; retrans: the worse of alone and competing`,
     '',
     table(rows),

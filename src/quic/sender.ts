@@ -8,7 +8,7 @@
  * allows (sent_packet_handler.ts): the congestion window (the controller's
  * CanSend), the pacer's budget, and the flow-control limits the receiver
  * granted (MAX_STREAM_DATA, MAX_DATA). Each packet is a full datagram
- * (1252 bytes; DPLPMTUD is not modelled) packed with the data of lost
+ * (1252 bytes at first) packed with the data of lost
  * packets first, then new data: lost data is sent again in new packets with
  * new packet numbers, never as the same packet. After a probe timeout, two
  * probe packets go regardless of the window, each resending the oldest
@@ -16,6 +16,16 @@
  * (src/quic/receiver.ts sends them) is handed to the sent-packet handler;
  * its newly acknowledged and lost packets go to the controller as one
  * congestion event; the loss timer's losses likewise.
+ *
+ * Path MTU discovery (unless the flow's quic.pmtud is false, Hysteria's
+ * disablePathMTUDiscovery): quic-go's mtuFinder (mtu-discoverer.ts) starts
+ * at the first RTT sample (the handshake's confirmation in quic-go); when
+ * the send mode allows sending and a probe is due, the probe (a PING padded
+ * to the probe's size) goes before any data. A probe larger than the path
+ * MTU allows (size + 28 > quic.mtu) is dropped at the first hop, as a
+ * router drops a too-big packet with DF set, and never reaches the link. An
+ * acknowledged probe makes its size the datagram size; the controller is
+ * told (SetMaxDatagramSize).
  *
  * Counters in the shape the run reads from a TCP sender (sim/run.ts):
  * bytesSent counts stream bytes sent (first and again), bytesRetrans those
@@ -31,6 +41,7 @@ import { SendMode, SentPacketHandler, type SentPacket } from './sent-packet-hand
 import { ByteRanges } from './intervals.js';
 import { AEAD_TAG_BYTES, PING_FRAME_BYTES, SHORT_HEADER_BYTES, UDP_IP_ETH_BYTES, streamFrameHeaderBytes } from './frames.js';
 import type { QuicCcSpec, QuicCongestion } from './cc/index.js';
+import { MAX_PACKET_BUFFER_SIZE, MtuFinder, UDP_IPV4_BYTES } from './mtu-discoverer.js';
 
 export interface QuicSenderOptions {
   flow: number;
@@ -41,7 +52,12 @@ export interface QuicSenderOptions {
   /** The controller and its parameter block (the resolved flow's, e.g. brutal's rate). */
   cc: QuicCcSpec;
   ccParams?: unknown;
+  /** The datagram size it starts with. */
   maxDatagramSize: number;
+  /** Path MTU discovery (quic-go's, Hysteria's default); off: the datagram size stays. */
+  pmtud: boolean;
+  /** The path's MTU: the largest IP packet it carries (bytes). */
+  pathMtu: number;
 }
 
 /** The counters sim/run.ts reads (as a TCP sender's SenderStats). */
@@ -59,6 +75,9 @@ export class QuicStats {
   readonly rttUs = new LogHistogram();
   eceAcks = 0;
   cwrSent = 0;
+  /** Path MTU probes sent (dropped too big included), and of them the ones too big for the path. */
+  mtuProbes = 0;
+  mtuProbesTooBig = 0;
 }
 
 export class QuicSender {
@@ -71,8 +90,14 @@ export class QuicSender {
   readonly ca: { name: string; info?: () => Record<string, number | string> };
   out: PacketSink | null = null;
   stateLog: StateLog | null = null;
-  readonly maxDatagramSize: number;
-  /** Stream payload of a full packet at offsets below 2^30, the time series' packet unit. */
+  /** The datagram size now (path MTU discovery raises it). */
+  maxDatagramSize: number;
+  /** The path MTU discovery, null when off. */
+  readonly mtu: MtuFinder | null;
+  readonly pathMtu: number;
+  /** When the datagram size last changed, ns (-1: never). */
+  mtuRaisedNs = -1;
+  /** Stream payload of a full packet of the initial size at offsets below 2^30, the time series' packet unit. */
   readonly mss: number;
 
   /** The next new stream byte. */
@@ -114,6 +139,9 @@ export class QuicSender {
     this.totalBytes = opts.bytes ?? Infinity;
     const rtt = new RttStats();
     this.handler = new SentPacketHandler(rtt);
+    this.pathMtu = opts.pathMtu;
+    this.mtu = opts.pmtud ? new MtuFinder(rtt, opts.maxDatagramSize, MAX_PACKET_BUFFER_SIZE) : null;
+    if (this.mtu !== null) this.handler.onMtuProbeLost = () => this.mtu!.onLost();
     this.cc = opts.cc.create(rtt, opts.maxDatagramSize, opts.ccParams);
     this.ca = { name: this.cc.name, ...(this.cc.info ? { info: () => this.cc.info!() } : {}) };
     this.maxStreamData = opts.cc.windows.initialStream;
@@ -191,7 +219,12 @@ export class QuicSender {
         this.sendTimer.at(Math.max(t, now));
         break;
       }
-      if (mode !== SendMode.Any || !this.hasData()) break;
+      if (mode !== SendMode.Any) break;
+      if (this.mtu !== null && this.mtu.shouldSendProbe(now)) {
+        this.sendMtuProbe();
+        continue;
+      }
+      if (!this.hasData()) break;
       this.sendPacket(false);
     }
     this.armLossTimer();
@@ -281,6 +314,37 @@ export class QuicSender {
     this.out!.receive(p);
   }
 
+  /**
+   * PackMTUProbePacket: a PING padded to the probe's size, in flight and
+   * paced like any packet; dropped before the link when the path's MTU is
+   * smaller.
+   */
+  private sendMtuProbe(): void {
+    const now = this.sim.now;
+    const size = this.mtu!.nextProbe(now);
+    const pn = this.handler.nextPacketNumber();
+    const sp: SentPacket = { pn, sendNs: now, bytes: size, frames: [], retransBytes: 0, deliveredAtSend: this.handler.delivered, deliveredNsAtSend: this.handler.deliveredNs, mtuProbe: true };
+    this.handler.onPacketSent(sp);
+    this.cc.onPacketSent(now, this.handler.bytesInFlight, pn, size, true);
+    this.stats.mtuProbes++;
+    if (size + UDP_IPV4_BYTES > this.pathMtu) {
+      this.stats.mtuProbesTooBig++;
+      return;
+    }
+    this.stats.packetsToNetwork++;
+    const p = this.pool.data(this.flow, pn, 0, 0, 0);
+    p.wireBytes = size + UDP_IP_ETH_BYTES;
+    p.quic = { stream: [], ackRanges: null, ackDelayNs: 0, maxStreamData: -1, maxData: -1 };
+    this.out!.receive(p);
+  }
+
+  /** SetMaxDatagramSize: an acknowledged probe's size becomes the datagram size, for the packer and the controller. */
+  private setMaxDatagramSize(bytes: number): void {
+    this.maxDatagramSize = bytes;
+    this.mtuRaisedNs = this.sim.now;
+    this.cc.setMaxDatagramSize(bytes);
+  }
+
   /** Put a packet's stream data back to be sent again. */
   private requeue(p: SentPacket): void {
     const f = p.frames;
@@ -325,12 +389,15 @@ export class QuicSender {
     if (f.ackRanges !== null && f.ackRanges[1]! <= this.handler.largestSent) {
       const { priorInFlight, rttSampleNs } = this.handler.onAckReceived({ ranges: f.ackRanges, ackDelayNs: f.ackDelayNs }, now, this.acked, this.lost);
       if (rttSampleNs > 0) {
+        // the handshake is confirmed with the first RTT sample: path MTU discovery starts
+        if (this.mtu !== null && this.mtu.lastProbeNs < 0) this.mtu.start(now);
         this.stats.rttUs.record(rttSampleNs / 1000);
         this.cc.maybeExitSlowStart();
       }
       if (this.acked.length > 0) {
         let largest: SentPacket | null = null;
         for (const a of this.acked) {
+          if (a.mtuProbe === true) this.setMaxDatagramSize(this.mtu!.onAcked());
           for (let i = 0; i < a.frames.length; i += 2) this.ackedData.add(a.frames[i]!, a.frames[i]! + a.frames[i + 1]!);
           largest = a;
         }

@@ -26,6 +26,12 @@
  * data of the oldest outstanding packet, which it takes out of flight
  * without calling it a loss (QueueProbePacket).
  *
+ * Path MTU probes (mtuProbe) count in flight like any packet; a lost one
+ * leaves flight and goes to onMtuProbeLost instead of the lost list (quic-go
+ * does not tell the controller), and neither a probe timeout's resend nor
+ * the PTO's "anything outstanding?" looks at them (FirstOutstanding skips
+ * them).
+ *
  * Not modelled: the Initial and Handshake spaces (the connection starts
  * established), skipped packet numbers (quic-go's optimistic-ACK defence),
  * persistent congestion (quic-go does not act on it), keeping lost packets
@@ -59,6 +65,8 @@ export interface SentPacket {
   /** Bytes acknowledged by the time it was sent (for the delivery-rate sample). */
   deliveredAtSend: number;
   deliveredNsAtSend: number;
+  /** A path MTU probe (a padded PING, mtu-discoverer.ts): its loss is no congestion signal, and PTOs never resend it. */
+  mtuProbe?: boolean;
 }
 
 /** SendMode. */
@@ -101,6 +109,10 @@ export class SentPacketHandler {
   private base = 0;
   /** Packets in the ring that are still outstanding. */
   outstanding = 0;
+  /** Of them, path MTU probes. */
+  outstandingMtuProbes = 0;
+  /** Called when a path MTU probe is declared lost (it is not put in the lost list). */
+  onMtuProbeLost: ((p: SentPacket) => void) | null = null;
 
   constructor(rtt?: RttStats) {
     this.rtt = rtt ?? new RttStats();
@@ -120,6 +132,7 @@ export class SentPacketHandler {
     this.ring[(this.head + this.count) % this.ring.length] = p;
     this.count++;
     this.outstanding++;
+    if (p.mtuProbe === true) this.outstandingMtuProbes++;
     this.lastAckElicitingSendNs = p.sendNs;
     this.bytesInFlight += p.bytes;
     if (this.numProbesToSend > 0) this.numProbesToSend--;
@@ -144,6 +157,7 @@ export class SentPacketHandler {
     const k = p.pn - this.base;
     this.ring[(this.head + k) % this.ring.length] = null;
     this.outstanding--;
+    if (p.mtuProbe === true) this.outstandingMtuProbes--;
     this.bytesInFlight -= p.bytes;
     // drop the gone packets at the front
     while (this.count > 0 && this.ring[this.head] === null) {
@@ -205,21 +219,28 @@ export class SentPacketHandler {
     const maxRtt = Math.max(this.rtt.latestRttNs, this.rtt.smoothedRttNs);
     const lossDelay = Math.max(Math.trunc(TIME_THRESHOLD * maxRtt), TIMER_GRANULARITY_NS);
     const lostSendTime = nowNs - lossDelay;
+    // at most one path MTU probe is in flight (mtuFinder)
+    let probeLost: SentPacket | null = null;
     for (const p of this.packets()) {
       if (p.pn > this.largestAcked) break;
       if (p.sendNs <= lostSendTime || this.largestAcked >= p.pn + PACKET_THRESHOLD) {
-        lost.push(p);
+        if (p.mtuProbe === true) probeLost = p;
+        else lost.push(p);
       } else if (this.lossTimeNs < 0) {
         this.lossTimeNs = p.sendNs + lossDelay;
       }
     }
     for (const p of lost) this.remove(p);
+    if (probeLost !== null) {
+      this.remove(probeLost);
+      this.onMtuProbeLost?.(probeLost);
+    }
   }
 
   /** When the loss-detection timer should fire, ns; -1 when it should not run. */
   lossDetectionTimeout(): number {
     if (this.lossTimeNs >= 0) return this.lossTimeNs;
-    if (this.outstanding === 0) return -1;
+    if (this.outstanding - this.outstandingMtuProbes === 0) return -1;
     return this.lastAckElicitingSendNs + this.rtt.pto(true) * 2 ** this.ptoCount;
   }
 
@@ -238,6 +259,7 @@ export class SentPacketHandler {
   /** QueueProbePacket: take the oldest outstanding packet out of flight for its data to be resent; null when none. */
   queueProbePacket(): SentPacket | null {
     for (const p of this.packets()) {
+      if (p.mtuProbe === true) continue;
       this.remove(p);
       return p;
     }

@@ -39,6 +39,12 @@ export const flowSummarySchema = z.object({
   direction: z.literal('reverse').optional(),
   /** "quic" for a QUIC flow (scenario flows[].transport: quic; its cc is a QUIC controller, src/quic/cc); absent for TCP. */
   transport: z.literal('quic').optional(),
+  /**
+   * A QUIC flow's datagram size at the end of the run (bytes): 1252 at first, raised by path MTU
+   * discovery (scenario flows[].quic); and the path MTU probes it sent. Absent for TCP.
+   */
+  datagramBytes: z.number().int().optional(),
+  mtuProbes: z.number().int().optional(),
   /** Seconds from the start of the run. */
   startS: z.number(),
   endS: z.number(),

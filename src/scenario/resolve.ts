@@ -18,6 +18,7 @@ import { parseQueue } from './units.js';
 import type { AppModel, ArrivalModel } from '../traffic/schedule.js';
 import type { Dist } from '../traffic/dist.js';
 import { hopNames, pathIndices } from './links.js';
+import { QUIC_DEFAULT_PATH_MTU, QUIC_DEFAULT_PMTUD } from '../quic/mtu-discoverer.js';
 
 export interface ResolvedLink {
   /** Bottleneck rate, bits per second. */
@@ -128,6 +129,13 @@ export interface ResolvedFlow {
    * newreno); absent for TCP (so older scenarios keep their hashes).
    */
   transport?: 'quic';
+  /**
+   * A QUIC flow's datagram-size settings (flows[].quic), only when the
+   * scenario gives the block: pmtud (path MTU discovery; quic-go's default
+   * true) and the path's MTU in bytes (default 1500). Absent: pmtud on
+   * over a 1500-byte path.
+   */
+  quic?: { pmtud: boolean; mtuBytes: number };
 }
 
 /** The latency probe (scenario `probe`): ICMP echoes of sizeBytes payload every intervalNs, from startNs to stopNs. */
@@ -270,6 +278,7 @@ function resolveFlows(p: ParsedScenario, baseRttOf: (group: number) => number, p
         ...(f.arrivals ? { arrivals: { process: f.arrivals.process, ratePerS: f.arrivals.rate, size: f.arrivals.size } } : {}),
         ...(pathOf ? { path: pathOf(group) } : {}),
         ...(f.transport === 'quic' ? { transport: 'quic' as const } : {}),
+        ...(f.quic !== undefined ? { quic: { pmtud: f.quic.pmtud ?? QUIC_DEFAULT_PMTUD, mtuBytes: f.quic.mtu ?? QUIC_DEFAULT_PATH_MTU } } : {}),
       };
       // a QUIC flow keeps only Brutal's block (its rate; cwndGain 20 and slots 5 are Hysteria's fixed 2x and 5 slots)
       const params = f.transport === 'quic' && f.cc !== 'brutal' ? undefined : resolveCcParams(f.cc, (f as Record<string, unknown>)[f.cc] as Record<string, ParamValue> | undefined);

@@ -21,6 +21,10 @@ import { distMean, type Dist } from '../traffic/dist.js';
 import { MAX_ONOFF_PERIODS } from '../traffic/schedule.js';
 import { quicCcNames, quicCcSpec } from '../quic/cc/index.js';
 
+/** A QUIC flow's path MTU (flows[].quic.mtu): quic-go's 1252-byte initial datagrams in UDP/IPv4 (1280) up to an IPv4 packet's largest. */
+export const QUIC_MIN_PATH_MTU = 1280;
+export const QUIC_MAX_PATH_MTU = 65535;
+
 /** A strict object whose unknown-key error lists the keys that are allowed. */
 function obj<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(', ');
@@ -414,6 +418,21 @@ function flowSchema(names: [string, ...string[]]) {
    * Hysteria run it (src/quic; docs/quic.md), simulator only.
    */
   transport: enumOf(['tcp', 'quic'] as const, 'transport').optional(),
+  /**
+   * A QUIC flow's datagram size (docs/quic.md "Datagram size"): pmtud,
+   * quic-go's path MTU discovery (default true, Hysteria's default; false is
+   * Hysteria's disablePathMTUDiscovery: true), and mtu, the path's MTU in
+   * bytes (the largest IP packet it carries; default 1500).
+   */
+  quic: obj({
+    pmtud: z.boolean({ error: () => 'expected true or false (false: as Hysteria\'s disablePathMTUDiscovery: true)' }).optional(),
+    mtu: z
+      .number({ error: () => `expected a whole number of bytes, ${QUIC_MIN_PATH_MTU}..${QUIC_MAX_PATH_MTU}` })
+      .int({ error: () => `must be a whole number of bytes, ${QUIC_MIN_PATH_MTU}..${QUIC_MAX_PATH_MTU}` })
+      .min(QUIC_MIN_PATH_MTU, { error: () => `must be at least ${QUIC_MIN_PATH_MTU} bytes: quic-go's first datagrams are 1252 bytes, 1280 with UDP and IPv4 headers` })
+      .max(QUIC_MAX_PATH_MTU, { error: () => `must be at most ${QUIC_MAX_PATH_MTU} bytes (an IPv4 packet)` })
+      .optional(),
+  }).optional(),
   start: time.default(0),
   stop: time.optional(),
   bytes: size.refine((b) => b > 0, { message: 'must be more than 0 bytes' }).optional(),
@@ -649,6 +668,8 @@ function buildScenarioSchema() {
     }
     if (f.transport === 'quic') {
       for (const msg of quicFlowProblems(f, link === undefined)) ctx.addIssue({ code: 'custom', path: ['flows', i, msg[0]], message: msg[1] });
+    } else if (f.quic !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['flows', i, 'quic'], message: "the quic block (pmtud, mtu) is for QUIC flows only; set transport: quic or leave quic out" });
     } else if (!names.includes(f.cc)) {
       ctx.addIssue({ code: 'custom', path: ['flows', i, 'cc'], message: `${f.cc} is quic-go's, for QUIC flows (transport: quic); TCP's is reno` });
     }
@@ -679,7 +700,7 @@ function quicFlowProblems(f: ParsedFlowShape, chain: boolean): [string, string][
   for (const [k, what] of unsupported) if (f[k] !== undefined) out.push([k, `${what} is not supported on QUIC flows (transport: quic); leave ${k} out`]);
   if (chain) out.push(['transport', 'QUIC flows run on a single link (link:), not a chain (links:)']);
   if (f.pacing === 'fq') out.push(['pacing', 'fq pacing is not supported on QUIC flows (transport: quic): quic-go paces itself; leave pacing out']);
-  if (f.mss !== 1448) out.push(['mss', "a QUIC flow's packets are 1252-byte datagrams (quic-go's and Hysteria's); leave mss out"]);
+  if (f.mss !== 1448) out.push(['mss', "a QUIC flow's packets are 1252-byte datagrams (quic-go's and Hysteria's) until path MTU discovery raises them; leave mss out (the path's MTU is quic.mtu)"]);
   if (f.rwnd !== 3 * 1024 * 1024) out.push(['rwnd', "a QUIC flow's receive windows are its implementation's (Hysteria: 8 MiB stream, 20 MiB connection; quic-go: 512 KiB auto-tuned to 6 MiB); leave rwnd out"]);
   return out;
 }

@@ -21,6 +21,7 @@ import { SUMMARY_SCHEMA, type FlowSummary, type RunSummary } from '../results/sc
 import type { TimeseriesRow, TransitionRow } from '../results/write.js';
 import { jainIndex, mbps, round6, rttStats } from '../results/metrics.js';
 import { buildNetwork, dataPacketsInNetwork, type FlowReceiver, type FlowSender, type Network } from './topology.js';
+import { QuicSender } from '../quic/sender.js';
 import { ChainStats } from './chain.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
@@ -247,6 +248,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       ...(f.extraDelayNs || f.path ? { baseRttMs: round6(flowRttNs(sc, f) / 1e6) } : {}),
       ...(f.direction === 'reverse' ? { direction: 'reverse' as const } : {}),
       ...(f.transport === 'quic' ? { transport: 'quic' as const } : {}),
+      ...(s instanceof QuicSender ? { datagramBytes: s.maxDatagramSize, mtuProbes: s.stats.mtuProbes } : {}),
       startS: round6(f.startNs / 1e9),
       endS: round6(endNs / 1e9),
       goodputMbps: mbps(snap.bytesDelivered, activeS),

@@ -49,6 +49,7 @@ import { QuicSender } from '../quic/sender.js';
 import { QuicReceiver } from '../quic/receiver.js';
 import { quicCcSpec } from '../quic/cc/index.js';
 import { INITIAL_MAX_DATAGRAM_SIZE } from '../quic/frames.js';
+import { QUIC_DEFAULT_PATH_MTU, QUIC_DEFAULT_PMTUD } from '../quic/mtu-discoverer.js';
 
 /** A flow's sending end: TCP's, or a QUIC connection's (flows[].transport: quic). */
 export type FlowSender = TcpSender | QuicSender;
@@ -58,7 +59,7 @@ export type FlowReceiver = TcpReceiver | QuicReceiver;
 export function quicFlow(sim: Simulator, pool: PacketPool, f: ResolvedScenario['flows'][number]): { sender: QuicSender; receiver: QuicReceiver } {
   const spec = quicCcSpec(f.cc);
   if (spec === undefined) throw new Error(`internal error: unknown QUIC congestion control ${f.cc}`);
-  const sender = new QuicSender(sim, pool, { flow: f.id, bytes: f.bytes, startNs: f.startNs, stopNs: f.stopNs, cc: spec, ccParams: f.brutal, maxDatagramSize: INITIAL_MAX_DATAGRAM_SIZE });
+  const sender = new QuicSender(sim, pool, { flow: f.id, bytes: f.bytes, startNs: f.startNs, stopNs: f.stopNs, cc: spec, ccParams: f.brutal, maxDatagramSize: INITIAL_MAX_DATAGRAM_SIZE, pmtud: f.quic?.pmtud ?? QUIC_DEFAULT_PMTUD, pathMtu: f.quic?.mtuBytes ?? QUIC_DEFAULT_PATH_MTU });
   const receiver = new QuicReceiver(sim, pool, f.id, spec.windows, () => sender.handler.rtt.smoothedRttNs);
   return { sender, receiver };
 }

@@ -141,10 +141,11 @@ describe('the decision', () => {
     const doc = (transport?: string) => ({ duration: '5s', link: { rate: '50mbit', rtt: '50ms', loss: '1%' }, flows: [{ cc: 'brutal', ...(transport ? { transport } : {}) }, { cc: 'cubic' }] });
     const tcp = describePath(validateScenario(doc(), 't').resolved, 'x');
     expect(tcp.payloadMbps).toBe(+((50 * 1448) / 1514).toFixed(3));
-    // a full QUIC packet: 1252-byte datagram - 7 (short header) - 16 (AEAD tag) - 8 (STREAM frame header) = 1221 stream bytes in 1294 on the link
+    // a full QUIC packet after path MTU discovery on a 1500-byte path: 1439-byte datagram - 7 (short header)
+    // - 16 (AEAD tag) - 8 (STREAM frame header) = 1408 stream bytes in 1481 on the link
     const quic = describePath(validateScenario(doc('quic'), 't').resolved, 'x', 'quic');
-    expect(quic.payloadMbps).toBe(+((50 * 1221) / 1294).toFixed(3));
-    expect(quic.carriesMbps).toBe(+((50 * 1221 * 0.99) / 1294).toFixed(3));
+    expect(quic.payloadMbps).toBe(+((50 * 1408) / 1481).toFixed(3));
+    expect(quic.carriesMbps).toBe(+((50 * 1408 * 0.99) / 1481).toFixed(3));
   });
 
   it("reads a run's measured path: rate, base RTT, buffer, qdisc, and random losses over the packets sent", () => {

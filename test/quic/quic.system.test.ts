@@ -44,10 +44,22 @@ describe('QUIC Brutal (Hysteria) holds its rate under random loss', () => {
 
 describe('QUIC Brutal above the link', () => {
   it('at twice the link rate (100 Mbit/s on 50): resent share >= 40%', () => {
-    const f = run({}, [brutal('100mbit')], { duration: '5s' }).summary.flows[0]!;
+    // 1252-byte datagrams throughout (pmtud off): the link stays busy, goodput near its payload rate
+    const f = run({}, [{ ...brutal('100mbit'), quic: { pmtud: false } }], { duration: '5s' }).summary.flows[0]!;
     expect(f.retransRatio).toBeGreaterThanOrEqual(0.4);
-    // the link stays busy: goodput near its payload rate
     expect(f.goodputMbps).toBeGreaterThan(40);
+  });
+
+  it('at twice the link rate with path MTU discovery (the default): resent share >= 40%, the link busy', () => {
+    // Larger datagrams leave larger holes behind each loss: with 58% of the data resent the
+    // holes fill Hysteria's 8 MiB stream window at times (seed 1: 34 Mbit/s of goodput in 5 s,
+    // 42 after a 4 s warmup; seed 2: 41), so goodput is held to 60% of the link here.
+    const r = run({}, [brutal('100mbit')], { duration: '5s' });
+    const f = r.summary.flows[0]!;
+    expect((r.network.senders[0] as QuicSender).maxDatagramSize).toBe(1439);
+    expect(f.retransRatio).toBeGreaterThanOrEqual(0.4);
+    expect(r.summary.link.utilization).toBeGreaterThanOrEqual(0.95);
+    expect(f.goodputMbps).toBeGreaterThan(30);
   });
 });
 
@@ -68,7 +80,8 @@ describe("quic-go's Cubic as the loss-based baseline", () => {
     for (const cc of ['cubic', 'newreno']) {
       const f = run({}, [{ cc, transport: 'quic' }], { warmup: '2s' }).summary.flows[0]!;
       expect(f.goodputMbps).toBeGreaterThan(40);
-      expect(f.goodputMbps).toBeLessThan(50 * (1221 / 1294) + 0.1);
+      // path MTU discovery's 1439-byte datagrams: 1408 stream bytes in 1481 on the link
+      expect(f.goodputMbps).toBeLessThan(50 * (1408 / 1481) + 0.1);
     }
   });
 

@@ -96,6 +96,12 @@ export class HysteriaBrutal implements QuicCongestion {
 
   maybeExitSlowStart(): void {}
 
+  /** SetMaxDatagramSize (brutal.go): the window's floor and the pacer's packet follow; nothing else changes. */
+  setMaxDatagramSize(bytes: number): void {
+    this.maxDatagramSize = bytes;
+    this.pacer.maxDatagramSize = bytes;
+  }
+
   /** OnCongestionEventEx: count the event's packets in its second's slot, then update the ACK rate. */
   onCongestionEvent(_prior: number, nowNs: number, acked: readonly CcPacket[], lost: readonly CcPacket[]): void {
     this.countEvent(Math.floor(nowNs / 1e9), acked.length, lost.length);

@@ -106,7 +106,7 @@ export class QuicGoCubicSender implements QuicCongestion {
 
   constructor(
     private readonly rtt: RttStats,
-    readonly maxDatagramSize: number,
+    public maxDatagramSize: number,
     readonly reno: boolean,
   ) {
     this.name = reno ? 'newreno' : 'cubic';
@@ -147,6 +147,20 @@ export class QuicGoCubicSender implements QuicCongestion {
 
   canSend(bytesInFlight: number): boolean {
     return bytesInFlight < this.cwnd;
+  }
+
+  /**
+   * SetMaxDatagramSize (cubic_sender.go): a window at its minimum (2
+   * datagrams) stays at the new minimum; any other window keeps its bytes,
+   * so it holds fewer, larger packets. The slow-start step and Reno's
+   * per-window step become the new size; Cubic's curve keeps its fixed 1252.
+   */
+  setMaxDatagramSize(bytes: number): void {
+    if (bytes < this.maxDatagramSize) throw new Error(`internal error: max datagram size decreased from ${this.maxDatagramSize} to ${bytes}`);
+    const cwndIsMinCwnd = this.cwnd === this.minCongestionWindow();
+    this.maxDatagramSize = bytes;
+    if (cwndIsMinCwnd) this.cwnd = this.minCongestionWindow();
+    this.pacer.maxDatagramSize = bytes;
   }
 
   inRecovery(): boolean {

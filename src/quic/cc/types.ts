@@ -34,6 +34,8 @@ export interface QuicCongestion {
    * and those it declared lost, with bytes in flight before it.
    */
   onCongestionEvent(priorInFlight: number, nowNs: number, acked: readonly CcPacket[], lost: readonly CcPacket[]): void;
+  /** SetMaxDatagramSize: path MTU discovery raised the datagram size (never lowers it). */
+  setMaxDatagramSize(bytes: number): void;
   /** GetCongestionWindow, bytes. */
   congestionWindow(): number;
   /** The pacer's rate now, bytes per second (Infinity when unpaced). */
