@@ -68,7 +68,7 @@
 # TCG guest). Before and after: `tc -s qdisc`, and the sender's netstat.
 #
 # Files written to OUTDIR (read back by src/kernel/convert.ts):
-#   env.txt            release=, available_cc=, modules=
+#   env.txt            release=, available_cc=, modules=, tcp_mem= (pages)
 #   timeline.txt       "t0 <uptime>", "start <i> <uptime>", "end <i> <rc> <uptime>"
 #   client-<i>.json    iperf3 client (sender) JSON; client-<i>.err its stderr
 #   server-<i>.json    iperf3 server (receiver) JSON
@@ -318,6 +318,7 @@ preflight() {
     echo "release=$(uname -r)"
     echo "available_cc=$AVAIL"
     echo "modules=$(cut -d" " -f1 /proc/modules 2>/dev/null | sort | tr "\n" " ")"
+    echo "tcp_mem=$(tr -s '\t ' '  ' </proc/sys/net/ipv4/tcp_mem 2>/dev/null)"
   } >"$OUT/env.txt"
 }
 

@@ -529,6 +529,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
   }
 
   const transitions = transitionRows(s, p, t0);
+  const pressureMs = tcpMemoryPressureMs(s, files, p);
   return {
     summary,
     timeseries: s.links ? withChainRows(s, files, timeseriesRows(s, p, t0), p, t0) : timeseriesRows(s, p, t0),
@@ -540,7 +541,13 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       scenarioFile: loaded.file ?? null,
       createdAt: opts.createdAt ?? new Date().toISOString(),
       wallSeconds: round6(opts.wallSeconds),
-      kernel: { target: opts.target, release: p.env.release, modules: p.env.modules, availableCc: p.env.availableCc },
+      kernel: {
+        target: opts.target,
+        release: p.env.release,
+        modules: p.env.modules,
+        availableCc: p.env.availableCc,
+        ...(pressureMs > 0 ? { tcpMemoryPressureMs: pressureMs } : {}),
+      },
     },
     scenarioDoc: loaded.doc,
     resolved: s,
@@ -714,6 +721,20 @@ function chainSamples(s: ResolvedScenario, files: RawFiles): ReturnType<typeof p
 }
 
 /** TcpExt.TCPTimeouts over a chain's senders (PREFIX-<i>.txt, one per sender namespace). */
+/**
+ * How long the target's TCP was under memory pressure during the run (ms):
+ * TcpExt.TCPMemoryPressuresChrono, counted in the namespace of the socket
+ * that entered pressure (tcp_enter_memory_pressure), so the largest of the
+ * hosts' netstats. The budget is machine-wide (net.ipv4.tcp_mem).
+ */
+function tcpMemoryPressureMs(s: ResolvedScenario, files: RawFiles, p: ParsedRun): number {
+  const key = 'TcpExt.TCPMemoryPressuresChrono';
+  const snd = s.links
+    ? s.links.map((_l, i) => parseNetstat(text(files, `netstat-snd-${i}.txt`) ?? '')[key] ?? 0)
+    : [p.netstat[key] ?? 0];
+  return Math.max(0, ...snd, p.netstatRcv[key] ?? 0);
+}
+
 function chainTimeouts(s: ResolvedScenario, files: RawFiles, prefix: string): number {
   return s.links!.reduce((a, _l, i) => a + (parseNetstat(text(files, `${prefix}-${i}.txt`) ?? '')['TcpExt.TCPTimeouts'] ?? 0), 0);
 }

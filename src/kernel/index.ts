@@ -117,6 +117,18 @@ export async function runKernelScenario(loaded: LoadedScenario, opts: KernelRunO
   return r!;
 }
 
+/**
+ * The warning line for a kernel run whose target's TCP met memory pressure
+ * (RunMeta.kernel.tcpMemoryPressureMs), or null: such a run measured a
+ * machine short of TCP memory, not the scenario's path.
+ */
+export function tcpMemoryPressureWarning(meta: RunArtifacts['meta']): string | null {
+  const ms = meta.kernel?.tcpMemoryPressureMs;
+  return ms
+    ? `warning: TCP memory pressure on the target for ${ms} ms of the run (net.ipv4.tcp_mem): receive windows were clamped as separate hosts would not clamp them`
+    : null;
+}
+
 export { executablePlan, generatePlan, planTimeoutS } from './plan.js';
 export { parseIperf3Json } from './parse/iperf3.js';
 export { parseSs } from './parse/ss.js';

@@ -22,7 +22,7 @@ import { applySets, readScenarioDoc, validateScenario, type LoadedScenario } fro
 import { scenarioHash } from '../scenario/resolve.js';
 import { expandCombinations, parseSweepSpec } from '../analysis/spec.js';
 import { defaultRunDir, writeRun } from '../results/write.js';
-import { KernelRunError, runKernelBatch } from './index.js';
+import { KernelRunError, runKernelBatch, tcpMemoryPressureWarning } from './index.js';
 import { writeDirAtomic } from '../results/io.js';
 import { findRuns, pointKey } from '../analysis/compare.js';
 import { deriveRun, loadRunTree } from './reference.js';
@@ -109,6 +109,8 @@ export async function runKernelSweep(file: string, root: string, opts: KernelSwe
             writeRun(dirOf(p.loaded), r);
             counts.done++;
             log(`done ${p.label}: ${r.summary.aggregate.goodputMbps.toFixed(2)} Mbit/s (${counts.done + counts.skipped}/${points.length})`);
+            const pressure = tcpMemoryPressureWarning(r.meta);
+            if (pressure) log(`  ${pressure}`);
           }
         },
       },

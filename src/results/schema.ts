@@ -232,7 +232,18 @@ export const runMetaSchema = z.object({
   /** Simulator statistics (events processed, packets) or kernel details. */
   sim: z.object({ events: z.number(), dataPackets: z.number() }).optional(),
   kernel: z
-    .object({ target: z.string(), release: z.string(), modules: z.array(z.string()), availableCc: z.array(z.string()) })
+    .object({
+      target: z.string(),
+      release: z.string(),
+      modules: z.array(z.string()),
+      availableCc: z.array(z.string()),
+      /**
+       * Time the target's TCP spent under memory pressure (ms; TcpExt.TCPMemoryPressuresChrono),
+       * present only when above zero: the receiver then clamps its window, which separate
+       * hosts with their own memory would not (kernel/guest/init.sh).
+       */
+      tcpMemoryPressureMs: z.number().optional(),
+    })
     .optional(),
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;

@@ -53,6 +53,10 @@ export function registerRun(program: Command): void {
           : (await import('../../sim/index.js')).simulateLoaded(loaded);
       checkRunOut(dir, b.backend, opts.force === true);
       writeRun(dir, artifacts);
+      if (b.backend === 'kernel') {
+        const pressure = (await import('../../kernel/index.js')).tcpMemoryPressureWarning(artifacts.meta);
+        if (pressure) log(pressure);
+      }
       if (opts.json) process.stdout.write(toJson(artifacts.summary));
       else process.stdout.write(`${formatSummary(artifacts.summary)}\nwritten to ${dir}\n`);
     });

@@ -82,8 +82,11 @@ export class ModuleLoadError extends Error {
 }
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
-/** Guest memory: iperf3 with 32 MB socket buffers and a few MB of tools fit easily. */
-export const VM_MEMORY_MB = 512;
+/**
+ * Guest memory: room for the TCP memory budget the guest sets (kernel/guest/init.sh:
+ * tcp_mem pressure at 256 MB, hard limit 384 MB) besides the initramfs and the tools.
+ */
+export const VM_MEMORY_MB = 1024;
 /** Kernel command line: TSC clock (the default hpet costs paced flows ~30% of their rate under TCG). */
 export const VM_CMDLINE = 'console=ttyS0,115200 clocksource=tsc tsc=reliable edd=off panic=-1 quiet loglevel=4 mitigations=off';
 /** How long a KVM probe boot may take before KVM is judged broken here. */

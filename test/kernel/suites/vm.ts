@@ -135,6 +135,9 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
         expect(a.summary.link.drops.random + a.summary.link.drops.queue).toBe(bn.dropped);
         expect(f.segsRetrans).toBeGreaterThan(0);
         expect(a.meta.kernel!.release).toBe(findKernel().release);
+        // the guest's TCP memory budget (kernel/guest/init.sh) is in force, and the run met no pressure
+        expect(String(a.extra!['raw/env.txt'])).toContain('tcp_mem=49152 65536 98304\n');
+        expect(a.meta.kernel!.tcpMemoryPressureMs).toBeUndefined();
         expect(a.timeseries.filter((row) => row.flow === 0).length).toBeGreaterThan(150);
         // the sampler's tcpi_ca_state names the congestion state of every sample; Linux has no BBR mode to show
         expect(a.timeseries.filter((row) => row.flow === 0).every((row) => ['Open', 'Disorder', 'CWR', 'Recovery', 'Loss'].includes(String(row.ca_state)))).toBe(true);
