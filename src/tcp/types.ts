@@ -198,6 +198,13 @@ export interface TcpSock {
   readonly sndNxt: number;
   /** tcp_packets_in_flight(). */
   packetsInFlight(): number;
+  /**
+   * tp->is_cwnd_limited, the field tcp_cwnd_validate() sets: cwnd was the
+   * limit in the current window. BBRv3 reads the field itself; Reno and
+   * Cubic call tcp_is_cwnd_limited(), which also answers true in slow start
+   * while cwnd < 2 x max_packets_out.
+   */
+  isCwndLimitedFlag: boolean;
   /** tcp_is_cwnd_limited(). */
   isCwndLimited(): boolean;
   /** tcp_in_slow_start(). */

@@ -181,6 +181,48 @@ describe('inflight_hi on a too-high probe', () => {
     expect(bbr.inflightHi).toBe(102);
     expect(bbr.bwProbeUpAcks).toBe(10);
   });
+  /**
+   * The source tests tp->is_cwnd_limited, the field, in both PROBE_UP checks
+   * (bbr_probe_inflight_hi_upward, bbr_update_cycle_phase). Below the
+   * ssthresh DRAIN set (about one BDP) tcp_in_slow_start() holds, and
+   * tcp_is_cwnd_limited() then answers cwnd < 2 x max_packets_out
+   * (100 < 2 x 95): true though the window was not cwnd-limited.
+   */
+  function upBelowSsthreshNotCwndLimited(): void {
+    inProbeBw(BBR_BW_PROBE_UP);
+    tp.sndSsthresh = 207;
+    tp.sndCwnd = 100;
+    tp.maxPacketsOut = 95;
+    tp.isCwndLimitedFlag = false;
+    bbr.inflightHi = 100;
+    bbr.bwProbeUpCnt = 25;
+    bbr.bwProbeUpAcks = 0;
+  }
+  it('PROBE_UP below ssthresh, window not cwnd-limited: inflight_hi stays 100 (the field, not tcp_is_cwnd_limited())', () => {
+    upBelowSsthreshNotCwndLimited();
+    expect(tp.isCwndLimited()).toBe(true);
+    adaptUpperBounds(bbr, tp, sample({ txInFlight: 100, ackedSacked: 60 }));
+    expect([bbr.inflightHi, bbr.bwProbeUpAcks]).toEqual([100, 0]);
+    tp.isCwndLimitedFlag = true; // the same ACK in a cwnd-limited window: 60 / 25 = 2 steps, 10 left
+    adaptUpperBounds(bbr, tp, sample({ txInFlight: 100, ackedSacked: 60 }));
+    expect([bbr.inflightHi, bbr.bwProbeUpAcks]).toEqual([102, 10]);
+  });
+  it('PROBE_UP below ssthresh, window not cwnd-limited, bw plateau: the probe ends (DOWN)', () => {
+    upBelowSsthreshNotCwndLimited();
+    bbr.fullBwNow = true;
+    bbr.roundStart = false;
+    updateCyclePhase(bbr, tp, sample({ priorInFlight: 90 }), 5000);
+    expect(bbr.cycleIdx).toBe(BBR_BW_PROBE_DOWN);
+  });
+  it('PROBE_UP cwnd-limited at inflight_hi: the plateau test restarts from this sample and the probe goes on', () => {
+    upBelowSsthreshNotCwndLimited();
+    tp.isCwndLimitedFlag = true;
+    bbr.fullBwNow = true;
+    bbr.roundStart = false;
+    updateCyclePhase(bbr, tp, sample({ priorInFlight: 90 }), 5000);
+    expect(bbr.cycleIdx).toBe(BBR_BW_PROBE_UP);
+    expect([bbr.fullBw, bbr.fullBwCnt, bbr.fullBwNow]).toEqual([5000, 0, false]);
+  });
 });
 
 describe('bw_lo and inflight_lo on loss (beta 0.3) and ECN (ecn_alpha x 1/3)', () => {
@@ -391,7 +433,7 @@ describe('PROBE_BW phases and their timing', () => {
     expect(bbr.fullBw).toBe(5000);
     expect(bbr.cycleMstamp).toBe(tp.mstampUs);
 
-    tp.cwndLimited = false;
+    tp.isCwndLimitedFlag = false;
     bbr.roundStart = false;
     bbr.fullBwNow = true;
     updateCyclePhase(bbr, tp, sample({ priorInFlight: 120 }), 5000);

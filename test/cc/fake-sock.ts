@@ -36,8 +36,10 @@ export class FakeSock implements TcpSock {
   tcpWstampNs = 0;
   /** Simulated time, nanoseconds: mstampUs and jiffies derive from it. */
   nowNs = 0;
-  /** What isCwndLimited() answers. */
-  cwndLimited = true;
+  /** tp->is_cwnd_limited (the field tcp_cwnd_validate() sets). */
+  isCwndLimitedFlag = true;
+  /** tp->max_packets_out: tcp_is_cwnd_limited()'s slow-start clause reads it. */
+  maxPacketsOut = 0;
 
   get mstampUs(): number {
     return Math.floor(this.nowNs / 1000);
@@ -51,8 +53,11 @@ export class FakeSock implements TcpSock {
   packetsInFlight(): number {
     return this.packetsOut;
   }
+  /** tcp_is_cwnd_limited(), as include/net/tcp.h computes it. */
   isCwndLimited(): boolean {
-    return this.cwndLimited;
+    if (this.isCwndLimitedFlag) return true;
+    if (this.inSlowStart()) return this.sndCwnd < 2 * this.maxPacketsOut;
+    return false;
   }
   inSlowStart(): boolean {
     return this.sndCwnd < this.sndSsthresh;

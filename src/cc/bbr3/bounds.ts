@@ -160,9 +160,14 @@ export function raiseInflightHiSlope(bbr: Bbr3State, tp: TcpSock): void {
   bbr.bwProbeUpCnt = Math.max(Math.floor(tp.sndCwnd / growthThisRound), 1);
 }
 
-/** bbr_probe_inflight_hi_upward(): cwnd-limited at inflight_hi without trouble: raise it. */
+/**
+ * bbr_probe_inflight_hi_upward(): cwnd-limited at inflight_hi without
+ * trouble: raise it. "cwnd-limited" is tp->is_cwnd_limited, the field, as
+ * in the source (not tcp_is_cwnd_limited(), whose slow-start clause is true
+ * whenever cwnd is below the ssthresh DRAIN set, about one BDP).
+ */
 export function probeInflightHiUpward(bbr: Bbr3State, tp: TcpSock, rs: RateSample): void {
-  if (!tp.isCwndLimited() || tp.sndCwnd < bbr.inflightHi) return;
+  if (!tp.isCwndLimitedFlag || tp.sndCwnd < bbr.inflightHi) return;
   bbr.bwProbeUpAcks += rs.ackedSacked;
   if (bbr.bwProbeUpAcks >= bbr.bwProbeUpCnt) {
     const delta = Math.floor(bbr.bwProbeUpAcks / bbr.bwProbeUpCnt);

@@ -220,7 +220,7 @@ export function updateCyclePhase(bbr: Bbr3State, tp: TcpSock, rs: RateSample, sa
       if (bbr.prevProbeTooHigh && inflightNow >= bbr.inflightHi) {
         bbr.stoppedRiskyProbe = true;
         isBwProbeDone = true;
-      } else if (tp.isCwndLimited() && tp.sndCwnd >= bbr.inflightHi) {
+      } else if (tp.isCwndLimitedFlag && tp.sndCwnd >= bbr.inflightHi) {
         // inflight_hi limits growth: the plateau test restarts
         resetFullBw(bbr);
         bbr.fullBw = sampleBw;
