@@ -26,7 +26,7 @@
  *
  * The ops table mirrors tcp_bbr_cong_ops: init, cong_control (bbr_main),
  * skb_marked_lost, undo_cwnd, cwnd_event, ssthresh, set_state, get_info.
- * What cclab does not model, and why, is in docs/cc/bbr3.md: PLB (off by
+ * What cclab does not model, and why, is in docs/fidelity-notes.md ("BBRv3"): PLB (off by
  * default in Linux), the receiver's precise ECE ACKs, the TLP-retransmit
  * flag of the rate sample, bbr_tso_segs() as the skb sizer (the stack's
  * autosizing sizes skbs; the v3 goal sizes the quantization budget).
