@@ -22,12 +22,23 @@ function distinct(points: readonly ComparedPoint[], name: string): (string | num
   return vals.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1));
 }
 
+/**
+ * Is a parameter set on only some points and then fixed by another varying
+ * parameter (Brutal's rate where only the Brutal points have one, one rate
+ * per cc)? Such a parameter describes a series; it is not an axis or facet.
+ */
+function followsAnother(c: Comparison, n: string): boolean {
+  if (c.points.every((p) => p.params[n] !== undefined)) return false;
+  return c.varying.some((m) => m !== n && distinct(c.points, m).every((v) => new Set(c.points.filter((p) => p.params[m] === v).map((p) => p.params[n])).size <= 1));
+}
+
 /** Choose the x axis, the facet and the series parameters. */
 export function chartLayout(c: Comparison): { x: string | null; facet: string | null; series: string[] } {
-  const numeric = c.varying.filter((n) => c.points.every((p) => typeof p.params[n] === 'number'));
+  const varying = c.varying.filter((n) => !followsAnother(c, n));
+  const numeric = varying.filter((n) => c.points.every((p) => typeof p.params[n] === 'number'));
   const rank = (n: string): number => (X_PREFERENCE.includes(n) ? X_PREFERENCE.indexOf(n) : X_PREFERENCE.length);
   const x = [...numeric].sort((a, b) => distinct(c.points, b).length - distinct(c.points, a).length || rank(a) - rank(b))[0] ?? null;
-  const rest = c.varying.filter((n) => n !== x);
+  const rest = varying.filter((n) => n !== x);
   const facet = rest.length >= 2 ? [...rest].sort((a, b) => rank(a) - rank(b))[0]! : null;
   return { x, facet, series: rest.filter((n) => n !== facet) };
 }
@@ -37,7 +48,7 @@ function chartSpec(id: string, title: string, metric: Metric, xName: string | nu
   const labels = (xName ? distinct(points, xName) : points.map((p) => p.label)).map(String);
   const groups = new Map<string, ComparedPoint[]>();
   for (const p of points) {
-    const k = series.map((n) => `${n}=${p.params[n]}`).join(' ') || 'all';
+    const k = series.filter((n) => p.params[n] !== undefined).map((n) => `${n}=${p.params[n]}`).join(' ') || 'all';
     groups.set(k, [...(groups.get(k) ?? []), p]);
   }
   const out: ChartSeries[] = [];
