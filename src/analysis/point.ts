@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync, existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { BBR3_TIMESERIES_COLUMNS, runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS } from '../results/schema.js';
+import { BBR3_TIMESERIES_COLUMNS, runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED } from '../results/schema.js';
 import { formatPath } from '../scenario/path.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { validateScenario } from '../scenario/load.js';
@@ -112,16 +112,15 @@ function timeseriesWhy(dir: string): string | null {
     return 'timeseries.csv is missing';
   }
   try {
-    const header = TIMESERIES_COLUMNS.join(',');
-    // with a bbr3 flow, its optional columns follow the fixed ones
-    const withBbr3 = [...TIMESERIES_COLUMNS, ...BBR3_TIMESERIES_COLUMNS].join(',');
+    // the fixed columns, then a bbr3 flow's optional ones; folders written before delivered_bytes lack it and still count
+    const headers = [TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED].flatMap((cols) => [cols.join(','), [...cols, ...BBR3_TIMESERIES_COLUMNS].join(',')]);
     const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, withBbr3.length + 1));
+    const head = Buffer.alloc(Math.min(size, Math.max(...headers.map((h) => h.length)) + 1));
     readSync(fd, head, 0, head.length, 0);
     const last = Buffer.alloc(1);
     if (size > 0) readSync(fd, last, 0, 1, size - 1);
     const text = head.toString('latin1');
-    if (!text.startsWith(`${header}\n`) && text !== `${withBbr3}\n`) return 'timeseries.csv does not start with its header';
+    if (!headers.some((h) => text.startsWith(`${h}\n`))) return 'timeseries.csv does not start with its header';
     if (last.toString('latin1') !== '\n') return 'timeseries.csv is cut short';
     return null;
   } finally {

@@ -47,7 +47,9 @@
  *                    life; each connection a row of connections.csv (start
  *                    = its SYN) and an FCT record; its time-series rows add
  *                    up the samples of the ports of its range.
- * Time series: ca_state from each sample's tcpi_ca_state; cc_mode stays
+ * Time series: delivered_bytes from each sample's tcpi_delivered (tcp_sock
+ * delivered: segments SACKed or cumulatively ACKed, each once), less the
+ * SYN, times tcpi_snd_mss; ca_state from each sample's tcpi_ca_state; cc_mode stays
  * empty (Linux 6.1's tcp_info does not expose BBR's mode). transitions.csv
  * lists the changes of ca_state between consecutive samples of a flow, at
  * the later sample's time (states shorter than the interval go unseen);
@@ -776,9 +778,16 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
     }
     const lport = CLIENT_PORT_BASE + f.id;
     let prev: TcpSample | null = null;
+    // delivered_bytes: tcpi_delivered (segments, the SYN's 1 included) less the SYN, each new segment at its sample's MSS
+    let deliveredSegs = 1;
+    let deliveredBytes = 0;
     for (const x of p.tcp) {
       if (x.lport !== lport) continue;
       const dt = prev ? x.t - prev.t : 0;
+      if (x.delivered > deliveredSegs) {
+        deliveredBytes += (x.delivered - deliveredSegs) * x.mss;
+        deliveredSegs = x.delivered;
+      }
       rows.push({
         time_s: round6(x.t - base),
         flow: f.id,
@@ -790,6 +799,7 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
         goodput_mbps: prev && dt > 0 ? round6(((x.bytesAcked - prev.bytesAcked) * 8) / dt / 1e6) : 0,
         retrans_segs: x.totalRetrans,
         ...(x.caState !== undefined ? { ca_state: caStateName(x.caState) } : {}),
+        ...(Number.isFinite(x.delivered) ? { delivered_bytes: deliveredBytes } : {}),
       });
       prev = x;
     }
@@ -816,7 +826,8 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
  * A workload's time-series rows, as the simulator writes them: per sampler
  * tick its open connections added up (cwnd, pacing, in flight, delivery
  * rate; srtt averaged; zeros when none is open), goodput from every connection's ACKed bytes since
- * the previous tick, retransmissions over all its connections so far. A
+ * the previous tick, retransmissions and delivered data (tcpi_delivered less
+ * the SYN, x MSS) over all its connections so far. A
  * connection shorter than the sampling interval may never be sampled: its
  * bytes (and retransmissions) from cclab_flow's log count at the first tick
  * after it ended, so the series adds up to what the workload delivered.
@@ -832,6 +843,9 @@ function workloadRows(flow: number, tickTimes: readonly number[], samples: reado
     else ticks.set(x.t, [x]);
   }
   const acked = new Map<number, number>();
+  const delivered = new Map<number, number>();
+  // samples from a sampler that printed tcpi_delivered (every one cclab has run so far): else the column stays empty
+  const haveDelivered = samples.every((x) => Number.isFinite(x.delivered));
   const retrans = new Map<number, number>();
   let prevT: number | null = null;
   let prevAcked = 0;
@@ -845,6 +859,7 @@ function workloadRows(flow: number, tickTimes: readonly number[], samples: reado
     let open = 0;
     for (const x of xs) {
       acked.set(x.lport, Math.max(0, x.bytesAcked - 1));
+      if (haveDelivered) delivered.set(x.lport, Math.max(delivered.get(x.lport) ?? 0, (x.delivered - 1) * x.mss));
       retrans.set(x.lport, x.totalRetrans);
       if (x.state !== 1) continue;
       open++;
@@ -857,6 +872,7 @@ function workloadRows(flow: number, tickTimes: readonly number[], samples: reado
     for (; next < ended.length && ended[next]!.t <= t; next++) {
       const { c } = ended[next]!;
       acked.set(c.lport, Math.max(acked.get(c.lport) ?? 0, c.deliveredBytes));
+      delivered.set(c.lport, Math.max(delivered.get(c.lport) ?? 0, c.deliveredBytes));
       retrans.set(c.lport, Math.max(retrans.get(c.lport) ?? 0, c.totalRetrans));
     }
     const total = [...acked.values()].reduce((a, b) => a + b, 0);
@@ -871,6 +887,7 @@ function workloadRows(flow: number, tickTimes: readonly number[], samples: reado
       srtt_ms: open > 0 ? round6(srttSum / open) : 0,
       goodput_mbps: dt > 0 ? round6(((total - prevAcked) * 8) / dt / 1e6) : 0,
       retrans_segs: [...retrans.values()].reduce((a, b) => a + b, 0),
+      ...(haveDelivered ? { delivered_bytes: [...delivered.values()].reduce((a, b) => a + b, 0) } : {}),
     });
     prevT = t;
     prevAcked = total;

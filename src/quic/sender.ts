@@ -108,6 +108,13 @@ export class QuicSender {
   private retransHead = 0;
   /** Stream data the receiver has acknowledged. */
   readonly ackedData = new ByteRanges();
+  /**
+   * Stream bytes of the packets acknowledged so far, each packet counted
+   * once when first acknowledged (in any ACK range, in order or not): the
+   * time series' delivered_bytes, as TCP's tcp_sock.delivered x MSS. Data
+   * resent in a new packet counts again when that packet is acknowledged.
+   */
+  deliveredStreamBytes = 0;
   /** The receiver's flow-control limits (offsets). */
   maxStreamData: number;
   maxData: number;
@@ -398,7 +405,10 @@ export class QuicSender {
         let largest: SentPacket | null = null;
         for (const a of this.acked) {
           if (a.mtuProbe === true) this.setMaxDatagramSize(this.mtu!.onAcked());
-          for (let i = 0; i < a.frames.length; i += 2) this.ackedData.add(a.frames[i]!, a.frames[i]! + a.frames[i + 1]!);
+          for (let i = 0; i < a.frames.length; i += 2) {
+            this.ackedData.add(a.frames[i]!, a.frames[i]! + a.frames[i + 1]!);
+            this.deliveredStreamBytes += a.frames[i + 1]!;
+          }
           largest = a;
         }
         const intervalNs = now - largest!.sendNs;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../scenario/errors.js';
 import { readJsonInput, schemaIssue } from '../results/read.js';
-import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, type RunMeta, type RunSummary } from '../results/schema.js';
+import { runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS_BEFORE_DELIVERED, type RunMeta, type RunSummary } from '../results/schema.js';
 import { SWEEP_SUMMARY_SCHEMA, type SweepSummary } from '../analysis/aggregate.js';
 import { POINTS_DIR, SWEEP_META_FILE, type SweepMeta } from '../analysis/sweep.js';
 import { parseCsv } from '../analysis/csv.js';
@@ -23,6 +23,8 @@ export interface FlowSeries {
   delivery: number[];
   srtt: number[];
   goodput: number[];
+  /** Data the receiver has got so far (delivered_bytes, bytes); NaN throughout for files written before the column. */
+  delivered: number[];
   /** A bbr3 flow's model (timeseries.csv's optional bbr3 columns), when the file has them and the flow filled them. */
   bbr3?: Bbr3Series;
 }
@@ -151,7 +153,8 @@ export function readTimeseries(runDir: string): Timeseries | null {
   if (!existsSync(file)) return null;
   const text = readText(file);
   const [header, ...rows] = parseCsv(text);
-  const missing = TIMESERIES_COLUMNS.filter((c) => !header?.includes(c));
+  // delivered_bytes is not required: files written before it still chart (their goodput falls back, src/report/rates.ts)
+  const missing = TIMESERIES_COLUMNS_BEFORE_DELIVERED.filter((c) => !header?.includes(c));
   if (!header || missing.length > 0) {
     throw new InputError(`${file}: not a cclab time series (the header lacks ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''})`);
   }
@@ -187,7 +190,7 @@ export function readTimeseries(runDir: string): Timeseries | null {
     if (!Number.isInteger(id)) continue;
     let f = flows.get(id);
     if (!f) {
-      f = { time: [], cwnd: [], pacing: [], inflight: [], delivery: [], srtt: [], goodput: [] };
+      f = { time: [], cwnd: [], pacing: [], inflight: [], delivery: [], srtt: [], goodput: [], delivered: [] };
       flows.set(id, f);
     }
     f.time.push(t);
@@ -197,6 +200,7 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.delivery.push(get(r, 'delivery_mbps'));
     f.srtt.push(get(r, 'srtt_ms'));
     f.goodput.push(get(r, 'goodput_mbps'));
+    f.delivered.push(get(r, 'delivered_bytes'));
     const phase = col.has('bbr_phase') ? r[col.get('bbr_phase')!] : undefined;
     if (phase !== undefined && phase !== '') {
       f.bbr3 ??= { phase: [], bwHi: [], bwLo: [], inflightHi: [], inflightLo: [], ecnAlpha: [] };

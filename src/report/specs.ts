@@ -19,7 +19,7 @@
  * has more than one flow.
  */
 import { PALETTE } from './palette.js';
-import { RATE_WINDOW_S, windowedJain, windowedRates, type WindowedRates } from './rates.js';
+import { hasDeliveredBytes, RATE_WINDOW_S, windowedJain, windowedRates, type GoodputSource, type WindowedRates } from './rates.js';
 import { countedProbes } from '../results/probe.js';
 import { ccSpec } from '../cc/index.js';
 import { quicCcSpec } from '../quic/cc/index.js';
@@ -1082,10 +1082,13 @@ function competingCharts(ts: Timeseries, flows: { id: number; label: string; col
   const tput: ChartSeries[] = [];
   const good: ChartSeries[] = [];
   const rates: WindowedRates[] = [];
+  // goodput from delivered_bytes; a file written before that column: every flow from the bytes ACKed in order, and the chart says so
+  const drawn = flows.flatMap((f) => (ts.flows.has(f.id) ? [ts.flows.get(f.id)!] : []));
+  const goodputFrom: GoodputSource = drawn.every(hasDeliveredBytes) ? 'delivered' : 'in-order';
   for (const f of flows) {
     const s = ts.flows.get(f.id);
     if (!s) continue;
-    const r = windowedRates(s, windowS);
+    const r = windowedRates(s, windowS, goodputFrom);
     rates.push(r);
     const style = f.cc ? ccStyle(f.cc) : {};
     const pts = (ys: number[]) => stride(r.time.map((t, i) => ({ x: t, y: ys[i]! })).filter((p) => Number.isFinite(p.y)));
@@ -1111,19 +1114,35 @@ function competingCharts(ts: Timeseries, flows: { id: number; label: string; col
       y: { title: `throughput (Mbit/s, ${win} mean)`, type: 'linear', min: 0 },
       series: tput,
     },
-    {
-      id: `flows-goodput${idSuffix}`,
-      kind: 'line',
-      section,
-      title: `Per-flow goodput over time (in-order bytes per ${win} window)`,
-      subtitle,
-      description:
-        `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
-        'When a retransmission fills a hole, the bytes the receiver held out of order count at once, so goodput can run above the link for a window after a loss episode; the throughput chart shows what the link carried.',
-      x: xAxis,
-      y: { title: `goodput (Mbit/s, in order, ${win} window)`, type: 'linear', min: 0 },
-      series: good,
-    },
+    goodputFrom === 'delivered'
+      ? {
+          id: `flows-goodput${idSuffix}`,
+          kind: 'line',
+          section,
+          title: `Per-flow goodput over time (delivered bytes per ${win} window)`,
+          subtitle,
+          description:
+            `Goodput of each flow: the data the receiver got in a trailing ${win} window, divided by the window (timeseries.csv's delivered_bytes: each segment counted once, when it is first SACKed or cumulatively ACKed, as Linux's tcpi_delivered counts segments, times the MSS). ` +
+            'A retransmission that fills a hole adds only itself, not the bytes it releases in order, so goodput stays within what the link carries (above it by at most one sample interval of the link rate over the window, from late ACKs).' +
+            (linkMbps.length ? ` The link carries ${formatNumber(Math.max(...linkMbps))} Mbit/s at most.` : ''),
+          x: xAxis,
+          y: { title: `goodput (Mbit/s, delivered, ${win} window)`, type: 'linear', min: 0 },
+          series: good,
+        }
+      : {
+          id: `flows-goodput${idSuffix}`,
+          kind: 'line',
+          section,
+          title: `Per-flow goodput over time (in-order bytes per ${win} window)`,
+          subtitle,
+          description:
+            `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
+            "This run's timeseries.csv was written before cclab recorded delivered_bytes, so goodput here is counted when data is ACKed in order: " +
+            'when a retransmission fills a hole, the bytes the receiver held out of order count at once, and goodput can run above the link for a window after a loss episode; the throughput chart shows what the link carried.',
+          x: xAxis,
+          y: { title: `goodput (Mbit/s, in order, ${win} window)`, type: 'linear', min: 0 },
+          series: good,
+        },
   ];
   if (jain.length > 0) {
     out.push({

@@ -259,7 +259,12 @@ export type RunMeta = z.infer<typeof runMetaSchema>;
  * expose it). Link rows (flow = "link"): bottleneck queue in packets and
  * bytes, and bits leaving the bottleneck over the interval (link_mbps);
  * with reverse flows, rows with flow = "link-reverse" give the same for the
- * link's reverse direction.
+ * link's reverse direction. Last, on flow rows, the data the receiver has
+ * got so far (delivered_bytes): segments delivered, SACKed or cumulatively
+ * ACKed, each counted once when it first is, as Linux's tcp_sock.delivered
+ * (tcpi_delivered) counts them, less the SYN, times the segment size; it
+ * grows when data arrives, not when a filled hole releases it in order, so
+ * its rate over a window stays within the link (src/report/rates.ts).
  */
 export const TIMESERIES_COLUMNS = [
   'time_s',
@@ -276,7 +281,14 @@ export const TIMESERIES_COLUMNS = [
   'link_mbps',
   'ca_state',
   'cc_mode',
+  'delivered_bytes',
 ] as const;
+/**
+ * The columns of timeseries.csv as cclab wrote them before delivered_bytes:
+ * the same, without it. Readers accept both headers, so result folders
+ * written before it still count as done and still chart.
+ */
+export const TIMESERIES_COLUMNS_BEFORE_DELIVERED = TIMESERIES_COLUMNS.filter((c) => c !== 'delivered_bytes');
 /**
  * Optional columns appended to timeseries.csv only when a flow runs bbr3
  * (so every other run keeps its bytes), filled on that flow's rows: its

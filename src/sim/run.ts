@@ -108,6 +108,18 @@ function deliveryRateMbps(s: FlowSender): number {
   return (s.rateDelivered * s.mss * 8) / s.rateIntervalUs;
 }
 
+/**
+ * The time series' delivered_bytes: data the receiver has got so far, as
+ * Linux counts it for tcpi_delivered. TCP: tp->delivered (segments SACKed or
+ * cumulatively ACKed, each once when it first is; D-SACKed spurious
+ * retransmissions too) less the SYN, times the MSS. QUIC: the stream bytes
+ * of the packets acknowledged so far.
+ */
+function deliveredBytes(s: FlowSender): number {
+  if (s instanceof QuicSender) return s.deliveredStreamBytes;
+  return Math.max(0, s.delivered - 1) * s.mss;
+}
+
 export interface SimHooks {
   /** Called after the network is built, before the run: tests use it to inject faults or probes. */
   setup?(net: Network): void;
@@ -206,6 +218,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         retrans_segs: s.stats.segsRetrans,
         ca_state: CA_STATE_NAMES[s.caState],
         cc_mode: s.ccMode,
+        delivered_bytes: deliveredBytes(s),
         ...(s.ca.name === 'bbr3' ? bbr3Columns(s.ca.info!()) : {}),
       });
     }
@@ -358,8 +371,9 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
 /**
  * A workload's time-series row: its active connections together (cwnd,
  * pacing, in-flight and delivery rate added up, smoothed RTT averaged),
- * goodput from all its connections' delivered bytes. Its mean srtt (ms) is
- * returned for the flow's srtt statistics, null when no connection is active.
+ * goodput from all its connections' in-order bytes, delivered_bytes their
+ * delivered data added up. Its mean srtt (ms) is returned for the flow's
+ * srtt statistics, null when no connection is active.
  */
 function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, lastDelivered: Float64Array): { row: TimeseriesRow; srtt: number | null } {
   let cwnd = 0;
@@ -369,11 +383,13 @@ function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, las
   let srttSum = 0;
   let active = 0;
   let delivered = 0;
+  let deliveredAll = 0;
   let retrans = 0;
   for (const c of w.conns) {
     if (c.sender === null) break;
     const s = c.sender;
     delivered += c.receiver!.bytesDelivered;
+    deliveredAll += deliveredBytes(s);
     retrans += s.stats.segsRetrans;
     if (s.finished || s.stopped || !s.established) continue;
     active++;
@@ -399,6 +415,7 @@ function workloadRow(w: Workload, i: number, ts: number, intervalNs: number, las
       retrans_segs: retrans,
       ca_state: '',
       cc_mode: '',
+      delivered_bytes: deliveredAll,
     },
     srtt,
   };

@@ -62,6 +62,28 @@ describe('resuming a sweep', () => {
     expect(again.stderr).not.toMatch(/recomputing/);
   });
 
+  it('a point written before timeseries.csv had delivered_bytes still counts as done', () => {
+    const tmp = tempDir('before-delivered');
+    const file = writeScenario(tmp, 'tiny', TINY);
+    const out = join(tmp, 'sw');
+    expect(cclab(['sweep', file, '--out', out]).status).toBe(0);
+    const points = readdirSync(join(out, 'points'));
+    for (const p of points) {
+      const ts = join(out, 'points', p, 'timeseries.csv');
+      const lines = readFileSync(ts, 'utf8').split('\n');
+      const i = lines[0]!.split(',').indexOf('delivered_bytes');
+      expect(i).toBe(14);
+      writeFileSync(ts, lines.map((l) => (l === '' ? l : l.split(',').filter((_, k) => k !== i).join(','))).join('\n'));
+      expect(readFileSync(ts, 'utf8')).toMatch(/^time_s,flow,cwnd_pkts,pacing_mbps,inflight_pkts,delivery_mbps,srtt_ms,goodput_mbps,retrans_segs,queue_pkts,queue_bytes,link_mbps,ca_state,cc_mode\n/);
+    }
+    const r = cclab(['sweep', file, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ran 0, skipped 4 already done/);
+    expect(r.stderr).not.toMatch(/recomputing/);
+    // and its charts still draw
+    expect(cclab(['chart', out, '--out', join(tmp, 'charts'), '--format', 'svg']).status).toBe(0);
+  });
+
   it('a summary that parses but misses fields is not done either', () => {
     const tmp = tempDir('fields');
     const file = writeScenario(tmp, 'tiny', TINY);

@@ -22,9 +22,9 @@ describe('cclab run', () => {
     expect(summary.flows[0].goodputMbps).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'scenario.yaml'), 'utf8')).toMatch(/loss: 1%/);
     const csv = readFileSync(join(out, 'timeseries.csv'), 'utf8').split('\n');
-    expect(csv[0]).toBe('time_s,flow,cwnd_pkts,pacing_mbps,inflight_pkts,delivery_mbps,srtt_ms,goodput_mbps,retrans_segs,queue_pkts,queue_bytes,link_mbps,ca_state,cc_mode');
-    // a flow row ends with its congestion state and (Cubic: no) mode
-    expect(csv.find((l) => l.startsWith('1,0,'))).toMatch(/,(Open|Disorder|CWR|Recovery|Loss),$/);
+    expect(csv[0]).toBe('time_s,flow,cwnd_pkts,pacing_mbps,inflight_pkts,delivery_mbps,srtt_ms,goodput_mbps,retrans_segs,queue_pkts,queue_bytes,link_mbps,ca_state,cc_mode,delivered_bytes');
+    // a flow row ends with its congestion state, (Cubic: no) mode and the bytes delivered so far
+    expect(csv.find((l) => l.startsWith('1,0,'))).toMatch(/,(Open|Disorder|CWR|Recovery|Loss),,\d+$/);
     // 1% loss: the flow recovered from losses, and each change is a row
     const transitions = readFileSync(join(out, 'transitions.csv'), 'utf8').trim().split('\n');
     expect(transitions[0]).toBe('time_s,flow,kind,from,to');

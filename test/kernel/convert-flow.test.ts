@@ -134,6 +134,12 @@ describe('a workload and an on/off application run by cclab_flow -> summary.json
     const bytes = rows.reduce((x, r, i) => x + (i > 0 ? (Number(r.goodput_mbps) * 1e6 * (Number(r.time_s) - Number(rows[i - 1]!.time_s))) / 8 : 0), 0);
     expect(bytes).toBeGreaterThan(0.8 * 1183059);
     expect(bytes).toBeLessThanOrEqual(1183059 * 1.001);
+    // delivered data: its connections' tcpi_delivered (less the SYN) x MSS added up, never falling, ending at
+    // what they delivered, each over by at most its one short last segment
+    const d = rows.map((r) => Number(r.delivered_bytes));
+    expect(d.every((x, i) => Number.isFinite(x) && (i === 0 || x >= d[i - 1]!))).toBe(true);
+    expect(d.at(-1)).toBeGreaterThanOrEqual(1183059);
+    expect(d.at(-1)).toBeLessThan(1183059 + 40 * 1448);
   });
   it('accepts the run', () => {
     expect(verifyRun(wloaded.resolved, parseRun(wloaded.resolved, wfiles))).toEqual([]);

@@ -69,6 +69,28 @@ describe('kernel run -> summary.json', () => {
   });
 });
 
+describe('delivered data from the sampler (tcpi_delivered)', () => {
+  const a = convertRun(loaded, files, { target: 'vm', wallSeconds: 20 });
+  const tcp = parseRun(loaded.resolved, files).tcp;
+  it('writes delivered_bytes per flow row: tcpi_delivered less the SYN, times the MSS, never falling', () => {
+    for (const flow of [0, 1]) {
+      const samples = tcp.filter((x) => x.lport === 40000 + flow);
+      const rows = a.timeseries.filter((r) => r.flow === flow);
+      expect(rows).toHaveLength(samples.length);
+      rows.forEach((r, i) => expect(r.delivered_bytes, `flow ${flow} row ${i}`).toBe(Math.max(0, samples[i]!.delivered - 1) * samples[i]!.mss));
+      expect(rows.every((r, i) => i === 0 || Number(r.delivered_bytes) >= Number(rows[i - 1]!.delivered_bytes))).toBe(true);
+      // the same data as the bytes ACKed plus those SACKed above them, within the one short segment iperf3 may send
+      const last = samples.at(-1)!;
+      expect(Math.abs(Number(rows.at(-1)!.delivered_bytes) - (last.bytesAcked - 1 + last.sacked * last.mss))).toBeLessThan(last.mss);
+    }
+    expect(a.timeseries.filter((r) => typeof r.flow === 'string').every((r) => r.delivered_bytes === undefined)).toBe(true);
+  });
+  it('leaves it empty for samples without tcpi_delivered', () => {
+    const b = convertRun(loaded, { ...files, 'samples.txt': readFileSync(join(FIX, 'samples.txt'), 'utf8').replace(/ delivered=\d+/g, '') }, { target: 'vm', wallSeconds: 20 });
+    expect(b.timeseries.some((r) => r.delivered_bytes !== undefined)).toBe(false);
+  });
+});
+
 describe('congestion states from the sampler (tcpi_ca_state)', () => {
   const text = readFileSync(join(FIX, 'samples.txt'), 'utf8');
   /** The fixture's samples with ca_state added: flow 0's k-th sample gets states[k] (0 after them), flow 1 stays Open. */

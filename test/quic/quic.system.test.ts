@@ -101,6 +101,12 @@ describe('QUIC flows in a run', () => {
     const f = r.summary.flows[0]!;
     expect(f.completionS).not.toBeNull();
     expect(f.bytesDelivered).toBe(1024 * 1024);
+    // delivered_bytes: the stream bytes of the packets acknowledged so far, never falling, ending at the flow's
+    // bytes (a resent frame whose first copy was acknowledged too counts twice, as a D-SACKed segment does in TCP)
+    const d = r.timeseries.filter((x) => x.flow === 0).map((x) => Number(x.delivered_bytes));
+    expect(d.every((x, i) => Number.isFinite(x) && (i === 0 || x >= d[i - 1]!))).toBe(true);
+    expect(d.at(-1)).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(d.at(-1)).toBeLessThan(1.02 * 1024 * 1024);
   });
 
   it('same scenario and seed: byte-identical results; another seed differs', () => {

@@ -75,7 +75,7 @@ describe('chart and report', () => {
     const text = readFileSync(join(cut, 'timeseries.csv'), 'utf8').split('\n');
     text[3] = 'abc,0,1';
     writeFileSync(join(cut, 'timeseries.csv'), text.join('\n'));
-    expectOneLine(['report', cut], new RegExp(`^cclab: ${join(cut, 'timeseries.csv')}:4: 3 cells, the header has 14$`));
+    expectOneLine(['report', cut], new RegExp(`^cclab: ${join(cut, 'timeseries.csv')}:4: 3 cells, the header has 15$`));
   });
 });
 
