@@ -69,6 +69,7 @@
 #
 # Files written to OUTDIR (read back by src/kernel/convert.ts):
 #   env.txt            release=, available_cc=, modules=, tcp_mem= (pages)
+#   neigh.txt          every namespace's neighbour table after pin_neighbours
 #   timeline.txt       "t0 <uptime>", "start <i> <uptime>", "end <i> <rc> <uptime>"
 #   client-<i>.json    iperf3 client (sender) JSON; client-<i>.err its stderr
 #   server-<i>.json    iperf3 server (receiver) JSON
@@ -500,6 +501,40 @@ hop() {
   "$TC" -n "$NS_PRE-r$(($1 + 1))" qdisc add dev to-snd root $3 || fail 5 "cannot add netem on link $1's ACK direction"
 }
 
+# Every host's neighbours, fixed: each address on a veth (all /24s) gets a
+# permanent ARP entry with its peer's MAC in the namespace at the other end.
+# ARP would otherwise cross the emulated link: netem drops ARP as it drops
+# data, and at high loss a router whose three ARP probes for the receiver
+# were all lost (0.3% at 15% loss, 12.5% at 50%) answers the first SYN with
+# "No route to host", and a run fails; a neighbour re-probed mid-run could
+# drop a burst of data. Real testbeds resolve ARP before they measure.
+pin_neighbours() {
+  table=""
+  for ns in $NS_ALL; do
+    # "2: veth0@if3    inet 10.201.1.1/24 ..." -> ns dev address
+    table="$table$("$IP" -n "$ns" -o -4 addr show | awk -v ns="$ns" '$2 != "lo" { split($2, d, "@"); split($4, a, "/"); print ns, d[1], a[1] }')
+"
+  done
+  while read -r ns dev addr; do
+    [ -n "$ns" ] || continue
+    mac=$("$IP" -n "$ns" -o link show dev "$dev" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+    [ -n "$mac" ] || fail 3 "cannot read the MAC address of $dev in $ns"
+    while read -r ns2 dev2 addr2; do
+      if [ -n "$ns2" ] && [ "$ns2" != "$ns" ] && [ "${addr2%.*}" = "${addr%.*}" ]; then
+        "$IP" -n "$ns2" neigh replace "$addr" lladdr "$mac" dev "$dev2" nud permanent || fail 3 "cannot pin $addr's neighbour entry in $ns2"
+      fi
+    done <<EOF
+$table
+EOF
+  done <<EOF
+$table
+EOF
+  for ns in $NS_ALL; do
+    echo "### $ns"
+    "$IP" -n "$ns" neigh show
+  done >"$OUT/neigh.txt" 2>&1
+}
+
 # The bottleneck (data direction) and the ACK path, both on the router.
 setup_qdiscs() {
   if [ -z "$AQM" ]; then
@@ -896,6 +931,7 @@ plan_main() {
     setup_network
     setup_qdiscs
   fi
+  pin_neighbours
   [ -n "${DELAY_BANDS:-}" ] && plan_delay_bands
   snapshot_tc >"$OUT/tc-before.txt" 2>&1
   [ -n "${GEN_FLOWS:-}" ] && plan_schedules

@@ -138,6 +138,8 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
         // the guest's TCP memory budget (kernel/guest/init.sh) is in force, and the run met no pressure
         expect(String(a.extra!['raw/env.txt'])).toContain('tcp_mem=49152 65536 98304\n');
         expect(a.meta.kernel!.tcpMemoryPressureMs).toBeUndefined();
+        // ARP never crosses the lossy link: the router's entry for the receiver is pinned (pin_neighbours)
+        expect(String(a.extra!['raw/neigh.txt'])).toMatch(/### cclab-\w+-rtr\n(?:.*\n)*?10\.201\.2\.1 dev to-rcv lladdr [0-9a-f:]+ PERMANENT/);
         expect(a.timeseries.filter((row) => row.flow === 0).length).toBeGreaterThan(150);
         // the sampler's tcpi_ca_state names the congestion state of every sample; Linux has no BBR mode to show
         expect(a.timeseries.filter((row) => row.flow === 0).every((row) => ['Open', 'Disorder', 'CWR', 'Recovery', 'Loss'].includes(String(row.ca_state)))).toBe(true);
