@@ -15,7 +15,7 @@
 import { hasReverseFlows, type ResolvedFlow, type ResolvedLink, type ResolvedProbe, type ResolvedScenario } from '../scenario/resolve.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
-import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, delayNetemArgs, MAX_ACK_BANDS, reverseNetemArgs, tcMicros, tcPercent } from './netem.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, delayNetemArgs, MAX_ACK_BANDS, meanLossRate, reverseNetemArgs, tcMicros, tcPercent } from './netem.js';
 import { FLOW, PACER, SAMPLER, SHIM } from './helpers.js';
 import { traceSchedule, TRACE_KICK_BELOW_BPS, TRACE_WINDOW_MS, type RateChange } from './trace.js';
 import { readResolvedTrace } from '../scenario/trace-file.js';
@@ -46,6 +46,15 @@ export function receiveBufferMax(s: ResolvedScenario): number {
 export const SNAPSHOT_INTERVAL_S = 1;
 /** Time for setup and teardown on top of the scenario's duration (seconds). */
 export const PLAN_OVERHEAD_S = 30;
+/**
+ * Random loss from which a run gets HEAVY_LOSS_EXTRA_S more: iperf3's control
+ * and data connections are set up, and its results exchanged, over the lossy
+ * link, and each lost SYN or control segment waits out a doubling timeout
+ * (1, 2, 4, ... s). At 50% loss a kernel-bbr-cliff run's client had not
+ * connected after 62 s, the deadline before.
+ */
+const HEAVY_LOSS = 0.2;
+const HEAVY_LOSS_EXTRA_S = 120;
 const DEFAULT_MSS = 1448;
 const MTU_OVERHEAD_BYTES = 52;
 
@@ -172,7 +181,8 @@ export function iperfSeconds(f: ResolvedFlow): number {
 /** Default plan timeout for a scenario (seconds). */
 export function planTimeoutS(s: ResolvedScenario): number {
   const lastEnd = Math.max(...s.flows.map((f) => f.startNs / 1e9 + iperfSeconds(f)), s.durationNs / 1e9);
-  return Math.ceil(lastEnd + PLAN_OVERHEAD_S + 2 * s.flows.length);
+  const heavyLoss = [s.link, ...(s.links ?? [])].some((l) => meanLossRate(l.loss) >= HEAVY_LOSS);
+  return Math.ceil(lastEnd + PLAN_OVERHEAD_S + 2 * s.flows.length + (heavyLoss ? HEAVY_LOSS_EXTRA_S : 0));
 }
 
 /** iperf3 client arguments of a bulk flow beyond the address, ports and -J (plan-lib.sh adds those). */

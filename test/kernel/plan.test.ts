@@ -84,6 +84,12 @@ describe('plan script', () => {
     expect(lib).toContain(`SERVER_PORT_BASE=${SERVER_PORT_BASE}\n`);
     expect(lib).toContain(`CLIENT_PORT_BASE=${CLIENT_PORT_BASE}\n`);
   });
+  it("waits longer on a heavily lossy link, where iperf3's connections and results cross the loss with doubling timeouts", () => {
+    const at = (loss: string) => planTimeoutS(loadScenario(join(GOLDEN, 'single-flow.yaml'), [`link.loss=${loss}`]).resolved);
+    expect(at('50%') - at('10%')).toBe(120);
+    expect(at('20%') - at('0%')).toBe(120);
+    expect(at('19%')).toBe(at('0%'));
+  });
   it('cleans up on exit, interrupt, termination and hangup, and has its own deadline', () => {
     expect(script).toContain('trap cleanup EXIT');
     expect(script).toMatch(/trap 'exit 130' INT/);
