@@ -722,7 +722,6 @@ function chainSamples(s: ResolvedScenario, files: RawFiles): ReturnType<typeof p
   return { ...narrow, tcp };
 }
 
-/** TcpExt.TCPTimeouts over a chain's senders (PREFIX-<i>.txt, one per sender namespace). */
 /**
  * How long the target's TCP was under memory pressure during the run (ms):
  * TcpExt.TCPMemoryPressuresChrono, counted in the namespace of the socket
@@ -737,6 +736,7 @@ function tcpMemoryPressureMs(s: ResolvedScenario, files: RawFiles, p: ParsedRun)
   return Math.max(0, ...snd, p.netstatRcv[key] ?? 0);
 }
 
+/** TcpExt.TCPTimeouts over a chain's senders (PREFIX-<i>.txt, one per sender namespace). */
 function chainTimeouts(s: ResolvedScenario, files: RawFiles, prefix: string): number {
   return s.links!.reduce((a, _l, i) => a + (parseNetstat(text(files, `${prefix}-${i}.txt`) ?? '')['TcpExt.TCPTimeouts'] ?? 0), 0);
 }
