@@ -44,7 +44,8 @@ const QUIC_DATAGRAM_BYTES = discoveredDatagramSize(INITIAL_MAX_DATAGRAM_SIZE, QU
 import { BRUTAL_DEFAULT_CWND_GAIN, BRUTAL_MAX_CWND_GAIN, BRUTAL_MIN_CWND_GAIN, BRUTAL_MIN_RATE_BYTES } from '../cc/brutal.js';
 import { readSummary, toJson, writeFileAtomic } from '../results/io.js';
 import { runSummarySchema, type RunSummary } from '../results/schema.js';
-import { meanLoss, pointSummaries } from './aggregate.js';
+import { pointSummaries } from './aggregate.js';
+import { meanLossRate } from '../scenario/schema.js';
 import { pointKey } from './plan.js';
 import { runSweep, type SweepOutcome } from './sweep.js';
 import type { Progress } from './progress.js';
@@ -313,7 +314,7 @@ export function describePath(r: ResolvedScenario, source: string, transport: Tra
   const l = r.link;
   const mss = r.flows[0]!.mss;
   const payload = l.rateBps * TRANSPORTS[transport].payloadFraction(mss);
-  const loss = meanLoss(l.loss);
+  const loss = meanLossRate(l.loss);
   const round = (x: number, d = 3) => +x.toFixed(d);
   return {
     source,

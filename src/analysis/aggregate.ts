@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { readSummary } from '../results/io.js';
 import { round6 } from '../results/metrics.js';
 import type { FlowSummary, RunSummary } from '../results/schema.js';
-import type { LossModel } from '../scenario/schema.js';
+import { meanLossRate } from '../scenario/schema.js';
 import { flowRttNs } from '../scenario/resolve.js';
 import type { SweepPlan } from './plan.js';
 import { pointKey } from './plan.js';
@@ -117,12 +117,6 @@ export interface SweepSummary {
   rows: SweepRow[];
 }
 
-/** Mean loss probability of a loss model (Gilbert-Elliott: stationary mix of the two states). */
-export function meanLoss(l: LossModel): number {
-  if (l.kind === 'bernoulli') return l.p;
-  const piBad = l.p + l.r > 0 ? l.p / (l.p + l.r) : 0;
-  return (1 - piBad) * l.oneMinusK + piBad * l.oneMinusH;
-}
 
 function stats(values: (number | null)[]): MetricStats {
   const d = describe(values.filter((v): v is number => v !== null));
@@ -186,7 +180,7 @@ export function aggregate(plan: SweepPlan, pointsDir: string): SweepSummary {
         rate_mbps: round6(l.rateBps / 1e6),
         // the flow's base RTT: the link's, or its own (flows[].rtt)
         rtt_ms: round6(flowRttNs(c.resolved, f) / 1e6),
-        loss_pct: round6(meanLoss(l.loss) * 100),
+        loss_pct: round6(meanLossRate(l.loss) * 100),
         queue_pkts: l.queuePackets,
         duration_s: round6(c.resolved.durationNs / 1e9),
         seeds: plan.seeds.length,

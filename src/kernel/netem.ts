@@ -105,16 +105,7 @@ export function delayNetemArgs(extraNs: number, rateBps: number, mss: number): s
 /** prio's most bands (TCQ_PRIO_BANDS): band 0 for the link's RTT leaves 15 for flows' own. */
 export const MAX_ACK_BANDS = 15;
 
-/**
- * The long-run fraction of packets a loss model drops: p for Bernoulli; for
- * netem's Gilbert-Elliott model the stationary mix of its good state (loss
- * 1-k) and bad state (loss 1-h), P(bad) = p / (p + r).
- */
-export function meanLossRate(loss: LossModel): number {
-  if (loss.kind === 'bernoulli') return loss.p;
-  const pBad = loss.p + loss.r > 0 ? loss.p / (loss.p + loss.r) : 0;
-  return pBad * loss.oneMinusH + (1 - pBad) * loss.oneMinusK;
-}
+export { meanLossRate } from '../scenario/schema.js';
 
 /**
  * With reverse flows (flows[].direction: reverse) the link's reverse

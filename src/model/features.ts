@@ -24,7 +24,7 @@
  * in the user's units (Mbit/s, ms, ratio).
  */
 import { InputError } from '../scenario/errors.js';
-import type { LossModel } from '../scenario/schema.js';
+import { meanLossRate } from '../scenario/schema.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { FlowSummary } from '../results/schema.js';
 import { dataWireBytes } from '../network/wire.js';
@@ -38,14 +38,8 @@ export const BUFFER_FLOOR_BDP = 1 / 64;
 export const NUMERIC_FEATURES = ['logLoss', 'logRtt', 'logRate', 'logBuffer', 'brutalRate', 'flows'] as const;
 export type NumericFeature = (typeof NUMERIC_FEATURES)[number];
 
-/** Mean loss probability of a loss model. */
-export function meanLossRate(l: LossModel): number {
-  if (l.kind === 'bernoulli') return l.p;
-  // netem gemodel: p = P(good -> bad), r = P(bad -> good); loss 1-h in bad, 1-k in good.
-  if (l.p + l.r === 0) return l.oneMinusK;
-  const bad = l.p / (l.p + l.r);
-  return bad * l.oneMinusH + (1 - bad) * l.oneMinusK;
-}
+/** Mean loss probability of a loss model (src/scenario/schema.ts). */
+export { meanLossRate };
 
 /**
  * Buffer size in multiples of the bandwidth-delay product. A queue given in

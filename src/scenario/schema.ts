@@ -86,6 +86,18 @@ export type LossModel =
   | { kind: 'bernoulli'; p: number }
   | { kind: 'gemodel'; p: number; r: number; oneMinusH: number; oneMinusK: number };
 
+/**
+ * The long-run fraction of packets a loss model drops: p for Bernoulli; for
+ * netem's Gilbert-Elliott model the stationary mix of its good state (loss
+ * 1-k) and bad state (loss 1-h), P(bad) = p / (p + r) (the good state's
+ * when p + r = 0, where the chain starts).
+ */
+export function meanLossRate(loss: LossModel): number {
+  if (loss.kind === 'bernoulli') return loss.p;
+  const pBad = loss.p + loss.r > 0 ? loss.p / (loss.p + loss.r) : 0;
+  return pBad * loss.oneMinusH + (1 - pBad) * loss.oneMinusK;
+}
+
 const LOSS_HELP = 'a percentage such as 1%, or {gemodel: {p: 1%, r: 20%, 1-h: 100%, 1-k: 0%}}';
 
 /** Loss: a percentage (Bernoulli) or netem's gemodel; errors name the inner field. */
