@@ -72,19 +72,23 @@ export function windowedRates(f: FlowSeries, windowS = RATE_WINDOW_S, from: Good
   if (from === 'delivered' && !hasDeliveredBytes(f)) throw new Error('internal error: goodput from delivered_bytes asked of a flow without the column');
   const n = f.time.length;
   const out: WindowedRates = { time: [], throughput: [], goodput: [], goodputFrom: from };
-  // bytes (as Mbit) ACKed in order in each sample's interval: the interval is the gap to the previous sample
-  const mbit: number[] = f.time.map((t, i) => {
-    const dt = i > 0 ? t - f.time[i - 1]! : 0;
+  // goodput's counter, in Mbit, at each sample: delivered_bytes, or the bytes ACKed in order summed over the
+  // samples' intervals (each interval the gap to the previous sample)
+  const counterMbit: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (from === 'delivered') {
+      counterMbit.push((f.delivered[i]! * 8) / 1e6);
+      continue;
+    }
+    const dt = i > 0 ? f.time[i]! - f.time[i - 1]! : 0;
     const g = f.goodput[i]!;
-    return Number.isFinite(g) && dt > 0 ? g * dt : 0;
-  });
+    counterMbit.push((i > 0 ? counterMbit[i - 1]! : 0) + (Number.isFinite(g) && dt > 0 ? g * dt : 0));
+  }
   let lo = 0;
-  let sumMbit = 0;
   let sumRate = 0;
   let nRate = 0;
   for (let i = 0; i < n; i++) {
     const t = f.time[i]!;
-    sumMbit += mbit[i]!;
     const d = f.delivery[i]!;
     if (Number.isFinite(d)) {
       sumRate += d;
@@ -92,7 +96,6 @@ export function windowedRates(f: FlowSeries, windowS = RATE_WINDOW_S, from: Good
     }
     // samples whose interval ends at or before t - windowS leave the window
     while (lo < i && f.time[lo]! <= t - windowS + EPS) {
-      sumMbit -= mbit[lo]!;
       const dl = f.delivery[lo]!;
       if (Number.isFinite(dl)) {
         sumRate -= dl;
@@ -100,14 +103,13 @@ export function windowedRates(f: FlowSeries, windowS = RATE_WINDOW_S, from: Good
       }
       lo++;
     }
-    // the window covers the intervals of samples lo..i: from the sample before lo (or lo itself) to t
+    // the window covers the intervals of samples lo..i: from the sample before lo (or lo itself) to t;
+    // goodput is the counter's growth between the samples that bound it
     const j = lo > 0 ? lo - 1 : 0;
     const span = t - f.time[j]!;
-    // delivered data over the window: the counter's growth between the samples that bound it (bytes -> Mbit)
-    const mbitIn = from === 'delivered' ? ((f.delivered[i]! - f.delivered[j]!) * 8) / 1e6 : sumMbit;
     out.time.push(t);
     out.throughput.push(nRate > 0 ? round4(Math.max(0, sumRate / nRate)) : Number.NaN);
-    out.goodput.push(span > 0 ? round4(Math.max(0, mbitIn / span)) : Number.NaN);
+    out.goodput.push(span > 0 ? round4(Math.max(0, (counterMbit[i]! - counterMbit[j]!) / span)) : Number.NaN);
   }
   return out;
 }

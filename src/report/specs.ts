@@ -1114,35 +1114,24 @@ function competingCharts(ts: Timeseries, flows: { id: number; label: string; col
       y: { title: `throughput (Mbit/s, ${win} mean)`, type: 'linear', min: 0 },
       series: tput,
     },
-    goodputFrom === 'delivered'
-      ? {
-          id: `flows-goodput${idSuffix}`,
-          kind: 'line',
-          section,
-          title: `Per-flow goodput over time (delivered bytes per ${win} window)`,
-          subtitle,
-          description:
-            `Goodput of each flow: the data the receiver got in a trailing ${win} window, divided by the window (timeseries.csv's delivered_bytes: each segment counted once, when it is first SACKed or cumulatively ACKed, as Linux's tcpi_delivered counts segments, times the MSS). ` +
+    {
+      id: `flows-goodput${idSuffix}`,
+      kind: 'line',
+      section,
+      title: `Per-flow goodput over time (${goodputFrom === 'delivered' ? 'delivered' : 'in-order'} bytes per ${win} window)`,
+      subtitle,
+      description:
+        goodputFrom === 'delivered'
+          ? `Goodput of each flow: the data the receiver got in a trailing ${win} window, divided by the window (timeseries.csv's delivered_bytes: each segment counted once, when it is first SACKed or cumulatively ACKed, as Linux's tcpi_delivered counts segments, times the MSS). ` +
             'A retransmission that fills a hole adds only itself, not the bytes it releases in order, so goodput stays within what the link carries (above it by at most one sample interval of the link rate over the window, from late ACKs).' +
-            (linkMbps.length ? ` The link carries ${formatNumber(Math.max(...linkMbps))} Mbit/s at most.` : ''),
-          x: xAxis,
-          y: { title: `goodput (Mbit/s, delivered, ${win} window)`, type: 'linear', min: 0 },
-          series: good,
-        }
-      : {
-          id: `flows-goodput${idSuffix}`,
-          kind: 'line',
-          section,
-          title: `Per-flow goodput over time (in-order bytes per ${win} window)`,
-          subtitle,
-          description:
-            `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
+            (linkMbps.length ? ` The link carries ${formatNumber(Math.max(...linkMbps))} Mbit/s at most.` : '')
+          : `Goodput of each flow: bytes ACKed in order in a trailing ${win} window, divided by the window. ` +
             "This run's timeseries.csv was written before cclab recorded delivered_bytes, so goodput here is counted when data is ACKed in order: " +
             'when a retransmission fills a hole, the bytes the receiver held out of order count at once, and goodput can run above the link for a window after a loss episode; the throughput chart shows what the link carried.',
-          x: xAxis,
-          y: { title: `goodput (Mbit/s, in order, ${win} window)`, type: 'linear', min: 0 },
-          series: good,
-        },
+      x: xAxis,
+      y: { title: `goodput (Mbit/s, ${goodputFrom === 'delivered' ? 'delivered' : 'in order'}, ${win} window)`, type: 'linear', min: 0 },
+      series: good,
+    },
   ];
   if (jain.length > 0) {
     out.push({
