@@ -1,9 +1,14 @@
 /**
- * Crash test: a sweep killed with SIGKILL at 10 random (seeded) moments,
- * resumed after each, ends with a summary byte-identical to an uninterrupted
- * run, and leaves no temporary file and no lock behind. The moments fall
- * anywhere from start-up and planning to points in flight and the final
- * summary writes.
+ * Crash test: a sweep killed with SIGKILL at 10 seeded moments, resumed
+ * after each, ends with a summary byte-identical to an uninterrupted run, and
+ * leaves no temporary file and no lock behind.
+ *
+ * Half the kills come at a seeded random time within an uninterrupted run's
+ * wall time (start-up, planning, points, the summary writes). The other half
+ * come when the sweep has finished a seeded number of new points, so they
+ * land while other points are in flight however fast or slow the machine is:
+ * timed kills alone can all land after the last point on a machine that runs
+ * the resumed sweeps faster than the measured one (seen in CI).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -44,8 +49,10 @@ function leftovers(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => /\.tmp-(?:[A-Za-z0-9.-]+-)?\d+-[0-9a-f]+$/.test(p) || p.endsWith('.cclab.lock'));
 }
 
+type Ending = 'killed' | 'finished';
+
 /** Start the sweep and SIGKILL it after `ms` (unless it ends first); resolves with how it ended. */
-function runAndKill(args: string[], ms: number): Promise<'killed' | 'finished'> {
+function runAndKill(args: string[], ms: number): Promise<Ending> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
@@ -56,8 +63,22 @@ function runAndKill(args: string[], ms: number): Promise<'killed' | 'finished'> 
   });
 }
 
+/** Start the sweep and SIGKILL it as soon as `done()` reaches `target` (unless it ends first). */
+function runAndKillAt(args: string[], done: () => number, target: number): Promise<Ending> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+    const poll = setInterval(() => {
+      if (done() >= target) child.kill('SIGKILL');
+    }, 2);
+    child.on('exit', (_code, signal) => {
+      clearInterval(poll);
+      resolve(signal === 'SIGKILL' ? 'killed' : 'finished');
+    });
+  });
+}
+
 describe('crash test', () => {
-  it(`${KILLS} SIGKILLs at seeded random moments, each resumed: the summary is byte-identical to an uninterrupted run, nothing temporary left`, async () => {
+  it(`${KILLS} SIGKILLs at seeded moments (timed, and with points in flight), each resumed: the summary is byte-identical to an uninterrupted run, nothing temporary left`, async () => {
     const tmp = tempDir('crash');
     const file = writeScenario(tmp, 'crash', SCENARIO);
     const ref = join(tmp, 'ref');
@@ -74,13 +95,24 @@ describe('crash test', () => {
     const endings: string[] = [];
     let midway = 0;
     for (let k = 0; k < KILLS; k++) {
-      // anywhere in a whole run's time (each resumed run has less left to do): start-up, planning, points, the summary
-      const at = Math.floor(random() * wallMs);
       const before = done();
-      const how = await runAndKill(args, at);
+      const r = random();
+      let how: Ending;
+      let when: string;
+      if (k % 2 === 0 && before < total - 1) {
+        // when 1 or 2 more points are done: the other job's point is in flight
+        const target = Math.min(total - 1, before + 1 + Math.floor(r * 2));
+        how = await runAndKillAt(args, done, target);
+        when = `at point ${target}`;
+      } else {
+        // anywhere in a whole run's time (each resumed run has less left to do): start-up, planning, points, the summary
+        const at = Math.floor(r * wallMs);
+        how = await runAndKill(args, at);
+        when = `${at} ms`;
+      }
       const after = done();
       if (how === 'killed' && after > before && after < total) midway++;
-      endings.push(`${at} ms: ${how}, ${before} -> ${after} of ${total} points`);
+      endings.push(`${when}: ${how}, ${before} -> ${after} of ${total} points`);
     }
     // the kills did interrupt points being computed, not only start-ups
     expect(midway, endings.join('\n')).toBeGreaterThanOrEqual(1);
