@@ -2,6 +2,7 @@
  * Human-readable tables for the terminal.
  */
 import type { RunSummary } from '../results/schema.js';
+import { ccKey } from '../scenario/resolve.js';
 
 /** Render rows as an aligned text table (first row = header). */
 export function table(rows: (string | number)[][]): string {
@@ -27,7 +28,7 @@ export function formatSummary(s: RunSummary): string {
   const dir = s.link.reverse !== undefined || s.flows.some((f) => f.direction !== undefined);
   const rows: (string | number)[][] = [['flow', 'cc', ...(dir ? ['dir'] : []), ...(ownRtt ? ['base RTT ms'] : []), 'goodput Mbit/s', 'thruput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])]];
   for (const f of s.flows) {
-    const row = [String(f.id), f.transport === 'quic' ? `${f.cc}/quic` : f.cc, ...(dir ? [f.direction ?? 'forward'] : []), ...(ownRtt ? [String(f.baseRttMs ?? s.link.rttMs)] : []), f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
+    const row = [String(f.id), ccKey(f), ...(dir ? [f.direction ?? 'forward'] : []), ...(ownRtt ? [String(f.baseRttMs ?? s.link.rttMs)] : []), f2(f.goodputMbps), f2(f.throughputMbps), f2(f.retransRatio * 100), f2(f.rttMs.mean), f2(f.rttMs.p95), f.rtoCount];
     if (fct) row.push(f.completionS !== null ? f2(f.completionS * 1000) : '-');
     if (f.inWarmup) row[2 + (ownRtt ? 1 : 0) + (dir ? 1 : 0)] = 'warm-up';
     rows.push(row);

@@ -8,6 +8,7 @@
 import type { MetricStats, SweepRow, SweepSummary } from '../analysis/aggregate.js';
 import { InputError } from '../scenario/errors.js';
 import { ccLabel, MIN_CI_SEEDS, paramLabel } from '../report/specs.js';
+import { ccKey } from '../scenario/resolve.js';
 import { table } from './format.js';
 
 export const TABLE_FORMATS = ['text', 'csv', 'json', 'markdown'] as const;
@@ -66,7 +67,7 @@ export function sweepTable(s: SweepSummary, format: TableFormat): string {
       const o: Record<string, unknown> = {};
       for (const p of params) o[p] = r.params[p] ?? null;
       if (multiFlow) o.flow = r.flow;
-      o.cc = r.cc;
+      o.cc = ccKey(r);
       o.seeds = r.n;
       for (const c of cols) {
         const st = r.stats[c.metric];
@@ -88,7 +89,7 @@ export function sweepTable(s: SweepSummary, format: TableFormat): string {
     return `${[keys.join(','), ...records.map((o) => keys.map((k) => esc(o[k])).join(','))].join('\n')}\n`;
   }
   const head = [...params.map(paramLabel), ...(multiFlow ? ['flow'] : []), 'CC', ...cols.map((c) => c.head)];
-  const rows = s.rows.map((r) => [...params.map((p) => show(r.params[p])), ...(multiFlow ? [String(r.flow)] : []), ccLabel(r.cc), ...cols.map((c) => cell(r.stats[c.metric], c))]);
+  const rows = s.rows.map((r) => [...params.map((p) => show(r.params[p])), ...(multiFlow ? [String(r.flow)] : []), ccLabel(ccKey(r)), ...cols.map((c) => cell(r.stats[c.metric], c))]);
   const note =
     seeds >= MIN_CI_SEEDS
       ? `mean ± half-width of the ${Math.round(s.confidence * 100)}% Student-t CI over ${seeds} seeds`

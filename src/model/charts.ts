@@ -24,7 +24,7 @@ import { toJson, writeFileAtomic } from '../results/io.js';
 import { CHART_HEIGHT, CHART_WIDTH, chartFont, type WrittenChart } from '../report/render.js';
 import { ccColor as registryColor, ccLabel } from '../report/specs.js';
 import { formatNumber } from '../report/chartconfig.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import { bufferInBdp, LOSS_LOG_OFFSET, lossOfLogLoss, TARGETS } from './features.js';
 import { DEFAULT_LEVEL } from './intervals.js';
@@ -161,7 +161,7 @@ function comparablePoints(points: readonly TrainingPoint[], s: ResolvedScenario)
   return points.filter(
     (p) =>
       p.flow === 0 &&
-      p.cc === f0.cc &&
+      p.cc === ccKey(f0) &&
       p.flows === s.flows.length &&
       close(p.rateMbps, rate) &&
       p.queue === s.link.queueSpec &&
@@ -442,6 +442,9 @@ function ratioColors(low: string, high: string): Rgb[] {
   return [hexRgb(low), [255, 255, 255], hexRgb(high)];
 }
 
+/** A ccKey as part of a chart's id and file name: `brutal/quic` -> `brutal-quic`. */
+const chartIdOf = (cc: string) => cc.replace(/\//g, '-');
+
 /** A CC's colour; grey (the palette's last) for one the registry does not know. */
 const ccColor = (cc: string) => registryColor(cc, 9);
 
@@ -478,7 +481,7 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number; onSkip?
       const m = evalBy.get(t.name);
       const unit = k === 100 ? '%' : def.unit;
       out.push({
-        id: `predicted-${t.name}-${cc}`,
+        id: `predicted-${t.name}-${chartIdOf(cc)}`,
         title: `Predicted ${def.description} of ${ccLabel(cc)}${unit ? ` (${unit})` : ''}`,
         subtitle: `surrogate model on a ${gridName}; ${describeScenario(g.scenario)}; held-out R² ${m ? m.r2.toFixed(3) : 'n/a'}`,
         grid,
@@ -528,7 +531,7 @@ export function predictedCharts(model: Surrogate, opts: { grid?: number; onSkip?
       const errorWords = hb && ho ? `the ${+(DEFAULT_LEVEL * 100).toPrecision(3)}% prediction intervals` : `the model's error (${+mae.toPrecision(2)} Mbit/s, from held-out MAEs)`;
       const name = ccLabel(other);
       out.push({
-        id: `predicted-breakeven-brutal-vs-${other}`,
+        id: `predicted-breakeven-brutal-vs-${chartIdOf(other)}`,
         title: `Brutal vs ${name}: predicted goodput ratio and break-even lines`,
         subtitle: `Brutal's colour: Brutal gets more goodput; ${name}'s colour: ${name} does; ${describeScenario(brutal.scenario)}`,
         grid,

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { InputError } from '../scenario/errors.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
 import type { RunSummary } from '../results/schema.js';
 import { isRunDir, readResolvedInput, readRunSummaryInput } from '../results/read.js';
 import { TARGETS } from './features.js';
@@ -36,7 +36,7 @@ export interface SweepData {
   points: number;
   /** Number of run directories read. */
   runs: number;
-  /** Congestion controls seen, sorted. */
+  /** Congestion controls seen (ccKey: `brutal/quic` apart from `brutal`), sorted. */
   ccs: string[];
   /**
    * The scenario `predict --set` starts from: the sweep's own scenario.yaml
@@ -124,7 +124,7 @@ export function readSweepResults(paths: readonly string[]): SweepData {
         point,
         resolved: acc.resolved,
         flow,
-        cc: acc.resolved.flows[flow]!.cc,
+        cc: ccKey(acc.resolved.flows[flow]!),
         seeds: acc.seeds,
         values: Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / acc.seeds])),
       });

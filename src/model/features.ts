@@ -16,7 +16,9 @@
  *   logBuffer   log2(buffer / BDP), the buffer floored at 1/64 BDP
  *   brutalRate  Brutal's configured rate / link rate (0 for other CCs)
  *   flows       number of flows sharing the bottleneck
- *   cc=<name>   one-hot congestion control (one column per CC seen in training)
+ *   cc=<name>   one-hot congestion control (one column per CC seen in
+ *               training), by its ccKey: `brutal` is TCP Brutal,
+ *               `brutal/quic` QUIC (Hysteria's) Brutal
  *
  * Targets are predicted in a normalised form and converted back:
  * goodput and throughput as a fraction of the link rate, RTTs as a multiple
@@ -25,7 +27,7 @@
  */
 import { InputError } from '../scenario/errors.js';
 import { meanLossRate } from '../scenario/schema.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
 import type { FlowSummary } from '../results/schema.js';
 import { dataWireBytes } from '../network/wire.js';
 
@@ -69,11 +71,12 @@ export function numericFeatures(s: ResolvedScenario, flowIndex: number): number[
   ];
 }
 
-/** All inputs of one flow: numeric features followed by the CC one-hot over `ccs`. */
+/** All inputs of one flow: numeric features followed by the one-hot of its ccKey over `ccs`. */
 export function featureVector(s: ResolvedScenario, flowIndex: number, ccs: readonly string[]): number[] {
-  const cc = s.flows[flowIndex]!.cc;
+  const f = s.flows[flowIndex]!;
+  const cc = ccKey(f);
   const k = ccs.indexOf(cc);
-  if (k < 0) throw new InputError(`flows[${s.flows[flowIndex]!.group}].cc: the model was trained on ${ccs.join(', ')}, not ${cc}`);
+  if (k < 0) throw new InputError(`flows[${f.group}].cc: the model was trained on ${ccs.join(', ')}, not ${cc}`);
   return [...numericFeatures(s, flowIndex), ...ccs.map((_, j) => (j === k ? 1 : 0))];
 }
 

@@ -6,7 +6,7 @@
 import { InputError } from '../scenario/errors.js';
 import { ccNames } from '../cc/index.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import type { Surrogate } from './surrogate.js';
 import { DEFAULT_LEVEL } from './intervals.js';
@@ -26,16 +26,20 @@ export function scenarioWithSets(base: Record<string, unknown>, sets: readonly s
 }
 
 /**
- * Overrides that make flow 0 of `base` run `cc`. When the base flow is not
- * Brutal already, Brutal gets the rate its training points used most (the
- * schema's default of 1 Mbit/s would be far outside what the model saw).
+ * Overrides that make flow 0 of `base` run `key` (a ccKey: `cubic`, or
+ * `brutal/quic` for Brutal over QUIC), its transport included. When the base
+ * flow is not Brutal already, Brutal gets the rate its training points used
+ * most (the schema's default of 1 Mbit/s would be far outside what the
+ * model saw).
  */
-export function ccVariantSets(model: Surrogate, base: Record<string, unknown>, cc: string): string[] {
-  const sets = [`flows[0].cc=${cc}`];
+export function ccVariantSets(model: Surrogate, base: Record<string, unknown>, key: string): string[] {
+  const quic = key.endsWith('/quic');
+  const cc = quic ? key.slice(0, -'/quic'.length) : key;
+  const sets = [`flows[0].cc=${cc}`, `flows[0].transport=${quic ? 'quic' : 'tcp'}`];
   const flow0 = Array.isArray(base.flows) ? (base.flows[0] as Record<string, unknown> | undefined) : undefined;
   if (cc === 'brutal' && flow0?.cc !== 'brutal') {
     const rates = new Map<number, number>();
-    for (const p of model.meta.points) if (p.cc === 'brutal' && p.brutalRateMbps !== null) rates.set(p.brutalRateMbps, (rates.get(p.brutalRateMbps) ?? 0) + 1);
+    for (const p of model.meta.points) if (p.cc === key && p.brutalRateMbps !== null) rates.set(p.brutalRateMbps, (rates.get(p.brutalRateMbps) ?? 0) + 1);
     const modal = [...rates].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
     if (modal) sets.push(`flows[0].brutal.rate=${formatRate(modal[0] * 1e6)}`);
   }
@@ -93,7 +97,7 @@ export function predictWithSets(model: Surrogate, sets: readonly string[], scena
     const items = scenario.flows.map((_, flow) => ({ scenario, flow }));
     const values = model.predictFlows(items);
     const iv = model.predictIntervals(items, values, level);
-    const flows = scenario.flows.map((f, i) => ({ flow: f.id, cc: f.cc, values: values[i]!, ...(iv ? { interval: iv[i]! } : {}) }));
+    const flows = scenario.flows.map((f, i) => ({ flow: f.id, cc: ccKey(f), values: values[i]!, ...(iv ? { interval: iv[i]! } : {}) }));
     return { scenario, flows, extrapolation: model.outOfRange(scenario) };
   });
   return { from, base: validateScenario(structuredClone(base), 'predict').resolved, cases, notes: [...notes] };

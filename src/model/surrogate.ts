@@ -4,7 +4,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import { InputError } from '../scenario/errors.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import type { TfRuntime, BackendName } from './backend.js';
 import type { SweepData, TrainingRow } from './data.js';
@@ -153,7 +153,7 @@ export class Surrogate {
     const sx = { mean: this.meta.scaling.x.mean.slice(0, k), sd: this.meta.scaling.x.sd.slice(0, k) };
     return items.map((it, i) => {
       const x = applyScaling(numericFeatures(it.scenario, it.flow), sx);
-      const cc = it.scenario.flows[it.flow]!.cc;
+      const cc = ccKey(it.scenario.flows[it.flow]!);
       const out: Record<string, [number, number]> = {};
       this.meta.targets.forEach((t) => {
         const j = iv.cal.targets.indexOf(t.name);
@@ -169,7 +169,7 @@ export class Surrogate {
   /** Predictions for every flow of a scenario. */
   predictScenario(s: ResolvedScenario): { flow: number; cc: string; values: Record<string, number> }[] {
     const values = this.predictFlows(s.flows.map((_, flow) => ({ scenario: s, flow })));
-    return s.flows.map((f, i) => ({ flow: f.id, cc: f.cc, values: values[i]! }));
+    return s.flows.map((f, i) => ({ flow: f.id, cc: ccKey(f), values: values[i]! }));
   }
 
   /** Inputs of a scenario that lie outside what the model was trained on (extrapolation), one phrase each. */
@@ -197,7 +197,7 @@ export class Surrogate {
   }
 }
 
-/** Whether numeric feature `name` applies to a flow of this CC (Brutal's rate only to Brutal). */
+/** Whether numeric feature `name` applies to a flow of this cc (Brutal's rate only to Brutal, over TCP or QUIC). */
 const applies = (name: NumericFeature, cc: string) => name !== 'brutalRate' || cc === 'brutal';
 
 /** [min, max] of each numeric feature over the rows it applies to ([0, 0] if none). */
@@ -205,7 +205,7 @@ function featureRanges(rows: readonly TrainingRow[]): Record<NumericFeature, [nu
   const numeric = rows.map((r) => numericFeatures(r.resolved, r.flow));
   return Object.fromEntries(
     NUMERIC_FEATURES.map((name, j) => {
-      const xs = numeric.filter((_, i) => applies(name, rows[i]!.cc)).map((x) => x[j]!);
+      const xs = numeric.filter((_, i) => applies(name, rows[i]!.resolved.flows[rows[i]!.flow]!.cc)).map((x) => x[j]!);
       return [name, xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 0]];
     }),
   ) as Record<NumericFeature, [number, number]>;

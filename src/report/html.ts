@@ -13,7 +13,8 @@ import { writeFileAtomic } from '../results/io.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import type { ChartSpec } from './chartconfig.js';
 import type { Results, RunResults, SweepResults } from './data.js';
-import { ccLabel, MIN_CI_SEEDS, seriesCc } from './specs.js';
+import { ccLabel, MIN_CI_SEEDS } from './specs.js';
+import { ccKey } from '../scenario/resolve.js';
 import { loadModelReport, type ModelReport } from './model-section.js';
 import { adviceHtml, loadAdvice } from './advise-section.js';
 
@@ -88,7 +89,7 @@ function sweepTable(res: SweepResults): string {
   const rows = s.rows.map((r) => [
     ...s.params.map((p) => (r.params[p] === undefined ? 'n/a' : typeof r.params[p] === 'string' ? (r.params[p] as string) : JSON.stringify(r.params[p]))),
     String(r.flow),
-    ccLabel(seriesCc(r)),
+    ccLabel(ccKey(r)),
     `${r.n}/${r.seeds}`,
     meanCi(r.stats.goodput_mbps),
     meanCi(r.stats.retrans_ratio, 100),
@@ -111,7 +112,7 @@ function runTable(res: RunResults): string {
   const head = ['flow', 'CC', 'goodput Mbit/s', 'throughput Mbit/s', 'retrans %', 'RTT mean ms', 'RTT p95 ms', 'RTOs', ...(fct ? ['FCT ms'] : [])];
   const rows = s.flows.map((fl) => [
     String(fl.id),
-    ccLabel(seriesCc(fl)),
+    ccLabel(ccKey(fl)),
     fl.inWarmup ? 'in warm-up' : f(fl.goodputMbps),
     f(fl.throughputMbps),
     f(fl.retransRatio * 100),

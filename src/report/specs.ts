@@ -25,6 +25,7 @@ import { ccSpec } from '../cc/index.js';
 import { quicCcSpec } from '../quic/cc/index.js';
 import { parsePercent, parseRate, parseSize, parseTime } from '../scenario/units.js';
 import { InputError } from '../scenario/errors.js';
+import { ccKey } from '../scenario/resolve.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
@@ -37,18 +38,14 @@ const MAX_FACETS = 12;
 /** At most this many points per time-series line. */
 const MAX_SERIES_POINTS = 2000;
 
-/** The suffix of a QUIC flow's series key: `brutal/quic`, as `cclab run`'s table prints it. */
+/** The suffix of a QUIC flow's key (ccKey in src/scenario/resolve.ts): `brutal/quic`, as `cclab run`'s table prints it. */
 const QUIC_SUFFIX = '/quic';
 
-/**
- * The series key of a flow (a sweep row, a run's flow): its cc for a TCP
- * flow, `<cc>/quic` for a QUIC one (flows[].transport), so that TCP Brutal
- * and QUIC Brutal are two series with labels, colours, markers and dashes
- * of their own. ccLabel, ccStyle and ccColor take either kind of key.
+/*
+ * A series' key (a sweep row's, a run flow's) is its ccKey, so that TCP
+ * Brutal and QUIC Brutal are two series with labels, colours, markers and
+ * dashes of their own. ccLabel, ccStyle and ccColor take either kind of key.
  */
-export function seriesCc(f: { cc: string; transport?: string }): string {
-  return f.transport === 'quic' ? `${f.cc}${QUIC_SUFFIX}` : f.cc;
-}
 
 /** The CcSpec (TCP) or QuicCcSpec (a `<cc>/quic` key) that styles a series key. */
 function styleSpec(key: string): { label: string; color: string; marker: string; dash: number[] } | undefined {
@@ -74,7 +71,7 @@ export function ccColor(cc: string, i = 0): string {
 const LOSS = 'link.loss';
 const RTT = 'link.rtt';
 const isCcPath = (p: string) => /^flows\[\d+\]\.cc$/.test(p);
-/** A swept flows[i].transport: with flows[i].cc it names a series (seriesCc), not a facet. */
+/** A swept flows[i].transport: with flows[i].cc it names a series (ccKey), not a facet. */
 const isSeriesPath = (p: string) => isCcPath(p) || /^flows\[\d+\]\.transport$/.test(p);
 
 /**
@@ -241,9 +238,9 @@ export interface CustomChart {
  */
 function flowColors(rows: readonly SweepRow[]): Map<string, string> {
   const byCombo = groupBy(rows, (r) => String(r.combo));
-  const ccUnique = [...byCombo.values()].every((g) => new Set(g.map(seriesCc)).size === new Set(g.map((r) => r.flow)).size);
+  const ccUnique = [...byCombo.values()].every((g) => new Set(g.map(ccKey)).size === new Set(g.map((r) => r.flow)).size);
   const m = new Map<string, string>();
-  for (const r of rows) m.set(`${r.flow}:${seriesCc(r)}`, ccUnique ? ccColor(seriesCc(r), r.flow) : PALETTE[r.flow % PALETTE.length]!);
+  for (const r of rows) m.set(`${r.flow}:${ccKey(r)}`, ccUnique ? ccColor(ccKey(r), r.flow) : PALETTE[r.flow % PALETTE.length]!);
   return m;
 }
 
@@ -251,11 +248,11 @@ function sweepView(res: SweepResults, opts: ChartOptions = {}): SweepView {
   const rows = res.summary.rows;
   const perCombo = groupBy(rows, (r) => String(r.combo));
   const multiFlow = [...perCombo.values()].some((g) => g.length > 1);
-  const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(seriesCc(r))}` : ccLabel(seriesCc(r)));
+  const seriesOf = (r: SweepRow) => (multiFlow ? `flow ${r.flow}: ${ccLabel(ccKey(r))}` : ccLabel(ccKey(r)));
   const colorOf = (series: string, context: readonly SweepRow[]) => {
     const row = context.find((r) => seriesOf(r) === series) ?? rows.find((r) => seriesOf(r) === series);
     if (!row) return PALETTE[0]!;
-    return flowColors(context.length ? context : rows).get(row.flow + ':' + seriesCc(row)) ?? PALETTE[row.flow % PALETTE.length]!;
+    return flowColors(context.length ? context : rows).get(row.flow + ':' + ccKey(row)) ?? PALETTE[row.flow % PALETTE.length]!;
   };
   return {
     res,
@@ -298,7 +295,7 @@ function seriesFromRows(v: SweepView, rows: readonly SweepRow[], metric: string,
       }
     }
     // one CC per series (single-flow sweeps): its marker and dash too, for print and colour-blind readers
-    const style = v.multiFlow ? {} : ccStyle(seriesCc(rs[0]!));
+    const style = v.multiFlow ? {} : ccStyle(ccKey(rs[0]!));
     const color = v.colorOf(name, rows);
     if (points.length) out.push({ label: name, color, points, band: band && v.seeds >= MIN_CI_SEEDS, ...style });
     if (seedPoints.length) out.push({ label: `${name}: seeds`, color, points: seedPoints, markersOnly: true, partOf: name, ...style });
@@ -378,7 +375,7 @@ const HEATMAP_BRUTALS = [
 
 function heatmapCharts(v: SweepView): ChartSpec[] {
   const rows = v.rows.filter((r) => r.flow === 0);
-  const ccs = distinct(rows.map(seriesCc));
+  const ccs = distinct(rows.map(ccKey));
   if (!ccs.includes('bbr')) return [];
   const losses = distinct(rows.map((r) => r.loss_pct)).sort((a, b) => a - b);
   const rtts = distinct(rows.map((r) => r.rtt_ms)).sort((a, b) => a - b);
@@ -390,7 +387,7 @@ function heatmapCharts(v: SweepView): ChartSpec[] {
     if (!ccs.includes(brutal.key)) continue;
     const B = brutal.name;
     for (const f of fs) {
-      const find = (cc: string, l: number, t: number) => f.rows.find((r) => seriesCc(r) === cc && r.loss_pct === l && r.rtt_ms === t);
+      const find = (cc: string, l: number, t: number) => f.rows.find((r) => ccKey(r) === cc && r.loss_pct === l && r.rtt_ms === t);
       const values: (number | null)[][] = [];
       const notes: string[][] = [];
       for (const t of rtts) {
@@ -538,7 +535,7 @@ function tradeoffCharts(v: SweepView): ChartSpec[] {
     const ellipses: { of: string; color: string; dash?: number[]; pairs: (readonly [number, number])[] }[] = [];
     for (const [name, rs] of groupBy(f.rows, v.seriesOf)) {
       const color = v.colorOf(name, f.rows);
-      const style = v.multiFlow ? {} : ccStyle(seriesCc(rs[0]!));
+      const style = v.multiFlow ? {} : ccStyle(ccKey(rs[0]!));
       const points: ChartPoint[] = [];
       const seedPts: ChartPoint[] = [];
       for (const r of rs) {
@@ -1159,7 +1156,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
       return {
         label: rep.label,
         color: v.seriesParams.length ? v.colorOf(rep.label, v.rows) : PALETTE[i % PALETTE.length]!,
-        ...(v.seriesParams.length ? { style: ccStyle(seriesCc(r)) } : {}),
+        ...(v.seriesParams.length ? { style: ccStyle(ccKey(r)) } : {}),
         flow: ts?.flows.get(r.flow) ?? null,
         link: ts?.link ?? null,
         fromS: ts?.fromS ?? 0,
@@ -1177,7 +1174,7 @@ function sweepTimeCharts(v: SweepView): ChartSpec[] {
     const colors = flowColors(rep.rows);
     // flows with RTTs of their own: each flow's base RTT (summary.csv's rtt_ms) in its label
     const ownRtts = new Set(rep.rows.map((x) => x.rtt_ms)).size > 1;
-    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(seriesCc(x))}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${seriesCc(x)}`)!, cc: seriesCc(x) }));
+    const flows = rep.rows.map((x) => ({ id: x.flow, label: `flow ${x.flow}: ${ccLabel(ccKey(x))}${ownRtts ? `, RTT ${formatNumber(x.rtt_ms)} ms` : ''}`, color: colors.get(`${x.flow}:${ccKey(x)}`)!, cc: ccKey(x) }));
     const suffix = reps.length > 1 ? `--${slug(rep.label)}` : '';
     out.push(...competingCharts(ts, flows, `${v.opts.point ? 'chosen' : 'representative'} point: ${conditionText(v, rep.rows)}`, suffix, reps.length > 1 ? rep.label : '', v.opts.windowS));
   });
@@ -1290,15 +1287,15 @@ function runCharts(res: RunResults, opts: ChartOptions = {}): ChartSpec[] {
   const ts = readTimeseries(res.dir);
   if (!ts) return [];
   const s = res.summary;
-  const ccs = distinct(s.flows.map(seriesCc));
+  const ccs = distinct(s.flows.map(ccKey));
   // flows with RTTs of their own (flows[].rtt, or paths of a chain): each flow's base RTT in its label
   const rttOf = (f: (typeof s.flows)[number]) => f.baseRttMs ?? s.link.rttMs;
   const ownRtts = new Set(s.flows.map(rttOf)).size > 1;
   const flows = s.flows.map((f, i) => ({
     id: f.id,
-    label: (s.flows.length === 1 ? ccLabel(seriesCc(f)) : `flow ${f.id}: ${ccLabel(seriesCc(f))}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
-    color: ccs.length === s.flows.length ? ccColor(seriesCc(f), i) : PALETTE[i % PALETTE.length]!,
-    cc: seriesCc(f),
+    label: (s.flows.length === 1 ? ccLabel(ccKey(f)) : `flow ${f.id}: ${ccLabel(ccKey(f))}`) + (ownRtts ? `, RTT ${formatNumber(rttOf(f))} ms` : ''),
+    color: ccs.length === s.flows.length ? ccColor(ccKey(f), i) : PALETTE[i % PALETTE.length]!,
+    cc: ccKey(f),
   }));
   const subtitle = `${s.scenario}: ${formatNumber(s.link.rateMbps)} Mbit/s, RTT ${formatNumber(s.link.rttMs)} ms, queue ${s.link.queuePackets} packets, seed ${s.seed}`;
   const series: TsSeries[] = flows.map((f, i) => ({
@@ -1375,8 +1372,8 @@ function fctCharts(s: RunResults['summary'], subtitle: string, connections: Retu
   const warm = s.warmupS ?? 0;
   // the finished short flows: byte-limited flows, and workload connections
   const short = [
-    ...s.flows.filter((x) => x.completionS !== null && x.startS >= warm).map((x) => ({ cc: seriesCc(x), completionS: x.completionS! })),
-    ...(connections ?? []).filter((c) => c.fctMs !== null && c.startS >= warm).map((c) => ({ cc: s.flows[c.flow] ? seriesCc(s.flows[c.flow]!) : '?', completionS: c.fctMs! / 1000 })),
+    ...s.flows.filter((x) => x.completionS !== null && x.startS >= warm).map((x) => ({ cc: ccKey(x), completionS: x.completionS! })),
+    ...(connections ?? []).filter((c) => c.fctMs !== null && c.startS >= warm).map((c) => ({ cc: s.flows[c.flow] ? ccKey(s.flows[c.flow]!) : '?', completionS: c.fctMs! / 1000 })),
   ];
   const ccs = distinct(short.map((x) => x.cc));
   const notDone = f.unfinished > 0 ? `; ${f.unfinished} of ${f.flows} short flows did not finish` : '';

@@ -16,6 +16,10 @@
  *     is still refused by the schema;
  *   - `--set path=null` removes the field (`--set flows[0].brutal=null`
  *     removes the block; the CC's defaults apply).
+ *
+ * Switching a flow's transport follows the same rule: `--set
+ * flows[i].transport=tcp` drops the file's `quic:` block (QUIC's datagram
+ * settings) from that flow, with a note.
  */
 import YAML from 'yaml';
 import { ccNames } from '../cc/index.js';
@@ -51,16 +55,24 @@ export function dropStaleCcBlocks(doc: Record<string, unknown>, sets: readonly s
   if (!Array.isArray(flows)) return [];
   const paths = overridePaths(sets);
   const notes: string[] = [];
-  const switched = [...new Set(paths.flatMap((p) => (p.length === 3 && p[0] === 'flows' && typeof p[1] === 'number' && p[2] === 'cc' ? [p[1]] : [])))];
-  for (const i of switched) {
+  const setOf = (field: string) => [...new Set(paths.flatMap((p) => (p.length === 3 && p[0] === 'flows' && typeof p[1] === 'number' && p[2] === field ? [p[1]] : [])))];
+  const flowAt = (i: number): Record<string, unknown> | null => {
     const f = flows[i] as unknown;
-    if (f === null || typeof f !== 'object' || Array.isArray(f)) continue;
-    const flow = f as Record<string, unknown>;
-    if (typeof flow.cc !== 'string') continue;
-    // the override wrote the whole flow after setting its cc: nothing of the file's is left in it
-    const written = (k: string) => paths.some((p) => p[0] === 'flows' && p[1] === i && (p.length === 2 || p[2] === k));
+    return f === null || typeof f !== 'object' || Array.isArray(f) ? null : (f as Record<string, unknown>);
+  };
+  // the override wrote the whole flow after setting its cc: nothing of the file's is left in it
+  const written = (i: number, k: string) => paths.some((p) => p[0] === 'flows' && p[1] === i && (p.length === 2 || p[2] === k));
+  for (const i of setOf('transport')) {
+    const flow = flowAt(i);
+    if (flow === null || flow.transport === 'quic' || flow.quic === undefined || written(i, 'quic')) continue;
+    notes.push(`--set flows[${i}].transport=${String(flow.transport)}: dropped flows[${i}].quic ${showBlock(flow.quic)} (QUIC's settings; a TCP flow does not take them)`);
+    delete flow.quic;
+  }
+  for (const i of setOf('cc')) {
+    const flow = flowAt(i);
+    if (flow === null || typeof flow.cc !== 'string') continue;
     for (const k of ccNames()) {
-      if (k === flow.cc || flow[k] === undefined || written(k)) continue;
+      if (k === flow.cc || flow[k] === undefined || written(i, k)) continue;
       notes.push(`--set flows[${i}].cc=${flow.cc}: dropped flows[${i}].${k} ${showBlock(flow[k])} (parameters for ${k}; ${flow.cc} does not take them)`);
       delete flow[k];
     }

@@ -138,6 +138,15 @@ export interface ResolvedFlow {
   quic?: { pmtud: boolean; mtuBytes: number };
 }
 
+/**
+ * A flow's congestion control as tables, charts and the surrogate name it:
+ * its cc for a TCP flow, `<cc>/quic` for a QUIC one (flows[].transport), so
+ * that TCP Brutal and QUIC Brutal are never taken for one another.
+ */
+export function ccKey(f: { cc: string; transport?: string }): string {
+  return f.transport === 'quic' ? `${f.cc}/quic` : f.cc;
+}
+
 /** The latency probe (scenario `probe`): ICMP echoes of sizeBytes payload every intervalNs, from startNs to stopNs. */
 export interface ResolvedProbe {
   intervalNs: number;

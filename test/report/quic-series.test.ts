@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/report/chartconfig.js';
 import type { SweepSummary } from '../../src/analysis/aggregate.js';
-import { ccColor, ccLabel, ccStyle, seriesCc } from '../../src/report/specs.js';
+import { ccColor, ccLabel, ccStyle } from '../../src/report/specs.js';
+import { ccKey } from '../../src/scenario/resolve.js';
 import { cclab, tempDir, writeScenario } from '../analysis/cli.js';
 import { pixelsOf } from './fixtures.js';
 
@@ -18,10 +19,10 @@ function spec(dir: string, id: string): ChartSpec {
   return JSON.parse(readFileSync(join(dir, 'charts', `${id}.json`), 'utf8')) as ChartSpec;
 }
 
-describe('seriesCc: the series key of a flow', () => {
+describe('ccKey: the series key of a flow', () => {
   it('is the cc for TCP and <cc>/quic for QUIC, with labels and styles of their own', () => {
-    expect(seriesCc({ cc: 'brutal' })).toBe('brutal');
-    expect(seriesCc({ cc: 'brutal', transport: 'quic' })).toBe('brutal/quic');
+    expect(ccKey({ cc: 'brutal' })).toBe('brutal');
+    expect(ccKey({ cc: 'brutal', transport: 'quic' })).toBe('brutal/quic');
     expect(ccLabel('brutal')).toBe('Brutal');
     expect(ccLabel('brutal/quic')).toBe('Brutal/QUIC');
     expect(ccLabel('cubic/quic')).toBe('Cubic/QUIC');

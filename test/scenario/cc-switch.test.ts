@@ -58,6 +58,24 @@ describe('applySets: switching a flow’s cc', () => {
     expect(applySets(d, ['flows[0].cc=brutal'])).toEqual([]);
     expect(d.flows[0]).toEqual({ cc: 'brutal', brutal: { rate: '20mbit' } });
   });
+
+  it('switching a QUIC flow to TCP drops its quic block with a note; a block the overrides write is kept and refused', () => {
+    const quic = () => ({ ...doc(), flows: [{ cc: 'brutal', transport: 'quic', quic: { pmtud: false, mtu: 1400 }, brutal: { rate: '20mbit' } }] });
+    expect(() => validateScenario(Object.assign(quic(), { flows: [{ ...quic().flows[0]!, transport: 'tcp' }] }), 'sw')).toThrow(/quic block/);
+    const d = quic();
+    const notes = applySets(d, ['flows[0].transport=tcp']);
+    expect(notes).toEqual(["--set flows[0].transport=tcp: dropped flows[0].quic { pmtud: false, mtu: 1400 } (QUIC's settings; a TCP flow does not take them)"]);
+    const r = validateScenario(d, 'sw').resolved.flows[0]!;
+    expect(r.transport).toBeUndefined();
+    expect(r.brutal!.rateBytesPerSec).toBe(20e6 / 8);
+    // staying on QUIC keeps the block; writing it on the command line keeps it (and the schema refuses it on TCP)
+    const q = quic();
+    expect(applySets(q, ['flows[0].transport=quic'])).toEqual([]);
+    expect(q.flows[0]!.quic).toEqual({ pmtud: false, mtu: 1400 });
+    const w = quic();
+    expect(applySets(w, ['flows[0].transport=tcp', 'flows[0].quic.mtu=1300'])).toEqual([]);
+    expect(() => validateScenario(w, 'sw')).toThrow(/quic block/);
+  });
 });
 
 describe('cclab run and cclab sweep follow the same rule', () => {
