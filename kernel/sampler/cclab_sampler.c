@@ -2,7 +2,8 @@
  * cclab_sampler — the kernel harness's time-series sampler.
  *
  * It asks the kernel the same questions as `ss -tin` and `tc -s qdisc`, over
- * the same netlink interfaces (sock_diag with INET_DIAG_INFO/INET_DIAG_CONG,
+ * the same netlink interfaces (sock_diag with INET_DIAG_INFO/INET_DIAG_CONG
+ * and the congestion control's own info, as ss asks for it,
  * and rtnetlink RTM_GETQDISC), but from one long-lived process. Under QEMU's
  * TCG one run of ss or tc costs ~50 ms of the single vCPU, so sampling every
  * 100 ms with them would steal half the CPU from the flows being measured
@@ -14,7 +15,9 @@
  *          or ranges LO-HI (a workload's connections, cclab_flow)
  *   Runs until SIGTERM/SIGINT; one line per socket and per qdisc each tick:
  *   tcp t=<s> lport=.. state=.. ca_state=.. cc=.. cwnd=.. ... (key=value, see below;
- *     ca_state is tcpi_ca_state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss)
+ *     ca_state is tcpi_ca_state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss;
+ *     a DCTCP socket with ECN adds dctcp_alpha=.. (struct tcp_dctcp_info's
+ *     dctcp_alpha, 1024 = every packet marked))
  *   qdisc t=<s> dev=.. kind=.. qlen=.. backlog=.. drops=.. bytes=.. packets=..
  *   qdisc-child t=<s> dev=.. kind=.. handle=N: qlen=.. ...   (qdiscs under the root, e.g. an AQM under tbf)
  * Times are CLOCK_BOOTTIME seconds, the clock of /proc/uptime.
@@ -113,6 +116,7 @@ static void on_socket(struct nlmsghdr *h, double t) {
     memset(&ti, 0, sizeof ti);
     char cc[32] = "?";
     int have_info = 0;
+    struct tcp_dctcp_info dctcp = {0};
     int len = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
     for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
         if (a->rta_type == INET_DIAG_INFO) {
@@ -121,18 +125,24 @@ static void on_socket(struct nlmsghdr *h, double t) {
             have_info = 1;
         } else if (a->rta_type == INET_DIAG_CONG) {
             snprintf(cc, sizeof cc, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+        } else if (a->rta_type == INET_DIAG_DCTCPINFO) {
+            size_t n = RTA_PAYLOAD(a) < sizeof dctcp ? RTA_PAYLOAD(a) : sizeof dctcp;
+            memcpy(&dctcp, RTA_DATA(a), n);
         }
     }
     if (!have_info) return;
     printf("tcp t=%.6f lport=%d rport=%d state=%u ca_state=%u cc=%s mss=%u cwnd=%u ssthresh=%u rtt_us=%u rttvar_us=%u min_rtt_us=%u "
            "pacing_rate=%llu delivery_rate=%llu app_limited=%u unacked=%u sacked=%u lost=%u retrans=%u total_retrans=%u "
-           "bytes_sent=%llu bytes_retrans=%llu bytes_acked=%llu delivered=%u data_segs_out=%u\n",
+           "bytes_sent=%llu bytes_retrans=%llu bytes_acked=%llu delivered=%u data_segs_out=%u",
            t, lport, ntohs(m->id.idiag_dport), m->idiag_state, ti.tcpi_ca_state, cc, ti.tcpi_snd_mss, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
            ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_min_rtt, (unsigned long long)ti.tcpi_pacing_rate,
            (unsigned long long)ti.tcpi_delivery_rate, ti.tcpi_delivery_rate_app_limited, ti.tcpi_unacked, ti.tcpi_sacked,
            ti.tcpi_lost, ti.tcpi_retrans, ti.tcpi_total_retrans, (unsigned long long)ti.tcpi_bytes_sent,
            (unsigned long long)ti.tcpi_bytes_retrans, (unsigned long long)ti.tcpi_bytes_acked, ti.tcpi_delivered,
            ti.tcpi_data_segs_out);
+    /* dctcp_get_info(): dctcp_enabled is 0 when the connection fell back to Reno (no ECN) */
+    if (dctcp.dctcp_enabled) printf(" dctcp_alpha=%u", dctcp.dctcp_alpha);
+    putchar('\n');
 }
 
 static int qdisc_ifindex;
@@ -207,7 +217,9 @@ int main(int argc, char **argv) {
         .h = {.nlmsg_len = sizeof dreq, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
         .r = {.sdiag_family = AF_INET,
               .sdiag_protocol = IPPROTO_TCP,
-              .idiag_ext = (1 << (INET_DIAG_INFO - 1)) | (1 << (INET_DIAG_CONG - 1)),
+              /* the CC's own info: idiag_ext is 8 bits, too few for INET_DIAG_DCTCPINFO's;
+               * dctcp_get_info() answers VEGASINFO's bit too, as for ss */
+              .idiag_ext = (1 << (INET_DIAG_INFO - 1)) | (1 << (INET_DIAG_CONG - 1)) | (1 << (INET_DIAG_VEGASINFO - 1)),
               .idiag_states = ~(1u << 10) /* all but LISTEN */},
     };
     struct {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { readFileSync, existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { BBR3_TIMESERIES_COLUMNS, runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED } from '../results/schema.js';
+import { BBR3_TIMESERIES_COLUMNS, DCTCP_TIMESERIES_COLUMNS, runMetaSchema, runSummarySchema, TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED } from '../results/schema.js';
 import { formatPath } from '../scenario/path.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { validateScenario } from '../scenario/load.js';
@@ -112,8 +112,10 @@ function timeseriesWhy(dir: string): string | null {
     return 'timeseries.csv is missing';
   }
   try {
-    // the fixed columns, then a bbr3 flow's optional ones; folders written before delivered_bytes lack it and still count
-    const headers = [TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED].flatMap((cols) => [cols.join(','), [...cols, ...BBR3_TIMESERIES_COLUMNS].join(',')]);
+    // the fixed columns, then a bbr3 flow's and a DCTCP flow's optional ones; folders written before delivered_bytes (or dctcp_alpha) lack it and still count
+    const headers = [TIMESERIES_COLUMNS, TIMESERIES_COLUMNS_BEFORE_DELIVERED].flatMap((cols) =>
+      [[], BBR3_TIMESERIES_COLUMNS].flatMap((bbr3) => [[], DCTCP_TIMESERIES_COLUMNS].map((dctcp) => [...cols, ...bbr3, ...dctcp].join(','))),
+    );
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(size, Math.max(...headers.map((h) => h.length)) + 1));
     readSync(fd, head, 0, head.length, 0);

@@ -105,6 +105,42 @@ export function signalCheck(kernelRuns: readonly RunRecord[], simRuns: readonly 
 }
 
 /**
+ * DCTCP's alpha (the mean over a run's samples, averaged over its DCTCP
+ * flows): within 0.05 absolute or 25% of the kernel's. alpha is a fraction
+ * of data CE-marked, so near 0 (a light AQM) the absolute bound is what
+ * counts.
+ */
+export const DCTCP_ALPHA_TOLERANCE = { rel: 0.25, abs: 0.05 };
+
+/** A run's DCTCP alpha: the mean of its DCTCP flows' dctcpAlphaMean, or undefined when no flow has one. */
+export function runDctcpAlpha(s: RunRecord['summary']): number | undefined {
+  const xs = s.flows.flatMap((f) => (f.dctcpAlphaMean !== undefined ? [f.dctcpAlphaMean] : []));
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+}
+
+/**
+ * Compare one point's DCTCP alpha, kernel runs against simulator runs;
+ * undefined unless every run of both backends has one (a point without a
+ * DCTCP flow, or kernel runs sampled before the sampler read alpha).
+ */
+export function dctcpAlphaCheck(kernelRuns: readonly RunRecord[], simRuns: readonly RunRecord[]): SignalCheck | undefined {
+  const k = kernelRuns.map((r) => runDctcpAlpha(r.summary));
+  const sm = simRuns.map((r) => runDctcpAlpha(r.summary));
+  if (!k.length || !sm.length || [...k, ...sm].some((x) => x === undefined)) return undefined;
+  const ks = spread(k as number[]);
+  const ss = spread(sm as number[]);
+  const relErr = ks.mean !== 0 ? (ss.mean - ks.mean) / ks.mean : ss.mean === 0 ? 0 : NaN;
+  return {
+    kernel: ks,
+    sim: ss,
+    relErr,
+    ok: Math.abs(ss.mean - ks.mean) <= DCTCP_ALPHA_TOLERANCE.abs || Math.abs(relErr) <= DCTCP_ALPHA_TOLERANCE.rel,
+    noisy: ks.sd > Math.max(DCTCP_ALPHA_TOLERANCE.abs, DCTCP_ALPHA_TOLERANCE.rel * Math.abs(ks.mean)),
+    withinNoise: welchIndistinguishable(ks, ss),
+  };
+}
+
+/**
  * Compare one point's flow completion times (the median, and the 95th
  * percentile for information), kernel runs against simulator runs;
  * undefined for a point without short flows.
@@ -171,6 +207,8 @@ export interface ValidatedPoint {
   signals?: SignalCheck;
   /** Median flow completion time (ms) of the point's short flows, for points that have them. */
   fct?: FctCheck;
+  /** DCTCP's alpha (time mean), for points whose runs measured it on both backends. */
+  dctcpAlpha?: SignalCheck;
   /** Collapsed runs and a two-sample test of per-run goodputs, for points near a loss cliff. */
   cliff?: CliffCheck;
   pass: boolean;
@@ -377,6 +415,7 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
       const signals = signalCheck(kr, sr);
       const fct = fctCheck(kr, sr);
       const cliff = cliffCheck(kr, sr);
+      const dctcpAlpha = dctcpAlphaCheck(kr, sr);
       points.push({
         group: g,
         label: p.label,
@@ -391,7 +430,8 @@ export async function validate(reference: ReferenceRuns, opts: ValidateOptions):
         ...(signals ? { signals } : {}),
         ...(fct ? { fct } : {}),
         ...(cliff ? { cliff } : {}),
-        pass: p.pass && shares.every((s) => s.ok) && (signals?.ok ?? true) && (fct?.ok ?? true) && (cliff?.ok ?? true),
+        ...(dctcpAlpha ? { dctcpAlpha } : {}),
+        pass: p.pass && shares.every((s) => s.ok) && (signals?.ok ?? true) && (fct?.ok ?? true) && (cliff?.ok ?? true) && (dctcpAlpha?.ok ?? true),
       });
     }
   }
@@ -437,6 +477,8 @@ export function validationCounts(v: Validation): {
   fct: [number, number];
   /** Points within the cliff targets (collapsed share and the U test), of those near a loss cliff. */
   cliff: [number, number];
+  /** Points within the DCTCP alpha target, of those that measured it. */
+  dctcpAlpha: [number, number];
 } {
   const perMetric = {} as Record<Metric, number>;
   for (const m of METRICS) perMetric[m] = v.points.filter((p) => p.ok[m]).length;
@@ -447,11 +489,13 @@ export function validationCounts(v: Validation): {
       p.shares.every((s) => s.ok) &&
       (!p.signals || p.signals.ok || p.signals.withinNoise) &&
       (!p.fct || p.fct.ok || p.fct.withinNoise) &&
-      (!p.cliff || p.cliff.ok),
+      (!p.cliff || p.cliff.ok) &&
+      (!p.dctcpAlpha || p.dctcpAlpha.ok || p.dctcpAlpha.withinNoise),
   ).length;
   const withSignals = v.points.filter((p) => p.signals);
   const withFct = v.points.filter((p) => p.fct);
   const withCliff = v.points.filter((p) => p.cliff);
+  const withAlpha = v.points.filter((p) => p.dctcpAlpha);
   return {
     points: v.points.length,
     pass: v.points.filter((p) => p.pass).length,
@@ -461,6 +505,7 @@ export function validationCounts(v: Validation): {
     signals: [withSignals.filter((p) => p.signals!.ok).length, withSignals.length],
     fct: [withFct.filter((p) => p.fct!.ok).length, withFct.length],
     cliff: [withCliff.filter((p) => p.cliff!.ok).length, withCliff.length],
+    dctcpAlpha: [withAlpha.filter((p) => p.dctcpAlpha!.ok).length, withAlpha.length],
   };
 }
 
@@ -481,9 +526,9 @@ export function validationMarkdown(
   out.push('');
   out.push(`Generated by \`${info.command}\` from the kernel reference runs in \`${v.reference}\` (${info.kernelRelease}, cclab's QEMU test VM; see its README). Each kernel point was run ${info.kernelReps} times; the simulator runs the same scenario with ${info.simSeedsText}. Values are mean ± sample standard deviation over the repetitions (n in brackets where it differs); the error is (simulator − kernel) / kernel on the means.`);
   out.push('');
-  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `; AQM drops + CE marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.fct[1] ? `; median flow completion time ${c.fct[0]}/${c.fct[1]}` : ''}${c.cliff[1] ? `; near a loss cliff, collapsed runs and their distribution ${c.cliff[0]}/${c.cliff[1]}` : ''}.`);
+  out.push(`**${c.pass} of ${c.points} points within every target**; ${c.passOrNoise} of ${c.points} within every target or within run-to-run noise. Per metric: ${METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${c.perMetric[m]}/${c.points}`).join(', ')}${c.shares[1] ? `; competing flows' shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `; AQM drops + CE marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.fct[1] ? `; median flow completion time ${c.fct[0]}/${c.fct[1]}` : ''}${c.cliff[1] ? `; near a loss cliff, collapsed runs and their distribution ${c.cliff[0]}/${c.cliff[1]}` : ''}${c.dctcpAlpha[1] ? `; DCTCP alpha ${c.dctcpAlpha[0]}/${c.dctcpAlpha[1]}` : ''}.`);
   out.push('');
-  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points; at an AQM bottleneck, drops + CE marks per second within ${SIGNAL_TOLERANCE.rel * 100}% (${SIGNAL_TOLERANCE.abs}/s absolute); where short flows run, their median completion time within ${FCT_TOLERANCE_REL * 100}%; near a loss cliff (one bulk flow, at least ${CLIFF_MIN_KERNEL_RUNS} kernel runs, some runs of either backend collapsed below ${COLLAPSE_FRACTION * 100}% of the ceiling link × (1 − loss) × payload fraction and some not), the share of collapsed runs within ${COLLAPSED_SHARE_TOLERANCE_PP} percentage points and a Mann-Whitney U test of the per-run goodputs not rejecting at ${CLIFF_TEST_ALPHA * 100}%. On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
+  out.push('Targets: ' + METRICS.map((m) => `${METRIC_TITLES[m].toLowerCase()} ${tolText(m)}`).join('; ') + `; each competing flow's share within ${SHARE_TOLERANCE_PP} percentage points; at an AQM bottleneck, drops + CE marks per second within ${SIGNAL_TOLERANCE.rel * 100}% (${SIGNAL_TOLERANCE.abs}/s absolute); where short flows run, their median completion time within ${FCT_TOLERANCE_REL * 100}%; near a loss cliff (one bulk flow, at least ${CLIFF_MIN_KERNEL_RUNS} kernel runs, some runs of either backend collapsed below ${COLLAPSE_FRACTION * 100}% of the ceiling link × (1 − loss) × payload fraction and some not), the share of collapsed runs within ${COLLAPSED_SHARE_TOLERANCE_PP} percentage points and a Mann-Whitney U test of the per-run goodputs not rejecting at ${CLIFF_TEST_ALPHA * 100}%; where DCTCP runs with ECN, its alpha (the mean over the run's samples) within ${DCTCP_ALPHA_TOLERANCE.rel * 100}% (${DCTCP_ALPHA_TOLERANCE.abs} absolute). On a miss, "noisy" marks a kernel spread (sd) wider than the tolerance, and "within noise" a difference that Welch's t-test cannot tell from run-to-run variation at the 5% level with these repetitions.`);
   if (info.notes) {
     out.push('');
     out.push(info.notes.trim());
@@ -532,6 +577,16 @@ export function validationMarkdown(
         const share = (v: number, n: number): string => `${(v * 100).toFixed(0)}% of ${n}`;
         const why = x.ok ? '' : [x.shareOk ? '' : 'collapsed share', x.testOk ? '' : 'distribution'].filter(Boolean).join(', ');
         out.push(`| ${p.label} | ${x.ceilingMbps.toFixed(1)} | ${share(x.collapsed.kernel, p.kernel.goodputMbps.n)} | ${share(x.collapsed.sim, p.sim.goodputMbps.n)} | ${x.test.p < 0.001 ? '< 0.001' : x.test.p.toFixed(3)} | ${x.ok ? 'yes' : `**no** (${why})`} |`);
+      }
+    }
+    const withAlpha = pts.filter((p) => p.dctcpAlpha);
+    if (withAlpha.length) {
+      tableHead(out, 'DCTCP alpha (mean over the samples)', '| point | kernel | simulator | error | pass |');
+      for (const p of withAlpha) {
+        const x = p.dctcpAlpha!;
+        const why = x.ok ? '' : [x.noisy ? 'noisy' : '', x.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
+        const f = (y: Spread, usualN?: number): string => `${y.mean.toFixed(3)} ± ${y.sd.toFixed(3)}${usualN !== undefined && y.n !== usualN ? ` (n=${y.n})` : ''}`;
+        out.push(`| ${p.label} | ${f(x.kernel, 3)} | ${f(x.sim)} | ${pct(x.relErr)} | ${x.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
       }
     }
     const withShares = pts.filter((p) => p.shares.length > 0);

@@ -9,6 +9,8 @@
  *                    tcpi_total_retrans) from the shim's close log; the last
  *                    sample when that is missing
  *   srttMs           over the sampled smoothed RTT (srtt) of the socket
+ *   dctcpAlphaMean   a DCTCP socket's alpha (INET_DIAG_DCTCPINFO) over its
+ *                    established samples in the measured window
  *   rttMs            the same, but min is the kernel's own min_rtt (over
  *                    every RTT sample). The simulator's rttMs is over
  *                    per-ACK samples; srttMs is the like-for-like field.
@@ -60,8 +62,10 @@ import { fctBlock } from '../results/fct.js';
 import { SUMMARY_SCHEMA, type ChainLinkSummary, type FlowSummary, type LinkSummary, type ReverseLinkSummary, type RunSummary } from '../results/schema.js';
 import type { RunArtifacts, TimeseriesRow, TransitionRow } from '../results/write.js';
 import { CCLAB_VERSION } from '../results/version.js';
+import { mean } from 'simple-statistics';
 import { flowBottleneckBps, flowRttNs, scenarioHash, type ResolvedFlow, type ResolvedLink, type ResolvedScenario } from '../scenario/resolve.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
+import { DCTCP_MAX_ALPHA } from '../cc/dctcp.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { meanLossRate } from './netem.js';
 import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
@@ -313,6 +317,12 @@ export interface ConvertOptions {
   plan?: string;
 }
 
+/** A DCTCP socket's alpha (0..1) over its established samples from `fromS` on: the summary's dctcpAlphaMean, or nothing when the samples have none. */
+function dctcpAlphaMean(samples: readonly TcpSample[], fromS: number): { dctcpAlphaMean?: number } {
+  const alphas = samples.filter((x) => x.dctcpAlpha !== undefined && x.state === 1 && x.t >= fromS).map((x) => x.dctcpAlpha! / DCTCP_MAX_ALPHA);
+  return alphas.length ? { dctcpAlphaMean: round6(mean(alphas)) } : {};
+}
+
 /** Turn one run's raw files into the shared result schema. */
 export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'file'>, files: RawFiles, opts: ConvertOptions): RunArtifacts {
   const s = loaded.resolved;
@@ -419,6 +429,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       completionS,
       ...(inWarmup ? { inWarmup: true as const } : {}),
       ...(connections ? { connections } : {}),
+      ...(inWarmup ? {} : dctcpAlphaMean(samples, wAbs)),
     };
   };
 
@@ -474,7 +485,7 @@ export function convertRun(loaded: Pick<LoadedScenario, 'doc' | 'resolved' | 'fi
       srttMs: srtt,
       rtoCount: rtoOf(f),
       completionS: f.bytes === null || done === null ? null : done !== undefined ? round6(done.doneS - done.startS) : round6(endS - startS),
-      ...(inWarmup ? { inWarmup: true as const } : {}),
+      ...(inWarmup ? { inWarmup: true as const } : dctcpAlphaMean(samples, wAbs)),
     };
   });
   const measured = flows.filter((f) => f.inWarmup !== true);
@@ -800,6 +811,7 @@ function timeseriesRows(s: ResolvedScenario, p: ParsedRun, t0: number): Timeseri
         retrans_segs: x.totalRetrans,
         ...(x.caState !== undefined ? { ca_state: caStateName(x.caState) } : {}),
         ...(Number.isFinite(x.delivered) ? { delivered_bytes: deliveredBytes } : {}),
+        ...(x.dctcpAlpha !== undefined ? { dctcp_alpha: round6(x.dctcpAlpha / DCTCP_MAX_ALPHA) } : {}),
       });
       prev = x;
     }

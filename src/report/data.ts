@@ -27,6 +27,8 @@ export interface FlowSeries {
   delivered: number[];
   /** A bbr3 flow's model (timeseries.csv's optional bbr3 columns), when the file has them and the flow filled them. */
   bbr3?: Bbr3Series;
+  /** A DCTCP flow's alpha (0..1; timeseries.csv's dctcp_alpha), aligned with `time`, NaN where empty; absent when the flow never filled it. */
+  dctcpAlpha?: number[];
 }
 
 /** BBRv3's state and bounds over time: NaN where a bound is unset. */
@@ -201,6 +203,12 @@ export function readTimeseries(runDir: string): Timeseries | null {
     f.srtt.push(get(r, 'srtt_ms'));
     f.goodput.push(get(r, 'goodput_mbps'));
     f.delivered.push(get(r, 'delivered_bytes'));
+    const alpha = get(r, 'dctcp_alpha');
+    if (Number.isFinite(alpha) || f.dctcpAlpha) {
+      // aligned with f.time: NaN for the rows before the flow's first alpha
+      f.dctcpAlpha ??= f.time.slice(0, -1).map(() => Number.NaN);
+      f.dctcpAlpha.push(alpha);
+    }
     const phase = col.has('bbr_phase') ? r[col.get('bbr_phase')!] : undefined;
     if (phase !== undefined && phase !== '') {
       f.bbr3 ??= { phase: [], bwHi: [], bwLo: [], inflightHi: [], inflightLo: [], ecnAlpha: [] };

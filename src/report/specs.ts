@@ -1074,6 +1074,37 @@ function bbr3Charts(ts: Timeseries, flow: { id: number; label: string }, subtitl
   return out;
 }
 
+/**
+ * DCTCP's alpha over time, one line per DCTCP flow that used ECN: the moving
+ * fraction of CE-marked data (gain 1/16 per window of data) whose half cuts
+ * cwnd on a marked window. A run without one draws nothing.
+ */
+function dctcpCharts(ts: Timeseries, flows: readonly { id: number; label: string; color: string; cc?: string }[], subtitle: string): ChartSpec[] {
+  const series: ChartSeries[] = flows.flatMap((fl) => {
+    const f = ts.flows.get(fl.id);
+    const a = f?.dctcpAlpha;
+    if (!f || !a) return [];
+    const points = stride(f.time.map((t, i) => ({ x: t, y: a[i]! })).filter((p) => Number.isFinite(p.y)));
+    return points.length ? [{ label: fl.label, color: fl.color, points, ...(fl.cc ? ccStyle(fl.cc) : {}) }] : [];
+  });
+  if (series.length === 0) return [];
+  return [
+    {
+      id: 'timeseries-dctcp-alpha',
+      kind: 'line',
+      section: TS_SECTION,
+      title: 'DCTCP alpha over time',
+      subtitle,
+      description:
+        "DCTCP's alpha: the moving fraction of CE-marked data, updated once a window of data is acknowledged (alpha ← (1 − g)·alpha + g·F, g = 1/16), starting at 1. " +
+        'On a marked window DCTCP cuts cwnd by alpha / 2, so alpha near 0 means gentle cuts and a short standing queue, near 1 Reno-like halving (tcp_dctcp.c; on a kernel run the sampler reads it as ss -i does).',
+      x: { title: 'time (s)', type: 'linear', min: ts.fromS },
+      y: { title: 'alpha (fraction of data CE-marked)', type: 'linear', min: 0, max: 1 },
+      series,
+    },
+  ];
+}
+
 function competingCharts(ts: Timeseries, flows: { id: number; label: string; color: string; cc?: string }[], subtitle: string, idSuffix: string, sectionLabel: string, windowS = RATE_WINDOW_S): ChartSpec[] {
   const xAxis: AxisSpec = { title: 'time (s)', type: 'linear', min: ts.fromS };
   const tput: ChartSeries[] = [];
@@ -1318,6 +1349,7 @@ function runCharts(res: RunResults, opts: ChartOptions = {}): ChartSpec[] {
   }
   if (s.flows.length > 1) charts.push(...competingCharts(ts, flows, subtitle, '', '', opts.windowS));
   for (const f of flows) charts.push(...bbr3Charts(ts, f, subtitle, s.flows.length > 1 ? `-flow${f.id}` : ''));
+  charts.push(...dctcpCharts(ts, flows, subtitle));
   return [...charts, ...fctCharts(s, subtitle, readConnections(res.dir)), ...probeCharts(res, subtitle)];
 }
 

@@ -84,6 +84,13 @@ export const flowSummarySchema = z.object({
    */
   ecn: z.object({ ceReceived: z.number().int(), eceAcks: z.number().int(), cwrSent: z.number().int() }).optional(),
   /**
+   * A DCTCP flow with ECN: the mean of its alpha (0..1; the time series'
+   * dctcp_alpha) over the samples in the measured window, the same
+   * measurement on both backends. Absent for other flows and on kernel
+   * runs sampled before the sampler read it.
+   */
+  dctcpAlphaMean: z.number().optional(),
+  /**
    * The flow's whole life lay within the warm-up (a short flow that finished
    * in it): nothing of it was measured, and the aggregates leave it out.
    */
@@ -298,7 +305,15 @@ export const TIMESERIES_COLUMNS_BEFORE_DELIVERED = TIMESERIES_COLUMNS.filter((c)
  * unset, ~0U in the kernel) and ecn_alpha (0..1).
  */
 export const BBR3_TIMESERIES_COLUMNS = ['bbr_phase', 'bw_hi_mbps', 'bw_lo_mbps', 'inflight_hi_pkts', 'inflight_lo_pkts', 'ecn_alpha'] as const;
-export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number] | (typeof BBR3_TIMESERIES_COLUMNS)[number];
+/**
+ * The optional column appended (after bbr3's, when both are there) only
+ * when a flow runs DCTCP, filled on that flow's rows while it uses ECN:
+ * dctcp_alpha (0..1), the moving fraction of CE-marked data that sets its
+ * cut (tcp_dctcp's dctcp_alpha / 1024; on a kernel run the sampler's
+ * INET_DIAG_DCTCPINFO, as `ss -i` prints it).
+ */
+export const DCTCP_TIMESERIES_COLUMNS = ['dctcp_alpha'] as const;
+export type TimeseriesColumn = (typeof TIMESERIES_COLUMNS)[number] | (typeof BBR3_TIMESERIES_COLUMNS)[number] | (typeof DCTCP_TIMESERIES_COLUMNS)[number];
 
 /**
  * Columns of transitions.csv: each change of a flow's congestion state

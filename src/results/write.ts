@@ -8,6 +8,7 @@ import {
   runMetaSchema,
   runSummarySchema,
   BBR3_TIMESERIES_COLUMNS,
+  DCTCP_TIMESERIES_COLUMNS,
   TIMESERIES_COLUMNS,
   TRANSITIONS_COLUMNS,
   type RunMeta,
@@ -37,10 +38,13 @@ export function csv<C extends string>(columns: readonly C[], rows: readonly Part
   return `${out.join('\n')}\n`;
 }
 
-/** The columns of a run's timeseries.csv: the fixed ones, then bbr3's when a row has them. */
+/** The columns of a run's timeseries.csv: the fixed ones, then bbr3's and DCTCP's when a row has them. */
 export function timeseriesColumns(rows: readonly TimeseriesRow[]): readonly TimeseriesColumn[] {
-  if (rows.some((r) => r.bbr_phase !== undefined)) return [...TIMESERIES_COLUMNS, ...BBR3_TIMESERIES_COLUMNS];
-  return TIMESERIES_COLUMNS;
+  return [
+    ...TIMESERIES_COLUMNS,
+    ...(rows.some((r) => r.bbr_phase !== undefined) ? BBR3_TIMESERIES_COLUMNS : []),
+    ...(rows.some((r) => r.dctcp_alpha !== undefined) ? DCTCP_TIMESERIES_COLUMNS : []),
+  ];
 }
 
 /** Render rows as timeseries.csv (fixed column order, empty cells where absent). */

@@ -25,6 +25,8 @@ import { QuicSender } from '../quic/sender.js';
 import { ChainStats } from './chain.js';
 import type { StateLog } from '../tcp/sock.js';
 import { CA_STATE_NAMES } from '../tcp/types.js';
+import { mean } from 'simple-statistics';
+import { DCTCP_MAX_ALPHA } from '../cc/dctcp.js';
 import { LogHistogram } from '../network/histogram.js';
 import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { fctBlock, type ConnectionRow, type FctRecord } from '../results/fct.js';
@@ -182,6 +184,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
   const interval = sc.sampleIntervalNs;
   const lastDelivered = new Float64Array(n);
   const srttSamples: number[][] = sc.flows.map(() => []);
+  // a DCTCP flow's alpha at each sample in the measured window (dctcpAlphaMean)
+  const alphaSamples: number[][] = sc.flows.map(() => []);
   let lastLinkBytes = 0;
   const sampler = sim.timer(() => {
     const t = sim.now;
@@ -220,7 +224,10 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         cc_mode: s.ccMode,
         delivered_bytes: deliveredBytes(s),
         ...(s.ca.name === 'bbr3' ? bbr3Columns(s.ca.info!()) : {}),
+        ...(s.ca.name === 'dctcp' ? dctcpColumns(s.ca.info!()) : {}),
       });
+      const alpha = rows[rows.length - 1]!.dctcp_alpha;
+      if (alpha !== undefined && t <= f.stopNs && t > warmupNs) alphaSamples[i]!.push(alpha as number);
     }
     const q = net.bottleneck.queuedPackets;
     if (t > warmupNs) {
@@ -280,6 +287,7 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       ...(inWarmup ? { inWarmup: true } : {}),
       // only for a flow that negotiated ECN: other summaries keep their bytes
       ...(s.ecnOk ? { ecn: { ceReceived: snap.ceReceived, eceAcks: snap.eceAcks, cwrSent: snap.cwrSent } } : {}),
+      ...(alphaSamples[i]!.length ? { dctcpAlphaMean: round6(mean(alphaSamples[i]!)) } : {}),
     };
   });
 
@@ -457,6 +465,11 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
     completionS: null,
     connections: { started: started.length, finished: started.filter((c) => c.sender!.completionNs >= 0 && c.sender!.completionNs <= f.stopNs).length },
   };
+}
+
+/** DCTCP's optional time-series column from its get_info: alpha (0..1) while it uses ECN, nothing after a fall-back to Reno (as dctcp_get_info). */
+function dctcpColumns(info: Record<string, number | string>): TimeseriesRow {
+  return info.enabled === 1 ? { dctcp_alpha: round6((info.alpha as number) / DCTCP_MAX_ALPHA) } : {};
 }
 
 /** bbr3's optional time-series columns from its get_info (bytes/s to Mbit/s; unset bounds, -1, stay empty). */

@@ -6,7 +6,7 @@
  * which name the qdisc's settings.
  */
 import { describe, expect, it } from 'vitest';
-import { signalCheck, signalsPerSecond } from '../../src/analysis/validate.js';
+import { dctcpAlphaCheck, signalCheck, signalsPerSecond } from '../../src/analysis/validate.js';
 import { pointParams, type RunRecord } from '../../src/analysis/compare.js';
 import { parseScenarioText, validateScenario } from '../../src/scenario/load.js';
 
@@ -46,6 +46,32 @@ describe('the congestion-signal check of a point', () => {
 
   it('does not apply to drop-tail points', () => {
     expect(signalCheck([run('droptail', 500, undefined)], [run('droptail', 5, undefined)])).toBeUndefined();
+  });
+});
+
+describe("DCTCP's alpha at a point", () => {
+  const withAlpha = (...alphas: (number | undefined)[]): RunRecord => ({
+    dir: '/nowhere',
+    resolved: { link: { qdisc: 'red' } } as unknown as RunRecord['resolved'],
+    summary: { flows: alphas.map((a) => (a === undefined ? { cc: 'cubic' } : { cc: 'dctcp', dctcpAlphaMean: a })) } as unknown as RunRecord['summary'],
+  });
+  it('compares the runs\' mean alpha: within 25% or 0.05 passes, beyond both fails', () => {
+    const kernel = [withAlpha(0.4), withAlpha(0.44), withAlpha(0.36)]; // 0.4
+    const close = dctcpAlphaCheck(kernel, [withAlpha(0.48)])!; // +20%
+    expect(close.ok).toBe(true);
+    expect(close.relErr).toBeCloseTo(0.2, 10);
+    expect(dctcpAlphaCheck(kernel, [withAlpha(0.52)])!.ok).toBe(false); // +30%, 0.12 apart
+    // near 0 the absolute bound counts: 0.01 against 0.05 is +400% but 0.04 apart
+    expect(dctcpAlphaCheck([withAlpha(0.01)], [withAlpha(0.05)])!.ok).toBe(true);
+    expect(dctcpAlphaCheck([withAlpha(0.01)], [withAlpha(0.07)])!.ok).toBe(false);
+  });
+  it('averages over the DCTCP flows of a run, ignoring the others', () => {
+    expect(dctcpAlphaCheck([withAlpha(0.2, undefined, 0.4)], [withAlpha(0.3)])!.kernel.mean).toBeCloseTo(0.3, 10);
+  });
+  it('does not apply unless every run of both backends measured it (no DCTCP flow, or kernel runs sampled before alpha was read)', () => {
+    expect(dctcpAlphaCheck([withAlpha(undefined)], [withAlpha(undefined)])).toBeUndefined();
+    expect(dctcpAlphaCheck([withAlpha(0.2), withAlpha(undefined)], [withAlpha(0.2)])).toBeUndefined();
+    expect(dctcpAlphaCheck([], [withAlpha(0.2)])).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ECN, type Packet } from '../../src/network/packet.js';
 import type { TcpSender } from '../../src/tcp/sender.js';
-import { SINGLE_FLOW, simulateFile } from '../helpers/sim.js';
+import { mean, SINGLE_FLOW, simulateFile } from '../helpers/sim.js';
 
 /** A data-centre-like path: 1 Gbit/s, 1 ms base RTT (BDP about 83 packets). */
 const DC = ['duration=2s', 'link.rate=1gbit', 'link.rtt=1ms', 'link.queue=1000', 'flows[0].cc=dctcp'];
@@ -41,6 +41,22 @@ describe('DCTCP against a step marker', () => {
     const alpha = snd.ca.info!().alpha as number;
     expect(alpha).toBeGreaterThan(0);
     expect(alpha).toBeLessThan(256);
+  });
+
+  it("records alpha over time (dctcp_alpha, 0..1, as its get_info) and its mean in the summary; other flows have neither", () => {
+    const r = simulateFile(SINGLE_FLOW, [...DC, ...RED_STEP, 'flows=[{cc: dctcp}, {cc: cubic}]']);
+    const rows0 = r.timeseries.filter((x) => x.flow === 0);
+    const alphas = rows0.map((x) => x.dctcp_alpha as number);
+    expect(alphas.every((a) => a >= 0 && a <= 1)).toBe(true);
+    expect(alphas.some((a) => a > 0)).toBe(true);
+    const end = (r.network.senders[0]! as TcpSender).ca.info!().alpha as number;
+    expect(alphas.at(-1)!).toBeCloseTo(end / 1024, 2);
+    expect(r.timeseries.filter((x) => x.flow === 1).every((x) => x.dctcp_alpha === undefined)).toBe(true);
+    const f = r.summary.flows;
+    const measured = r.timeseries.filter((x) => x.flow === 0 && (x.time_s as number) > 0);
+    expect(f[0]!.dctcpAlphaMean!).toBeCloseTo(mean(measured.map((x) => x.dctcp_alpha as number)), 5);
+    expect(f[0]!.dctcpAlphaMean!).toBeLessThan(0.5);
+    expect(f[1]!.dctcpAlphaMean).toBeUndefined();
   });
 
   it("fq_codel's ce_threshold (240 us, about 20 packets at 1 Gbit/s): the same, queueing delay near the threshold", () => {

@@ -166,7 +166,7 @@ export function registerValidate(program: Command): void {
       const c = validationCounts(v);
       process.stdout.write(
         `${c.pass}/${c.points} points within every target (goodput ${c.perMetric.goodputMbps}, retransRatio ${c.perMetric.retransRatio}, mean RTT ${c.perMetric.rttMeanMs}` +
-          `${c.shares[1] ? `, shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `, AQM drops + marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.cliff[1] ? `, near a loss cliff ${c.cliff[0]}/${c.cliff[1]}` : ''})\nreport: ${doc}\n`,
+          `${c.shares[1] ? `, shares ${c.shares[0]}/${c.shares[1]}` : ''}${c.signals[1] ? `, AQM drops + marks ${c.signals[0]}/${c.signals[1]}` : ''}${c.cliff[1] ? `, near a loss cliff ${c.cliff[0]}/${c.cliff[1]}` : ''}${c.dctcpAlpha[1] ? `, DCTCP alpha ${c.dctcpAlpha[0]}/${c.dctcpAlpha[1]}` : ''})\nreport: ${doc}\n`,
       );
       if (c.pass < c.points) process.exitCode = 1;
     });

@@ -33,6 +33,12 @@ export interface TcpSample {
   bytesAcked: number;
   delivered: number;
   dataSegsOut: number;
+  /**
+   * DCTCP's alpha (struct tcp_dctcp_info's dctcp_alpha, 1024 = every packet
+   * marked); only on a DCTCP socket with ECN, in samples from a sampler
+   * that asks for it.
+   */
+  dctcpAlpha?: number;
 }
 
 /** One `qdisc ...` sampler line: the bottleneck's counters (`qdisc-child` lines: a qdisc under the root, with its handle). */
@@ -92,6 +98,7 @@ export function parseSamples(text: string): { tcp: TcpSample[]; qdisc: QdiscSamp
         bytesAcked: num(o, 'bytes_acked'),
         delivered: num(o, 'delivered'),
         dataSegsOut: num(o, 'data_segs_out'),
+        ...(o.dctcp_alpha !== undefined ? { dctcpAlpha: Number(o.dctcp_alpha) } : {}),
       });
     } else if (line.startsWith('qdisc ') || line.startsWith('qdisc-child ')) {
       const o = kv(line);
