@@ -176,6 +176,22 @@ describeWith('kernel', 'kernel harness in the test VM', () => {
   );
 
   it(
+    "samples DCTCP's alpha (INET_DIAG_DCTCPINFO) over CoDel with ECN: a 0..1 column on its rows, its mean within 0.05 of the simulator's",
+    async () => {
+      const loaded = loadScenario(join(REFERENCE, 'kernel-dctcp-alpha.yaml'), ['link.rtt=50ms', 'link.qdisc={codel: {ecn: true}}', 'duration=10s']);
+      const a = await runKernelScenario(loaded, { target: 'vm' });
+      expect(String(a.extra!['raw/samples.txt'])).toMatch(/ cc=dctcp .* dctcp_alpha=\d+\n/);
+      const alphas = a.timeseries.flatMap((x) => (x.flow === 0 && x.dctcp_alpha !== undefined ? [x.dctcp_alpha as number] : []));
+      expect(alphas.length).toBeGreaterThan(80);
+      expect(alphas.every((x) => x >= 0 && x <= 1)).toBe(true);
+      expect(a.summary.link.marks).toBeGreaterThan(0);
+      const sim = simulateLoaded(loaded);
+      expect(Math.abs(a.summary.flows[0]!.dctcpAlphaMean! - sim.summary.flows[0]!.dctcpAlphaMean!)).toBeLessThan(0.05);
+    },
+    VM_TEST_TIMEOUT_MS,
+  );
+
+  it(
     "gives a flow its own RTT on its ACK path (prio band + u32), and both backends measure it as the flow's minimum RTT",
     async () => {
       // two Cubic flows at 20 and 100 ms sharing 50 Mbit/s (the reference grid's RTT-unfairness point, shortened)
