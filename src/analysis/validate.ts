@@ -91,15 +91,23 @@ export function signalsPerSecond(s: RunRecord['summary']): number {
  */
 export function signalCheck(kernelRuns: readonly RunRecord[], simRuns: readonly RunRecord[]): SignalCheck | undefined {
   if (!kernelRuns.length || kernelRuns[0]!.resolved.link.qdisc === 'droptail') return undefined;
-  const k = spread(kernelRuns.map((r) => signalsPerSecond(r.summary)));
-  const sm = spread(simRuns.map((r) => signalsPerSecond(r.summary)));
+  return spreadCheck(spread(kernelRuns.map((r) => signalsPerSecond(r.summary))), spread(simRuns.map((r) => signalsPerSecond(r.summary))), SIGNAL_TOLERANCE);
+}
+
+/**
+ * The simulator's runs against the kernel's on one measure: within the
+ * relative or the absolute tolerance of the kernel's mean; "noisy" when the
+ * kernel's own spread is wider than that, "within noise" when Welch's test
+ * cannot tell the means apart.
+ */
+function spreadCheck(k: Spread, sm: Spread, tol: { rel: number; abs: number }): SignalCheck {
   const relErr = k.mean !== 0 ? (sm.mean - k.mean) / k.mean : sm.mean === 0 ? 0 : NaN;
   return {
     kernel: k,
     sim: sm,
     relErr,
-    ok: Math.abs(sm.mean - k.mean) <= SIGNAL_TOLERANCE.abs || Math.abs(relErr) <= SIGNAL_TOLERANCE.rel,
-    noisy: k.sd > Math.max(SIGNAL_TOLERANCE.abs, SIGNAL_TOLERANCE.rel * Math.abs(k.mean)),
+    ok: Math.abs(sm.mean - k.mean) <= tol.abs || Math.abs(relErr) <= tol.rel,
+    noisy: k.sd > Math.max(tol.abs, tol.rel * Math.abs(k.mean)),
     withinNoise: welchIndistinguishable(k, sm),
   };
 }
@@ -127,17 +135,7 @@ export function dctcpAlphaCheck(kernelRuns: readonly RunRecord[], simRuns: reado
   const k = kernelRuns.map((r) => runDctcpAlpha(r.summary));
   const sm = simRuns.map((r) => runDctcpAlpha(r.summary));
   if (!k.length || !sm.length || [...k, ...sm].some((x) => x === undefined)) return undefined;
-  const ks = spread(k as number[]);
-  const ss = spread(sm as number[]);
-  const relErr = ks.mean !== 0 ? (ss.mean - ks.mean) / ks.mean : ss.mean === 0 ? 0 : NaN;
-  return {
-    kernel: ks,
-    sim: ss,
-    relErr,
-    ok: Math.abs(ss.mean - ks.mean) <= DCTCP_ALPHA_TOLERANCE.abs || Math.abs(relErr) <= DCTCP_ALPHA_TOLERANCE.rel,
-    noisy: ks.sd > Math.max(DCTCP_ALPHA_TOLERANCE.abs, DCTCP_ALPHA_TOLERANCE.rel * Math.abs(ks.mean)),
-    withinNoise: welchIndistinguishable(ks, ss),
-  };
+  return spreadCheck(spread(k as number[]), spread(sm as number[]), DCTCP_ALPHA_TOLERANCE);
 }
 
 /**
