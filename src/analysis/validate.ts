@@ -507,6 +507,17 @@ export function validationCounts(v: Validation): {
   };
 }
 
+/** One spreadCheck per point as a report table (kernel, simulator, error, pass), values to `digits` decimals; nothing without rows. */
+function checkTable(out: string[], title: string, rows: readonly { label: string; check: SignalCheck }[], digits: number): void {
+  if (!rows.length) return;
+  tableHead(out, title, '| point | kernel | simulator | error | pass |');
+  const f = (x: Spread, usualN?: number): string => `${x.mean.toFixed(digits)} ± ${x.sd.toFixed(digits)}${usualN !== undefined && x.n !== usualN ? ` (n=${x.n})` : ''}`;
+  for (const { label, check: c } of rows) {
+    const why = c.ok ? '' : [c.noisy ? 'noisy' : '', c.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
+    out.push(`| ${label} | ${f(c.kernel, 3)} | ${f(c.sim)} | ${pct(c.relErr)} | ${c.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
+  }
+}
+
 /** A table's heading and header rows in a fidelity report section (its --- row from the header's columns). */
 function tableHead(out: string[], title: string, header: string): void {
   const columns = header.split('|').length - 2;
@@ -547,16 +558,7 @@ export function validationMarkdown(
         out.push(`| ${p.label} | ${fmtSpread(m, p.kernel[m], 3)} | ${fmtSpread(m, p.sim[m])} | ${pct(p.relErr[m])} | ${p.ok[m] ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
       }
     }
-    const withSignals = pts.filter((p) => p.signals);
-    if (withSignals.length) {
-      tableHead(out, 'Drops + CE marks at the bottleneck (per second)', '| point | kernel | simulator | error | pass |');
-      for (const p of withSignals) {
-        const sg = p.signals!;
-        const why = sg.ok ? '' : [sg.noisy ? 'noisy' : '', sg.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
-        const f = (x: Spread, usualN?: number): string => `${x.mean.toFixed(2)} ± ${x.sd.toFixed(2)}${usualN !== undefined && x.n !== usualN ? ` (n=${x.n})` : ''}`;
-        out.push(`| ${p.label} | ${f(sg.kernel, 3)} | ${f(sg.sim)} | ${pct(sg.relErr)} | ${sg.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
-      }
-    }
+    checkTable(out, 'Drops + CE marks at the bottleneck (per second)', pts.flatMap((p) => (p.signals ? [{ label: p.label, check: p.signals }] : [])), 2);
     const withFct = pts.filter((p) => p.fct);
     if (withFct.length) {
       tableHead(out, 'Flow completion times of short flows (ms)', '| point | median: kernel | simulator | error | pass | p95: kernel | simulator |');
@@ -577,16 +579,7 @@ export function validationMarkdown(
         out.push(`| ${p.label} | ${x.ceilingMbps.toFixed(1)} | ${share(x.collapsed.kernel, p.kernel.goodputMbps.n)} | ${share(x.collapsed.sim, p.sim.goodputMbps.n)} | ${x.test.p < 0.001 ? '< 0.001' : x.test.p.toFixed(3)} | ${x.ok ? 'yes' : `**no** (${why})`} |`);
       }
     }
-    const withAlpha = pts.filter((p) => p.dctcpAlpha);
-    if (withAlpha.length) {
-      tableHead(out, 'DCTCP alpha (mean over the samples)', '| point | kernel | simulator | error | pass |');
-      for (const p of withAlpha) {
-        const x = p.dctcpAlpha!;
-        const why = x.ok ? '' : [x.noisy ? 'noisy' : '', x.withinNoise ? 'within noise' : ''].filter(Boolean).join(', ');
-        const f = (y: Spread, usualN?: number): string => `${y.mean.toFixed(3)} ± ${y.sd.toFixed(3)}${usualN !== undefined && y.n !== usualN ? ` (n=${y.n})` : ''}`;
-        out.push(`| ${p.label} | ${f(x.kernel, 3)} | ${f(x.sim)} | ${pct(x.relErr)} | ${x.ok ? 'yes' : '**no**'}${why ? ` (${why})` : ''} |`);
-      }
-    }
+    checkTable(out, 'DCTCP alpha (mean over the samples)', pts.flatMap((p) => (p.dctcpAlpha ? [{ label: p.label, check: p.dctcpAlpha }] : [])), 3);
     const withShares = pts.filter((p) => p.shares.length > 0);
     if (withShares.length) {
       tableHead(out, 'Goodput shares of competing flows (%)', '| point | flow | kernel | simulator | difference (pp) | pass |');
