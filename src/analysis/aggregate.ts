@@ -117,7 +117,6 @@ export interface SweepSummary {
   rows: SweepRow[];
 }
 
-
 function stats(values: (number | null)[]): MetricStats {
   const d = describe(values.filter((v): v is number => v !== null));
   const r = (x: number | null) => (x === null ? null : round6(x));

@@ -67,7 +67,7 @@ import { flowBottleneckBps, flowRttNs, scenarioHash, type ResolvedFlow, type Res
 import { CA_STATE_NAMES } from '../tcp/types.js';
 import { DCTCP_MAX_ALPHA } from '../cc/dctcp.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { meanLossRate } from './netem.js';
+import { meanLossRate } from '../scenario/schema.js';
 import { ETHERNET_HEADER_BYTES } from '../network/wire.js';
 import { TRACE_OPPORTUNITY_BYTES } from '../network/trace.js';
 import { CLIENT_PORT_BASE, genConnections, probeCount, usesGenerator, workloadPortRanges } from './plan.js';

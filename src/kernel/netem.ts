@@ -105,7 +105,6 @@ export function delayNetemArgs(extraNs: number, rateBps: number, mss: number): s
 /** prio's most bands (TCQ_PRIO_BANDS): band 0 for the link's RTT leaves 15 for flows' own. */
 export const MAX_ACK_BANDS = 15;
 
-export { meanLossRate } from '../scenario/schema.js';
 
 /**
  * With reverse flows (flows[].direction: reverse) the link's reverse

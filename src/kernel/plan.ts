@@ -13,9 +13,10 @@
  * buffer may grow to 32 MB so that it never limits a flow.
  */
 import { hasReverseFlows, type ResolvedFlow, type ResolvedLink, type ResolvedProbe, type ResolvedScenario } from '../scenario/resolve.js';
+import { meanLossRate } from '../scenario/schema.js';
 import { qdiscEntry } from '../network/qdisc/registry.js';
 import { DATA_OVERHEAD_BYTES } from '../network/wire.js';
-import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, delayNetemArgs, MAX_ACK_BANDS, meanLossRate, reverseNetemArgs, tcMicros, tcPercent } from './netem.js';
+import { ackNetemArgs, aqmNetemArgs, dataNetemArgs, delayNetemArgs, MAX_ACK_BANDS, reverseNetemArgs, tcMicros, tcPercent } from './netem.js';
 import { FLOW, PACER, SAMPLER, SHIM } from './helpers.js';
 import { traceSchedule, TRACE_KICK_BELOW_BPS, TRACE_WINDOW_MS, type RateChange } from './trace.js';
 import { readResolvedTrace } from '../scenario/trace-file.js';

@@ -40,9 +40,6 @@ export const BUFFER_FLOOR_BDP = 1 / 64;
 export const NUMERIC_FEATURES = ['logLoss', 'logRtt', 'logRate', 'logBuffer', 'brutalRate', 'flows'] as const;
 export type NumericFeature = (typeof NUMERIC_FEATURES)[number];
 
-/** Mean loss probability of a loss model (src/scenario/schema.ts). */
-export { meanLossRate };
-
 /**
  * Buffer size in multiples of the bandwidth-delay product. A queue given in
  * BDP (`1bdp`) counts as written: the simulator rounds it to whole packets,

@@ -6,7 +6,7 @@
 import { InputError } from '../scenario/errors.js';
 import { ccNames } from '../cc/index.js';
 import { applySets, readScenarioDoc, validateScenario } from '../scenario/load.js';
-import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
+import { ccKey, splitCcKey, type ResolvedScenario } from '../scenario/resolve.js';
 import { formatRate } from '../scenario/units.js';
 import type { Surrogate } from './surrogate.js';
 import { DEFAULT_LEVEL } from './intervals.js';
@@ -33,8 +33,7 @@ export function scenarioWithSets(base: Record<string, unknown>, sets: readonly s
  * model saw).
  */
 export function ccVariantSets(model: Surrogate, base: Record<string, unknown>, key: string): string[] {
-  const quic = key.endsWith('/quic');
-  const cc = quic ? key.slice(0, -'/quic'.length) : key;
+  const { cc, quic } = splitCcKey(key);
   const sets = [`flows[0].cc=${cc}`, `flows[0].transport=${quic ? 'quic' : 'tcp'}`];
   const flow0 = Array.isArray(base.flows) ? (base.flows[0] as Record<string, unknown> | undefined) : undefined;
   if (cc === 'brutal' && flow0?.cc !== 'brutal') {

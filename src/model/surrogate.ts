@@ -5,6 +5,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { InputError } from '../scenario/errors.js';
 import { ccKey, type ResolvedScenario } from '../scenario/resolve.js';
+import { meanLossRate } from '../scenario/schema.js';
 import { CCLAB_VERSION } from '../results/version.js';
 import type { TfRuntime, BackendName } from './backend.js';
 import type { SweepData, TrainingRow } from './data.js';
@@ -18,7 +19,6 @@ import {
   fitScaling,
   FEATURE_DISPLAY,
   invertScaling,
-  meanLossRate,
   NUMERIC_FEATURES,
   numericFeatures,
   TARGETS,

@@ -25,7 +25,7 @@ import { ccSpec } from '../cc/index.js';
 import { quicCcSpec } from '../quic/cc/index.js';
 import { parsePercent, parseRate, parseSize, parseTime } from '../scenario/units.js';
 import { InputError } from '../scenario/errors.js';
-import { ccKey } from '../scenario/resolve.js';
+import { ccKey, splitCcKey } from '../scenario/resolve.js';
 import type { SweepRow } from '../analysis/aggregate.js';
 import { formatNumber, type AxisSpec, type ChartPoint, type ChartSeries, type ChartSpec } from './chartconfig.js';
 import { pointDir, readConnections, readProbe, readTimeseries, type FlowSeries, type Results, type RunResults, type SweepResults, type Timeseries } from './data.js';
@@ -38,9 +38,6 @@ const MAX_FACETS = 12;
 /** At most this many points per time-series line. */
 const MAX_SERIES_POINTS = 2000;
 
-/** The suffix of a QUIC flow's key (ccKey in src/scenario/resolve.ts): `brutal/quic`, as `cclab run`'s table prints it. */
-const QUIC_SUFFIX = '/quic';
-
 /*
  * A series' key (a sweep row's, a run flow's) is its ccKey, so that TCP
  * Brutal and QUIC Brutal are two series with labels, colours, markers and
@@ -49,7 +46,8 @@ const QUIC_SUFFIX = '/quic';
 
 /** The CcSpec (TCP) or QuicCcSpec (a `<cc>/quic` key) that styles a series key. */
 function styleSpec(key: string): { label: string; color: string; marker: string; dash: number[] } | undefined {
-  return key.endsWith(QUIC_SUFFIX) ? quicCcSpec(key.slice(0, -QUIC_SUFFIX.length)) : ccSpec(key);
+  const { cc, quic } = splitCcKey(key);
+  return quic ? quicCcSpec(cc) : ccSpec(cc);
 }
 
 /** A congestion control's name in charts and tables (its CcSpec label; a QuicCcSpec's for `<cc>/quic`), or the name itself. */

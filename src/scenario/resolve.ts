@@ -138,13 +138,21 @@ export interface ResolvedFlow {
   quic?: { pmtud: boolean; mtuBytes: number };
 }
 
+/** The suffix of a QUIC flow's ccKey. */
+const QUIC_KEY_SUFFIX = '/quic';
+
 /**
  * A flow's congestion control as tables, charts and the surrogate name it:
  * its cc for a TCP flow, `<cc>/quic` for a QUIC one (flows[].transport), so
  * that TCP Brutal and QUIC Brutal are never taken for one another.
  */
 export function ccKey(f: { cc: string; transport?: string }): string {
-  return f.transport === 'quic' ? `${f.cc}/quic` : f.cc;
+  return f.transport === 'quic' ? `${f.cc}${QUIC_KEY_SUFFIX}` : f.cc;
+}
+
+/** A ccKey read back: the flow's cc, and whether it runs over QUIC. */
+export function splitCcKey(key: string): { cc: string; quic: boolean } {
+  return key.endsWith(QUIC_KEY_SUFFIX) ? { cc: key.slice(0, -QUIC_KEY_SUFFIX.length), quic: true } : { cc: key, quic: false };
 }
 
 /** The latency probe (scenario `probe`): ICMP echoes of sizeBytes payload every intervalNs, from startNs to stopNs. */

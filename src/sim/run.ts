@@ -210,6 +210,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
       if (t <= f.stopNs && t > warmupNs && s.srttUs8 > 0) srttSamples[i]!.push(s.srttUs / 1000);
       const delivered = r.bytesDelivered - lastDelivered[i]!;
       lastDelivered[i] = r.bytesDelivered;
+      const dctcp = s.ca.name === 'dctcp' ? dctcpColumns(s.ca.info!()) : {};
+      if (dctcp.dctcp_alpha !== undefined && t <= f.stopNs && t > warmupNs) alphaSamples[i]!.push(dctcp.dctcp_alpha);
       rows.push({
         time_s: ts,
         flow: i,
@@ -224,10 +226,8 @@ export function runSimulation(sc: ResolvedScenario, hooks: SimHooks = {}): SimRe
         cc_mode: s.ccMode,
         delivered_bytes: deliveredBytes(s),
         ...(s.ca.name === 'bbr3' ? bbr3Columns(s.ca.info!()) : {}),
-        ...(s.ca.name === 'dctcp' ? dctcpColumns(s.ca.info!()) : {}),
+        ...dctcp,
       });
-      const alpha = rows[rows.length - 1]!.dctcp_alpha;
-      if (alpha !== undefined && t <= f.stopNs && t > warmupNs) alphaSamples[i]!.push(alpha as number);
     }
     const q = net.bottleneck.queuedPackets;
     if (t > warmupNs) {
@@ -468,7 +468,7 @@ function workloadSummary(f: ResolvedScenario['flows'][number], w: Workload, snap
 }
 
 /** DCTCP's optional time-series column from its get_info: alpha (0..1) while it uses ECN, nothing after a fall-back to Reno (as dctcp_get_info). */
-function dctcpColumns(info: Record<string, number | string>): TimeseriesRow {
+function dctcpColumns(info: Record<string, number | string>): { dctcp_alpha?: number } {
   return info.enabled === 1 ? { dctcp_alpha: round6((info.alpha as number) / DCTCP_MAX_ALPHA) } : {};
 }
 

@@ -13,7 +13,8 @@ import { CLIENT_PORT_BASE, executablePlan, generatePlan, PLAN_LIB_FILE, planTime
 import { arrivalSchedule, onPeriods } from '../../src/traffic/schedule.js';
 import { describeWith } from '../helpers/requires.js';
 import { createHash } from 'node:crypto';
-import { ackNetemLimit, dataNetemArgs, dataNetemLimit, delayLinePackets, meanLossRate, tcPercent } from '../../src/kernel/netem.js';
+import { ackNetemLimit, dataNetemArgs, dataNetemLimit, delayLinePackets, tcPercent } from '../../src/kernel/netem.js';
+import { meanLossRate } from '../../src/scenario/schema.js';
 
 const GOLDEN = join(import.meta.dirname, 'fixtures', 'golden');
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assignFolds, meanAbsoluteError, rSquared } from '../../src/model/evaluate.js';
-import { applyScaling, fitScaling, invertScaling, meanLossRate, resolveTargets } from '../../src/model/features.js';
+import { applyScaling, fitScaling, invertScaling, resolveTargets } from '../../src/model/features.js';
+import { meanLossRate } from '../../src/scenario/schema.js';
 import { InputError } from '../../src/scenario/errors.js';
 
 describe('R² and MAE', () => {

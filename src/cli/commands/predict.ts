@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { formatPercent, formatRate, formatTime, parsePercent } from '../../scenario/units.js';
-import { meanLossRate } from '../../model/features.js';
+import { meanLossRate } from '../../scenario/schema.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
 import { table } from '../format.js';
 import { collect } from './run.js';
